@@ -1,0 +1,31 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "Lifeboat",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "DICOM", targets: ["DICOM"]),
+        .executable(name: "lifeboat", targets: ["lifeboat"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.0"),
+    ],
+    targets: [
+        // zlib for the Deflated Explicit VR Little Endian transfer syntax (PS3.5 A.5).
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "DICOM", dependencies: ["CZlib"]),
+        .executableTarget(
+            name: "lifeboat",
+            dependencies: ["DICOM", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .executableTarget(name: "HeaderParseBenchmark", dependencies: ["DICOM"], path: "Benchmarks/HeaderParseBenchmark"),
+        .testTarget(
+            name: "DICOMTests",
+            dependencies: ["DICOM", .product(name: "PropertyBased", package: "swift-property-based")],
+            exclude: ["Helpers"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The test command: installs what the tests need when it is missing, then runs them.
+# Usage: Scripts/test.sh [extra swift test arguments]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# Debian packages: zlib headers for the Deflated transfer syntax, Python for the pydicom helper.
+missing=()
+[ -f /usr/include/zlib.h ] || missing+=(zlib1g-dev)
+command -v python3 >/dev/null || missing+=(python3 python3-pip)
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "test.sh: installing ${missing[*]}"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+fi
+
+# Python packages: pydicom is the reference the corpus tests compare with; its wheel
+# also carries the test files.
+if ! python3 -c 'import pydicom, sys; sys.exit(pydicom.__version__ != "3.0.2")' 2>/dev/null; then
+    echo "test.sh: installing pydicom 3.0.2"
+    python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore pydicom==3.0.2 \
+        || python3 -m pip install --quiet --break-system-packages pydicom==3.0.2
+fi
+
+swift build --build-tests
+swift test --skip-build "$@"

@@ -1,0 +1,76 @@
+/// Value representations (PS3.5 6.2), all 34 of them.
+public enum VR: String, CaseIterable, Sendable {
+    case AE, AS, AT, CS, DA, DS, DT, FD, FL, IS, LO, LT, OB, OD, OF, OL, OV, OW
+    case PN, SH, SL, SQ, SS, ST, SV, TM, UC, UI, UL, UN, UR, US, UT, UV
+
+    /// Reads the two ASCII bytes of an explicit VR; nil when they name no VR.
+    public init?(byte0: UInt8, byte1: UInt8) {
+        guard let vr = VR.byCode[UInt16(byte0) << 8 | UInt16(byte1)] else { return nil }
+        self = vr
+    }
+
+    private static let byCode: [UInt16: VR] = Dictionary(uniqueKeysWithValues: allCases.map { vr in
+        let bytes = Array(vr.rawValue.utf8)
+        return (UInt16(bytes[0]) << 8 | UInt16(bytes[1]), vr)
+    })
+
+    var bytes: (UInt8, UInt8) {
+        let utf8 = Array(rawValue.utf8)
+        return (utf8[0], utf8[1])
+    }
+
+    /// In explicit VR encodings these carry two reserved bytes and a 32-bit length;
+    /// all others a 16-bit length (PS3.5 7.1.2, table 7.1-1).
+    public var hasLongLength: Bool {
+        switch self {
+        case .OB, .OD, .OF, .OL, .OV, .OW, .SQ, .SV, .UC, .UN, .UR, .UT, .UV: true
+        default: false
+        }
+    }
+
+    /// Character string VRs.
+    public var isString: Bool {
+        switch self {
+        case .AE, .AS, .CS, .DA, .DS, .DT, .IS, .LO, .LT, .PN, .SH, .ST, .TM, .UC, .UI, .UR, .UT: true
+        default: false
+        }
+    }
+
+    /// String VRs whose bytes depend on Specific Character Set (PS3.5 6.1.2.3); the others are ASCII.
+    public var usesSpecificCharacterSet: Bool {
+        switch self {
+        case .LO, .LT, .PN, .SH, .ST, .UC, .UT: true
+        default: false
+        }
+    }
+
+    /// String VRs that hold one value which may itself contain a backslash (PS3.5 6.4).
+    public var isSingleValuedText: Bool { self == .LT || self == .ST || self == .UT || self == .UR }
+
+    /// Binary VRs whose value may be large; candidates for bulk data references.
+    public var isBulkDataCandidate: Bool {
+        switch self {
+        case .OB, .OD, .OF, .OL, .OV, .OW, .UN: true
+        default: false
+        }
+    }
+
+    /// The size of one number, which byte order applies to; 1 where byte order does not matter.
+    /// AT is a pair of 16-bit numbers (PS3.5 6.2).
+    public var byteSwapSize: Int {
+        switch self {
+        case .US, .SS, .OW, .AT: 2
+        case .UL, .SL, .FL, .OF, .OL: 4
+        case .FD, .OD, .SV, .UV, .OV: 8
+        default: 1
+        }
+    }
+
+    /// The byte an odd-length value is padded with to an even length (PS3.5 6.2).
+    public var paddingByte: UInt8 {
+        switch self {
+        case .UI, .OB, .UN: 0x00
+        default: isString ? 0x20 : 0x00
+        }
+    }
+}

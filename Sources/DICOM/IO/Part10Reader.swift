@@ -1,0 +1,106 @@
+extension DICOMFile {
+    /// Reads a file. With `options.bulkDataThreshold` set, large binary values stay in
+    /// the file and memory stays bounded whatever its size.
+    public init(path: String, options: ReadOptions = .strict) throws(DICOMError) {
+        let file = try FileDescriptor(path: path)
+        let reader = ByteReader(file: file, startingAt: 0, length: file.size)
+        try self.init(reader: reader, options: options)
+        if options.bulkDataThreshold != nil { bulkDataPath = path }
+    }
+
+    /// Reads a file from memory.
+    public init(bytes: [UInt8], options: ReadOptions = .strict) throws(DICOMError) {
+        try self.init(reader: ByteReader(bytes: bytes), options: options)
+    }
+
+    /// The header only: everything before the pixel data, which is not read.
+    public static func readHeader(path: String, mode: ReadOptions.Mode = .strict) throws(DICOMError) -> DICOMFile {
+        try DICOMFile(path: path, options: ReadOptions(mode: mode, stopBeforePixelData: true))
+    }
+
+    private init(reader: ByteReader, options: ReadOptions) throws(DICOMError) {
+        var reader = reader
+        let magic = Array("DICM".utf8)
+        var preamble: [UInt8]?
+        var hasMeta: Bool
+        if let head = try reader.peek(132), Array(head[128..<132]) == magic {
+            preamble = Array(head[0..<128])
+            try reader.skip(132)
+            hasMeta = true
+        } else if !options.isLenient {
+            throw DICOMError(.notPart10, offset: 128, "no \"DICM\" prefix after a 128-byte preamble (PS3.10 7.1); read leniently for a bare data set")
+        } else if let head = try reader.peek(4), Array(head) == magic {
+            try reader.skip(4)
+            hasMeta = true
+        } else if let head = try reader.peek(2), head.first == 0x02, head.last == 0x00 {
+            hasMeta = true
+        } else {
+            hasMeta = false
+        }
+
+        var fileMeta = DataSet()
+        if hasMeta {
+            var metaParser = DataSetParser(reader: reader, explicitVR: true, bigEndian: false, options: options)
+            fileMeta = try metaParser.parseDataSet(until: .group(0x0002))
+            reader = metaParser.reader
+        }
+
+        let syntax: TransferSyntax
+        if let uid = fileMeta[.transferSyntaxUID]?.bytes.map(trimmedASCII), !uid.isEmpty {
+            if let known = TransferSyntax(uid: uid) {
+                syntax = known
+            } else if options.isLenient {
+                syntax = TransferSyntax(uid: uid, isExplicitVR: true, isEncapsulated: true)
+            } else {
+                throw DICOMError(.unsupportedTransferSyntax, tag: .transferSyntaxUID, "transfer syntax \(uid) is not in the standard")
+            }
+        } else if options.isLenient {
+            syntax = try Self.guessTransferSyntax(&reader)
+        } else {
+            throw DICOMError(.invalidFileMeta, tag: .transferSyntaxUID, "the file meta information has no transfer syntax UID (PS3.10 7.1)")
+        }
+
+        if syntax.isDeflated {
+            let head = try reader.peek(2)
+            // RFC 1950 header: CMF 0x?8 and a check on both bytes; PS3.5 A.5 wants raw deflate.
+            let zlibHeader = head.map { $0.first! & 0x0F == 8 && (UInt16($0.first!) << 8 | UInt16($0.last!)) % 31 == 0 } ?? false
+            reader = try ByteReader(inflating: reader, offset: 0, hasZlibHeader: zlibHeader)
+        }
+        var explicitVR = syntax.isExplicitVR
+        if options.isLenient, let head = try reader.peek(6) {
+            // Some writers declare one VR encoding and use the other: trust the bytes.
+            explicitVR = VR(byte0: head[head.startIndex + 4], byte1: head[head.startIndex + 5]) != nil
+        }
+        var parser = DataSetParser(reader: reader, explicitVR: explicitVR, bigEndian: syntax.isBigEndian, options: options)
+        let dataSet = try parser.parseDataSet(until: .stream)
+        self.init(preamble: preamble, fileMeta: fileMeta, dataSet: dataSet, transferSyntax: syntax)
+        pixelDataOffset = parser.pixelDataOffset
+    }
+
+    /// A bare data set's encoding, judged from its first element: whether a VR follows
+    /// the tag, and which byte order makes the group number small.
+    private static func guessTransferSyntax(_ reader: inout ByteReader) throws(DICOMError) -> TransferSyntax {
+        guard let head = try reader.peek(8).map(Array.init) else {
+            throw DICOMError(.notDICOM, offset: reader.offset, "too short to hold a data element")
+        }
+        let little = UInt16(head[1]) << 8 | UInt16(head[0])
+        let big = UInt16(head[0]) << 8 | UInt16(head[1])
+        let explicit = VR(byte0: head[4], byte1: head[5]) != nil
+        if big < little {
+            guard explicit else {
+                throw DICOMError(.notDICOM, offset: reader.offset, "neither a Part 10 file nor a data set in a known encoding")
+            }
+            return .explicitVRBigEndian
+        }
+        return explicit ? .explicitVRLittleEndian : .implicitVRLittleEndian
+    }
+}
+
+/// ASCII text with trailing NUL and space padding removed.
+func trimmedASCII(_ bytes: [UInt8]) -> String {
+    var end = bytes.count
+    while end > 0, bytes[end - 1] == 0 || bytes[end - 1] == 0x20 { end -= 1 }
+    var start = 0
+    while start < end, bytes[start] == 0x20 { start += 1 }
+    return String(decoding: bytes[start..<end], as: UTF8.self)
+}

@@ -1,0 +1,55 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+extension DICOMFile {
+    /// Writes the file: preamble and "DICM" (when it has a preamble), the meta group with
+    /// its group length brought up to date, then the data set in `transferSyntax`.
+    /// A file read and written unchanged comes out byte for byte the same.
+    public func write(to sink: ByteSink) throws(DICOMError) {
+        let bulkData = try bulkDataPath.map { path throws(DICOMError) in try FileDescriptor(path: path) }
+        var meta = DataSetEncoder(sink: sink, explicitVR: true, bigEndian: false, bulkData: nil)
+        if let preamble {
+            guard preamble.count == 128 else {
+                throw DICOMError(.unencodable, "the preamble has \(preamble.count) bytes, not 128 (PS3.10 7.1)")
+            }
+            try meta.emit(preamble + Array("DICM".utf8))
+        }
+        var fileMeta = self.fileMeta
+        if fileMeta.contains(.fileMetaInformationGroupLength) {
+            var rest = fileMeta
+            rest[.fileMetaInformationGroupLength] = nil
+            let length = UInt32(DataSetEncoder.length(of: rest, explicitVR: true))
+            fileMeta[.fileMetaInformationGroupLength] = DataElement(
+                tag: .fileMetaInformationGroupLength, vr: .UL,
+                bytes: [UInt8(length & 0xFF), UInt8(length >> 8 & 0xFF), UInt8(length >> 16 & 0xFF), UInt8(length >> 24)])
+        }
+        try meta.encode(fileMeta)
+        try meta.flush()
+
+        let dataSink = transferSyntax.isDeflated ? try DeflatingSink(into: sink) : sink
+        var body = DataSetEncoder(sink: dataSink, explicitVR: transferSyntax.isExplicitVR,
+                                  bigEndian: transferSyntax.isBigEndian, bulkData: bulkData)
+        try body.encode(dataSet)
+        try body.flush()
+        try dataSink.finish()
+    }
+
+    /// The whole file in memory.
+    public func serialized() throws(DICOMError) -> [UInt8] {
+        let sink = MemorySink()
+        try write(to: sink)
+        return sink.bytes
+    }
+
+    /// Writes the file at `path`, replacing what is there. Not durable by itself: the
+    /// archive fsyncs and renames.
+    public func write(toPath path: String) throws(DICOMError) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        if fd < 0 { throw DICOMError(.io, "cannot create \(path): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        try write(to: FileSink(fileDescriptor: fd, path: path))
+    }
+}

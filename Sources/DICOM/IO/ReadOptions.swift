@@ -1,0 +1,36 @@
+/// How to read: strictly as PS3.10 says, or leniently, as much as can be made sense of.
+public struct ReadOptions: Sendable {
+    public enum Mode: String, Sendable, CaseIterable {
+        /// Only Part 10 files: preamble, "DICM", a file meta group with a transfer syntax;
+        /// every structural fault is an error.
+        case strict
+        /// Also files without a preamble or a meta group (the transfer syntax is guessed),
+        /// explicit VRs that name no VR (read as implicit), and a last value cut short
+        /// (kept as far as it goes).
+        case lenient
+    }
+
+    public var mode: Mode
+    /// Stop at the first pixel data element of the top-level data set without reading it.
+    public var stopBeforePixelData: Bool
+    /// When reading a file, binary values (OB, OD, OF, OL, OV, OW, UN and pixel data
+    /// fragments) of at least this many bytes are left in the file as `.bulk`
+    /// references, so that memory stays bounded whatever the file's size. nil loads all.
+    public var bulkDataThreshold: Int?
+    /// Deeper nesting of sequences is refused, so a hostile file cannot exhaust the stack.
+    public var maximumNestingDepth: Int
+
+    public init(mode: Mode = .strict, stopBeforePixelData: Bool = false, bulkDataThreshold: Int? = nil, maximumNestingDepth: Int = 64) {
+        self.mode = mode
+        self.stopBeforePixelData = stopBeforePixelData
+        self.bulkDataThreshold = bulkDataThreshold
+        self.maximumNestingDepth = maximumNestingDepth
+    }
+
+    public static let strict = ReadOptions()
+    public static let lenient = ReadOptions(mode: .lenient)
+    /// What ingest and indexing use: the header only, strictly.
+    public static let headerOnly = ReadOptions(stopBeforePixelData: true)
+
+    var isLenient: Bool { mode == .lenient }
+}

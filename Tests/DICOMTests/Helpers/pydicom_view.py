@@ -1,0 +1,109 @@
+#!/usr/bin/env python3
+"""Prints pydicom's view of DICOM files as JSON, for the corpus test to compare with.
+
+Usage: pydicom_view.py ROOT FILE...   (FILEs relative to ROOT)
+
+For each file: how pydicom read it ("strict", "force", or "error"), and its meta
+group and data set as a list of elements in tag order, each
+  {"tag": "GGGGEEEE", "vr": VR, ...} with one of
+  "values": [strings or numbers]    text, numbers and tags (AT as an integer)
+  "items":  [[elements], ...]        sequences
+  "bytes": Base64                    binary values, little endian; for encapsulated
+                                     pixel data, the items after the element header
+and "raw": the value's bytes as stored (Base64), when pydicom had them raw.
+"""
+import base64
+import json
+import math
+import os
+import sys
+import warnings
+
+import pydicom
+from pydicom.dataelem import RawDataElement
+from pydicom.multival import MultiValue
+
+warnings.simplefilter("ignore")
+pydicom.config.settings.reading_validation_mode = pydicom.config.IGNORE
+
+BINARY = {"OB", "OW", "OD", "OF", "OL", "OV", "UN"}
+SWAP = {"OW": 2, "OF": 4, "OL": 4, "OD": 8, "OV": 8}
+NUMERIC = {"US", "SS", "UL", "SL", "SV", "UV", "FL", "FD"}
+
+
+def number(value):
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    return value
+
+
+def swapped(data, size):
+    out = bytearray(data)
+    for start in range(0, len(out) - len(out) % size, size):
+        out[start:start + size] = out[start:start + size][::-1]
+    return bytes(out)
+
+
+def listing(ds, big_endian):
+    raws = {}
+    for tag in list(ds.keys()):
+        item = ds.get_item(tag)
+        if isinstance(item, RawDataElement):
+            raws[tag] = base64.b64encode(item.value or b"").decode()
+    out = []
+    for elem in ds:
+        entry = {"tag": "%08X" % elem.tag, "vr": elem.VR}
+        if elem.tag in raws:
+            entry["raw"] = raws[elem.tag]
+        value = elem.value
+        if elem.VR == "SQ":
+            entry["items"] = [listing(item, big_endian) for item in (value or [])]
+        elif elem.VR in BINARY or isinstance(value, (bytes, bytearray)):
+            data = bytes(value or b"")
+            if big_endian and elem.VR in SWAP and not elem.is_undefined_length:
+                data = swapped(data, SWAP[elem.VR])
+            entry["bytes"] = base64.b64encode(data).decode()
+        elif elem.VR in NUMERIC or elem.VR == "AT":
+            values = value if isinstance(value, (list, MultiValue)) else ([] if value is None else [value])
+            entry["values"] = [number(int(v) if elem.VR == "AT" else v) for v in values]
+        else:
+            if value is None or value == "":
+                values = []
+            elif isinstance(value, (list, MultiValue)):
+                values = [str(v) for v in value]
+            else:
+                values = [str(value)]
+            entry["values"] = [v.strip(" \x00") for v in values]
+        out.append(entry)
+    return out
+
+
+def view(path):
+    mode = "strict"
+    try:
+        ds = pydicom.dcmread(path)
+    except Exception:
+        mode = "force"
+        try:
+            ds = pydicom.dcmread(path, force=True)
+        except Exception as error:
+            return {"mode": "error", "error": str(error)}
+    try:
+        big_endian = not ds.original_encoding[1] if ds.original_encoding[1] is not None else False
+        return {
+            "mode": mode,
+            "meta": listing(ds.file_meta, False),
+            "elements": listing(ds, big_endian),
+        }
+    except Exception as error:
+        return {"mode": "error", "error": "%s: %s" % (type(error).__name__, error)}
+
+
+def main():
+    root = sys.argv[1]
+    result = {name: view(os.path.join(root, name)) for name in sys.argv[2:]}
+    json.dump(result, sys.stdout, allow_nan=False)
+
+
+if __name__ == "__main__":
+    main()
