@@ -58,12 +58,11 @@ struct ByteReader {
         return false
     }
 
-    var isAtEnd: Bool {
-        mutating get {
-            if available > 0 { return false }
-            if let remaining { return remaining <= 0 }
-            return (try? fill(atLeast: 1)) != true
-        }
+    /// Whether the stream has ended; a decoding error on the way is thrown, not taken as the end.
+    mutating func atEnd() throws(DICOMError) -> Bool {
+        if available > 0 { return false }
+        if let remaining { return remaining <= 0 }
+        return try !fill(atLeast: 1)
     }
 
     /// Makes at least `count` bytes available; false if the stream ends first.

@@ -33,7 +33,7 @@ struct DataSetParser {
         while true {
             switch end {
             case .stream:
-                if reader.isAtEnd { return dataSet }
+                if try reader.atEnd() { return dataSet }
             case .offset(let limit):
                 if reader.offset >= limit { return dataSet }
             case .delimiter:

@@ -24,7 +24,7 @@ final class Inflater {
         var produced = 0
         while produced < count && !finished {
             if stream.avail_in == 0 {
-                input = source.isAtEnd ? [] : try source.bytes(min(ByteReader.chunkSize, source.remaining ?? ByteReader.chunkSize))
+                input = try source.atEnd() ? [] : try source.bytes(min(ByteReader.chunkSize, source.remaining ?? ByteReader.chunkSize))
                 if input.isEmpty {
                     throw DICOMError(.truncated, offset: decodedOffset + produced, "the deflated data set ends before its end marker")
                 }
