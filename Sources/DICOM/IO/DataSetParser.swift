@@ -247,6 +247,13 @@ struct DataSetParser {
         }
     }
 
+    /// The items of a UN value of defined length whose tag the dictionary says is a
+    /// sequence: Implicit VR Little Endian inside (PS3.5 6.2.2).
+    static func items(ofUnknown bytes: [UInt8], tag: Tag) throws(DICOMError) -> [Item] {
+        var parser = DataSetParser(reader: ByteReader(bytes: bytes), explicitVR: false, bigEndian: false, options: .strict)
+        return try parser.parseItems(tag: tag, end: bytes.count, depth: 0)
+    }
+
     /// The VR an implicit VR encoding leaves to the dictionary (PS3.5 A.1, 7.8.1).
     static func implicitVR(for tag: Tag, in dataSet: DataSet) -> VR {
         if tag.isGroupLength { return .UL }

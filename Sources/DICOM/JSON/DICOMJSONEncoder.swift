@@ -32,10 +32,14 @@ public struct DICOMJSONEncoder: Sendable {
         let characterSet = dataSet.characterSet(inherited: inherited)
         var members: [(String, JSONValue)] = []
         for element in dataSet.elements.sorted(by: { $0.tag < $1.tag }) {
-            var attribute: [(String, JSONValue)] = [("vr", .string(element.vr.rawValue))]
+            // A UN element of a standard tag is modelled with the dictionary's VR (PS3.5 6.2.2).
+            var attribute: [(String, JSONValue)] = [("vr", .string(element.valueVR.rawValue))]
             let location = BulkDataLocation(path: path, tag: element.tag, vr: element.vr, reference: nil)
             switch element.value {
-            case .sequence(let items) where element.vr == .SQ:
+            case _ where element.sequenceItems != nil:
+                // Sequences, and UN values that are sequences (PS3.5 6.2.2), modelled as SQ.
+                let items = element.sequenceItems ?? []
+                attribute = [("vr", .string(VR.SQ.rawValue))]
                 if !items.isEmpty {
                     var encoded: [JSONValue] = []
                     for (index, item) in items.enumerated() {
@@ -43,8 +47,10 @@ public struct DICOMJSONEncoder: Sendable {
                     }
                     attribute.append(("Value", .array(encoded)))
                 }
-            case .sequence, .encapsulated:
-                // A UN sequence or encapsulated pixel data: their encoded bytes, by URI or inline.
+            case .sequence:
+                break // a sequence always has sequenceItems
+            case .encapsulated:
+                // Encapsulated pixel data: its items, by URI or inline.
                 attribute.append(try binary(location, bytes: try? encodedValue(element)))
             case .bulk(let reference):
                 var located = location
@@ -55,7 +61,7 @@ public struct DICOMJSONEncoder: Sendable {
                     throw DICOMValueError(.notInMemory, tag: element.tag, "the value was left in its file and no bulk data URI was given for it")
                 }
             case .bytes(let bytes):
-                if element.vr.isBulkDataCandidate {
+                if element.valueVR.isBulkDataCandidate {
                     if !bytes.isEmpty { attribute.append(try binary(location, bytes: bytes)) }
                 } else if let values = try values(of: element, characterSet: characterSet), !values.isEmpty {
                     attribute.append(("Value", .array(values)))
@@ -81,7 +87,7 @@ public struct DICOMJSONEncoder: Sendable {
         .string(value.isNaN ? "NaN" : value > 0 ? "Infinity" : "-Infinity")
     }
 
-    /// The bytes a UN sequence or encapsulated pixel data has in Little Endian encoding.
+    /// The items of encapsulated pixel data as encoded.
     private func encodedValue(_ element: DataElement) throws(DICOMValueError) -> [UInt8] {
         let sink = MemorySink()
         var encoder = DataSetEncoder(sink: sink, explicitVR: true, bigEndian: false, bulkData: nil)
@@ -91,12 +97,13 @@ public struct DICOMJSONEncoder: Sendable {
         } catch {
             throw DICOMValueError(.notInMemory, tag: element.tag, error.message)
         }
-        return Array(sink.bytes.dropFirst(12)) // the value without its header
+        // The value without its header or closing delimiter, as other toolkits give it.
+        return Array(sink.bytes.dropFirst(12).dropLast(element.hasUndefinedLength ? 8 : 0))
     }
 
     /// "Value" entries for strings, numbers, person names and tags (PS3.18 F.2.3-F.2.6).
     private func values(of element: DataElement, characterSet: SpecificCharacterSet) throws(DICOMValueError) -> [JSONValue]? {
-        switch element.vr {
+        switch element.valueVR {
         case .PN:
             return try element.strings(characterSet: characterSet).map { text in
                 if text.isEmpty { return .null }
@@ -112,8 +119,8 @@ public struct DICOMJSONEncoder: Sendable {
                 if text.isEmpty { return .null }
                 if JSONValue.isNumber(text) { return .number(text) }
                 let cleaned = text.hasPrefix("+") ? String(text.dropFirst()) : text
-                if element.vr == .IS, let int = Int(cleaned) { return .number(String(int)) }
-                if element.vr == .DS, let double = Double(cleaned), double.isFinite { return .number("\(double)") }
+                if element.valueVR == .IS, let int = Int(cleaned) { return .number(String(int)) }
+                if element.valueVR == .DS, let double = Double(cleaned), double.isFinite { return .number("\(double)") }
                 return .string(text) // not a number: kept as written rather than lost
             }
         case .AT:
@@ -125,11 +132,12 @@ public struct DICOMJSONEncoder: Sendable {
         case .UV:
             return try element.binary(UInt64.self).map { $0 <= 1 << 53 ? .number(String($0)) : .string(String($0)) }
         case .FL:
-            return try element.binary(Float.self).map { $0.isFinite ? .number("\($0)") : Self.nonFinite(Double($0)) }
+            // The float's exact value as a double, so that readers of JSON numbers (doubles) get it.
+            return try element.binary(Float.self).map { $0.isFinite ? .number("\(Double($0))") : Self.nonFinite(Double($0)) }
         case .FD:
             return try element.binary(Double.self).map { $0.isFinite ? .number("\($0)") : Self.nonFinite($0) }
         default:
-            guard element.vr.isString else { return nil }
+            guard element.valueVR.isString else { return nil }
             return try element.strings(characterSet: characterSet).map { $0.isEmpty ? .null : .string($0) }
         }
     }

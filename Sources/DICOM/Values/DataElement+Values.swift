@@ -8,6 +8,14 @@ extension DataElement {
         return vrs[0]
     }
 
+    /// The items of a sequence, including a UN element of a tag the dictionary says is a
+    /// sequence (PS3.5 6.2.2); nil for other elements or bytes that are not items.
+    public var sequenceItems: [Item]? {
+        if let items { return items }
+        guard vr == .UN, let bytes, DataDictionary.entry(for: tag)?.vrs == [.SQ] else { return nil }
+        return try? DataSetParser.items(ofUnknown: bytes, tag: tag)
+    }
+
     func inMemory() throws(DICOMValueError) -> [UInt8] {
         guard let bytes else { throw DICOMValueError(.notInMemory, tag: tag, "the value is a sequence or was left in its file") }
         return bytes

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Prints pydicom's view of DICOM files as JSON, for the corpus test to compare with.
 
-Usage: pydicom_view.py ROOT FILE...   (FILEs relative to ROOT)
+Usage: pydicom_view.py ROOT FILE...          (FILEs relative to ROOT)
+       pydicom_view.py --json ROOT FILE...   pydicom's DICOM JSON model of each data set,
+                                             binary values inline
 
 For each file: how pydicom read it ("strict", "force", or "error"), and its meta
 group and data set as a list of elements in tag order, each
@@ -99,9 +101,21 @@ def view(path):
         return {"mode": "error", "error": "%s: %s" % (type(error).__name__, error)}
 
 
+def json_model(path):
+    try:
+        return pydicom.dcmread(path).to_json_dict(bulk_data_threshold=1 << 40)
+    except Exception as error:
+        return {"error": "%s: %s" % (type(error).__name__, error)}
+
+
 def main():
-    root = sys.argv[1]
-    result = {name: view(os.path.join(root, name)) for name in sys.argv[2:]}
+    arguments = sys.argv[1:]
+    describe = view
+    if arguments[0] == "--json":
+        describe = json_model
+        arguments = arguments[1:]
+    root = arguments[0]
+    result = {name: describe(os.path.join(root, name)) for name in arguments[1:]}
     json.dump(result, sys.stdout, allow_nan=False)
 
 
