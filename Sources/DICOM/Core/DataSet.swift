@@ -32,9 +32,9 @@ public struct DataSet: Sendable, Equatable {
 
     /// Appends in stream order; the reader's fast path. An element whose tag is already
     /// present replaces it.
-    mutating func append(_ element: DataElement) {
-        if let last = elements.last, element.tag <= last.tag {
-            if element.tag == last.tag {
+    mutating func append(_ element: consuming DataElement) {
+        if !elements.isEmpty, element.tag <= elements[elements.count - 1].tag {
+            if element.tag == elements[elements.count - 1].tag {
                 elements[elements.count - 1] = element
                 return
             }

@@ -5,14 +5,19 @@ public enum VR: String, CaseIterable, Sendable {
 
     /// Reads the two ASCII bytes of an explicit VR; nil when they name no VR.
     public init?(byte0: UInt8, byte1: UInt8) {
-        guard let vr = VR.byCode[UInt16(byte0) << 8 | UInt16(byte1)] else { return nil }
+        // A 26x26 table of uppercase letter pairs: this runs once per element read.
+        guard byte0 &- 0x41 < 26, byte1 &- 0x41 < 26, let vr = VR.byLetters[Int(byte0 - 0x41) * 26 + Int(byte1 - 0x41)] else { return nil }
         self = vr
     }
 
-    private static let byCode: [UInt16: VR] = Dictionary(uniqueKeysWithValues: allCases.map { vr in
-        let bytes = Array(vr.rawValue.utf8)
-        return (UInt16(bytes[0]) << 8 | UInt16(bytes[1]), vr)
-    })
+    private static let byLetters: [VR?] = {
+        var table = [VR?](repeating: nil, count: 26 * 26)
+        for vr in allCases {
+            let (a, b) = vr.bytes
+            table[Int(a - 0x41) * 26 + Int(b - 0x41)] = vr
+        }
+        return table
+    }()
 
     var bytes: (UInt8, UInt8) {
         let utf8 = Array(rawValue.utf8)

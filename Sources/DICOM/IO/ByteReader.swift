@@ -16,7 +16,7 @@ struct ByteReader {
     /// Total length when known (memory and files); nil for inflated streams.
     let length: Int?
 
-    static let chunkSize = 64 * 1024
+    static let chunkSize = 16 * 1024
 
     enum Backend {
         case memory
@@ -97,6 +97,12 @@ struct ByteReader {
         }
     }
 
+    /// The byte `index` places ahead, without consuming it; nil at the end of the stream.
+    mutating func peekByte(_ index: Int) throws(DICOMError) -> UInt8? {
+        if available <= index, try !fill(atLeast: index + 1) { return nil }
+        return buffer[position + index]
+    }
+
     mutating func peek(_ count: Int) throws(DICOMError) -> ArraySlice<UInt8>? {
         guard try fill(atLeast: count) else { return nil }
         return buffer[position..<(position + count)]
@@ -128,9 +134,9 @@ struct ByteReader {
     /// arrive, so a bogus length fails at the end of the data, not with a huge allocation.
     mutating func bytes(_ count: Int) throws(DICOMError) -> [UInt8] {
         if count <= available {
-            let result = Array(buffer[position..<(position + count)])
+            let start = position
             position += count
-            return result
+            return buffer.withUnsafeBufferPointer { Array(UnsafeBufferPointer(rebasing: $0[start..<(start + count)])) }
         }
         if let remaining, count > remaining {
             throw DICOMError(.lengthPastEnd, offset: offset, "\(count) bytes wanted, \(remaining) left in the stream")

@@ -39,8 +39,8 @@ struct DataSetParser {
             case .delimiter:
                 break
             case .group(let group):
-                guard let next = try reader.peek(2) else { return dataSet }
-                let found = bigEndian ? UInt16(next.first!) << 8 | UInt16(next.last!) : UInt16(next.last!) << 8 | UInt16(next.first!)
+                guard let first = try reader.peekByte(0), let second = try reader.peekByte(1) else { return dataSet }
+                let found = bigEndian ? UInt16(first) << 8 | UInt16(second) : UInt16(second) << 8 | UInt16(first)
                 if found != group { return dataSet }
             }
             let tagOffset = reader.offset
@@ -82,10 +82,10 @@ struct DataSetParser {
         var length: UInt32
         if explicitVR {
             let vrOffset = reader.offset
-            guard let code = try reader.peek(2) else {
+            guard let byte0 = try reader.peekByte(0), let byte1 = try reader.peekByte(1) else {
                 throw DICOMError(.truncated, offset: vrOffset, tag: tag, "the stream ends before the VR")
             }
-            if let explicit = VR(byte0: code.first!, byte1: code.last!) {
+            if let explicit = VR(byte0: byte0, byte1: byte1) {
                 try reader.skip(2)
                 vr = explicit
                 if vr.hasLongLength {
@@ -99,7 +99,7 @@ struct DataSetParser {
                 vr = Self.implicitVR(for: tag, in: dataSet)
                 length = try reader.uint32(bigEndian: bigEndian)
             } else {
-                let shown = code.map { hex2($0) }.joined(separator: " ")
+                let shown = hex2(byte0) + " " + hex2(byte1)
                 throw DICOMError(.invalidVR, offset: vrOffset, tag: tag, "bytes \(shown) where an explicit VR belongs name no VR")
             }
         } else {
