@@ -26,6 +26,7 @@ let package = Package(
             dependencies: ["DICOM", .product(name: "PropertyBased", package: "swift-property-based")],
             exclude: ["Helpers"]
         ),
+        .testTarget(name: "lifeboatTests", dependencies: ["lifeboat"]),
     ],
     swiftLanguageModes: [.v6]
 )

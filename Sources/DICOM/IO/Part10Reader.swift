@@ -86,6 +86,11 @@ extension DICOMFile {
         let little = UInt16(head[1]) << 8 | UInt16(head[0])
         let big = UInt16(head[0]) << 8 | UInt16(head[1])
         let explicit = VR(byte0: head[4], byte1: head[5]) != nil
+        // A data set starts with its lowest group: identifying (0008), patient (0010) and
+        // the like. Anything else (a command group, text) is not taken for DICOM.
+        guard (0x0001...0x00FF).contains(min(little, big)) else {
+            throw DICOMError(.notDICOM, offset: reader.offset, "neither a Part 10 file nor a data set: it does not start with a DICOM group")
+        }
         if big < little {
             guard explicit else {
                 throw DICOMError(.notDICOM, offset: reader.offset, "neither a Part 10 file nor a data set in a known encoding")
