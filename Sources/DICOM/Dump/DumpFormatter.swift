@@ -3,10 +3,18 @@
 public struct DumpFormatter: Sendable {
     /// Longer values are cut, with "..." to say so.
     public var maximumValueWidth = 64
+    /// The encoding the lengths of defined-length sequences are shown in.
+    public var explicitVR = true
 
     public init() {}
 
     public func format(_ file: DICOMFile) -> String {
+        var formatter = self
+        formatter.explicitVR = file.transferSyntax.isExplicitVR
+        return formatter.formatFile(file)
+    }
+
+    private func formatFile(_ file: DICOMFile) -> String {
         var lines: [String] = []
         lines.append("# Preamble: " + (file.preamble == nil ? "none" : "128 bytes"))
         lines.append("# Transfer syntax: \(file.transferSyntax.name) (\(file.transferSyntax.uid))")
@@ -27,7 +35,7 @@ public struct DumpFormatter: Sendable {
             let keyword = element.tag.isPrivateCreator ? "PrivateCreator" : (element.tag.keyword ?? (element.tag.isPrivate ? "Private" : "Unknown"))
             switch element.value {
             case .sequence(let items):
-                let length = element.hasUndefinedLength ? "u/l" : "\(DataSetEncoder.length(of: element, explicitVR: true) - 12)"
+                let length = element.hasUndefinedLength ? "u/l" : "\(DataSetEncoder.itemsLength(items, explicitVR: explicitVR && element.vr != .UN))"
                 lines.append(line(indent, element, "(Sequence #=\(items.count))", length: length, multiplicity: 1, keyword: keyword))
                 for (index, item) in items.enumerated() {
                     lines.append("\(indent)  (FFFE,E000) na (Item \(index + 1)\(item.hasUndefinedLength ? ", undefined length" : ""))")

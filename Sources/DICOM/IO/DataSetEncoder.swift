@@ -158,7 +158,7 @@ struct DataSetEncoder {
     }
 
     static func length(of element: DataElement, explicitVR: Bool) -> Int {
-        let header = explicitVR && !element.vr.hasLongLength ? 8 : (explicitVR ? 12 : 8)
+        let header = explicitVR && element.vr.hasLongLength ? 12 : 8
         switch element.value {
         case .bytes(let bytes): return header + bytes.count
         case .bulk(let reference): return header + reference.length
