@@ -21,12 +21,14 @@ let package = Package(
             dependencies: ["DICOM", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(name: "HeaderParseBenchmark", dependencies: ["DICOM"], path: "Benchmarks/HeaderParseBenchmark"),
+        // Running real peers and helpers from tests.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(
             name: "DICOMTests",
-            dependencies: ["DICOM", .product(name: "PropertyBased", package: "swift-property-based")],
+            dependencies: ["DICOM", "TestSupport", .product(name: "PropertyBased", package: "swift-property-based")],
             exclude: ["Helpers"]
         ),
-        .testTarget(name: "lifeboatTests", dependencies: ["lifeboat"]),
+        .testTarget(name: "lifeboatTests", dependencies: ["lifeboat", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

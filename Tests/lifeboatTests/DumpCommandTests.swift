@@ -1,14 +1,9 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The `lifeboat` binary as a user runs it.
 @Suite struct DumpCommandTests {
-    struct Run {
-        let status: Int32
-        let output: String
-        let errors: String
-    }
-
     /// The built `lifeboat` next to this test bundle.
     static let binary: URL = {
         var directory = Bundle.main.bundleURL
@@ -20,59 +15,37 @@ import Testing
         return URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../.build/debug/lifeboat").standardized
     }()
 
-    static func lifeboat(_ arguments: [String]) throws -> Run {
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let out = output.fileHandleForReading.readDataToEndOfFile()
-        let err = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, output: String(decoding: out, as: UTF8.self), errors: String(decoding: err, as: UTF8.self))
+    static func lifeboat(_ arguments: [String]) throws -> Subprocess {
+        try Subprocess.run(binary.path, arguments)
     }
 
-    static func pydicomData() throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", "import os, pydicom; print(os.path.join(os.path.dirname(pydicom.__file__), 'data'))"]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        try #require(process.terminationStatus == 0, "pydicom is not installed: Scripts/test.sh installs it")
-        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-    }
+    static func pydicomData() throws -> String { try PydicomData.directory() }
 
     @Test func versionAndHelp() throws {
         let version = try Self.lifeboat(["--version"])
         #expect(version.status == 0)
-        #expect(version.output.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ".").count == 3)
+        #expect(version.text.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ".").count == 3)
         let help = try Self.lifeboat(["dump", "--help"])
         #expect(help.status == 0)
-        #expect(help.output.contains("Examples:"))
+        #expect(help.text.contains("Examples:"))
     }
 
     @Test func dumpsAFileLikeDcmdump() throws {
         let path = try Self.pydicomData() + "/test_files/CT_small.dcm"
         let run = try Self.lifeboat(["dump", path])
         #expect(run.status == 0)
-        #expect(run.output.contains("(0010,0010) PN [CompressedSamples^CT1]"))
-        #expect(run.output.contains("# 22, 1 PatientName"))
-        #expect(run.output.contains("(0002,0010) UI [1.2.840.10008.1.2.1]"))
-        #expect(run.output.contains("  (FFFE,E000) na (Item 1)"), "sequence items indented")
-        #expect(run.output.contains("(7FE0,0010) OW (not loaded: 32768 bytes at byte"))
+        #expect(run.text.contains("(0010,0010) PN [CompressedSamples^CT1]"))
+        #expect(run.text.contains("# 22, 1 PatientName"))
+        #expect(run.text.contains("(0002,0010) UI [1.2.840.10008.1.2.1]"))
+        #expect(run.text.contains("  (FFFE,E000) na (Item 1)"), "sequence items indented")
+        #expect(run.text.contains("(7FE0,0010) OW (not loaded: 32768 bytes at byte"))
     }
 
     @Test func dumpsTheJSONModel() throws {
         let path = try Self.pydicomData() + "/test_files/CT_small.dcm"
         let run = try Self.lifeboat(["dump", "--json", path])
         #expect(run.status == 0)
-        let json = try #require(try JSONSerialization.jsonObject(with: Data(run.output.utf8)) as? [String: Any])
+        let json = try #require(try JSONSerialization.jsonObject(with: run.output) as? [String: Any])
         let name = (json["00100010"] as? [String: Any])?["Value"] as? [[String: String]]
         #expect(name?.first?["Alphabetic"] == "CompressedSamples^CT1")
         let pixels = try #require((json["7FE00010"] as? [String: Any])?["BulkDataURI"] as? String)
@@ -100,7 +73,7 @@ import Testing
                 #expect(run.errors.hasPrefix("lifeboat dump: \(path): "), "\(run.errors)")
             } else {
                 #expect(run.status == 0, "\(path): \(run.errors)")
-                #expect(run.output.contains("# Data set"))
+                #expect(run.text.contains("# Data set"))
                 dumped += 1
             }
         }
