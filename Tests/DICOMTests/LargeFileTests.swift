@@ -63,4 +63,25 @@ import Glibc
         let growth = Self.peakResidentBytes() - before
         #expect(growth < 256 << 20, "peak memory grew by \(growth >> 20) MiB for a \(length >> 20) MiB value")
     }
+
+    @Test func valuesLeftInAFileOutliveItsNameAndItsHandle() throws {
+        var dataSet = DataSet()
+        dataSet[.sopClassUID] = DataElement(tag: .sopClassUID, vr: .UI, strings: ["1.2.840.10008.5.1.4.1.1.7"])
+        dataSet[.pixelData] = DataElement(tag: .pixelData, vr: .OW, bytes: (0..<200_000).map { UInt8(truncatingIfNeeded: $0 * 7) })
+        let bytes = try DICOMFile(dataSet: dataSet).serialized()
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("lifeboat-handle-\(UUID()).dcm").path
+        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+
+        let handle = try #require(FileHandle(forReadingAtPath: path))
+        try handle.seek(toOffset: 100) // reading starts at the file's start whatever the position
+        let file = try DICOMFile(file: try OpenFile(duplicating: handle.fileDescriptor, name: path), options: ReadOptions(bulkDataThreshold: 4096))
+        try handle.close()
+        try FileManager.default.removeItem(atPath: path)
+
+        guard case .bulk? = file.dataSet[.pixelData]?.value else {
+            Issue.record("pixel data was loaded")
+            return
+        }
+        #expect(try file.serialized() == bytes, "the unlinked file's values are still copied")
+    }
 }

@@ -10,8 +10,8 @@ public struct DICOMFile: Sendable, Equatable {
     public var transferSyntax: TransferSyntax
     /// For a header-only read: where the pixel data element's tag starts in the file.
     public var pixelDataOffset: Int?
-    /// The file that `.bulk` values refer to, when the read left some there.
-    public var bulkDataPath: String?
+    /// The file that `.bulk` values refer to, kept open, when the read left some there.
+    public var bulkDataFile: OpenFile?
 
     public init(preamble: [UInt8]? = [UInt8](repeating: 0, count: 128), fileMeta: DataSet, dataSet: DataSet,
                 transferSyntax: TransferSyntax) {

@@ -20,7 +20,7 @@ struct ByteReader {
 
     enum Backend {
         case memory
-        case file(FileDescriptor)
+        case file(OpenFile)
         case inflate(Inflater)
     }
 
@@ -32,7 +32,7 @@ struct ByteReader {
     }
 
     /// Reads `descriptor` from its current position; `length` is the bytes left in it.
-    init(file descriptor: FileDescriptor, startingAt offset: Int, length: Int) {
+    init(file descriptor: OpenFile, startingAt offset: Int, length: Int) {
         buffer = []
         base = offset
         backend = .file(descriptor)
@@ -197,50 +197,5 @@ struct ByteReader {
                 base += got.count
             }
         }
-    }
-}
-
-/// An open file read with `pread`, so that skipping a value costs nothing.
-final class FileDescriptor {
-    let fd: Int32
-    let path: String
-    let size: Int
-
-    init(path: String) throws(DICOMError) {
-        self.path = path
-        fd = open(path, O_RDONLY | O_CLOEXEC)
-        if fd < 0 { throw DICOMError(.io, "cannot open \(path): \(String(cString: strerror(errno)))") }
-        var info = stat()
-        if fstat(fd, &info) != 0 || (info.st_mode & S_IFMT) != S_IFREG {
-            close(fd)
-            throw DICOMError(.io, "\(path) is not a regular file")
-        }
-        size = Int(info.st_size)
-    }
-
-    deinit { close(fd) }
-
-    func read(at offset: Int, upTo count: Int) throws(DICOMError) -> [UInt8] {
-        let wanted = max(0, min(count, size - offset))
-        if wanted == 0 { return [] }
-        var failure: Int32 = 0
-        let result = [UInt8](unsafeUninitializedCapacity: wanted) { buffer, initialized in
-            var done = 0
-            while done < wanted {
-                let got = pread(fd, buffer.baseAddress! + done, wanted - done, off_t(offset + done))
-                if got < 0 {
-                    if errno == EINTR { continue }
-                    failure = errno
-                    break
-                }
-                if got == 0 { break }
-                done += got
-            }
-            initialized = done
-        }
-        if failure != 0 {
-            throw DICOMError(.io, offset: offset, "cannot read \(path): \(String(cString: strerror(failure)))")
-        }
-        return result
     }
 }

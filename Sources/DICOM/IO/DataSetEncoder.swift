@@ -4,13 +4,13 @@ struct DataSetEncoder {
     private let sink: ByteSink
     private var explicitVR: Bool
     private var bigEndian: Bool
-    private let bulkData: FileDescriptor?
+    private let bulkData: OpenFile?
     private var buffer: [UInt8] = []
 
     private static let flushSize = 64 * 1024
     private static let undefinedLength: UInt32 = 0xFFFF_FFFF
 
-    init(sink: ByteSink, explicitVR: Bool, bigEndian: Bool, bulkData: FileDescriptor?) {
+    init(sink: ByteSink, explicitVR: Bool, bigEndian: Bool, bulkData: OpenFile?) {
         self.sink = sink
         self.explicitVR = explicitVR
         self.bigEndian = bigEndian

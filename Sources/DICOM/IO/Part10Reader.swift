@@ -2,10 +2,14 @@ extension DICOMFile {
     /// Reads a file. With `options.bulkDataThreshold` set, large binary values stay in
     /// the file and memory stays bounded whatever its size.
     public init(path: String, options: ReadOptions = .strict) throws(DICOMError) {
-        let file = try FileDescriptor(path: path)
-        let reader = ByteReader(file: file, startingAt: 0, length: file.size)
-        try self.init(reader: reader, options: options)
-        if options.bulkDataThreshold != nil { bulkDataPath = path }
+        try self.init(file: try OpenFile(path: path), options: options)
+    }
+
+    /// Reads an open file from its start; with `options.bulkDataThreshold` set the file
+    /// stays open for the values left in it.
+    public init(file: OpenFile, options: ReadOptions = .strict) throws(DICOMError) {
+        try self.init(reader: ByteReader(file: file, startingAt: 0, length: file.size), options: options)
+        if options.bulkDataThreshold != nil { bulkDataFile = file }
     }
 
     /// Reads a file from memory.

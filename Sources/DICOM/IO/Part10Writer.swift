@@ -9,7 +9,6 @@ extension DICOMFile {
     /// its group length brought up to date, then the data set in `transferSyntax`.
     /// A file read and written unchanged comes out byte for byte the same.
     public func write(to sink: ByteSink) throws(DICOMError) {
-        let bulkData = try bulkDataPath.map { path throws(DICOMError) in try FileDescriptor(path: path) }
         var meta = DataSetEncoder(sink: sink, explicitVR: true, bigEndian: false, bulkData: nil)
         if let preamble {
             guard preamble.count == 128 else {
@@ -31,7 +30,7 @@ extension DICOMFile {
 
         let dataSink = transferSyntax.isDeflated ? try DeflatingSink(into: sink) : sink
         var body = DataSetEncoder(sink: dataSink, explicitVR: transferSyntax.isExplicitVR,
-                                  bigEndian: transferSyntax.isBigEndian, bulkData: bulkData)
+                                  bigEndian: transferSyntax.isBigEndian, bulkData: bulkDataFile)
         try body.encode(dataSet)
         try body.flush()
         try dataSink.finish()

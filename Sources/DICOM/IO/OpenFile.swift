@@ -1,0 +1,69 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A regular file open for reading with `pread`, so that skipping a value costs nothing.
+/// A read that leaves values in the file keeps it open: they stay readable even if the
+/// file is renamed or unlinked meanwhile.
+public final class OpenFile: Sendable, Equatable {
+    /// The path it was opened by, for messages.
+    public let path: String
+    public let size: Int
+    let fd: Int32
+
+    public convenience init(path: String) throws(DICOMError) {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 { throw DICOMError(.io, "cannot open \(path): \(String(cString: strerror(errno)))") }
+        try self.init(owning: fd, path: path)
+    }
+
+    /// Reads through a duplicate of `descriptor` (which the caller keeps), from the
+    /// file's start whatever its current position.
+    public convenience init(duplicating descriptor: Int32, name: String) throws(DICOMError) {
+        let fd = fcntl(descriptor, F_DUPFD_CLOEXEC, 0)
+        if fd < 0 { throw DICOMError(.io, "cannot duplicate the descriptor of \(name): \(String(cString: strerror(errno)))") }
+        try self.init(owning: fd, path: name)
+    }
+
+    private init(owning fd: Int32, path: String) throws(DICOMError) {
+        var info = stat()
+        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
+            close(fd)
+            throw DICOMError(.io, "\(path) is not a regular file")
+        }
+        self.fd = fd
+        self.path = path
+        size = Int(info.st_size)
+    }
+
+    deinit { close(fd) }
+
+    public static func == (lhs: OpenFile, rhs: OpenFile) -> Bool { lhs === rhs }
+
+    /// Up to `count` bytes at `offset`; fewer only at the end of the file.
+    func read(at offset: Int, upTo count: Int) throws(DICOMError) -> [UInt8] {
+        let wanted = max(0, min(count, size - offset))
+        if wanted == 0 { return [] }
+        var failure: Int32 = 0
+        let result = [UInt8](unsafeUninitializedCapacity: wanted) { buffer, initialized in
+            var done = 0
+            while done < wanted {
+                let got = pread(fd, buffer.baseAddress! + done, wanted - done, off_t(offset + done))
+                if got < 0 {
+                    if errno == EINTR { continue }
+                    failure = errno
+                    break
+                }
+                if got == 0 { break }
+                done += got
+            }
+            initialized = done
+        }
+        if failure != 0 {
+            throw DICOMError(.io, offset: offset, "cannot read \(path): \(String(cString: strerror(failure)))")
+        }
+        return result
+    }
+}
