@@ -106,8 +106,12 @@ import Testing
         let file = DICOMFile(dataSet: dataSet, transferSyntax: .deflatedExplicitVRLittleEndian)
         let bytes = try file.serialized()
         #expect(!bytes.containsSubsequence(Bytes.text("Deflated^Test")), "the data set is compressed")
-        let read = try DICOMFile(bytes: bytes)
+        var read = try DICOMFile(bytes: bytes)
         #expect(read.dataSet == dataSet)
+        #expect(try read.serialized() == bytes, "unchanged: the compressed bytes as read")
+        read.dataSet[.rows] = DataElement(tag: .rows, vr: .US, integers: [UInt16(65)])
+        let changed = try DICOMFile(bytes: try read.serialized())
+        #expect(try changed.dataSet.int(.rows) == 65, "changed: compressed anew")
     }
 
     // MARK: Errors

@@ -12,6 +12,10 @@ public struct DICOMFile: Sendable, Equatable {
     public var pixelDataOffset: Int?
     /// The file that `.bulk` values refer to, kept open, when the read left some there.
     public var bulkDataFile: OpenFile?
+    /// A deflated data set's compressed bytes as read, written back if the data set is unchanged.
+    var deflatedAsRead: [UInt8]?
+    /// Deflated streams up to this size are kept as read.
+    static let keptDeflatedStreamLimit = 64 << 20
 
     public init(preamble: [UInt8]? = [UInt8](repeating: 0, count: 128), fileMeta: DataSet, dataSet: DataSet,
                 transferSyntax: TransferSyntax) {

@@ -64,11 +64,15 @@ extension DICOMFile {
             throw DICOMError(.invalidFileMeta, tag: .transferSyntaxUID, "the file meta information has no transfer syntax UID (PS3.10 7.1)")
         }
 
+        var deflated: [UInt8]?
         if syntax.isDeflated {
-            let head = try reader.peek(2)
-            // RFC 1950 header: CMF 0x?8 and a check on both bytes; PS3.5 A.5 wants raw deflate.
-            let zlibHeader = head.map { $0.first! & 0x0F == 8 && (UInt16($0.first!) << 8 | UInt16($0.last!)) % 31 == 0 } ?? false
-            reader = try ByteReader(inflating: reader, offset: 0, hasZlibHeader: zlibHeader)
+            if let remaining = reader.remaining, remaining <= DICOMFile.keptDeflatedStreamLimit {
+                // Kept, so that an unchanged data set is written back byte for byte: zlib
+                // does not reproduce another writer's compression.
+                deflated = try reader.bytes(remaining)
+                reader = ByteReader(bytes: deflated ?? [])
+            }
+            reader = try ByteReader(inflating: reader, offset: 0, hasZlibHeader: isZlibWrapped(try reader.peek(2)))
         }
         var explicitVR = syntax.isExplicitVR
         if options.isLenient, let head = try reader.peek(6) {
@@ -79,6 +83,7 @@ extension DICOMFile {
         let dataSet = try parser.parseDataSet(until: .stream)
         self.init(preamble: preamble, fileMeta: fileMeta, dataSet: dataSet, transferSyntax: syntax)
         pixelDataOffset = parser.pixelDataOffset
+        deflatedAsRead = deflated
     }
 
     /// A bare data set's encoding, judged from its first element: whether a VR follows
@@ -103,6 +108,13 @@ extension DICOMFile {
         }
         return explicit ? .explicitVRLittleEndian : .implicitVRLittleEndian
     }
+}
+
+/// Whether a deflated stream carries an RFC 1950 (zlib) header: CMF 0x?8 and a check
+/// on both bytes. PS3.5 A.5 wants raw deflate; some writers wrap it all the same.
+func isZlibWrapped(_ head: ArraySlice<UInt8>?) -> Bool {
+    guard let head, head.count == 2 else { return false }
+    return head.first! & 0x0F == 8 && (UInt16(head.first!) << 8 | UInt16(head.last!)) % 31 == 0
 }
 
 /// ASCII text with trailing NUL and space padding removed.

@@ -28,12 +28,40 @@ extension DICOMFile {
         try meta.encode(fileMeta)
         try meta.flush()
 
-        let dataSink = transferSyntax.isDeflated ? try DeflatingSink(into: sink) : sink
-        var body = DataSetEncoder(sink: dataSink, explicitVR: transferSyntax.isExplicitVR,
-                                  bigEndian: transferSyntax.isBigEndian, bulkData: bulkDataFile)
+        if transferSyntax.isDeflated {
+            try writeDeflated(to: sink)
+        } else {
+            var body = DataSetEncoder(sink: sink, explicitVR: transferSyntax.isExplicitVR,
+                                      bigEndian: transferSyntax.isBigEndian, bulkData: bulkDataFile)
+            try body.encode(dataSet)
+            try body.flush()
+            try sink.finish()
+        }
+    }
+
+    /// The data set deflated (PS3.5 A.5); the compressed bytes as read when it decodes to
+    /// exactly what this data set encodes to.
+    private func writeDeflated(to sink: ByteSink) throws(DICOMError) {
+        let plain = MemorySink()
+        var body = DataSetEncoder(sink: plain, explicitVR: true, bigEndian: false, bulkData: bulkDataFile)
         try body.encode(dataSet)
         try body.flush()
-        try dataSink.finish()
+        if let original = deflatedAsRead, try Self.inflates(original, to: plain.bytes) {
+            try sink.write(original[...])
+            try sink.finish()
+            return
+        }
+        let deflating = try DeflatingSink(into: sink)
+        try deflating.write(plain.bytes[...])
+        try deflating.finish()
+    }
+
+    /// Whether `compressed` inflates to exactly `expected`, reading no more than that.
+    private static func inflates(_ compressed: [UInt8], to expected: [UInt8]) throws(DICOMError) -> Bool {
+        let source = ByteReader(bytes: compressed)
+        var reader = try ByteReader(inflating: source, offset: 0, hasZlibHeader: isZlibWrapped(compressed.prefix(2)))
+        guard let decoded = try? reader.bytes(expected.count) else { return false }
+        return decoded == expected && (try? reader.atEnd()) == true
     }
 
     /// The whole file in memory.
