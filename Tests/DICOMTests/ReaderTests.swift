@@ -225,6 +225,17 @@ import Testing
         #expect(error?.code == .deflate || error?.code == .truncated)
     }
 
+    @Test func deflateBombIsRefused() throws {
+        // 8 MB of zeros in a value deflates to a few KB; with a 1 MB limit it is refused.
+        var dataSet = DataSet()
+        dataSet[Tag(0x0042, 0x0011)] = DataElement(tag: Tag(0x0042, 0x0011), vr: .OB, bytes: [UInt8](repeating: 0, count: 8 << 20))
+        let bytes = try DICOMFile(dataSet: dataSet, transferSyntax: .deflatedExplicitVRLittleEndian).serialized()
+        #expect(bytes.count < 64 << 10)
+        let error = #expect(throws: DICOMError.self) { try DICOMFile(bytes: bytes, options: ReadOptions(maximumInflatedLength: 1 << 20)) }
+        #expect(error?.code == .deflate)
+        #expect(try DICOMFile(bytes: bytes).dataSet == dataSet, "within the default limit")
+    }
+
     @Test func missingFileIsAnIOError() throws {
         let error = #expect(throws: DICOMError.self) { try DICOMFile(path: "/nonexistent/file.dcm") }
         #expect(error?.code == .io)

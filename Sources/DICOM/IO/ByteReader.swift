@@ -39,11 +39,11 @@ struct ByteReader {
         self.length = offset + length
     }
 
-    init(inflating source: ByteReader, offset: Int, hasZlibHeader: Bool) throws(DICOMError) {
+    init(inflating source: ByteReader, hasZlibHeader: Bool, limit: Int) throws(DICOMError) {
         buffer = []
-        base = offset
+        base = 0
         length = nil
-        backend = .inflate(try Inflater(source: source, hasZlibHeader: hasZlibHeader))
+        backend = .inflate(try Inflater(source: source, hasZlibHeader: hasZlibHeader, limit: limit))
     }
 
     var offset: Int { base + position }

@@ -6,10 +6,13 @@ final class Inflater {
     private var source: ByteReader
     private var input: [UInt8] = []
     private var finished = false
+    private let limit: Int
 
-    /// `hasZlibHeader` accepts the zlib-wrapped streams (RFC 1950) some writers produce.
-    init(source: ByteReader, hasZlibHeader: Bool) throws(DICOMError) {
+    /// `hasZlibHeader` accepts the zlib-wrapped streams (RFC 1950) some writers produce;
+    /// more than `limit` inflated bytes is an error.
+    init(source: ByteReader, hasZlibHeader: Bool, limit: Int) throws(DICOMError) {
         self.source = source
+        self.limit = limit
         let status = inflateInit2_(&stream, hasZlibHeader ? MAX_WBITS : -MAX_WBITS, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
         if status != Z_OK { throw DICOMError(.deflate, "cannot start zlib (status \(status))") }
     }
@@ -57,6 +60,9 @@ final class Inflater {
             }
         }
         output.removeLast(count - produced)
+        if decodedOffset + produced > limit {
+            throw DICOMError(.deflate, offset: limit, "the deflated data set inflates to more than \(limit) bytes")
+        }
         return output
     }
 }

@@ -72,7 +72,7 @@ extension DICOMFile {
                 deflated = try reader.bytes(remaining)
                 reader = ByteReader(bytes: deflated ?? [])
             }
-            reader = try ByteReader(inflating: reader, offset: 0, hasZlibHeader: isZlibWrapped(try reader.peek(2)))
+            reader = try ByteReader(inflating: reader, hasZlibHeader: isZlibWrapped(try reader.peek(2)), limit: options.maximumInflatedLength)
         }
         var explicitVR = syntax.isExplicitVR
         if options.isLenient, let head = try reader.peek(6) {

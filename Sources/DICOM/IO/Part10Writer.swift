@@ -59,7 +59,7 @@ extension DICOMFile {
     /// Whether `compressed` inflates to exactly `expected`, reading no more than that.
     private static func inflates(_ compressed: [UInt8], to expected: [UInt8]) throws(DICOMError) -> Bool {
         let source = ByteReader(bytes: compressed)
-        var reader = try ByteReader(inflating: source, offset: 0, hasZlibHeader: isZlibWrapped(compressed.prefix(2)))
+        var reader = try ByteReader(inflating: source, hasZlibHeader: isZlibWrapped(compressed.prefix(2)), limit: expected.count + 1)
         guard let decoded = try? reader.bytes(expected.count) else { return false }
         return decoded == expected && (try? reader.atEnd()) == true
     }

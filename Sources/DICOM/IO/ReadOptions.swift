@@ -19,12 +19,17 @@ public struct ReadOptions: Sendable {
     public var bulkDataThreshold: Int?
     /// Deeper nesting of sequences is refused, so a hostile file cannot exhaust the stack.
     public var maximumNestingDepth: Int
+    /// A deflated data set is read into memory; one that inflates to more is refused, so a
+    /// small "deflate bomb" cannot exhaust memory.
+    public var maximumInflatedLength: Int
 
-    public init(mode: Mode = .strict, stopBeforePixelData: Bool = false, bulkDataThreshold: Int? = nil, maximumNestingDepth: Int = 64) {
+    public init(mode: Mode = .strict, stopBeforePixelData: Bool = false, bulkDataThreshold: Int? = nil,
+                maximumNestingDepth: Int = 64, maximumInflatedLength: Int = 1 << 30) {
         self.mode = mode
         self.stopBeforePixelData = stopBeforePixelData
         self.bulkDataThreshold = bulkDataThreshold
         self.maximumNestingDepth = maximumNestingDepth
+        self.maximumInflatedLength = maximumInflatedLength
     }
 
     public static let strict = ReadOptions()
