@@ -43,7 +43,7 @@ import Glibc
         var header = try DICOMFile(dataSet: dataSet).serialized()
         header += Bytes.tag(0x7FE0, 0x0010) + Bytes.text("OW") + [0, 0] + Bytes.le32(UInt32(length))
         header.append(contentsOf: [0x12, 0x34]) // the first pixel, so the copy has something to find
-        FileManager.default.createFile(atPath: path, contents: Data(header))
+        #expect(FileManager.default.createFile(atPath: path, contents: Data(header)))
         #expect(truncate(path, off_t(header.count - 2 + length)) == 0)
 
         let before = Self.peakResidentBytes()
@@ -70,7 +70,7 @@ import Glibc
         dataSet[.pixelData] = DataElement(tag: .pixelData, vr: .OW, bytes: (0..<200_000).map { UInt8(truncatingIfNeeded: $0 * 7) })
         let bytes = try DICOMFile(dataSet: dataSet).serialized()
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("lifeboat-handle-\(UUID()).dcm").path
-        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        #expect(FileManager.default.createFile(atPath: path, contents: Data(bytes)))
 
         let handle = try #require(FileHandle(forReadingAtPath: path))
         try handle.seek(toOffset: 100) // reading starts at the file's start whatever the position

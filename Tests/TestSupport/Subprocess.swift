@@ -26,7 +26,7 @@ public struct Subprocess: Sendable {
         }
         // stderr goes to a file, so that neither stream can fill a pipe and stall the child.
         let errorFile = FileManager.default.temporaryDirectory.appendingPathComponent("lifeboat-stderr-\(UUID())")
-        FileManager.default.createFile(atPath: errorFile.path, contents: nil)
+        guard FileManager.default.createFile(atPath: errorFile.path, contents: nil) else { throw Failure(description: "cannot create \(errorFile.path)") }
         defer { try? FileManager.default.removeItem(at: errorFile) }
         let errorHandle = try FileHandle(forWritingTo: errorFile)
         let output = Pipe()
