@@ -8,6 +8,8 @@ public struct DataSet: Sendable, Equatable {
 
     public init() {}
 
+    init(reservingCapacity capacity: Int) { elements.reserveCapacity(capacity) }
+
     public init(_ elements: [DataElement]) {
         for element in elements { self[element.tag] = element }
     }

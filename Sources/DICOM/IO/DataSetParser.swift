@@ -29,7 +29,9 @@ struct DataSetParser {
     }
 
     mutating func parseDataSet(until end: End, depth: Int = 0) throws(DICOMError) -> DataSet {
-        var dataSet = DataSet()
+        // A top-level data set has a few hundred elements; growing to them costs reallocations.
+        var dataSet: DataSet
+        if case .stream = end { dataSet = DataSet(reservingCapacity: 256) } else { dataSet = DataSet(reservingCapacity: 8) }
         while true {
             switch end {
             case .stream:
