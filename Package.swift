@@ -6,16 +6,22 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .library(name: "DICOM", targets: ["DICOM"]),
+        .library(name: "DICOMNetwork", targets: ["DICOMNetwork"]),
         .executable(name: "lifeboat", targets: ["lifeboat"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.81.0"),
     ],
     targets: [
         // zlib for the Deflated Explicit VR Little Endian transfer syntax (PS3.5 A.5).
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "DICOM", dependencies: ["CZlib"]),
+        .target(
+            name: "DICOMNetwork",
+            dependencies: ["DICOM", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]
+        ),
         .executableTarget(
             name: "lifeboat",
             dependencies: ["DICOM", .product(name: "ArgumentParser", package: "swift-argument-parser")]
@@ -27,6 +33,13 @@ let package = Package(
             name: "DICOMTests",
             dependencies: ["DICOM", "TestSupport", .product(name: "PropertyBased", package: "swift-property-based")],
             exclude: ["Helpers"]
+        ),
+        .testTarget(
+            name: "DICOMNetworkTests",
+            dependencies: [
+                "DICOMNetwork", "TestSupport",
+                .product(name: "NIOEmbedded", package: "swift-nio"), .product(name: "NIOTestUtils", package: "swift-nio"),
+            ]
         ),
         .testTarget(name: "lifeboatTests", dependencies: ["lifeboat", "TestSupport"]),
     ],
