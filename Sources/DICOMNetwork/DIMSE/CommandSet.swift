@@ -1,0 +1,117 @@
+import DICOM
+
+/// DIMSE command fields (PS3.7 E.1-1).
+public enum CommandField: UInt16, Sendable {
+    case cStoreRequest = 0x0001, cStoreResponse = 0x8001
+    case cGetRequest = 0x0010, cGetResponse = 0x8010
+    case cFindRequest = 0x0020, cFindResponse = 0x8020
+    case cMoveRequest = 0x0021, cMoveResponse = 0x8021
+    case cEchoRequest = 0x0030, cEchoResponse = 0x8030
+    case nEventReportRequest = 0x0100, nEventReportResponse = 0x8100
+    case nGetRequest = 0x0110, nGetResponse = 0x8110
+    case nSetRequest = 0x0120, nSetResponse = 0x8120
+    case nActionRequest = 0x0130, nActionResponse = 0x8130
+    case nCreateRequest = 0x0140, nCreateResponse = 0x8140
+    case nDeleteRequest = 0x0150, nDeleteResponse = 0x8150
+    case cCancelRequest = 0x0FFF
+
+    public var isResponse: Bool { rawValue & 0x8000 != 0 }
+}
+
+/// Tags of the command group (PS3.7 E.1-1).
+public extension Tag {
+    static let commandGroupLength = Tag(0x0000, 0x0000)
+    static let affectedSOPClassUID = Tag(0x0000, 0x0002)
+    static let requestedSOPClassUID = Tag(0x0000, 0x0003)
+    static let commandField = Tag(0x0000, 0x0100)
+    static let messageID = Tag(0x0000, 0x0110)
+    static let messageIDBeingRespondedTo = Tag(0x0000, 0x0120)
+    static let moveDestination = Tag(0x0000, 0x0600)
+    static let priority = Tag(0x0000, 0x0700)
+    static let commandDataSetType = Tag(0x0000, 0x0800)
+    static let status = Tag(0x0000, 0x0900)
+    static let offendingElement = Tag(0x0000, 0x0901)
+    static let errorComment = Tag(0x0000, 0x0902)
+    static let errorID = Tag(0x0000, 0x0903)
+    static let affectedSOPInstanceUID = Tag(0x0000, 0x1000)
+    static let requestedSOPInstanceUID = Tag(0x0000, 0x1001)
+    static let numberOfRemainingSuboperations = Tag(0x0000, 0x1020)
+    static let numberOfCompletedSuboperations = Tag(0x0000, 0x1021)
+    static let numberOfFailedSuboperations = Tag(0x0000, 0x1022)
+    static let numberOfWarningSuboperations = Tag(0x0000, 0x1023)
+    static let moveOriginatorApplicationEntityTitle = Tag(0x0000, 0x1030)
+    static let moveOriginatorMessageID = Tag(0x0000, 0x1031)
+}
+
+/// Why a command set cannot be used.
+public struct DIMSEError: Error, Equatable, CustomStringConvertible {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// A DIMSE command set: group 0000 in Implicit VR Little Endian, its group length first
+/// (PS3.7 6.3.1, E.1).
+public struct CommandSet: Sendable, Equatable {
+    public private(set) var dataSet: DataSet
+
+    /// (0000,0800): 0x0101 means no data set follows; anything else means one does.
+    public static let noDataSet: UInt16 = 0x0101
+
+    public init(_ field: CommandField, messageID: UInt16? = nil, respondingTo request: UInt16? = nil) {
+        dataSet = DataSet()
+        set(.commandField, field.rawValue)
+        if let messageID { set(.messageID, messageID) }
+        if let request { set(.messageIDBeingRespondedTo, request) }
+        set(.commandDataSetType, Self.noDataSet)
+    }
+
+    public init(decoding bytes: [UInt8]) throws {
+        do {
+            dataSet = try DataSet(decoding: bytes)
+        } catch {
+            throw DIMSEError("the command set is not a valid Implicit VR Little Endian data set: \(error)")
+        }
+        guard dataSet.elements.allSatisfy({ $0.tag.group == 0x0000 }) else { throw DIMSEError("the command set holds elements outside group 0000") }
+        guard field != nil else { throw DIMSEError("the command set has no known command field") }
+    }
+
+    /// The bytes, group length brought up to date.
+    public func encoded() throws -> [UInt8] {
+        var body = dataSet
+        body[.commandGroupLength] = nil
+        var full = body
+        full[.commandGroupLength] = DataElement(tag: .commandGroupLength, vr: .UL, integers: [UInt32(body.encodedLength(explicitVR: false))])
+        return try full.encoded()
+    }
+
+    public var field: CommandField? { uint16(.commandField).flatMap(CommandField.init(rawValue:)) }
+    public var messageID: UInt16? { uint16(.messageID) }
+    public var messageIDBeingRespondedTo: UInt16? { uint16(.messageIDBeingRespondedTo) }
+    public var status: UInt16? { uint16(.status) }
+    public var priority: UInt16? { uint16(.priority) }
+    public var affectedSOPClassUID: String? { dataSet.uid(.affectedSOPClassUID) }
+    public var affectedSOPInstanceUID: String? { dataSet.uid(.affectedSOPInstanceUID) }
+    public var errorComment: String? { try? dataSet.string(.errorComment) }
+
+    public var hasDataSet: Bool {
+        get { uint16(.commandDataSetType) != Self.noDataSet }
+        set { set(.commandDataSetType, newValue ? 0x0000 : Self.noDataSet) }
+    }
+
+    public func uint16(_ tag: Tag) -> UInt16? {
+        (try? dataSet[tag]?.binary(UInt16.self))??.first
+    }
+
+    public mutating func set(_ tag: Tag, _ value: UInt16) {
+        dataSet[tag] = DataElement(tag: tag, vr: .US, integers: [value])
+    }
+
+    public mutating func set(_ tag: Tag, uid: String) {
+        dataSet[tag] = DataElement(tag: tag, vr: .UI, strings: [uid])
+    }
+
+    public mutating func set(_ tag: Tag, string: String, vr: VR) {
+        dataSet[tag] = DataElement(tag: tag, vr: vr, strings: [string])
+    }
+}

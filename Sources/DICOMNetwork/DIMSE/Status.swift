@@ -1,0 +1,46 @@
+/// DIMSE status codes (PS3.7 annex C, PS3.4 B.2.3 for C-STORE).
+public struct DIMSEStatus: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+    public let rawValue: UInt16
+    public init(rawValue: UInt16) { self.rawValue = rawValue }
+
+    public static let success = DIMSEStatus(rawValue: 0x0000)
+    public static let pending = DIMSEStatus(rawValue: 0xFF00)
+    public static let cancel = DIMSEStatus(rawValue: 0xFE00)
+    /// C-STORE: out of resources (PS3.4 B.2.3).
+    public static let outOfResources = DIMSEStatus(rawValue: 0xA700)
+    /// C-STORE: data set does not match SOP class.
+    public static let dataSetDoesNotMatchSOPClass = DIMSEStatus(rawValue: 0xA900)
+    /// C-STORE: cannot understand.
+    public static let cannotUnderstand = DIMSEStatus(rawValue: 0xC000)
+    /// PS3.7 C.5.4: coercion of data elements (a warning).
+    public static let coercionOfDataElements = DIMSEStatus(rawValue: 0xB000)
+    /// PS3.7 C.4.2: processing failure.
+    public static let processingFailure = DIMSEStatus(rawValue: 0x0110)
+    /// PS3.7 C.5.9: duplicate SOP instance.
+    public static let duplicateSOPInstance = DIMSEStatus(rawValue: 0x0111)
+    /// PS3.7 C.4.11: SOP class not supported.
+    public static let sopClassNotSupported = DIMSEStatus(rawValue: 0x0122)
+    /// PS3.7 C.4.10: unrecognized operation.
+    public static let unrecognizedOperation = DIMSEStatus(rawValue: 0x0211)
+    /// PS3.7 C.4.15: mistyped argument.
+    public static let mistypedArgument = DIMSEStatus(rawValue: 0x0212)
+
+    public enum Category: Sendable { case success, warning, failure, cancel, pending }
+
+    /// PS3.7 C.1: what kind of status the code is.
+    public var category: Category {
+        switch rawValue {
+        case 0x0000: .success
+        case 0x0001, 0x0107, 0x0116, 0xB000...0xBFFF: .warning
+        case 0xFE00: .cancel
+        case 0xFF00, 0xFF01: .pending
+        default: .failure
+        }
+    }
+
+    public var description: String { "0x" + String(rawValue, radix: 16, uppercase: true).leftPadded(to: 4) }
+}
+
+extension String {
+    func leftPadded(to width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
+}
