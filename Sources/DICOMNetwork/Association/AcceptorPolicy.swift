@@ -1,0 +1,98 @@
+import DICOM
+
+/// What an acceptor agrees to (PS3.8 7.1.1, PS3.7 D.3): its AE title, the abstract
+/// syntaxes it offers, the transfer syntaxes it prefers, the largest PDU it takes.
+public struct AcceptorPolicy: Sendable {
+    public var aeTitle: AETitle
+    /// Refuse requests addressed to another AE title (PS3.8 table 9-21, reason 7).
+    public var requireCalledAETitle: Bool
+    public var abstractSyntaxes: Set<String>
+    /// Transfer syntaxes in the order they are chosen; one the proposer offers that is not
+    /// listed is still accepted if the standard knows it (an archive stores any encoding).
+    public var transferSyntaxPreference: [String]
+    /// The maximum P-DATA-TF length announced to the peer (PS3.8 D.1).
+    public var maximumLength: UInt32
+    /// Decides on a requestor's user identity (PS3.7 D.3.3.7); nil accepts everyone.
+    public var userIdentity: (@Sendable (UserIdentity, AETitle) -> UserIdentityDecision)?
+
+    public enum UserIdentityDecision: Sendable, Equatable {
+        /// Accepted, with the server response a positive response request gets.
+        case accept(serverResponse: [UInt8])
+        case reject
+    }
+
+    public static let defaultTransferSyntaxes = [
+        TransferSyntax.explicitVRLittleEndian.uid, TransferSyntax.implicitVRLittleEndian.uid,
+        TransferSyntax.deflatedExplicitVRLittleEndian.uid, TransferSyntax.explicitVRBigEndian.uid,
+    ]
+
+    public init(aeTitle: AETitle, requireCalledAETitle: Bool = true,
+                abstractSyntaxes: Set<String> = SOPClass.storage.union([SOPClass.verification]),
+                transferSyntaxPreference: [String] = AcceptorPolicy.defaultTransferSyntaxes,
+                maximumLength: UInt32 = 256 * 1024,
+                userIdentity: (@Sendable (UserIdentity, AETitle) -> UserIdentityDecision)? = nil) {
+        self.aeTitle = aeTitle
+        self.requireCalledAETitle = requireCalledAETitle
+        self.abstractSyntaxes = abstractSyntaxes
+        self.transferSyntaxPreference = transferSyntaxPreference
+        self.maximumLength = maximumLength
+        self.userIdentity = userIdentity
+    }
+
+    /// An accepted presentation context.
+    public struct AcceptedContext: Sendable, Equatable {
+        public let id: UInt8
+        public let abstractSyntax: String
+        public let transferSyntax: String
+    }
+
+    /// The answer to an association request: the A-ASSOCIATE-AC with the contexts it
+    /// accepted, or the A-ASSOCIATE-RJ.
+    public func negotiate(_ request: AssociateRequest) -> Result<(AssociateAccept, [UInt8: AcceptedContext]), AssociateReject> {
+        if requireCalledAETitle && request.calledAETitle != aeTitle {
+            return .failure(AssociateReject(result: .permanent, reason: .serviceUser(.calledAETitleNotRecognized)))
+        }
+        guard request.applicationContext == dicomApplicationContext else {
+            return .failure(AssociateReject(result: .permanent, reason: .serviceUser(.applicationContextNameNotSupported)))
+        }
+        var identityResponse: [UInt8]?
+        if let identity = request.userInformation.userIdentity, let decide = userIdentity {
+            switch decide(identity, request.callingAETitle) {
+            case .reject:
+                return .failure(AssociateReject(result: .permanent, reason: .serviceUser(.noReasonGiven)))
+            case .accept(let response):
+                if identity.positiveResponseRequested { identityResponse = response }
+            }
+        }
+        var results: [PresentationContextResult] = []
+        var accepted: [UInt8: AcceptedContext] = [:]
+        for context in request.presentationContexts {
+            guard abstractSyntaxes.contains(context.abstractSyntax) else {
+                results.append(PresentationContextResult(id: context.id, result: .abstractSyntaxNotSupported, transferSyntax: context.transferSyntaxes[0]))
+                continue
+            }
+            guard let chosen = chooseTransferSyntax(from: context.transferSyntaxes) else {
+                results.append(PresentationContextResult(id: context.id, result: .transferSyntaxesNotSupported, transferSyntax: context.transferSyntaxes[0]))
+                continue
+            }
+            results.append(PresentationContextResult(id: context.id, result: .acceptance, transferSyntax: chosen))
+            accepted[context.id] = AcceptedContext(id: context.id, abstractSyntax: context.abstractSyntax, transferSyntax: chosen)
+        }
+        // Roles are granted as proposed for the SOP classes offered (PS3.7 D.3.3.4).
+        let roles = request.userInformation.roleSelections.filter { abstractSyntaxes.contains($0.sopClassUID) }
+        let info = UserInformation(maximumLength: maximumLength, implementationClassUID: DICOMFile.implementationClassUID,
+                                   implementationVersionName: DICOMFile.implementationVersionName,
+                                   asynchronousOperationsWindow: request.userInformation.asynchronousOperationsWindow.map { _ in
+                                       AsynchronousOperationsWindow(maximumInvoked: 1, maximumPerformed: 1) // one operation at a time
+                                   },
+                                   roleSelections: roles, userIdentityResponse: identityResponse)
+        let accept = AssociateAccept(calledAETitle: request.calledAETitle, callingAETitle: request.callingAETitle,
+                                     presentationContexts: results, userInformation: info)
+        return .success((accept, accepted))
+    }
+
+    func chooseTransferSyntax(from proposed: [String]) -> String? {
+        if let preferred = transferSyntaxPreference.first(where: proposed.contains) { return preferred }
+        return proposed.first { TransferSyntax(uid: $0) != nil }
+    }
+}
