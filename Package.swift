@@ -20,11 +20,14 @@ let package = Package(
         .target(name: "DICOM", dependencies: ["CZlib"]),
         .target(
             name: "DICOMNetwork",
-            dependencies: ["DICOM", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]
+            dependencies: [
+                "DICOM", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
         ),
         .executableTarget(
             name: "lifeboat",
-            dependencies: ["DICOM", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["DICOM", "DICOMNetwork", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(name: "HeaderParseBenchmark", dependencies: ["DICOM"], path: "Benchmarks/HeaderParseBenchmark"),
         // Running real peers and helpers from tests.

@@ -1,7 +1,7 @@
 import ArgumentParser
 
 @main
-struct Lifeboat: ParsableCommand {
+struct Lifeboat: AsyncParsableCommand {
     static let version = "0.1.0"
 
     static let configuration = CommandConfiguration(
@@ -9,10 +9,11 @@ struct Lifeboat: ParsableCommand {
         abstract: "A DICOM archive that never loses an acknowledged image.",
         discussion: """
             Examples:
+              lifeboat serve --ae-title LIFEBOAT --dicom-port 11112 --data /var/lib/lifeboat
+              lifeboat echo pacs.example.org 104 --aec PACS
               lifeboat dump image.dcm
-              lifeboat dump --json image.dcm
             """,
         version: version,
-        subcommands: [Dump.self]
+        subcommands: [Serve.self, Echo.self, Dump.self]
     )
 }

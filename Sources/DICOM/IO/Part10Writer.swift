@@ -80,3 +80,17 @@ extension DICOMFile {
         try write(to: FileSink(fileDescriptor: fd, path: path))
     }
 }
+
+extension DICOMFile {
+    /// The preamble, "DICM" and the meta group alone: what precedes a data set that is
+    /// streamed in separately (a received C-STORE, say).
+    public func fileMetaBytes() throws(DICOMError) -> [UInt8] {
+        var headerOnly = self
+        headerOnly.dataSet = DataSet()
+        // The meta group keeps its transfer syntax UID; the empty body is written plainly,
+        // so that a deflated syntax adds no compressed end marker.
+        headerOnly.transferSyntax = .explicitVRLittleEndian
+        headerOnly.deflatedAsRead = nil
+        return try headerOnly.serialized()
+    }
+}

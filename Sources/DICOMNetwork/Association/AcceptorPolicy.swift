@@ -12,6 +12,8 @@ public struct AcceptorPolicy: Sendable {
     public var transferSyntaxPreference: [String]
     /// The maximum P-DATA-TF length announced to the peer (PS3.8 D.1).
     public var maximumLength: UInt32
+    /// When set, every request gets this answer (the server is at its association limit).
+    public var rejection: AssociateReject?
     /// Decides on a requestor's user identity (PS3.7 D.3.3.7); nil accepts everyone.
     public var userIdentity: (@Sendable (UserIdentity, AETitle) -> UserIdentityDecision)?
 
@@ -49,6 +51,7 @@ public struct AcceptorPolicy: Sendable {
     /// The answer to an association request: the A-ASSOCIATE-AC with the contexts it
     /// accepted, or the A-ASSOCIATE-RJ.
     public func negotiate(_ request: AssociateRequest) -> Result<(AssociateAccept, [UInt8: AcceptedContext]), AssociateReject> {
+        if let rejection { return .failure(rejection) }
         if requireCalledAETitle && request.calledAETitle != aeTitle {
             return .failure(AssociateReject(result: .permanent, reason: .serviceUser(.calledAETitleNotRecognized)))
         }

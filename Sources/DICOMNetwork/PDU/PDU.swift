@@ -117,7 +117,21 @@ public struct PresentationContextResult: Sendable, Equatable {
 }
 
 /// A-ASSOCIATE-RJ (PS3.8 9.3.4).
-public struct AssociateReject: Sendable, Equatable, Error {
+public struct AssociateReject: Sendable, Equatable, Error, CustomStringConvertible {
+    public var description: String {
+        let why: String = switch reason {
+        case .serviceUser(.noReasonGiven): "by the service user, no reason given"
+        case .serviceUser(.applicationContextNameNotSupported): "application context name not supported"
+        case .serviceUser(.callingAETitleNotRecognized): "calling AE title not recognised"
+        case .serviceUser(.calledAETitleNotRecognized): "called AE title not recognised"
+        case .serviceProviderACSE(.noReasonGiven): "by the service provider (ACSE), no reason given"
+        case .serviceProviderACSE(.protocolVersionNotSupported): "protocol version not supported"
+        case .serviceProviderPresentation(.temporaryCongestion): "temporary congestion"
+        case .serviceProviderPresentation(.localLimitExceeded): "local limit exceeded"
+        }
+        return "\(why) (\(result == .permanent ? "permanent" : "transient"))"
+    }
+
     public enum Result: UInt8, Sendable {
         case permanent = 1
         case transient = 2

@@ -1,0 +1,228 @@
+import DICOM
+import NIOCore
+import NIOPosix
+
+/// Why an association as requestor failed.
+public enum AssociationError: Error, Sendable, Equatable, CustomStringConvertible {
+    case rejected(AssociateReject)
+    case aborted(Abort.Source?)
+    case closed(String)
+    case protocolError(String)
+    case noAcceptedContext(String)
+
+    public var description: String {
+        switch self {
+        case .rejected(let reject): "association rejected: \(reject)"
+        case .aborted(let source): "association aborted by the \(source.map { "\($0)" } ?? "peer")"
+        case .closed(let why): "connection closed: \(why)"
+        case .protocolError(let why): "protocol error: \(why)"
+        case .noAcceptedContext(let what): "no accepted presentation context for \(what)"
+        }
+    }
+}
+
+/// An association this side requested (PS3.8 7.1): send C-ECHO and C-STORE, then release.
+/// Use it inside `withAssociation`, which releases (or aborts on error) and closes.
+public final class RequestorAssociation {
+    public struct Configuration: Sendable {
+        public var host: String
+        public var port: Int
+        public var callingAETitle: AETitle
+        public var calledAETitle: AETitle
+        public var maximumLength: UInt32
+        public var connectTimeout: TimeAmount
+
+        public init(host: String, port: Int, callingAETitle: AETitle = "LIFEBOAT", calledAETitle: AETitle = "ANY-SCP",
+                    maximumLength: UInt32 = 256 * 1024, connectTimeout: TimeAmount = .seconds(10)) {
+            self.host = host
+            self.port = port
+            self.callingAETitle = callingAETitle
+            self.calledAETitle = calledAETitle
+            self.maximumLength = maximumLength
+            self.connectTimeout = connectTimeout
+        }
+    }
+
+    private var machine = UpperLayerStateMachine(role: .requestor)
+    private var assembler = MessageAssembler()
+    private var inbound: NIOAsyncChannelInboundStream<PDU>.AsyncIterator
+    private let outbound: NIOAsyncChannelOutboundWriter<PDU>
+    private var nextMessageID: UInt16 = 1
+    /// The accepted presentation contexts, by ID.
+    public private(set) var accepted: [UInt8: (abstractSyntax: String, transferSyntax: String)] = [:]
+    public private(set) var acceptance: AssociateAccept?
+
+    private init(inbound: NIOAsyncChannelInboundStream<PDU>, outbound: NIOAsyncChannelOutboundWriter<PDU>) {
+        self.inbound = inbound.makeAsyncIterator()
+        self.outbound = outbound
+    }
+
+    /// Opens an association proposing `contexts`, runs `body`, then releases it.
+    public static func withAssociation<Result>(
+        _ configuration: Configuration, proposing contexts: [ProposedPresentationContext],
+        _ body: (RequestorAssociation) async throws -> Result
+    ) async throws -> Result {
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
+            .connectTimeout(configuration.connectTimeout)
+            .connect(host: configuration.host, port: configuration.port) { channel in
+                DICOMServer.pduChannel(channel, maximumDataLength: configuration.maximumLength)
+            }
+        return try await channel.executeThenClose { inbound, outbound in
+            let association = RequestorAssociation(inbound: inbound, outbound: outbound)
+            let request = AssociateRequest(calledAETitle: configuration.calledAETitle, callingAETitle: configuration.callingAETitle,
+                                           presentationContexts: contexts,
+                                           userInformation: UserInformation(maximumLength: configuration.maximumLength,
+                                                                            implementationClassUID: DICOMFile.implementationClassUID,
+                                                                            implementationVersionName: DICOMFile.implementationVersionName))
+            try await association.associate(request)
+            do {
+                let result = try await body(association)
+                try await association.release()
+                return result
+            } catch {
+                try? await association.abort()
+                throw error
+            }
+        }
+    }
+
+    private func associate(_ request: AssociateRequest) async throws {
+        _ = try machine.requestAssociation(request)
+        try await carryOut(machine.transportConnected())
+        while machine.state == .sta5 {
+            let indications = try await carryOut(try await nextTransition())
+            for indication in indications {
+                switch indication {
+                case .associateAccepted(let accept):
+                    acceptance = accept
+                    let proposed = Dictionary(uniqueKeysWithValues: request.presentationContexts.map { ($0.id, $0.abstractSyntax) })
+                    for result in accept.presentationContexts where result.result == .acceptance {
+                        if let abstractSyntax = proposed[result.id] { accepted[result.id] = (abstractSyntax, result.transferSyntax) }
+                    }
+                case .associateRejected(let reject): throw AssociationError.rejected(reject)
+                case .aborted: throw AssociationError.aborted(.serviceUser)
+                case .providerAborted(let reason): throw AssociationError.aborted(.serviceProvider(reason))
+                default: break
+                }
+            }
+        }
+    }
+
+    /// The peer's maximum P-DATA-TF length.
+    private var fragmenter: MessageFragmenter { MessageFragmenter(maximumLength: acceptance?.userInformation.maximumLength ?? 0) }
+
+    /// C-ECHO (PS3.7 9.1.5): the status of the response.
+    public func echo() async throws -> DIMSEStatus {
+        guard let context = accepted.first(where: { $0.value.abstractSyntax == SOPClass.verification }) else {
+            throw AssociationError.noAcceptedContext("Verification")
+        }
+        var command = CommandSet(.cEchoRequest, messageID: takeMessageID())
+        command.set(.affectedSOPClassUID, uid: SOPClass.verification)
+        try await sendCommand(command, contextID: context.key)
+        return try await awaitResponse(to: command)
+    }
+
+    /// C-STORE (PS3.7 9.1.1): sends a data set already encoded in the context's transfer
+    /// syntax, chunk by chunk as `nextChunk` gives it (nil at the end), and returns the status.
+    public func store(sopClassUID: String, sopInstanceUID: String, contextID: UInt8,
+                      nextChunk: () throws -> ByteBuffer?) async throws -> (DIMSEStatus, String?) {
+        var command = CommandSet(.cStoreRequest, messageID: takeMessageID())
+        command.set(.affectedSOPClassUID, uid: sopClassUID)
+        command.set(.affectedSOPInstanceUID, uid: sopInstanceUID)
+        command.set(.priority, 0)
+        command.hasDataSet = true
+        try await sendCommand(command, contextID: contextID)
+        var pending = try nextChunk() ?? ByteBuffer()
+        while true {
+            let following = try nextChunk()
+            for pdu in fragmenter.pdus(of: pending, contextID: contextID, isCommand: false, isLast: following == nil) {
+                try await carryOut(try machine.sendData(pdu))
+            }
+            guard let following else { break }
+            pending = following
+        }
+        let status = try await awaitResponse(to: command)
+        return (status, lastResponse?.errorComment)
+    }
+
+    private var lastResponse: CommandSet?
+
+    private func takeMessageID() -> UInt16 {
+        defer { nextMessageID &+= 1 }
+        return nextMessageID
+    }
+
+    private func sendCommand(_ command: CommandSet, contextID: UInt8) async throws {
+        let bytes = ByteBuffer(bytes: try command.encoded())
+        for pdu in fragmenter.pdus(of: bytes, contextID: contextID, isCommand: true) {
+            try await carryOut(try machine.sendData(pdu))
+        }
+    }
+
+    /// Reads until the response to `request` arrives.
+    private func awaitResponse(to request: CommandSet) async throws -> DIMSEStatus {
+        while true {
+            for indication in try await carryOut(try await nextTransition()) {
+                switch indication {
+                case .data(let data):
+                    for value in data.values {
+                        for event in try assembler.receive(value) {
+                            if case .command(_, let response) = event, response.messageIDBeingRespondedTo == request.messageID {
+                                lastResponse = response
+                                guard let status = response.status else { throw AssociationError.protocolError("a response without a status") }
+                                return DIMSEStatus(rawValue: status)
+                            }
+                        }
+                    }
+                case .aborted: throw AssociationError.aborted(.serviceUser)
+                case .providerAborted(let reason): throw AssociationError.aborted(.serviceProvider(reason))
+                case .releaseRequested: throw AssociationError.protocolError("the acceptor asked to release mid-operation")
+                default: break
+                }
+            }
+        }
+    }
+
+    /// A-RELEASE (PS3.8 7.2).
+    private func release() async throws {
+        try await carryOut(try machine.requestRelease())
+        while machine.state != .sta1 {
+            try await carryOut(try await nextTransition())
+        }
+    }
+
+    private func abort() async throws {
+        guard machine.state != .sta1 && machine.state != .sta13 else { return }
+        try await carryOut(try machine.abort())
+    }
+
+    private func nextTransition() async throws -> UpperLayerStateMachine.Transition {
+        do {
+            guard let pdu = try await inbound.next() else { return machine.transportClosed() }
+            return machine.received(pdu)
+        } catch let error as PDUDecodingError {
+            let transition = machine.receivedInvalidPDU(error)
+            _ = try await carryOut(transition)
+            throw AssociationError.protocolError(error.message)
+        }
+    }
+
+    /// Sends what the machine asks to send and returns the indications for the caller.
+    @discardableResult
+    private func carryOut(_ transition: UpperLayerStateMachine.Transition) async throws -> [UpperLayerStateMachine.Indication] {
+        var indications: [UpperLayerStateMachine.Indication] = []
+        for output in transition.outputs {
+            switch output {
+            case .send(let pdu): try await outbound.write(pdu)
+            case .closeConnection: outbound.finish()
+            case .indicate(let indication): indications.append(indication)
+            case .connect, .startARTIM, .stopARTIM: break // connected already; the caller's timeouts bound the rest
+            }
+        }
+        if machine.state == .sta1, indications.contains(where: { if case .providerAborted = $0 { true } else { false } }) {
+            throw AssociationError.closed("the connection closed before the operation finished")
+        }
+        return indications
+    }
+}

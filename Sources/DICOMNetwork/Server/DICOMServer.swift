@@ -1,0 +1,83 @@
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+
+/// A DICOM SCP: accepts associations on a TCP port and serves C-ECHO and C-STORE
+/// through a `StoreProvider`, each association on its own task.
+public struct DICOMServer: Sendable {
+    public struct Configuration: Sendable {
+        public var host: String
+        /// 0 picks a free port (see `run(onBound:)`).
+        public var port: Int
+        public var policy: AcceptorPolicy
+        public var timeouts: AssociationTimeouts
+        /// More associations at once are rejected as transient, local limit exceeded (PS3.8 table 9-21).
+        public var maximumAssociations: Int
+
+        public init(host: String = "0.0.0.0", port: Int = 11112, policy: AcceptorPolicy,
+                    timeouts: AssociationTimeouts = AssociationTimeouts(), maximumAssociations: Int = 64) {
+            self.host = host
+            self.port = port
+            self.policy = policy
+            self.timeouts = timeouts
+            self.maximumAssociations = maximumAssociations
+        }
+    }
+
+    public let configuration: Configuration
+    public let store: any StoreProvider
+
+    public init(configuration: Configuration, store: any StoreProvider) {
+        self.configuration = configuration
+        self.store = store
+    }
+
+    /// The channel pipeline of a DICOM connection: PDUs in and out.
+    static func pduChannel(_ channel: Channel, maximumDataLength: UInt32) -> EventLoopFuture<NIOAsyncChannel<PDU, PDU>> {
+        channel.eventLoop.makeCompletedFuture {
+            // The decoder takes what we announce; 0 ("no limit") still gets a ceiling.
+            let limit = maximumDataLength == 0 ? 16 << 20 : Int(maximumDataLength)
+            try channel.pipeline.syncOperations.addHandlers([
+                ByteToMessageHandler(PDUDecoder(maximumDataLength: limit)),
+                MessageToByteHandler(PDUEncoder()),
+            ])
+            return try NIOAsyncChannel<PDU, PDU>(wrappingChannelSynchronously: channel)
+        }
+    }
+
+    /// Binds, calls `onBound` with the port, and serves until the task is cancelled.
+    public func run(onBound: @Sendable (Int) -> Void = { _ in }) async throws {
+        let configuration = self.configuration
+        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
+            .bind(host: configuration.host, port: configuration.port) { channel in
+                Self.pduChannel(channel, maximumDataLength: configuration.policy.maximumLength)
+            }
+        onBound(server.channel.localAddress?.port ?? configuration.port)
+        let active = NIOLockedValueBox(0)
+        try await withThrowingDiscardingTaskGroup { group in
+            try await withTaskCancellationHandler {
+                try await server.executeThenClose { inbound in
+                    for try await connection in inbound {
+                        let overLimit = active.withLockedValue { count in
+                            count += 1
+                            return count > configuration.maximumAssociations
+                        }
+                        var policy = configuration.policy
+                        if overLimit { policy.rejection = AssociateReject(result: .transient, reason: .serviceProviderPresentation(.localLimitExceeded)) }
+                        let association = AcceptorAssociation(channel: connection, policy: policy, store: store, timeouts: configuration.timeouts,
+                                                              peerAddress: connection.channel.remoteAddress?.description ?? "")
+                        group.addTask {
+                            await association.run()
+                            active.withLockedValue { $0 -= 1 }
+                        }
+                    }
+                }
+            } onCancel: {
+                server.channel.close(promise: nil)
+            }
+        }
+    }
+}
