@@ -27,7 +27,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "lifeboat",
-            dependencies: ["DICOM", "DICOMNetwork", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: [
+                "DICOM", "DICOMNetwork", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
         ),
         .executableTarget(name: "HeaderParseBenchmark", dependencies: ["DICOM"], path: "Benchmarks/HeaderParseBenchmark"),
         // Running real peers and helpers from tests.

@@ -11,9 +11,10 @@ struct Lifeboat: AsyncParsableCommand {
             Examples:
               lifeboat serve --ae-title LIFEBOAT --dicom-port 11112 --data /var/lib/lifeboat
               lifeboat echo pacs.example.org 104 --aec PACS
+              lifeboat send pacs.example.org 104 --aec PACS study/
               lifeboat dump image.dcm
             """,
         version: version,
-        subcommands: [Serve.self, Echo.self, Dump.self]
+        subcommands: [Serve.self, Echo.self, Send.self, Dump.self]
     )
 }

@@ -43,7 +43,7 @@ public final class OpenFile: Sendable, Equatable {
     public static func == (lhs: OpenFile, rhs: OpenFile) -> Bool { lhs === rhs }
 
     /// Up to `count` bytes at `offset`; fewer only at the end of the file.
-    func read(at offset: Int, upTo count: Int) throws(DICOMError) -> [UInt8] {
+    public func read(at offset: Int, upTo count: Int) throws(DICOMError) -> [UInt8] {
         let wanted = max(0, min(count, size - offset))
         if wanted == 0 { return [] }
         var failure: Int32 = 0

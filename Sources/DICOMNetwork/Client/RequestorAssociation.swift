@@ -147,6 +147,10 @@ public final class RequestorAssociation {
     }
 
     private var lastResponse: CommandSet?
+    /// Set when an operation failed part way: nothing more can go over this association.
+    public private(set) var isBroken = false
+
+    func markBroken() { isBroken = true }
 
     private func takeMessageID() -> UInt16 {
         defer { nextMessageID &+= 1 }

@@ -1,0 +1,139 @@
+import DICOM
+import NIOCore
+
+/// Sends Part 10 files by C-STORE: presentation contexts proposed from the files' own SOP
+/// classes and transfer syntaxes, many files per association, the data set bytes streamed
+/// from the file unchanged.
+public struct FileSender: Sendable {
+    public struct Outcome: Sendable, Equatable {
+        public let path: String
+        public let sopInstanceUID: String?
+        public let bytes: Int
+        /// nil when the file never reached the peer.
+        public let status: DIMSEStatus?
+        public let problem: String?
+
+        public var succeeded: Bool { status.map { $0.category == .success || $0.category == .warning } ?? false }
+    }
+
+    /// A file that cannot be sent, and why.
+    struct Unsendable: Error {
+        let path: String
+        let problem: String
+        var outcome: Outcome { Outcome(path: path, sopInstanceUID: nil, bytes: 0, status: nil, problem: problem) }
+    }
+
+    /// A file ready to send.
+    struct Prepared: Sendable {
+        let path: String
+        let sopClassUID: String
+        let sopInstanceUID: String
+        let transferSyntaxUID: String
+        let dataSetOffset: Int
+        let size: Int
+    }
+
+    public let configuration: RequestorAssociation.Configuration
+
+    public init(configuration: RequestorAssociation.Configuration) { self.configuration = configuration }
+
+    /// Reads what a file must say to be sent: its SOP class and instance, its transfer
+    /// syntax and where its data set starts.
+    static func prepare(_ path: String) -> Swift.Result<Prepared, Unsendable> {
+        let failed = { (why: String) in Swift.Result<Prepared, Unsendable>.failure(Unsendable(path: path, problem: why)) }
+        let file: DICOMFile
+        let size: Int
+        do {
+            let open = try OpenFile(path: path)
+            size = open.size
+            file = try DICOMFile(file: open, options: .headerOnly)
+        } catch {
+            return failed("\(error)")
+        }
+        guard let sopClass = file.fileMeta.uid(.mediaStorageSOPClassUID) ?? file.dataSet.uid(.sopClassUID),
+              let instance = file.fileMeta.uid(.mediaStorageSOPInstanceUID) ?? file.dataSet.uid(.sopInstanceUID) else {
+            return failed("no SOP class or instance UID")
+        }
+        let offset = 132 + file.fileMeta.encodedLength(explicitVR: true)
+        return .success(Prepared(path: path, sopClassUID: sopClass, sopInstanceUID: instance, transferSyntaxUID: file.transferSyntax.uid,
+                                 dataSetOffset: offset, size: size))
+    }
+
+    /// Sends `paths` over one association at a time, at most 127 presentation contexts
+    /// each; `progress` is called after every file.
+    public func send(_ paths: [String], progress: @Sendable (Outcome) -> Void = { _ in }) async -> [Outcome] {
+        var results: [Outcome] = []
+        var ready: [Prepared] = []
+        for path in paths {
+            switch Self.prepare(path) {
+            case .success(let prepared): ready.append(prepared)
+            case .failure(let unsendable):
+                results.append(unsendable.outcome)
+                progress(unsendable.outcome)
+            }
+        }
+        while !ready.isEmpty {
+            // One context per (SOP class, transfer syntax) pair, IDs 1, 3, ... 253 (PS3.8 9.3.2.2).
+            var contexts: [String: ProposedPresentationContext] = [:]
+            var batch: [Prepared] = []
+            var rest: [Prepared] = []
+            for file in ready {
+                let key = file.sopClassUID + "|" + file.transferSyntaxUID
+                if contexts[key] == nil && contexts.count < 127 {
+                    contexts[key] = ProposedPresentationContext(id: UInt8(contexts.count * 2 + 1), abstractSyntax: file.sopClassUID,
+                                                                transferSyntaxes: [file.transferSyntaxUID])
+                }
+                if contexts[key] != nil { batch.append(file) } else { rest.append(file) }
+            }
+            ready = rest
+            results += await sendBatch(batch, contexts: contexts, progress: progress)
+        }
+        return results
+    }
+
+    private func sendBatch(_ batch: [Prepared], contexts: [String: ProposedPresentationContext], progress: @Sendable (Outcome) -> Void) async -> [Outcome] {
+        var results: [Outcome] = []
+        do {
+            try await RequestorAssociation.withAssociation(configuration, proposing: contexts.values.sorted { $0.id < $1.id }) { association in
+                for file in batch {
+                    let result = await send(file, contexts: contexts, over: association)
+                    results.append(result)
+                    progress(result)
+                    if result.status == nil, association.isBroken { throw AssociationError.closed(result.problem ?? "") }
+                }
+            }
+        } catch {
+            // Files the association ended before are failures too, with why.
+            let done = Set(results.map(\.path))
+            for file in batch where !done.contains(file.path) {
+                let result = Outcome(path: file.path, sopInstanceUID: file.sopInstanceUID, bytes: 0, status: nil, problem: "\(error)")
+                results.append(result)
+                progress(result)
+            }
+        }
+        return results
+    }
+
+    private func send(_ file: Prepared, contexts: [String: ProposedPresentationContext], over association: RequestorAssociation) async -> Outcome {
+        let key = file.sopClassUID + "|" + file.transferSyntaxUID
+        guard let id = contexts[key]?.id, association.accepted[id]?.transferSyntax == file.transferSyntaxUID else {
+            return Outcome(path: file.path, sopInstanceUID: file.sopInstanceUID, bytes: 0, status: nil,
+                          problem: "the peer accepted no presentation context for \(UIDRegistry.entry(for: file.sopClassUID)?.name ?? file.sopClassUID) in \(TransferSyntax(uid: file.transferSyntaxUID)?.name ?? file.transferSyntaxUID)")
+        }
+        do {
+            let open = try OpenFile(path: file.path)
+            var offset = file.dataSetOffset
+            let (status, comment) = try await association.store(sopClassUID: file.sopClassUID, sopInstanceUID: file.sopInstanceUID, contextID: id) {
+                guard offset < open.size else { return nil }
+                let chunk = try open.read(at: offset, upTo: 1 << 20)
+                guard !chunk.isEmpty else { return nil }
+                offset += chunk.count
+                return ByteBuffer(bytes: chunk)
+            }
+            return Outcome(path: file.path, sopInstanceUID: file.sopInstanceUID, bytes: file.size - file.dataSetOffset, status: status, problem: comment)
+        } catch {
+            association.markBroken()
+            return Outcome(path: file.path, sopInstanceUID: file.sopInstanceUID, bytes: 0, status: nil, problem: "\(error)")
+        }
+    }
+}
