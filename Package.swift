@@ -48,6 +48,8 @@ let package = Package(
             ]
         ),
         .testTarget(name: "lifeboatTests", dependencies: ["lifeboat", "TestSupport"]),
+        // Against real peers: dcmtk and pynetdicom, started by the tests on loopback ports.
+        .testTarget(name: "InteropTests", dependencies: ["DICOMNetwork", "TestSupport"], exclude: ["Helpers"]),
     ],
     swiftLanguageModes: [.v6]
 )

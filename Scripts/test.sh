@@ -6,22 +6,31 @@ cd "$(dirname "$0")/.."
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
-# Debian packages: zlib headers for the Deflated transfer syntax, Python for the pydicom helper.
+# Debian packages: zlib headers for the Deflated transfer syntax, Python for the pydicom
+# helper, dcmtk as a real DICOM peer.
 missing=()
 [ -f /usr/include/zlib.h ] || missing+=(zlib1g-dev)
 command -v python3 >/dev/null || missing+=(python3 python3-pip)
+[ -x /usr/bin/storescp ] || missing+=(dcmtk)
 if [ ${#missing[@]} -gt 0 ]; then
     echo "test.sh: installing ${missing[*]}"
     as_root apt-get update -qq
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
 fi
 
-# Python packages: pydicom is the reference the corpus tests compare with; its wheel
-# also carries the test files.
+# Python packages: pydicom is the reference the corpus tests compare with (its wheel also
+# carries the test files); pynetdicom is a second real DICOM peer.
+pip_install() {
+    python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore "$@" \
+        || python3 -m pip install --quiet --break-system-packages "$@"
+}
 if ! python3 -c 'import pydicom, sys; sys.exit(pydicom.__version__ != "3.0.2")' 2>/dev/null; then
     echo "test.sh: installing pydicom 3.0.2"
-    python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore pydicom==3.0.2 \
-        || python3 -m pip install --quiet --break-system-packages pydicom==3.0.2
+    pip_install pydicom==3.0.2
+fi
+if ! python3 -c 'import pynetdicom, sys; sys.exit(pynetdicom.__version__ != "3.0.4")' 2>/dev/null; then
+    echo "test.sh: installing pynetdicom 3.0.4"
+    pip_install pynetdicom==3.0.4
 fi
 
 swift build --build-tests

@@ -40,6 +40,21 @@ public struct Subprocess: Sendable {
         return Subprocess(status: process.terminationStatus, output: out, errors: String(decoding: errorData, as: UTF8.self))
     }
 
+    /// The same, from async code: the waiting happens on a thread of its own, so that
+    /// in-process servers keep the cooperative pool while a peer runs.
+    public static func run(_ executable: String, _ arguments: [String]) async throws -> Subprocess {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(with: Result { try run(executable, arguments) as Subprocess })
+            }
+        }
+    }
+
+    /// Only the lines of a peer's log that say something went wrong (dcmtk's E: and F:).
+    public var failures: String {
+        (text + "\n" + errors).split(separator: "\n").filter { $0.hasPrefix("E:") || $0.hasPrefix("F:") }.joined(separator: "\n")
+    }
+
     /// Runs and requires a zero exit status.
     public static func succeed(_ executable: String, _ arguments: [String], hint: String = "") throws -> Subprocess {
         let result = try run(executable, arguments)

@@ -91,24 +91,34 @@ public struct FileSender: Sendable {
         return results
     }
 
+    /// Sends a batch over associations until every file has an outcome: when the peer
+    /// aborts or the connection drops, the file in flight fails and the rest go over a new
+    /// association; a batch that cannot even be associated fails whole.
     private func sendBatch(_ batch: [Prepared], contexts: [String: ProposedPresentationContext], progress: @Sendable (Outcome) -> Void) async -> [Outcome] {
         var results: [Outcome] = []
-        do {
-            try await RequestorAssociation.withAssociation(configuration, proposing: contexts.values.sorted { $0.id < $1.id }) { association in
-                for file in batch {
-                    let result = await send(file, contexts: contexts, over: association)
-                    results.append(result)
-                    progress(result)
-                    if result.status == nil, association.isBroken { throw AssociationError.closed(result.problem ?? "") }
+        var remaining = batch[...]
+        while !remaining.isEmpty {
+            let before = results.count
+            do {
+                try await RequestorAssociation.withAssociation(configuration, proposing: contexts.values.sorted { $0.id < $1.id }) { association in
+                    while let file = remaining.first {
+                        let result = await send(file, contexts: contexts, over: association)
+                        remaining = remaining.dropFirst()
+                        results.append(result)
+                        progress(result)
+                        if association.isBroken { throw AssociationError.closed(result.problem ?? "") }
+                    }
                 }
-            }
-        } catch {
-            // Files the association ended before are failures too, with why.
-            let done = Set(results.map(\.path))
-            for file in batch where !done.contains(file.path) {
-                let result = Outcome(path: file.path, sopInstanceUID: file.sopInstanceUID, bytes: 0, status: nil, problem: "\(error)")
-                results.append(result)
-                progress(result)
+            } catch {
+                if results.count == before {
+                    // Not one file went through: the association itself fails; so do they all.
+                    for file in remaining {
+                        let result = Outcome(path: file.path, sopInstanceUID: file.sopInstanceUID, bytes: 0, status: nil, problem: "\(error)")
+                        results.append(result)
+                        progress(result)
+                    }
+                    remaining = []
+                }
             }
         }
         return results
