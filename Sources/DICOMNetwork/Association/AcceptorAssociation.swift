@@ -50,7 +50,8 @@ struct AcceptorAssociation {
                 // Sta13: the peer should now close; the ARTIM timer closes it if not.
                 try? await channel.channel.closeFuture.get()
             } catch {
-                try? await channel.channel.closeFuture.get()
+                // The connection failed under us (a write to a closed socket, say): nothing to say to the peer.
+                try? await channel.channel.close()
             }
             await session.cancelStore()
         }

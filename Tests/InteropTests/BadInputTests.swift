@@ -1,0 +1,107 @@
+import DICOMNetwork
+import Foundation
+import NIOCore
+import TestSupport
+import Testing
+
+/// Peers that misbehave: each ends its own association cleanly and the server keeps serving.
+@Suite(.serialized) struct BadInputTests {
+    /// The A-ABORT a provider sends for `reason` (PS3.8 9.3.8).
+    static func providerAbort(_ reason: UInt8) -> [UInt8] { [0x07, 0, 0, 0, 0, 4, 0, 0, 2, reason] }
+    static let userAbort: [UInt8] = [0x07, 0, 0, 0, 0, 4, 0, 0, 0, 0]
+
+    static func echoStillWorks(_ port: Int) async throws {
+        let context = ProposedPresentationContext(id: 1, abstractSyntax: SOPClass.verification, transferSyntaxes: ["1.2.840.10008.1.2"])
+        let status = try await RequestorAssociation.withAssociation(.init(host: "127.0.0.1", port: port, calledAETitle: "LIFEBOAT"), proposing: [context]) {
+            try await $0.echo()
+        }
+        #expect(status == .success)
+    }
+
+    @Test func garbageBytesAreAborted() async throws {
+        try await Interop.withLifeboat(artim: .seconds(1)) { port, _ in
+            let connection = try RawConnection(port: port)
+            connection.send(Array("GET / HTTP/1.1\r\nHost: lifeboat\r\n\r\n".utf8))
+            // 0x47 is no PDU type: Evt19 in Sta2 is AA-1 (PS3.8 table 9-10); the server then
+            // waits for us to close, and closes itself when ARTIM expires.
+            let reply = await connection.readUntilClosed()
+            #expect(reply == Self.userAbort, "\(reply ?? [])")
+            try await Self.echoStillWorks(port)
+        }
+    }
+
+    @Test func silentPeerIsCutOffByARTIM() async throws {
+        try await Interop.withLifeboat(artim: .milliseconds(500)) { port, _ in
+            let connection = try RawConnection(port: port)
+            let reply = await connection.readUntilClosed()
+            #expect(reply == [], "closed without a word once ARTIM expired")
+            try await Self.echoStillWorks(port)
+        }
+    }
+
+    @Test func peerStoppingMidPDUIsDropped() async throws {
+        try await Interop.withLifeboat { port, _ in
+            let connection = try RawConnection(port: port)
+            connection.send(Array(PDUCodingFixtures.requestBytes.prefix(50)))
+            connection.finishSending()
+            #expect(await connection.readUntilClosed() == [])
+            try await Self.echoStillWorks(port)
+        }
+    }
+
+    @Test func overlongPDUIsAbortedBeforeItArrives() async throws {
+        try await Interop.withLifeboat(maximumLength: 16384, artim: .seconds(1)) { port, _ in
+            let connection = try RawConnection(port: port)
+            connection.send(PDUCodingFixtures.requestBytes)
+            // Then a P-DATA-TF header announcing 100 MB: refused at once (invalid parameter value).
+            connection.send([0x04, 0x00, 0x05, 0xF5, 0xE1, 0x00])
+            let reply = try #require(await connection.readUntilClosed())
+            #expect(reply.first == 0x02, "the association was accepted first")
+            #expect(Array(reply.suffix(10)) == Self.providerAbort(6))
+            try await Self.echoStillWorks(port)
+        }
+    }
+
+    @Test func lyingItemLengthIsAborted() async throws {
+        try await Interop.withLifeboat(artim: .seconds(1)) { port, _ in
+            var request = PDUCodingFixtures.requestBytes
+            request[6 + 68 + 3] = 0xFF // the application context item claims 255 bytes
+            let connection = try RawConnection(port: port)
+            connection.send(request)
+            let reply = await connection.readUntilClosed()
+            #expect(reply == Self.userAbort, "AA-1 in Sta2: \(reply ?? [])")
+            try await Self.echoStillWorks(port)
+        }
+    }
+
+    @Test func associationLimitRejectsTransiently() async throws {
+        try await Interop.withLifeboat(maximumAssociations: 1) { port, _ in
+            let first = try RawConnection(port: port) // holds the one slot, saying nothing
+            let context = ProposedPresentationContext(id: 1, abstractSyntax: SOPClass.verification, transferSyntaxes: ["1.2.840.10008.1.2"])
+            await #expect(throws: AssociationError.rejected(AssociateReject(result: .transient, reason: .serviceProviderPresentation(.localLimitExceeded)))) {
+                try await RequestorAssociation.withAssociation(.init(host: "127.0.0.1", port: port, calledAETitle: "LIFEBOAT"), proposing: [context]) {
+                    try await $0.echo()
+                }
+            }
+            _ = first
+        }
+    }
+}
+
+/// The association request of PS3.8's golden-bytes test, addressed to LIFEBOAT.
+enum PDUCodingFixtures {
+    static func ascii(_ text: String) -> [UInt8] { Array(text.utf8) }
+    static func ae(_ text: String) -> [UInt8] { ascii(text) + [UInt8](repeating: 0x20, count: 16 - text.utf8.count) }
+
+    static let requestBytes: [UInt8] =
+        [0x01, 0x00, 0x00, 0x00, 0x00, 0xAE, 0x00, 0x01, 0x00, 0x00]
+        + ae("LIFEBOAT") + ae("MODALITY") + [UInt8](repeating: 0, count: 32)
+        + [0x10, 0x00, 0x00, 0x15] + ascii("1.2.840.10008.3.1.1.1")
+        + [0x20, 0x00, 0x00, 0x2E, 0x01, 0x00, 0x00, 0x00]
+        + [0x30, 0x00, 0x00, 0x11] + ascii("1.2.840.10008.1.1")
+        + [0x40, 0x00, 0x00, 0x11] + ascii("1.2.840.10008.1.2")
+        + [0x50, 0x00, 0x00, 0x1B]
+        + [0x51, 0x00, 0x00, 0x04, 0x00, 0x00, 0x40, 0x00]
+        + [0x52, 0x00, 0x00, 0x07] + ascii("1.2.3.4")
+        + [0x55, 0x00, 0x00, 0x04] + ascii("TEST")
+}
