@@ -37,17 +37,19 @@ public enum PDU: Sendable, Equatable {
 /// The application context every DICOM association uses (PS3.7 A.2.1).
 public let dicomApplicationContext = "1.2.840.10008.3.1.1.1"
 
-/// A-ASSOCIATE-RQ (PS3.8 9.3.2).
-public struct AssociateRequest: Sendable, Equatable {
+/// A-ASSOCIATE-RQ (PS3.8 9.3.2) and A-ASSOCIATE-AC (PS3.8 9.3.3): the same fields, the
+/// contexts proposed in the one and answered in the other. The AC's AE titles echo the
+/// request's (PS3.8 9.3.3.2).
+public struct AssociatePDU<Context: Sendable & Equatable>: Sendable, Equatable {
     public var protocolVersion: UInt16
     public var calledAETitle: AETitle
     public var callingAETitle: AETitle
     public var applicationContext: String
-    public var presentationContexts: [ProposedPresentationContext]
+    public var presentationContexts: [Context]
     public var userInformation: UserInformation
 
     public init(protocolVersion: UInt16 = 1, calledAETitle: AETitle, callingAETitle: AETitle,
-                applicationContext: String = dicomApplicationContext, presentationContexts: [ProposedPresentationContext],
+                applicationContext: String = dicomApplicationContext, presentationContexts: [Context],
                 userInformation: UserInformation) {
         self.protocolVersion = protocolVersion
         self.calledAETitle = calledAETitle
@@ -58,26 +60,8 @@ public struct AssociateRequest: Sendable, Equatable {
     }
 }
 
-/// A-ASSOCIATE-AC (PS3.8 9.3.3). The AE titles echo the request's (PS3.8 9.3.3.2).
-public struct AssociateAccept: Sendable, Equatable {
-    public var protocolVersion: UInt16
-    public var calledAETitle: AETitle
-    public var callingAETitle: AETitle
-    public var applicationContext: String
-    public var presentationContexts: [PresentationContextResult]
-    public var userInformation: UserInformation
-
-    public init(protocolVersion: UInt16 = 1, calledAETitle: AETitle, callingAETitle: AETitle,
-                applicationContext: String = dicomApplicationContext, presentationContexts: [PresentationContextResult],
-                userInformation: UserInformation) {
-        self.protocolVersion = protocolVersion
-        self.calledAETitle = calledAETitle
-        self.callingAETitle = callingAETitle
-        self.applicationContext = applicationContext
-        self.presentationContexts = presentationContexts
-        self.userInformation = userInformation
-    }
-}
+public typealias AssociateRequest = AssociatePDU<ProposedPresentationContext>
+public typealias AssociateAccept = AssociatePDU<PresentationContextResult>
 
 /// A presentation context as proposed (PS3.8 9.3.2.2): an odd ID, one abstract syntax,
 /// one or more transfer syntaxes.

@@ -57,17 +57,11 @@ public struct PDUDecoder: NIOSingleStepByteToMessageDecoder {
     static func parse(_ kind: PDU.Kind, _ body: inout ByteBuffer) throws -> PDU {
         switch kind {
         case .associateRequest:
-            let header = try AssociateHeader(&body)
-            let items = try AssociateItems(&body, accept: false)
-            return .associateRequest(AssociateRequest(
-                protocolVersion: header.version, calledAETitle: header.called, callingAETitle: header.calling,
-                applicationContext: items.applicationContext, presentationContexts: items.proposed, userInformation: items.userInformation))
+            let (header, items) = (try AssociateHeader(&body), try AssociateItems(&body, accept: false))
+            return .associateRequest(header.pdu(items.applicationContext, items.proposed, items.userInformation))
         case .associateAccept:
-            let header = try AssociateHeader(&body)
-            let items = try AssociateItems(&body, accept: true)
-            return .associateAccept(AssociateAccept(
-                protocolVersion: header.version, calledAETitle: header.called, callingAETitle: header.calling,
-                applicationContext: items.applicationContext, presentationContexts: items.results, userInformation: items.userInformation))
+            let (header, items) = (try AssociateHeader(&body), try AssociateItems(&body, accept: true))
+            return .associateAccept(header.pdu(items.applicationContext, items.results, items.userInformation))
         case .associateReject:
             let fields = try body.fixed(4, in: kind)
             guard let result = AssociateReject.Result(rawValue: fields[1]),
@@ -131,6 +125,11 @@ private struct AssociateHeader {
         self.version = version
         self.called = called
         self.calling = calling
+    }
+
+    func pdu<Context>(_ applicationContext: String, _ contexts: [Context], _ info: UserInformation) -> AssociatePDU<Context> {
+        AssociatePDU(protocolVersion: version, calledAETitle: called, callingAETitle: calling, applicationContext: applicationContext,
+                     presentationContexts: contexts, userInformation: info)
     }
 }
 
