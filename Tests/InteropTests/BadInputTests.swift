@@ -39,6 +39,17 @@ import Testing
         }
     }
 
+    @Test func idleAssociationIsAborted() async throws {
+        try await Interop.withLifeboat(idle: .milliseconds(500)) { port, _ in
+            let connection = try RawConnection(port: port)
+            connection.send(PDUCodingFixtures.requestBytes)
+            let reply = try #require(await connection.readUntilClosed())
+            #expect(reply.first == 0x02, "accepted, then silence")
+            #expect(Array(reply.suffix(10)) == Self.userAbort, "the idle association is aborted by us, the service user")
+            try await Self.echoStillWorks(port)
+        }
+    }
+
     @Test func peerStoppingMidPDUIsDropped() async throws {
         try await Interop.withLifeboat { port, _ in
             let connection = try RawConnection(port: port)

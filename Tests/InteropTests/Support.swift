@@ -56,14 +56,15 @@ enum Interop {
     }
 
     /// Runs a Lifeboat SCP on a free loopback port for the body's duration.
-    static func withLifeboat(maximumLength: UInt32 = 256 * 1024, artim: TimeAmount = .seconds(30), maximumAssociations: Int = 64,
+    static func withLifeboat(maximumLength: UInt32 = 256 * 1024, artim: TimeAmount = .seconds(30), idle: TimeAmount = .seconds(60),
+                             maximumAssociations: Int = 64,
                              _ body: (Int, String) async throws -> Void) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("lifeboat-interop-\(UUID())").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let store = try FileStoreProvider(directory: directory)
         let policy = AcceptorPolicy(aeTitle: "LIFEBOAT", maximumLength: maximumLength)
         let server = DICOMServer(configuration: .init(host: "127.0.0.1", port: 0, policy: policy,
-                                                      timeouts: AssociationTimeouts(artim: artim, idle: .seconds(60)),
+                                                      timeouts: AssociationTimeouts(artim: artim, idle: idle),
                                                       maximumAssociations: maximumAssociations), store: store)
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let task = Task { try await server.run { continuation.yield($0) } }

@@ -27,7 +27,7 @@ struct AcceptorAssociation {
 
     func run() async {
         let artim = ChannelTimer(channel: channel.channel)
-        let idle = ChannelTimer(channel: channel.channel)
+        let idle = IdleTimer(channel: channel.channel, timeout: timeouts.idle)
         defer {
             artim.stop()
             idle.stop()
@@ -37,12 +37,12 @@ struct AcceptorAssociation {
             try await session.apply(session.machine.transportAccepted())
             do {
                 for try await pdu in inbound {
-                    idle.start(after: timeouts.idle)
+                    idle.touch()
                     try await session.apply(session.machine.received(pdu))
                     if session.machine.state == .sta1 { break }
                 }
                 let artimFired = await artim.fired
-                let idleFired = await idle.fired
+                let idleFired = idle.didFire
                 let expired = artimFired || idleFired
                 try await session.apply(expired ? session.machine.artimExpired() : session.machine.transportClosed())
             } catch let error as PDUDecodingError {

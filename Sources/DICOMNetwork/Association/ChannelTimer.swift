@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import NIOCore
 
 /// A timer that closes a channel when it expires: the ARTIM timer (PS3.8 9.1.5) and the
@@ -31,4 +32,34 @@ final class ChannelTimer: @unchecked Sendable {
     var fired: Bool {
         get async { (try? await channel.eventLoop.submit { self.didFire }.get()) ?? false }
     }
+}
+
+/// Ends an association that has been silent for `timeout`: this service user aborts it
+/// (A-ABORT, PS3.8 7.3) and closes. Activity only stamps a time (no timer is rescheduled
+/// per PDU); a check every quarter of the timeout does the rest.
+final class IdleTimer: Sendable {
+    private let channel: Channel
+    private let lastActivity: NIOLockedValueBox<NIODeadline>
+    private let fired = NIOLockedValueBox(false)
+    private let task: NIOLockedValueBox<RepeatedTask?> = NIOLockedValueBox(nil)
+
+    init(channel: Channel, timeout: TimeAmount) {
+        self.channel = channel
+        lastActivity = NIOLockedValueBox(.now())
+        let check = TimeAmount.nanoseconds(max(timeout.nanoseconds / 4, 1_000_000))
+        let repeated = channel.eventLoop.scheduleRepeatedTask(initialDelay: check, delay: check) { [lastActivity, fired, channel] task in
+            if NIODeadline.now() - lastActivity.withLockedValue({ $0 }) > timeout {
+                fired.withLockedValue { $0 = true }
+                task.cancel()
+                channel.writeAndFlush(PDU.abort(.byServiceUser)).whenComplete { _ in channel.close(promise: nil) }
+            }
+        }
+        task.withLockedValue { $0 = repeated }
+    }
+
+    func touch() { lastActivity.withLockedValue { $0 = .now() } }
+
+    var didFire: Bool { fired.withLockedValue { $0 } }
+
+    func stop() { task.withLockedValue { $0?.cancel() } }
 }
