@@ -2,7 +2,7 @@
 # C-STORE receive rate of `lifeboat serve` side by side with dcmtk's storescp, in one run:
 # dcmtk storescu (TCP_NODELAY=1) sends the same corpus of 512x512 CT instances to each,
 # alternately, three rounds; then the peak RSS of `lifeboat serve` receiving one 1 GB
-# instance. Neither receiver fsyncs (the durable path is the archive's).
+# instance. Neither receiver fsyncs here (lifeboat with --unsafe-no-fsync, as storescp does not).
 # Usage: Benchmarks/store-benchmark.sh [instances, default 1000]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,7 +15,7 @@ python3 Benchmarks/make-ct-corpus.py "$work/corpus" "$count"
 size=$(du -sm "$work/corpus" | cut -f1)
 
 lifeboat_port=$((20000 + RANDOM % 10000)); storescp_port=$((lifeboat_port + 1))
-.build/release/lifeboat serve --dicom-port "$lifeboat_port" --data "$work/lifeboat" >/dev/null &
+.build/release/lifeboat serve --unsafe-no-fsync --dicom-port "$lifeboat_port" --data "$work/lifeboat" >/dev/null 2>&1 &
 lifeboat_pid=$!
 mkdir -p "$work/storescp"
 TCP_NODELAY=1 /usr/bin/storescp -aet STORESCP -od "$work/storescp" "$storescp_port" &

@@ -33,11 +33,17 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Accept associations addressed to any AE title.")
     var anyCalledAETitle = false
 
+    @Flag(help: "Answer Success without fsync. Unsafe: for benchmarks against peers that do not fsync either.")
+    var unsafeNoFsync = false
+
     func run() async throws {
         guard let title = AETitle(validating: aeTitle) else {
             throw ValidationError("\"\(aeTitle)\" is not an AE title: 1 to 16 characters, no backslash or control characters")
         }
-        let store = try FileStoreProvider(directory: data + "/instances")
+        let store = try FileStoreProvider(directory: data + "/instances", durable: !unsafeNoFsync)
+        if unsafeNoFsync {
+            FileHandle.standardError.write(Data("lifeboat: --unsafe-no-fsync: instances are acknowledged before they are durable\n".utf8))
+        }
         let policy = AcceptorPolicy(aeTitle: title, requireCalledAETitle: !anyCalledAETitle, maximumLength: maxPDU)
         let server = DICOMServer(configuration: .init(port: dicomPort, policy: policy, maximumAssociations: maxAssociations), store: store)
         try await server.run { port in
