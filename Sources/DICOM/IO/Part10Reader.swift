@@ -117,11 +117,11 @@ func isZlibWrapped(_ head: ArraySlice<UInt8>?) -> Bool {
     return head.first! & 0x0F == 8 && (UInt16(head.first!) << 8 | UInt16(head.last!)) % 31 == 0
 }
 
-/// ASCII text with trailing NUL and space padding removed.
-func trimmedASCII(_ bytes: [UInt8]) -> String {
-    var end = bytes.count
-    while end > 0, bytes[end - 1] == 0 || bytes[end - 1] == 0x20 { end -= 1 }
-    var start = 0
-    while start < end, bytes[start] == 0x20 { start += 1 }
-    return String(decoding: bytes[start..<end], as: UTF8.self)
+/// ASCII text with trailing NUL and space padding and leading spaces removed: UIDs, AE
+/// titles and the like, in files and in PDUs alike (PS3.5 6.2).
+public func trimmedASCII(_ bytes: some BidirectionalCollection<UInt8>) -> String {
+    var slice = bytes[...]
+    while let last = slice.last, last == 0 || last == 0x20 { slice = slice.dropLast() }
+    while slice.first == 0x20 { slice = slice.dropFirst() }
+    return String(decoding: slice, as: UTF8.self)
 }

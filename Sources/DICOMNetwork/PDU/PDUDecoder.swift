@@ -1,3 +1,4 @@
+import DICOM
 import NIOCore
 
 /// Why bytes from a peer are not a valid PDU: what PS3.8 9.3.1 and 9.3.8 say the
@@ -218,7 +219,7 @@ private struct AssociateItems {
                 guard sub.readableBytes == 2 else { throw PDUDecodingError(.invalidPDUParameterValue, "a role selection without its two roles") }
                 let roles = sub.readBytes(length: 2)!
                 info.roleSelections.append(RoleSelection(sopClassUID: uid, scuRole: roles[0] == 1, scpRole: roles[1] == 1))
-            case 0x55: info.implementationVersionName = String(decoding: sub.readableBytesView, as: UTF8.self).trimmingSpaces
+            case 0x55: info.implementationVersionName = trimmedASCII(sub.readableBytesView)
             case 0x56:
                 let uid = try sub.lengthPrefixedUID(named: "extended negotiation")
                 info.extendedNegotiations.append(ExtendedNegotiation(sopClassUID: uid, serviceClassApplicationInformation: Array(sub.readableBytesView)))
@@ -264,7 +265,7 @@ extension ByteBuffer {
     }
 
     /// A UID value: ASCII, trailing NUL or space padding removed.
-    func uid() -> String { String(decoding: readableBytesView, as: UTF8.self).trimmingSpaces }
+    func uid() -> String { trimmedASCII(readableBytesView) }
 
     mutating func lengthPrefixedBytes(named context: String) throws -> [UInt8] {
         guard let length = readInteger(endianness: .big, as: UInt16.self), let bytes = readBytes(length: Int(length)) else {
@@ -274,7 +275,7 @@ extension ByteBuffer {
     }
 
     mutating func lengthPrefixedUID(named context: String) throws -> String {
-        String(decoding: try lengthPrefixedBytes(named: context), as: UTF8.self).trimmingSpaces
+        trimmedASCII(try lengthPrefixedBytes(named: context))
     }
 
     /// The whole fixed-size body of a short PDU.
