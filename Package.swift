@@ -32,6 +32,10 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
+        // Replays inputs in an ordinary build; Fuzz/run-pdu.sh builds it for libFuzzer.
+        .executableTarget(
+            name: "PDUFuzz", dependencies: ["DICOMNetwork", .product(name: "NIOCore", package: "swift-nio")], path: "Fuzz/PDUFuzz"
+        ),
         .executableTarget(name: "HeaderParseBenchmark", dependencies: ["DICOM"], path: "Benchmarks/HeaderParseBenchmark"),
         // Running real peers and helpers from tests.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
