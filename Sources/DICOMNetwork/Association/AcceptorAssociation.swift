@@ -25,7 +25,8 @@ struct AcceptorAssociation {
     let timeouts: AssociationTimeouts
     let peerAddress: String
 
-    func run() async {
+    /// Serves the association until it ends; `onStarted` is called once its timers run.
+    func run(onStarted: @Sendable () -> Void = {}) async {
         let artim = ChannelTimer(channel: channel.channel)
         let idle = IdleTimer(channel: channel.channel, timeout: timeouts.idle)
         defer {
@@ -35,6 +36,7 @@ struct AcceptorAssociation {
         try? await channel.executeThenClose { inbound, outbound in
             var session = Session(policy: policy, store: store, peerAddress: peerAddress, outbound: outbound, artim: artim, timeouts: timeouts)
             try await session.apply(session.machine.transportAccepted())
+            onStarted()
             do {
                 for try await pdu in inbound {
                     idle.touch()

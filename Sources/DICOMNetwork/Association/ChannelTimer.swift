@@ -36,7 +36,8 @@ final class ChannelTimer: @unchecked Sendable {
 
 /// Ends an association that has been silent for `timeout`: this service user aborts it
 /// (A-ABORT, PS3.8 7.3) and closes. Activity only stamps a time (no timer is rescheduled
-/// per PDU); a check every quarter of the timeout does the rest.
+/// per PDU); a check every quarter of the timeout does the rest. Time is the event loop's
+/// clock, so a test loop can advance it.
 final class IdleTimer: Sendable {
     private let channel: Channel
     private let lastActivity: NIOLockedValueBox<NIODeadline>
@@ -45,10 +46,10 @@ final class IdleTimer: Sendable {
 
     init(channel: Channel, timeout: TimeAmount) {
         self.channel = channel
-        lastActivity = NIOLockedValueBox(.now())
+        lastActivity = NIOLockedValueBox(channel.eventLoop.now)
         let check = TimeAmount.nanoseconds(max(timeout.nanoseconds / 4, 1_000_000))
         let repeated = channel.eventLoop.scheduleRepeatedTask(initialDelay: check, delay: check) { [lastActivity, fired, channel] task in
-            if NIODeadline.now() - lastActivity.withLockedValue({ $0 }) > timeout {
+            if channel.eventLoop.now - lastActivity.withLockedValue({ $0 }) > timeout {
                 fired.withLockedValue { $0 = true }
                 task.cancel()
                 channel.writeAndFlush(PDU.abort(.byServiceUser)).whenComplete { _ in channel.close(promise: nil) }
@@ -57,7 +58,7 @@ final class IdleTimer: Sendable {
         task.withLockedValue { $0 = repeated }
     }
 
-    func touch() { lastActivity.withLockedValue { $0 = .now() } }
+    func touch() { lastActivity.withLockedValue { $0 = channel.eventLoop.now } }
 
     var didFire: Bool { fired.withLockedValue { $0 } }
 
