@@ -1,0 +1,48 @@
+import Crypto
+
+/// A blob's name: the SHA-256 of its bytes, as 64 lowercase hex digits. The same bytes
+/// always get the same name, so `sha256sum` on a stored file checks it.
+public struct BlobID: Hashable, Sendable, Comparable, CustomStringConvertible {
+    public let hex: String
+
+    /// nil unless `hex` is exactly 64 lowercase hex digits.
+    public init?(hex: String) {
+        guard hex.utf8.count == 64, hex.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }) else { return nil }
+        self.hex = hex
+    }
+
+    public init(_ digest: SHA256.Digest) {
+        let digits = Array("0123456789abcdef".utf8)
+        hex = String(decoding: digest.flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 0x0F)]] }, as: UTF8.self)
+    }
+
+    /// The SHA-256 of `bytes`.
+    public init(of bytes: some Sequence<UInt8>) {
+        var hasher = SHA256()
+        hasher.update(data: Array(bytes))
+        self.init(hasher.finalize())
+    }
+
+    public var description: String { hex }
+
+    public static func < (lhs: BlobID, rhs: BlobID) -> Bool { lhs.hex < rhs.hex }
+}
+
+/// Why a blob store call failed. `notFound` is an answer ("no such blob"); the others
+/// are failures of the store itself.
+public enum BlobStoreError: Error, Equatable, CustomStringConvertible {
+    /// There is no blob by that name.
+    case notFound(BlobID)
+    /// The storage is full (ENOSPC, EDQUOT): retrying may succeed once space is freed.
+    case outOfSpace(String)
+    /// Anything else: permissions, I/O errors, a blob whose stored bytes do not hash to its name.
+    case failed(String)
+
+    public var description: String {
+        switch self {
+        case .notFound(let id): "no blob \(id)"
+        case .outOfSpace(let message): "out of space: \(message)"
+        case .failed(let message): message
+        }
+    }
+}

@@ -1,0 +1,41 @@
+/// Where instances' bytes live: write-once files named by their SHA-256 (zero-loss
+/// invariants 1, 2 and 4). Every backend keeps this contract; `BlobStoreConformance`
+/// in the tests checks it against each one.
+public protocol BlobStore: Sendable {
+    /// Makes a staged file durable as blob `staged.id`.
+    /// - When it returns, the blob's bytes and its name survive a crash or power loss.
+    /// - Write-once and idempotent: if a blob by that name is already stored, nothing is
+    ///   rewritten, the staged bytes are dropped and `.alreadyStored` is returned — once the
+    ///   existing blob is durable too.
+    /// - The staged file is consumed whether the call returns or throws.
+    /// - When it throws, no blob by that name has appeared that was not there before.
+    /// - Throws `.outOfSpace` when the storage is full, `.failed` otherwise.
+    func put(_ staged: StagedBlob) async throws(BlobStoreError) -> PutOutcome
+
+    /// Whether a blob by that name is stored. Never throws `.notFound`.
+    func contains(_ id: BlobID) async throws(BlobStoreError) -> Bool
+
+    /// The blob's length in bytes; `.notFound` if there is none.
+    func size(of id: BlobID) async throws(BlobStoreError) -> Int
+
+    /// The bytes of the blob in `range` (all of them when nil), cut short at its end;
+    /// `.notFound` if there is none. The bytes are not checked against the name: `verify` does that.
+    func read(_ id: BlobID, range: Range<Int>?) async throws(BlobStoreError) -> [UInt8]
+
+    /// Whether the stored bytes still hash to the name; `.notFound` if there is none.
+    func verify(_ id: BlobID) async throws(BlobStoreError) -> Bool
+
+    /// Every stored blob's name, in no particular order (for recovery and rebuilds).
+    func list() async throws(BlobStoreError) -> [BlobID]
+
+    /// A local file holding the blob, where the backend keeps one, for reading a header
+    /// or streaming without a copy; nil otherwise. The path says nothing of existence.
+    func localPath(of id: BlobID) -> String?
+}
+
+public enum PutOutcome: Sendable, Equatable {
+    /// The bytes are stored now.
+    case stored
+    /// The same bytes were stored already.
+    case alreadyStored
+}

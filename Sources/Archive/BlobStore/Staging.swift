@@ -1,0 +1,71 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Crypto
+import Foundation
+
+/// A blob being written: bytes go to a file in the staging directory (`tmp/`, on the same
+/// file system as the blobs so that a rename moves them) and through SHA-256 as they
+/// arrive, so the name is known the moment the last byte is written.
+public final class StagingFile: @unchecked Sendable {
+    // @unchecked: one writer at a time — an association writes, finishes or discards one
+    // instance from one task, one call after another.
+    public let path: String
+    private var fd: Int32
+    private var hasher = SHA256()
+    private var size = 0
+
+    /// Creates `<directory>/<random>.tmp`.
+    public init(in directory: String) throws(BlobStoreError) {
+        path = "\(directory)/\(UUID().uuidString).tmp"
+        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw SystemCallError("cannot create \(path)").blobStoreError }
+    }
+
+    deinit { if fd >= 0 { close(fd) } }
+
+    public func write(_ bytes: UnsafeRawBufferPointer) throws(BlobStoreError) {
+        do {
+            try SystemCalls.writeAll(fd, bytes, path: path)
+        } catch {
+            throw error.blobStoreError
+        }
+        hasher.update(bufferPointer: bytes)
+        size += bytes.count
+    }
+
+    public func write(_ bytes: [UInt8]) throws(BlobStoreError) {
+        var failure: BlobStoreError?
+        bytes.withUnsafeBytes { raw in
+            do throws(BlobStoreError) { try write(raw) } catch { failure = error }
+        }
+        if let failure { throw failure }
+    }
+
+    /// All bytes are written: closes the file (not yet durable: `BlobStore.put` does that).
+    public func finish() throws(BlobStoreError) -> StagedBlob {
+        let descriptor = fd
+        fd = -1
+        guard close(descriptor) == 0 else { throw SystemCallError("cannot close \(path)").blobStoreError }
+        return StagedBlob(path: path, id: BlobID(hasher.finalize()), size: size)
+    }
+
+    /// Drops what was written.
+    public func discard() {
+        if fd >= 0 { close(fd) }
+        fd = -1
+        unlink(path)
+    }
+}
+
+/// A complete staged file and the name its bytes hash to.
+public struct StagedBlob: Sendable, Equatable {
+    public let path: String
+    public let id: BlobID
+    public let size: Int
+
+    /// Removes the staged file (after a put that found the blob already stored, or a refusal).
+    public func discard() { unlink(path) }
+}
