@@ -1,0 +1,188 @@
+import Foundation
+import GRDB
+
+/// Where an instance version came from.
+public struct Provenance: Sendable, Equatable {
+    public enum Source: String, Sendable {
+        case dimse, `import`, recovered, rebuild
+    }
+
+    public var source: Source
+    public var receivedAt: Date
+    public var callingAETitle: String
+    public var calledAETitle: String
+    public var peerAddress: String
+
+    public init(source: Source, receivedAt: Date = Date(), callingAETitle: String = "", calledAETitle: String = "", peerAddress: String = "") {
+        self.source = source
+        self.receivedAt = receivedAt
+        self.callingAETitle = callingAETitle
+        self.calledAETitle = calledAETitle
+        self.peerAddress = peerAddress
+    }
+}
+
+/// One stored blob to record as a version of an instance.
+public struct CatalogEntry: Sendable, Equatable {
+    public var attributes: InstanceAttributes
+    public var blob: BlobID
+    public var size: Int
+    public var transferSyntaxUID: String
+    public var provenance: Provenance
+
+    public init(attributes: InstanceAttributes, blob: BlobID, size: Int, transferSyntaxUID: String, provenance: Provenance) {
+        self.attributes = attributes
+        self.blob = blob
+        self.size = size
+        self.transferSyntaxUID = transferSyntaxUID
+        self.provenance = provenance
+    }
+}
+
+/// What recording an entry did (zero-loss invariant 2: nothing is replaced).
+public enum RecordOutcome: Sendable, Equatable {
+    /// A new instance.
+    case stored
+    /// A known instance with other bytes: kept as this version number beside the earlier ones.
+    case newVersion(Int)
+    /// A known instance with the same bytes, already recorded as this version: nothing changed.
+    case duplicate(version: Int)
+}
+
+/// A stored version of an instance, as the catalog lists it.
+public struct VersionRecord: Sendable, Equatable {
+    public var number: Int
+    public var blob: BlobID
+    public var size: Int
+    public var transferSyntaxUID: String
+    public var receivedAt: String
+    public var source: String
+    public var callingAETitle: String
+}
+
+/// The catalog: an SQLite database in WAL mode with synchronous=FULL, so a committed
+/// transaction survives a crash or power loss.
+public struct Catalog: Sendable {
+    public let path: String
+    let pool: DatabasePool
+
+    public init(path: String) throws {
+        var configuration = Configuration()
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        configuration.busyMode = .timeout(30)
+        self.path = path
+        pool = try DatabasePool(path: path, configuration: configuration)
+        try CatalogSchema.migrator.migrate(pool)
+    }
+
+    static let timestamp = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+
+    /// Records entries in one transaction — one fsync for all of them — and says what
+    /// each one did. Entries for the same instance in one call are recorded in order.
+    public func record(_ entries: [CatalogEntry]) async throws -> [RecordOutcome] {
+        try await pool.write { db in try entries.map { try Self.record($0, in: db) } }
+    }
+
+    static func record(_ entry: CatalogEntry, in db: Database) throws -> RecordOutcome {
+        let a = entry.attributes
+        if let instance = try Row.fetchOne(db, sql: "SELECT id, currentVersion FROM instance WHERE sopInstanceUID = ?", arguments: [a.sopInstanceUID]) {
+            let instanceID: Int64 = instance["id"]
+            if let same = try Int.fetchOne(db, sql: "SELECT number FROM version WHERE instanceRef = ? AND blobHash = ?",
+                                           arguments: [instanceID, entry.blob.hex]) {
+                return .duplicate(version: same)
+            }
+            let number = (try Int.fetchOne(db, sql: "SELECT max(number) FROM version WHERE instanceRef = ?", arguments: [instanceID]) ?? 0) + 1
+            try insertVersion(entry, instance: instanceID, number: number, in: db)
+            try db.execute(sql: "UPDATE instance SET currentVersion = ?, sopClassUID = ?, instanceNumber = ?, numberOfFrames = ? WHERE id = ?",
+                           arguments: [number, a.sopClassUID, a.instanceNumber, a.numberOfFrames, instanceID])
+            return .newVersion(number)
+        }
+        let received = timestamp.format(entry.provenance.receivedAt)
+        let patientID = try Int64.fetchOne(db, sql: """
+            INSERT INTO patient (patientID, issuerOfPatientID, patientName, patientBirthDate, patientSex) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT (patientID, issuerOfPatientID) DO UPDATE SET
+                patientName = excluded.patientName, patientBirthDate = excluded.patientBirthDate, patientSex = excluded.patientSex
+            RETURNING id
+            """, arguments: [a.patientID, a.issuerOfPatientID, a.patientName, a.patientBirthDate, a.patientSex])!
+        let studyID = try Int64.fetchOne(db, sql: """
+            INSERT INTO study (studyInstanceUID, patientRef, studyDate, studyTime, accessionNumber, studyID, studyDescription,
+                               referringPhysicianName, lastReceivedAt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (studyInstanceUID) DO UPDATE SET lastReceivedAt = excluded.lastReceivedAt
+            RETURNING id
+            """, arguments: [a.studyInstanceUID, patientID, a.studyDate, a.studyTime, a.accessionNumber, a.studyID, a.studyDescription,
+                             a.referringPhysicianName, received])!
+        var seriesID = try Int64.fetchOne(db, sql: "SELECT id FROM series WHERE seriesInstanceUID = ?", arguments: [a.seriesInstanceUID])
+        if seriesID == nil {
+            seriesID = try Int64.fetchOne(db, sql: """
+                INSERT INTO series (seriesInstanceUID, studyRef, modality, seriesNumber, seriesDescription, bodyPartExamined, seriesDate, seriesTime)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
+                """, arguments: [a.seriesInstanceUID, studyID, a.modality, a.seriesNumber, a.seriesDescription, a.bodyPartExamined,
+                                 a.seriesDate, a.seriesTime])
+            // PS3.4 C.6.1.1.5: Modalities in Study lists the distinct modalities of its series.
+            try db.execute(sql: """
+                UPDATE study SET numberOfSeries = numberOfSeries + 1,
+                    modalitiesInStudy = (SELECT ifnull(replace(group_concat(DISTINCT modality), ',', '\\'), '')
+                                         FROM (SELECT modality FROM series WHERE studyRef = ?1 AND modality != '' ORDER BY modality))
+                WHERE id = ?1
+                """, arguments: [studyID])
+        }
+        let instanceID = try Int64.fetchOne(db, sql: """
+            INSERT INTO instance (sopInstanceUID, seriesRef, sopClassUID, instanceNumber, numberOfFrames, currentVersion)
+            VALUES (?, ?, ?, ?, ?, 1) RETURNING id
+            """, arguments: [a.sopInstanceUID, seriesID, a.sopClassUID, a.instanceNumber, a.numberOfFrames])!
+        try insertVersion(entry, instance: instanceID, number: 1, in: db)
+        try db.execute(sql: "UPDATE series SET numberOfInstances = numberOfInstances + 1 WHERE id = ?", arguments: [seriesID])
+        try db.execute(sql: "UPDATE study SET numberOfInstances = numberOfInstances + 1 WHERE id = ?", arguments: [studyID])
+        return .stored
+    }
+
+    private static func insertVersion(_ entry: CatalogEntry, instance: Int64, number: Int, in db: Database) throws {
+        let p = entry.provenance
+        try db.execute(sql: """
+            INSERT INTO version (instanceRef, number, blobHash, size, transferSyntaxUID, sopClassUID, receivedAt, source,
+                                 callingAETitle, calledAETitle, peerAddress) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [instance, number, entry.blob.hex, entry.size, entry.transferSyntaxUID, entry.attributes.sopClassUID,
+                             timestamp.format(p.receivedAt), p.source.rawValue, p.callingAETitle, p.calledAETitle, p.peerAddress])
+    }
+
+    /// Every version of an instance, oldest first; empty if it is unknown.
+    public func versions(of sopInstanceUID: String) async throws -> [VersionRecord] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT v.* FROM version v JOIN instance i ON v.instanceRef = i.id WHERE i.sopInstanceUID = ? ORDER BY v.number
+                """, arguments: [sopInstanceUID]).map { row in
+                VersionRecord(number: row["number"], blob: BlobID(hex: row["blobHash"])!, size: row["size"],
+                              transferSyntaxUID: row["transferSyntaxUID"], receivedAt: row["receivedAt"], source: row["source"],
+                              callingAETitle: row["callingAETitle"])
+            }
+        }
+    }
+
+    /// Whether any version is stored in this blob.
+    public func references(_ blob: BlobID) async throws -> Bool {
+        try await pool.read { db in try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM version WHERE blobHash = ?)", arguments: [blob.hex]) ?? false }
+    }
+
+    /// The blobs versions are stored in whose names start with `prefix`, for comparing
+    /// with a blob store one shard at a time.
+    public func blobs(withPrefix prefix: String) async throws -> Set<BlobID> {
+        try await pool.read { db in
+            Set(try String.fetchAll(db, sql: "SELECT DISTINCT blobHash FROM version WHERE blobHash >= ? AND blobHash < ?",
+                                    arguments: [prefix, prefix + "g"]).compactMap(BlobID.init(hex:)))
+        }
+    }
+
+    public struct Counts: Sendable, Equatable {
+        public var patients, studies, series, instances, versions: Int
+    }
+
+    public func counts() async throws -> Counts {
+        try await pool.read { db in
+            func count(_ table: String) throws -> Int { try Int.fetchOne(db, sql: "SELECT count(*) FROM \(table)") ?? 0 }
+            return Counts(patients: try count("patient"), studies: try count("study"), series: try count("series"),
+                          instances: try count("instance"), versions: try count("version"))
+        }
+    }
+}

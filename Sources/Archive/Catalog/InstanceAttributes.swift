@@ -1,0 +1,96 @@
+import DICOM
+
+/// What the catalog keeps of an instance's header: the attributes query/retrieve matches
+/// and returns at each level (PS3.4 C.6.1.1 and C.6.2.1: required, unique and common
+/// optional keys), read without the pixel data.
+public struct InstanceAttributes: Sendable, Equatable {
+    public var patientID = ""
+    public var issuerOfPatientID = ""
+    public var patientName = ""
+    public var patientBirthDate = ""
+    public var patientSex = ""
+
+    public var studyInstanceUID = ""
+    public var studyDate = ""
+    public var studyTime = ""
+    public var accessionNumber = ""
+    public var studyID = ""
+    public var studyDescription = ""
+    public var referringPhysicianName = ""
+
+    public var seriesInstanceUID = ""
+    public var modality = ""
+    public var seriesNumber: Int?
+    public var seriesDescription = ""
+    public var bodyPartExamined = ""
+    public var seriesDate = ""
+    public var seriesTime = ""
+
+    public var sopInstanceUID = ""
+    public var sopClassUID = ""
+    public var instanceNumber: Int?
+    public var numberOfFrames: Int?
+
+    public init() {}
+}
+
+/// Why a data set cannot be cataloged.
+public struct InvalidInstanceError: Error, Equatable, CustomStringConvertible {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+extension InstanceAttributes {
+    /// Reads the attributes of a data set, checking that the three identifying UIDs and the
+    /// SOP class are present and well-formed (PS3.5 9.1).
+    public init(_ dataSet: DataSet) throws(InvalidInstanceError) {
+        func text(_ tag: Tag) -> String {
+            // A value that does not decode in its character set is kept out of the
+            // catalog rather than refusing the image: the blob keeps it as sent.
+            ((try? dataSet.string(tag)) ?? nil) ?? ""
+        }
+        func number(_ tag: Tag) -> Int? { (try? dataSet.int(tag)) ?? nil }
+        func uid(_ tag: Tag, _ name: String) throws(InvalidInstanceError) -> String {
+            guard let value = dataSet.uid(tag) else { throw InvalidInstanceError("\(name) \(tag) is missing") }
+            guard UID.isWellFormed(value) else { throw InvalidInstanceError("\(name) \(tag) \"\(value)\" is not a valid UID") }
+            return value
+        }
+        self.init()
+        patientID = text(.patientID)
+        issuerOfPatientID = text(Tag(0x0010, 0x0021))
+        patientName = text(.patientName)
+        patientBirthDate = text(Tag(0x0010, 0x0030))
+        patientSex = text(Tag(0x0010, 0x0040))
+        studyInstanceUID = try uid(.studyInstanceUID, "Study Instance UID")
+        studyDate = text(.studyDate)
+        studyTime = text(Tag(0x0008, 0x0030))
+        accessionNumber = text(Tag(0x0008, 0x0050))
+        studyID = text(Tag(0x0020, 0x0010))
+        studyDescription = text(Tag(0x0008, 0x1030))
+        referringPhysicianName = text(Tag(0x0008, 0x0090))
+        seriesInstanceUID = try uid(.seriesInstanceUID, "Series Instance UID")
+        modality = text(.modality)
+        seriesNumber = number(Tag(0x0020, 0x0011))
+        seriesDescription = text(Tag(0x0008, 0x103E))
+        bodyPartExamined = text(Tag(0x0018, 0x0015))
+        seriesDate = text(Tag(0x0008, 0x0021))
+        seriesTime = text(Tag(0x0008, 0x0031))
+        sopInstanceUID = try uid(.sopInstanceUID, "SOP Instance UID")
+        sopClassUID = try uid(.sopClassUID, "SOP Class UID")
+        instanceNumber = number(Tag(0x0020, 0x0013))
+        numberOfFrames = number(Tag(0x0028, 0x0008))
+    }
+}
+
+public enum UID {
+    /// PS3.5 9.1: at most 64 characters, dot-separated components of digits, no empty
+    /// component and no leading zero in a component of more than one digit.
+    public static func isWellFormed(_ uid: String) -> Bool {
+        let bytes = Array(uid.utf8)
+        guard !bytes.isEmpty, bytes.count <= 64 else { return false }
+        return bytes.split(separator: 0x2E, omittingEmptySubsequences: false).allSatisfy { component in
+            !component.isEmpty && component.allSatisfy { $0 >= 0x30 && $0 <= 0x39 } && (component.count == 1 || component.first != 0x30)
+        }
+    }
+}
