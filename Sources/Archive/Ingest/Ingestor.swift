@@ -1,0 +1,194 @@
+import DICOM
+import DICOMNetwork
+import Logging
+import NIOCore
+
+/// What became of an instance that was accepted.
+public enum IngestResult: Sendable, Equatable {
+    case stored
+    /// Known UID, other bytes: kept as this version beside the earlier ones.
+    case newVersion(Int)
+    /// Known UID, same bytes: nothing new stored.
+    case duplicate(version: Int)
+}
+
+/// The ingest pipeline behind C-STORE and `lifeboat import`: a staged file is read
+/// (header only), checked, made durable in the blob store and recorded in the catalog —
+/// and only then is it reported stored (zero-loss invariant 1). Catalog records of
+/// concurrent instances share one transaction, so one fsync serves them all.
+public struct Ingestor: Sendable {
+    public let blobs: any BlobStore
+    public let catalog: Catalog
+    public let stagingDirectory: String
+    let logger: Logger
+    private let recorder: GroupCommit<CatalogEntry, RecordOutcome>
+
+    public init(blobs: any BlobStore, catalog: Catalog, stagingDirectory: String, logger: Logger = Logger(label: "lifeboat.ingest")) {
+        self.blobs = blobs
+        self.catalog = catalog
+        self.stagingDirectory = stagingDirectory
+        self.logger = logger
+        recorder = GroupCommit { entries in
+            do {
+                return try await catalog.record(entries).map { .success($0) }
+            } catch {
+                guard entries.count > 1 else { return [.failure(error)] }
+                // One entry may spoil a batch: record them one by one so only it fails.
+                var results: [Result<RecordOutcome, any Error>] = []
+                for entry in entries {
+                    do { results.append(.success(try await catalog.record([entry])[0])) } catch { results.append(.failure(error)) }
+                }
+                return results
+            }
+        }
+    }
+
+    /// What the instance must be: the C-STORE request's SOP class and instance.
+    public struct Expectation: Sendable {
+        public var sopClassUID: String
+        public var sopInstanceUID: String
+        public init(sopClassUID: String, sopInstanceUID: String) {
+            self.sopClassUID = sopClassUID
+            self.sopInstanceUID = sopInstanceUID
+        }
+    }
+
+    /// Ingests a staged Part 10 file; the staged file is consumed either way. Throws a
+    /// `StoreError` carrying the DIMSE status to answer (PS3.4 B.2.3).
+    public func ingest(_ staged: StagedBlob, expecting expected: Expectation?, provenance: Provenance) async throws(StoreError) -> IngestResult {
+        let entry: CatalogEntry
+        do {
+            entry = try await catalogEntry(for: staged, expecting: expected, provenance: provenance)
+        } catch {
+            staged.discard()
+            logger.warning("refused", metadata: ["from": "\(provenance.callingAETitle)", "reason": "\(error.outcome.errorComment ?? "")"])
+            throw error
+        }
+        let uid = entry.attributes.sopInstanceUID
+        // A repeat of what is already recorded costs no write at all.
+        if let known = try? await catalog.versions(of: uid).first(where: { $0.blob == staged.id }) {
+            staged.discard()
+            logger.info("duplicate", metadata: ["instance": "\(uid)", "version": "\(known.number)", "from": "\(provenance.callingAETitle)"])
+            return .duplicate(version: known.number)
+        }
+        do {
+            _ = try await blobs.put(staged)
+        } catch {
+            logger.error("blob store failed", metadata: ["instance": "\(uid)", "error": "\(error)"])
+            if case .outOfSpace = error { throw StoreError(.outOfResources, "out of space: the instance was not stored") }
+            throw StoreError(.outOfResources, "the blob store failed: \(error)")
+        }
+        let outcome: RecordOutcome
+        do {
+            outcome = try await recorder.submit(entry)
+        } catch {
+            // The blob is durable but unrecorded: recovery at the next start records it.
+            logger.error("catalog failed", metadata: ["instance": "\(uid)", "error": "\(error)"])
+            throw StoreError(.outOfResources, "the catalog could not record the instance: \(error)")
+        }
+        let metadata: Logger.Metadata = ["instance": "\(uid)", "blob": "\(staged.id)", "bytes": "\(staged.size)", "from": "\(provenance.callingAETitle)"]
+        switch outcome {
+        case .stored:
+            logger.info("stored", metadata: metadata)
+            return .stored
+        case .newVersion(let number):
+            logger.notice("stored as a new version: other bytes under a known SOP Instance UID", metadata: metadata.merging(["version": "\(number)"]) { $1 })
+            return .newVersion(number)
+        case .duplicate(let number):
+            logger.info("duplicate", metadata: metadata.merging(["version": "\(number)"]) { $1 })
+            return .duplicate(version: number)
+        }
+    }
+
+    /// Reads the staged file's header and checks it against what it must be.
+    private func catalogEntry(for staged: StagedBlob, expecting expected: Expectation?, provenance: Provenance) async throws(StoreError) -> CatalogEntry {
+        let file: DICOMFile
+        do {
+            file = try await BlockingIO.run { try DICOMFile(path: staged.path, options: .headerOnly) }
+        } catch {
+            throw StoreError(.cannotUnderstand, "the data set cannot be read: \(error)")
+        }
+        let attributes: InstanceAttributes
+        do {
+            attributes = try InstanceAttributes(file.dataSet)
+        } catch {
+            throw StoreError(.cannotUnderstand, error.message)
+        }
+        if let expected {
+            // PS3.4 B.2.3: A900 for a data set that is not of the SOP class it was sent as.
+            guard attributes.sopClassUID == expected.sopClassUID else {
+                throw StoreError(.dataSetDoesNotMatchSOPClass,
+                                 "the data set's SOP Class UID \(attributes.sopClassUID) is not the request's \(expected.sopClassUID)")
+            }
+            guard attributes.sopInstanceUID == expected.sopInstanceUID else {
+                throw StoreError(.cannotUnderstand,
+                                 "the data set's SOP Instance UID \(attributes.sopInstanceUID) is not the request's \(expected.sopInstanceUID)")
+            }
+        }
+        return CatalogEntry(attributes: attributes, blob: staged.id, size: staged.size, transferSyntaxUID: file.transferSyntax.uid,
+                            provenance: provenance)
+    }
+}
+
+extension Ingestor: StoreProvider {
+    public func beginStore(_ request: StoreRequest) async throws -> any StoreSink {
+        let header: [UInt8]
+        do {
+            header = try BlobHeader.bytes(sopClassUID: request.sopClassUID, sopInstanceUID: request.sopInstanceUID,
+                                          transferSyntaxUID: request.transferSyntaxUID)
+        } catch {
+            throw StoreError(.cannotUnderstand, "the request's UIDs cannot make a file meta group: \(error)")
+        }
+        let staging: StagingFile
+        do {
+            staging = try StagingFile(in: stagingDirectory)
+            try staging.write(header)
+        } catch {
+            throw StoreError(.outOfResources, "cannot stage the instance: \(error)")
+        }
+        return IngestSink(ingestor: self, staging: staging, request: request)
+    }
+}
+
+/// One C-STORE data set on its way in: staged as it arrives, ingested when complete.
+final class IngestSink: StoreSink {
+    let ingestor: Ingestor
+    let staging: StagingFile
+    let request: StoreRequest
+
+    init(ingestor: Ingestor, staging: StagingFile, request: StoreRequest) {
+        self.ingestor = ingestor
+        self.staging = staging
+        self.request = request
+    }
+
+    func write(_ fragment: ByteBuffer) async throws {
+        do {
+            try fragment.withUnsafeReadableBytes { raw throws(BlobStoreError) in try staging.write(raw) }
+        } catch {
+            if case .outOfSpace = error { throw StoreError(.outOfResources, "out of space: the instance was not stored") }
+            throw StoreError(.outOfResources, "cannot stage the instance: \(error)")
+        }
+    }
+
+    func finish() async -> StoreOutcome {
+        let staged: StagedBlob
+        do {
+            staged = try staging.finish()
+        } catch {
+            staging.discard()
+            return StoreOutcome(status: .outOfResources, errorComment: "cannot stage the instance: \(error)")
+        }
+        let provenance = Provenance(source: .dimse, callingAETitle: request.callingAETitle.value, calledAETitle: request.calledAETitle.value,
+                                    peerAddress: request.peerAddress)
+        do {
+            _ = try await ingestor.ingest(staged, expecting: .init(sopClassUID: request.sopClassUID, sopInstanceUID: request.sopInstanceUID),
+                                          provenance: provenance)
+            return .success
+        } catch {
+            return error.outcome
+        }
+    }
+
+    func cancel() async { staging.discard() }
+}
