@@ -55,7 +55,7 @@ import Testing
             #expect(first.id == second.id)
             #expect(try await store.put(first) == .stored)
             #expect(try await store.put(second) == .alreadyStored)
-            #expect(try await store.list() == [first.id])
+            #expect(try await store.list(prefix: "") == [first.id])
             #expect(try await store.read(first.id, range: nil) == bytes)
             #expect(try FileManager.default.contentsOfDirectory(atPath: staging).isEmpty, "staged files are consumed")
         }
@@ -70,7 +70,7 @@ import Testing
             }
             #expect(outcomes.filter { $0 == .stored }.count == 1)
             #expect(outcomes.filter { $0 == .alreadyStored }.count == 19)
-            #expect(try await store.list() == [Self.abcID])
+            #expect(try await store.list(prefix: "") == [Self.abcID])
         }
     }
 
@@ -91,7 +91,7 @@ import Testing
             await #expect(throws: BlobStoreError.notFound(Self.abcID)) { try await store.read(Self.abcID, range: nil) }
             await #expect(throws: BlobStoreError.notFound(Self.abcID)) { try await store.size(of: Self.abcID) }
             await #expect(throws: BlobStoreError.notFound(Self.abcID)) { try await store.verify(Self.abcID) }
-            let listed = try await store.list()
+            let listed = try await store.list(prefix: "")
             #expect(listed == [])
         }
     }
@@ -134,6 +134,25 @@ import Testing
             await #expect(throws: BlobStoreError.self) { try await store.put(staged) }
             #expect(try await !store.contains(Self.abcID))
             #expect(try FileManager.default.contentsOfDirectory(atPath: staging).isEmpty)
+        }
+    }
+}
+
+extension BlobStoreConformanceTests {
+    @Test(arguments: Backend.allCases) func listingByPrefixFindsExactlyThoseBlobs(_ backend: Backend) async throws {
+        try await Self.withStore(backend) { store, staging in
+            var ids: [BlobID] = []
+            for index in 0..<40 {
+                let staged = try Self.stage(Array("blob \(index)".utf8), in: staging)
+                _ = try await store.put(staged)
+                ids.append(staged.id)
+            }
+            let all = try await store.list(prefix: "")
+            #expect(Set(all) == Set(ids))
+            for prefix in ["0", "a", "ba", String(ids[0].hex.prefix(3)), ids[0].hex] {
+                let listed = try await store.list(prefix: prefix)
+                #expect(Set(listed) == Set(ids.filter { $0.hex.hasPrefix(prefix) }), "prefix \(prefix)")
+            }
         }
     }
 }

@@ -86,7 +86,7 @@ import Testing
             #expect(try await Self.store(Self.dataSet(), to: archive.ingestor) == .success)
             #expect(try await Self.store(Self.dataSet(), to: archive.ingestor) == .success)
             #expect(try await archive.ingestor.catalog.versions(of: "1.2.3.4.1").count == 1)
-            #expect(try await archive.ingestor.blobs.list().count == 1)
+            #expect(try await archive.ingestor.blobs.list(prefix: "").count == 1)
             #expect(try Self.stagingIsEmpty(archive.ingestor))
         }
     }
@@ -110,7 +110,7 @@ import Testing
             #expect(outcome.status == .dataSetDoesNotMatchSOPClass)
             #expect(outcome.errorComment?.contains("1.2.840.10008.5.1.4.1.1.4") == true)
             #expect(try await archive.ingestor.catalog.counts().versions == 0)
-            #expect(try await archive.ingestor.blobs.list() == [])
+            #expect(try await archive.ingestor.blobs.list(prefix: "") == [])
             #expect(try Self.stagingIsEmpty(archive.ingestor))
         }
     }
@@ -119,7 +119,7 @@ import Testing
         try await Self.withArchive { archive async throws in
             let outcome = try await Self.store(Self.dataSet(instance: "1.2.3.4.99"), to: archive.ingestor)
             #expect(outcome.status == .cannotUnderstand)
-            #expect(try await archive.ingestor.blobs.list() == [])
+            #expect(try await archive.ingestor.blobs.list(prefix: "") == [])
         }
     }
 
@@ -163,7 +163,7 @@ import Testing
             try await sink.write(ByteBuffer(bytes: try Self.dataSet().encoded(in: .explicitVRLittleEndian).prefix(100)))
             await sink.cancel()
             #expect(try Self.stagingIsEmpty(archive.ingestor))
-            #expect(try await archive.ingestor.blobs.list() == [])
+            #expect(try await archive.ingestor.blobs.list(prefix: "") == [])
         }
     }
 
@@ -179,7 +179,7 @@ import Testing
             }
             #expect(outcomes.allSatisfy { $0 == .success })
             #expect(try await archive.ingestor.catalog.counts() == Catalog.Counts(patients: 1, studies: 1, series: 1, instances: 40, versions: 40))
-            #expect(try await archive.ingestor.blobs.list().count == 40)
+            #expect(try await archive.ingestor.blobs.list(prefix: "").count == 40)
         }
     }
 }

@@ -25,8 +25,9 @@ public protocol BlobStore: Sendable {
     /// Whether the stored bytes still hash to the name; `.notFound` if there is none.
     func verify(_ id: BlobID) async throws(BlobStoreError) -> Bool
 
-    /// Every stored blob's name, in no particular order (for recovery and rebuilds).
-    func list() async throws(BlobStoreError) -> [BlobID]
+    /// The names of the stored blobs that start with `prefix` ("" for all), in no
+    /// particular order: for recovery and rebuilds, a shard at a time.
+    func list(prefix: String) async throws(BlobStoreError) -> [BlobID]
 
     /// A local file holding the blob, where the backend keeps one, for reading a header
     /// or streaming without a copy; nil otherwise. The path says nothing of existence.

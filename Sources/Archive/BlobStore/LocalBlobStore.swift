@@ -141,12 +141,12 @@ public struct LocalBlobStore: BlobStore {
         }
     }
 
-    public func list() async throws(BlobStoreError) -> [BlobID] {
+    public func list(prefix: String) async throws(BlobStoreError) -> [BlobID] {
         do {
             var ids: [BlobID] = []
-            for shard in try SystemCalls.names(in: blobsDirectory) where shard.utf8.count == 2 {
+            for shard in try SystemCalls.names(in: blobsDirectory) where shard.utf8.count == 2 && (shard.hasPrefix(prefix) || prefix.hasPrefix(shard)) {
                 for name in try SystemCalls.names(in: "\(blobsDirectory)/\(shard)") where name.hasSuffix(".dcm") {
-                    if let id = BlobID(hex: String(name.dropLast(4))), id.hex.hasPrefix(shard) { ids.append(id) }
+                    if let id = BlobID(hex: String(name.dropLast(4))), id.hex.hasPrefix(shard), id.hex.hasPrefix(prefix) { ids.append(id) }
                 }
             }
             return ids

@@ -40,7 +40,9 @@ public final class MemoryBlobStore: BlobStore {
         return BlobID(of: bytes) == id
     }
 
-    public func list() async throws(BlobStoreError) -> [BlobID] { blobs.withLock { Array($0.keys) } }
+    public func list(prefix: String) async throws(BlobStoreError) -> [BlobID] {
+        blobs.withLock { $0.keys.filter { $0.hex.hasPrefix(prefix) } }
+    }
 
     public func localPath(of id: BlobID) -> String? { nil }
 

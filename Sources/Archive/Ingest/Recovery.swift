@@ -1,0 +1,99 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import DICOM
+import Foundation
+import Logging
+
+/// What a recovery pass found and did.
+public struct RecoveryReport: Sendable, Equatable {
+    /// Staged files of instances that were never acknowledged, removed.
+    public var removedStagedFiles = 0
+    /// Blobs with no catalog row (stored, then a crash before the catalog committed), now recorded.
+    public var recataloged = 0
+    /// Blobs that could not be recorded: unreadable, or bytes that no longer match their name.
+    public var unreadable: [BlobID] = []
+    /// Catalog rows whose blob is gone: data loss to report loudly, never to paper over.
+    public var missing: [BlobID] = []
+
+    public init() {}
+}
+
+/// Brings the blob store and the catalog back into agreement after a crash, and
+/// rebuilds a catalog from the blobs alone.
+public struct Recovery: Sendable {
+    public let ingestor: Ingestor
+    let logger: Logger
+
+    public init(ingestor: Ingestor, logger: Logger = Logger(label: "lifeboat.recovery")) {
+        self.ingestor = ingestor
+        self.logger = logger
+    }
+
+    /// Removes staged leftovers, records every blob the catalog lacks (oldest first, so
+    /// versions keep their order) and reports catalog rows whose blob is missing. The
+    /// comparison goes one shard (two hex digits) at a time so memory stays small.
+    public func run(source: Provenance.Source = .recovered) async throws -> RecoveryReport {
+        var report = RecoveryReport()
+        for name in try FileManager.default.contentsOfDirectory(atPath: ingestor.stagingDirectory) {
+            try FileManager.default.removeItem(atPath: "\(ingestor.stagingDirectory)/\(name)")
+            report.removedStagedFiles += 1
+        }
+        var orphans: [(modified: Date, id: BlobID)] = []
+        for shard in Self.shards {
+            let stored = Set(try await ingestor.blobs.list(prefix: shard))
+            let cataloged = try await ingestor.catalog.blobs(withPrefix: shard)
+            for id in stored.subtracting(cataloged) { orphans.append((modified(id), id)) }
+            for id in cataloged.subtracting(stored).sorted() {
+                report.missing.append(id)
+                logger.critical("a cataloged blob is missing from the blob store", metadata: ["blob": "\(id)"])
+            }
+        }
+        for (modified, id) in orphans.sorted(by: { ($0.modified, $0.id) < ($1.modified, $1.id) }) {
+            do {
+                try await record(id, receivedAt: modified, source: source)
+                report.recataloged += 1
+            } catch {
+                report.unreadable.append(id)
+                logger.error("a blob cannot be recorded", metadata: ["blob": "\(id)", "error": "\(error)"])
+            }
+        }
+        if report != RecoveryReport() {
+            logger.notice("recovery", metadata: ["staged files removed": "\(report.removedStagedFiles)", "recataloged": "\(report.recataloged)",
+                                                 "unreadable": "\(report.unreadable.count)", "missing": "\(report.missing.count)"])
+        }
+        return report
+    }
+
+    static let shards: [String] = {
+        let digits = Array("0123456789abcdef")
+        return digits.flatMap { first in digits.map { "\(first)\($0)" } }
+    }()
+
+    private func modified(_ id: BlobID) -> Date {
+        guard let path = ingestor.blobs.localPath(of: id),
+              let date = try? FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date else { return Date() }
+        return date
+    }
+
+    /// Records a stored blob from its own header, after checking its bytes against its name.
+    private func record(_ id: BlobID, receivedAt: Date, source: Provenance.Source) async throws {
+        guard try await ingestor.blobs.verify(id) else { throw RecoveryError("its bytes do not hash to its name") }
+        let file: DICOMFile
+        if let path = ingestor.blobs.localPath(of: id) {
+            file = try await BlockingIO.run { try DICOMFile(path: path, options: .headerOnly) }
+        } else {
+            file = try DICOMFile(bytes: try await ingestor.blobs.read(id, range: nil), options: .headerOnly)
+        }
+        let entry = CatalogEntry(attributes: try InstanceAttributes(file.dataSet), blob: id, size: try await ingestor.blobs.size(of: id),
+                                 transferSyntaxUID: file.transferSyntax.uid, provenance: Provenance(source: source, receivedAt: receivedAt))
+        _ = try await ingestor.catalog.record([entry])
+    }
+}
+
+struct RecoveryError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
