@@ -13,8 +13,9 @@ struct Lifeboat: AsyncParsableCommand {
               lifeboat echo pacs.example.org 104 --aec PACS
               lifeboat send pacs.example.org 104 --aec PACS study/
               lifeboat dump image.dcm
+              lifeboat catalog rebuild --data /var/lib/lifeboat
             """,
         version: version,
-        subcommands: [Serve.self, Echo.self, Send.self, Dump.self]
+        subcommands: [Serve.self, Echo.self, Send.self, Dump.self, CatalogCommand.self]
     )
 }

@@ -1,13 +1,17 @@
+import Archive
 import ArgumentParser
 import DICOMNetwork
 import Foundation
+import Logging
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Receive images: a DICOM SCP for C-ECHO and C-STORE.",
+        abstract: "Run the archive: a DICOM SCP for C-ECHO and C-STORE.",
         discussion: """
-            Received instances are written as Part 10 files into the data directory
-            (instances/<SOP Instance UID>.dcm). Runs until interrupted.
+            Received instances are answered Success only once they are durable: the Part 10
+            file fsync'ed under blobs/ (named by its SHA-256) and its catalog row committed in
+            catalog.sqlite. On start, what a crash left half-done is put right first.
+            Runs until interrupted.
 
             Examples:
               lifeboat serve
@@ -33,21 +37,20 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Accept associations addressed to any AE title.")
     var anyCalledAETitle = false
 
-    @Flag(help: "Answer Success without fsync. Unsafe: for benchmarks against peers that do not fsync either.")
-    var unsafeNoFsync = false
-
     func run() async throws {
         guard let title = AETitle(validating: aeTitle) else {
             throw ValidationError("\"\(aeTitle)\" is not an AE title: 1 to 16 characters, no backslash or control characters")
         }
-        let store = try FileStoreProvider(directory: data + "/instances", durable: !unsafeNoFsync)
-        if unsafeNoFsync {
-            FileHandle.standardError.write(Data("lifeboat: --unsafe-no-fsync: instances are acknowledged before they are durable\n".utf8))
+        LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+        let archive = try LocalArchive(root: data)
+        let report = try await archive.recover()
+        if !report.missing.isEmpty {
+            FileHandle.standardError.write(Data("lifeboat: \(report.missing.count) cataloged blobs are missing from \(data)/blobs: see the log above\n".utf8))
         }
         let policy = AcceptorPolicy(aeTitle: title, requireCalledAETitle: !anyCalledAETitle, maximumLength: maxPDU)
-        let server = DICOMServer(configuration: .init(port: dicomPort, policy: policy, maximumAssociations: maxAssociations), store: store)
-        try await server.run { port in
-            FileHandle.standardOutput.write(Data("lifeboat: \(title) listening for DICOM on port \(port); instances go to \(data)/instances\n".utf8))
+        let server = DICOMServer(configuration: .init(port: dicomPort, policy: policy, maximumAssociations: maxAssociations), store: archive.ingestor)
+        try await server.run { [data] port in
+            FileHandle.standardOutput.write(Data("lifeboat: \(title) listening for DICOM on port \(port); archive in \(data)\n".utf8))
         }
     }
 }

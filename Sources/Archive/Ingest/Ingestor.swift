@@ -117,12 +117,11 @@ public struct Ingestor: Sendable {
         if let expected {
             // PS3.4 B.2.3: A900 for a data set that is not of the SOP class it was sent as.
             guard attributes.sopClassUID == expected.sopClassUID else {
-                throw StoreError(.dataSetDoesNotMatchSOPClass,
-                                 "the data set's SOP Class UID \(attributes.sopClassUID) is not the request's \(expected.sopClassUID)")
+                // The Error Comment is an LO of 64 characters at most (PS3.7 C.4.2.1.4): the UID first.
+                throw StoreError(.dataSetDoesNotMatchSOPClass, "data set SOP Class UID is \(attributes.sopClassUID)")
             }
             guard attributes.sopInstanceUID == expected.sopInstanceUID else {
-                throw StoreError(.cannotUnderstand,
-                                 "the data set's SOP Instance UID \(attributes.sopInstanceUID) is not the request's \(expected.sopInstanceUID)")
+                throw StoreError(.cannotUnderstand, "data set SOP Instance UID is \(attributes.sopInstanceUID)")
             }
         }
         return CatalogEntry(attributes: attributes, blob: staged.id, size: staged.size, transferSyntaxUID: file.transferSyntax.uid,

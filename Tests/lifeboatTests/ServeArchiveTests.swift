@@ -1,0 +1,97 @@
+import Archive
+import DICOM
+import Foundation
+import TestSupport
+import Testing
+
+/// `lifeboat serve` as an archive, end to end: a real process, real peers, the data
+/// directory read back through the archive's own catalog and blob store.
+@Suite struct ServeArchiveTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../..").standardized.path
+
+    /// Runs `lifeboat serve` on a free port with a fresh data directory for the body.
+    static func withServe(_ body: (Int, String) async throws -> Void) async throws {
+        let data = FileManager.default.temporaryDirectory.appendingPathComponent("serve-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let port = LoopbackPort.free()
+        let serve = try BackgroundProcess(DumpCommandTests.binary.path, ["serve", "--data", data, "--dicom-port", "\(port)"])
+        defer { serve.stop() }
+        try await LoopbackPort.waitUntilListening(port)
+        try await body(port, data)
+    }
+
+    static let helpers = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Helpers").path
+
+    @Test func storescuInstancesAreCatalogedWithTheirSender() async throws {
+        let data = try PydicomData.directory()
+        let files = ["CT_small.dcm", "MR_small.dcm", "rtplan.dcm"].map { "\(data)/test_files/\($0)" }
+        try await Self.withServe { port, root in
+            for _ in 0..<2 { // the second time they are duplicates: Success, nothing new stored
+                let run = try await Subprocess.run("/usr/bin/env", ["TCP_NODELAY=1", "/usr/bin/storescu", "-aec", "LIFEBOAT", "127.0.0.1", "\(port)"] + files)
+                #expect(run.status == 0, "\(run.failures)")
+            }
+            let catalog = try Catalog(path: LocalArchive.catalogPath(in: root))
+            let blobs = try LocalBlobStore(root: root)
+            for path in files {
+                let sent = try DICOMFile(path: path)
+                let versions = try await catalog.versions(of: try #require(sent.dataSet.uid(.sopInstanceUID)))
+                #expect(versions.map(\.callingAETitle) == ["STORESCU"], "\(path)")
+                for version in versions {
+                    #expect(try await blobs.verify(version.blob))
+                    let stored = try DICOMFile(path: try #require(blobs.localPath(of: version.blob)))
+                    #expect(stored.dataSet[.pixelData] == sent.dataSet[.pixelData], "\(path)")
+                }
+            }
+            #expect(try await catalog.counts().instances == 3)
+            #expect(try await blobs.list(prefix: "").count == 3)
+        }
+    }
+
+    /// `lifeboat send` streams data sets unchanged, so what is stored is what the files hold,
+    /// compressed transfer syntaxes included.
+    @Test func sentDataSetsAreStoredByteForByte() async throws {
+        let data = try PydicomData.directory()
+        let files = ["CT_small.dcm", "JPEG2000.dcm", "MR_small_RLE.dcm", "image_dfl.dcm"].map { "\(data)/test_files/\($0)" }
+        try await Self.withServe { port, root in
+            let run = try await Subprocess.run(DumpCommandTests.binary.path, ["send", "127.0.0.1", "\(port)", "--aec", "LIFEBOAT"] + files)
+            #expect(run.status == 0, "\(run.text)\(run.errors)")
+            let catalog = try Catalog(path: LocalArchive.catalogPath(in: root))
+            let blobs = try LocalBlobStore(root: root)
+            for path in files {
+                let sent = try DICOMFile(path: path, options: .headerOnly)
+                let uid = try #require(sent.dataSet.uid(.sopInstanceUID))
+                let version = try #require(try await catalog.versions(of: uid).first, "\(path)")
+                #expect(version.transferSyntaxUID == sent.transferSyntax.uid)
+                let stored = try #require(blobs.localPath(of: version.blob))
+                #expect(try Self.dataSetBytes(stored) == Self.dataSetBytes(path), "\(path)")
+            }
+        }
+    }
+
+    /// Everything after a Part 10 file's meta group.
+    static func dataSetBytes(_ path: String) throws -> [UInt8] {
+        let header = try DICOMFile(path: path, options: .headerOnly)
+        return Array(try Data(contentsOf: URL(fileURLWithPath: path)).dropFirst(132 + header.fileMeta.encodedLength(explicitVR: true)))
+    }
+
+    @Test func aDataSetOfAnotherSOPClassIsRefusedAndTheServerKeepsServing() async throws {
+        let path = try PydicomData.directory() + "/test_files/CT_small.dcm"
+        try await Self.withServe { port, root in
+            let run = try await Subprocess.run("/usr/bin/env", ["python3", Self.helpers + "/wrong_sop_class.py", path, "\(port)"])
+            #expect(run.status == 0, "\(run.errors)")
+            #expect(run.text.hasPrefix("A900 data set SOP Class UID is 1.2.840.10008.5.1.4.1.1.2"), "\(run.text)")
+            let catalog = try Catalog(path: LocalArchive.catalogPath(in: root))
+            #expect(try await catalog.counts().versions == 0)
+            let echo = try await Subprocess.run("/usr/bin/env", ["TCP_NODELAY=1", "/usr/bin/echoscu", "-aec", "LIFEBOAT", "127.0.0.1", "\(port)"])
+            #expect(echo.status == 0)
+        }
+    }
+
+    /// The crash test script, a few trials: SIGKILL at random moments under four senders.
+    @Test func acknowledgedInstancesSurviveSIGKILL() async throws {
+        let run = try await Subprocess.run("/usr/bin/env", ["python3", Self.root + "/Scripts/crash-test.py", DumpCommandTests.binary.path,
+                                                            "--trials", "4", "--senders", "4"])
+        #expect(run.status == 0, "\(run.text)\(run.errors)")
+        #expect(run.text.contains("crash test passed: 4 trials"), "\(run.text)")
+    }
+}
