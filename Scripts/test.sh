@@ -4,19 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
-
-# Debian packages: zlib headers for the Deflated transfer syntax, Python for the pydicom
-# helper, dcmtk as a real DICOM peer.
-missing=()
-[ -f /usr/include/zlib.h ] || missing+=(zlib1g-dev)
-command -v python3 >/dev/null || missing+=(python3 python3-pip)
-[ -x /usr/bin/storescp ] || missing+=(dcmtk)
-if [ ${#missing[@]} -gt 0 ]; then
-    echo "test.sh: installing ${missing[*]}"
-    as_root apt-get update -qq
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
-fi
+# Debian packages: zlib and SQLite headers to build, Python for the pydicom helpers,
+# dcmtk as a real DICOM peer.
+Scripts/build-deps.sh python3 dcmtk
 
 # Python packages: pydicom is the reference the corpus tests compare with (its wheel also
 # carries the test files); pynetdicom is a second real DICOM peer.

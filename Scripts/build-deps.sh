@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Lifeboat builds against when they are missing:
+# zlib (Deflated transfer syntax) and SQLite (the catalog, through GRDB).
+set -euo pipefail
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+missing=()
+[ -f /usr/include/zlib.h ] || missing+=(zlib1g-dev)
+[ -f /usr/include/sqlite3.h ] || missing+=(libsqlite3-dev)
+for package in "$@"; do
+    case $package in
+        python3) command -v python3 >/dev/null || missing+=(python3 python3-pip) ;;
+        dcmtk) [ -x /usr/bin/storescp ] || missing+=(dcmtk) ;;
+        sqlite3) command -v sqlite3 >/dev/null || missing+=(sqlite3) ;;
+    esac
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "installing ${missing[*]}"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+fi
