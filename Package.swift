@@ -29,11 +29,12 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
+        .target(name: "CSystemExtras"),
         // The zero-loss core: blob store, catalog, durable ingest.
         .target(
             name: "Archive",
             dependencies: [
-                "DICOM", "DICOMNetwork", .product(name: "Crypto", package: "swift-crypto"), .product(name: "GRDB", package: "GRDB.swift"),
+                "DICOM", "DICOMNetwork", "CSystemExtras", .product(name: "Crypto", package: "swift-crypto"), .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
             ]

@@ -1,52 +1,100 @@
 #!/usr/bin/env bash
-# C-STORE receive rate of `lifeboat serve` side by side with dcmtk's storescp, in one run:
-# dcmtk storescu (TCP_NODELAY=1) sends the same corpus of 512x512 CT instances to each,
-# alternately, three rounds; then the peak RSS of `lifeboat serve` receiving one 1 GB
-# instance. Neither receiver fsyncs here (lifeboat with --unsafe-no-fsync, as storescp does not).
-# Usage: Benchmarks/store-benchmark.sh [instances, default 1000]
+# Durable ingest rate of `lifeboat serve` side by side with dcmtk's storescp, in one run:
+# dcmtk storescu (TCP_NODELAY=1) sends the same corpus of 512x512 CT instances
+#   1. with 1 sender, to lifeboat and to storescp;
+#   2. with 4 senders at once (a quarter each), to lifeboat and to storescp --fork;
+#   3. with 1 sender, to lifeboat whose catalog already holds a million instances.
+# Lifeboat fsyncs every instance and commits its catalog row before answering; storescp
+# neither fsyncs nor indexes. Each figure is the best of 3 rounds, lifeboat on a fresh data
+# directory each round (the same instances again would be duplicates). Then the peak RSS of
+# lifeboat serve receiving one 1 GB instance.
+# Usage: Benchmarks/store-benchmark.sh [instances, default 1000] [catalog size, default 1000000]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 count=${1:-1000}
+filled=${2:-1000000}
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 
+Scripts/build-deps.sh python3 dcmtk
 swift build -c release --product lifeboat >/dev/null
 python3 Benchmarks/make-ct-corpus.py "$work/corpus" "$count"
-size=$(du -sm "$work/corpus" | cut -f1)
+for part in 0 1 2 3; do mkdir -p "$work/part$part"; done
+i=0; for f in "$work"/corpus/*.dcm; do ln -s "$f" "$work/part$((i % 4))/"; i=$((i + 1)); done
+size=$(du -smL "$work/corpus" | cut -f1)
+port=$((20000 + RANDOM % 10000))
 
-lifeboat_port=$((20000 + RANDOM % 10000)); storescp_port=$((lifeboat_port + 1))
-.build/release/lifeboat serve --unsafe-no-fsync --dicom-port "$lifeboat_port" --data "$work/lifeboat" >/dev/null 2>&1 &
-lifeboat_pid=$!
-mkdir -p "$work/storescp"
-TCP_NODELAY=1 /usr/bin/storescp -aet STORESCP -od "$work/storescp" "$storescp_port" &
-sleep 1
-
-send() { # AE PORT -> seconds
+start_lifeboat() { # DATA -> sets lifeboat_pid
+    port=$((port + 1))
+    .build/release/lifeboat serve --dicom-port "$port" --data "$1" >/dev/null 2>"$work/lifeboat.log" &
+    lifeboat_pid=$!
+    until TCP_NODELAY=1 /usr/bin/echoscu -aec LIFEBOAT 127.0.0.1 "$port" 2>/dev/null; do sleep 0.1; done
+}
+stop_lifeboat() { kill "$lifeboat_pid"; wait "$lifeboat_pid" 2>/dev/null || true; }
+seconds() { # SENDERS AE PORT -> seconds for the whole corpus
     local start end
     start=$(date +%s.%N)
-    TCP_NODELAY=1 /usr/bin/storescu -aec "$1" 127.0.0.1 "$2" "$work"/corpus/*.dcm
+    if [ "$1" = 1 ]; then
+        TCP_NODELAY=1 /usr/bin/storescu -aec "$2" 127.0.0.1 "$3" "$work"/corpus/*.dcm
+    else
+        local pids=()
+        for part in 0 1 2 3; do TCP_NODELAY=1 /usr/bin/storescu -aec "$2" 127.0.0.1 "$3" "$work/part$part"/*.dcm & pids+=($!); done
+        wait "${pids[@]}"
+    fi
     end=$(date +%s.%N)
     echo "$end - $start" | bc -l
 }
-best_lifeboat=999999; best_storescp=999999
-for round in 1 2 3; do
-    t=$(send LIFEBOAT "$lifeboat_port"); best_lifeboat=$(echo "if ($t < $best_lifeboat) $t else $best_lifeboat" | bc -l)
-    t=$(send STORESCP "$storescp_port"); best_storescp=$(echo "if ($t < $best_storescp) $t else $best_storescp" | bc -l)
+min() { echo "if ($1 < $2) $1 else $2" | bc -l; }
+rate() { echo "$count / $1" | bc -l; }
+
+# storescp: one process for 1 sender, --fork for 4 (a child per association).
+mkdir -p "$work/storescp"
+storescp_port=$((port - 1))
+TCP_NODELAY=1 /usr/bin/storescp -aet STORESCP -od "$work/storescp" "$storescp_port" &
+fork_port=$((port - 2))
+TCP_NODELAY=1 /usr/bin/storescp --fork -aet STORESCP -od "$work/storescp" "$fork_port" &
+sleep 1
+
+printf '%d instances (%d MB), storescu with TCP_NODELAY=1, best of 3 rounds\n' "$count" "$size"
+for senders in 1 4; do
+    best_lifeboat=999999; best_storescp=999999
+    for round in 1 2 3; do
+        start_lifeboat "$work/lifeboat-$senders-$round"
+        best_lifeboat=$(min "$(seconds "$senders" LIFEBOAT "$port")" "$best_lifeboat")
+        stop_lifeboat
+        target=$storescp_port; [ "$senders" = 4 ] && target=$fork_port
+        rm -rf "$work/storescp"/*
+        best_storescp=$(min "$(seconds "$senders" STORESCP "$target")" "$best_storescp")
+    done
+    printf '%d sender(s): lifeboat serve (durable) %7.1f instances/s, storescp %7.1f instances/s: %.2fx (goal: at least 0.90x)\n' \
+        "$senders" "$(rate "$best_lifeboat")" "$(rate "$best_storescp")" "$(echo "$best_storescp / $best_lifeboat" | bc -l)"
 done
-rate_lifeboat=$(echo "$count / $best_lifeboat" | bc -l); rate_storescp=$(echo "$count / $best_storescp" | bc -l)
-printf '%d instances (%d MB), best of 3 rounds, storescu with TCP_NODELAY=1\n' "$count" "$size"
-printf 'lifeboat serve: %8.1f instances/s\n' "$rate_lifeboat"
-printf 'dcmtk storescp: %8.1f instances/s\n' "$rate_storescp"
-printf 'ratio:          %8.2fx storescp (goal: at least 1.0x)\n' "$(echo "$rate_lifeboat / $rate_storescp" | bc -l)"
+empty=$best_lifeboat
+
+# A catalog of a million instances: one real instance, then rows added beside it.
+mkdir -p "$work/full"
+start_lifeboat "$work/full"
+TCP_NODELAY=1 /usr/bin/storescu -aec LIFEBOAT 127.0.0.1 "$port" "$(python3 -c 'from pydicom.data import get_testdata_file as g; print(g("CT_small.dcm"))')"
+stop_lifeboat
+python3 Benchmarks/fill-catalog.py "$work/full" "$filled"
+best_empty=999999; best_full=999999
+for round in 1 2 3; do
+    start_lifeboat "$work/empty-$round"
+    best_empty=$(min "$(seconds 1 LIFEBOAT "$port")" "$best_empty")
+    stop_lifeboat
+    cp -a "$work/full" "$work/full-$round"
+    start_lifeboat "$work/full-$round"
+    best_full=$(min "$(seconds 1 LIFEBOAT "$port")" "$best_full")
+    stop_lifeboat
+    rm -rf "$work/full-$round" "$work/empty-$round"
+done
+printf 'with %d instances already cataloged: %7.1f instances/s vs %7.1f empty: %.2fx (goal: within 20%%)\n' \
+    "$filled" "$(rate "$best_full")" "$(rate "$best_empty")" "$(echo "$best_empty / $best_full" | bc -l)"
 
 # A fresh server for the memory figure, so that its peak is this instance's alone.
 python3 Benchmarks/make-ct-corpus.py "$work/large" --large 1073741824
-large_port=$((storescp_port + 1))
-.build/release/lifeboat serve --dicom-port "$large_port" --data "$work/lifeboat-large" >/dev/null &
-large_pid=$!
-sleep 1
-TCP_NODELAY=1 /usr/bin/echoscu -aec LIFEBOAT 127.0.0.1 "$large_port"
-idle=$(awk '/VmRSS/ {print $2}' /proc/$large_pid/status)
-TCP_NODELAY=1 /usr/bin/storescu -aec LIFEBOAT 127.0.0.1 "$large_port" "$work/large/large.dcm"
-peak=$(awk '/VmHWM/ {print $2}' /proc/$large_pid/status)
-printf 'receiving a 1 GB instance: peak RSS %d MB, %d MB above idle (goal: under 64 MB)\n' $((peak / 1024)) $(((peak - idle) / 1024))
+start_lifeboat "$work/lifeboat-large"
+idle=$(awk '/VmRSS/ {print $2}' /proc/$lifeboat_pid/status)
+TCP_NODELAY=1 /usr/bin/storescu -aec LIFEBOAT 127.0.0.1 "$port" "$work/large/large.dcm"
+peak=$(awk '/VmHWM/ {print $2}' /proc/$lifeboat_pid/status)
+printf 'receiving a 1 GB instance (durably): peak RSS %d MB, %d MB above idle (goal: under 64 MB)\n' $((peak / 1024)) $(((peak - idle) / 1024))

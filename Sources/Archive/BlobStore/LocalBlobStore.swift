@@ -23,14 +23,23 @@ public struct LocalBlobStore: BlobStore {
             throw error.blobStoreError
         }
         directorySync = GroupCommit { directories in
-            let distinct = Set(directories)
-            let failures: [String: any Error] = (try? await BlockingIO.run {
-                var failures: [String: any Error] = [:]
-                for directory in distinct {
-                    do { try SystemCalls.fsync(path: directory, directory: true) } catch { failures[directory] = error }
+            // The directories of a round are synced at once, so the file system can commit
+            // them together.
+            let failures = await withTaskGroup(of: (String, (any Error)?).self) { group in
+                for directory in Set(directories) {
+                    group.addTask {
+                        do {
+                            try await BlockingIO.run { try SystemCalls.fsync(path: directory, directory: true) }
+                            return (directory, nil)
+                        } catch {
+                            return (directory, error)
+                        }
+                    }
                 }
+                var failures: [String: any Error] = [:]
+                for await (directory, error) in group { failures[directory] = error }
                 return failures
-            }) ?? Dictionary(uniqueKeysWithValues: distinct.map { ($0, BlobStoreError.failed("the I/O threads are shut down")) })
+            }
             return directories.map { failures[$0].map { .failure($0) } ?? .success(()) }
         }
     }

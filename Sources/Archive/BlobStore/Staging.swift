@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CSystemExtras
 import Crypto
 import Foundation
 
@@ -16,6 +17,9 @@ public final class StagingFile: @unchecked Sendable {
     private var fd: Int32
     private var hasher = SHA256()
     private var size = 0
+    /// How far the kernel has been asked to start writing back.
+    private var writebackStarted = 0
+    static let writebackStep = 256 * 1024
 
     /// Creates `<directory>/<random>.tmp`.
     public init(in directory: String) throws(BlobStoreError) {
@@ -34,6 +38,15 @@ public final class StagingFile: @unchecked Sendable {
         }
         hasher.update(bufferPointer: bytes)
         size += bytes.count
+        startWriteback()
+    }
+
+    /// Starts writing what has arrived to disk while the rest is still on its way, so the
+    /// fsync that makes the blob durable has only the tail left to wait for.
+    private func startWriteback() {
+        guard size - writebackStarted >= Self.writebackStep else { return }
+        _ = lifeboat_start_writeback(fd, Int64(writebackStarted), Int64(size - writebackStarted))
+        writebackStarted = size
     }
 
     public func write(_ bytes: [UInt8]) throws(BlobStoreError) {

@@ -65,12 +65,8 @@ public struct Ingestor: Sendable {
             throw error
         }
         let uid = entry.attributes.sopInstanceUID
-        // A repeat of what is already recorded costs no write at all.
-        if let known = try? await catalog.versions(of: uid).first(where: { $0.blob == staged.id }) {
-            staged.discard()
-            logger.info("duplicate", metadata: ["instance": "\(uid)", "version": "\(known.number)", "from": "\(provenance.callingAETitle)"])
-            return .duplicate(version: known.number)
-        }
+        // A repeat is recognised when it is recorded: looking it up first would cost every
+        // instance a catalog read for the sake of the rare duplicate.
         do {
             _ = try await blobs.put(staged)
         } catch {
@@ -104,7 +100,8 @@ public struct Ingestor: Sendable {
     private func catalogEntry(for staged: StagedBlob, expecting expected: Expectation?, provenance: Provenance) async throws(StoreError) -> CatalogEntry {
         let file: DICOMFile
         do {
-            file = try await BlockingIO.run { try DICOMFile(path: staged.path, options: .headerOnly) }
+            // A few reads of what was just written, from the page cache.
+            file = try DICOMFile(path: staged.path, options: .headerOnly)
         } catch {
             throw StoreError(.cannotUnderstand, "the data set cannot be read: \(error)")
         }
