@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.0.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
     ],
     targets: [
         // zlib for the Deflated Explicit VR Little Endian transfer syntax (PS3.5 A.5).
@@ -39,10 +40,17 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
+        // The composition root: configuration and wiring of a node.
+        .target(
+            name: "LifeboatServer",
+            dependencies: [
+                "Archive", "DICOMNetwork", .product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "lifeboat",
             dependencies: [
-                "DICOM", "DICOMNetwork", "Archive", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "DICOM", "DICOMNetwork", "Archive", "LifeboatServer", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -66,6 +74,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "TestSupport"]),
+        .testTarget(name: "LifeboatServerTests", dependencies: ["LifeboatServer"]),
         .testTarget(name: "lifeboatTests", dependencies: ["lifeboat", "Archive", "DICOM", "TestSupport"], exclude: ["Helpers"]),
         // Against real peers: dcmtk and pynetdicom, started by the tests on loopback ports.
         .testTarget(name: "InteropTests", dependencies: ["DICOMNetwork", "TestSupport"], exclude: ["Helpers"]),

@@ -13,9 +13,11 @@ struct Lifeboat: AsyncParsableCommand {
               lifeboat echo pacs.example.org 104 --aec PACS
               lifeboat send pacs.example.org 104 --aec PACS study/
               lifeboat dump image.dcm
+              lifeboat import /mnt/usb
+              lifeboat stats
               lifeboat catalog rebuild --data /var/lib/lifeboat
             """,
         version: version,
-        subcommands: [Serve.self, Echo.self, Send.self, Dump.self, CatalogCommand.self]
+        subcommands: [Serve.self, Echo.self, Send.self, Import.self, Stats.self, Dump.self, CatalogCommand.self, ConfigCommand.self]
     )
 }

@@ -37,7 +37,7 @@ struct Send: AsyncParsableCommand {
     func run() async throws {
         let (calling, called) = try titles.titles()
         guard parallel >= 1 else { throw ValidationError("--parallel must be at least 1") }
-        let files = try Self.collect(paths)
+        let files = try FileList.collect(paths)
         guard !files.isEmpty else { throw CLIError("no files to send in \(paths.joined(separator: ", "))") }
         let configuration = RequestorAssociation.Configuration(host: host, port: port, callingAETitle: calling, calledAETitle: called, maximumLength: maxPDU)
         let sender = FileSender(configuration: configuration)
@@ -47,7 +47,7 @@ struct Send: AsyncParsableCommand {
         let outcomes = await withTaskGroup(of: [FileSender.Outcome].self) { group in
             for lane in 0..<lanes {
                 let share = stride(from: lane, to: files.count, by: lanes).map { files[$0] }
-                group.addTask { await sender.send(share) { progress.advance($0) } }
+                group.addTask { await sender.send(share) { progress.advance(failed: !$0.succeeded) } }
             }
             return await group.reduce(into: []) { $0 += $1 }
         }
@@ -66,53 +66,5 @@ struct Send: AsyncParsableCommand {
             }
             throw ExitCode(1)
         }
-    }
-
-    /// Regular files under `paths`, folders searched recursively, in a stable order.
-    static func collect(_ paths: [String]) throws -> [String] {
-        var files: [String] = []
-        for path in paths {
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw CLIError("\(path): no such file or folder") }
-            guard isDirectory.boolValue else {
-                files.append(path)
-                continue
-            }
-            let enumerator = FileManager.default.enumerator(atPath: path)
-            var found: [String] = []
-            while let name = enumerator?.nextObject() as? String {
-                let full = (path as NSString).appendingPathComponent(name)
-                var nested: ObjCBool = false
-                if FileManager.default.fileExists(atPath: full, isDirectory: &nested), !nested.boolValue { found.append(full) }
-            }
-            files += found.sorted()
-        }
-        return files
-    }
-}
-
-/// A progress bar on standard error when it is a terminal.
-final class Progress: Sendable {
-    let total: Int
-    private let state = NIOLockedValueBox((done: 0, failed: 0))
-    private let isTerminal = isatty(STDERR_FILENO) == 1
-
-    init(total: Int) { self.total = total }
-
-    func advance(_ outcome: FileSender.Outcome) {
-        let (done, failed) = state.withLockedValue { state in
-            state.done += 1
-            if !outcome.succeeded { state.failed += 1 }
-            return state
-        }
-        guard isTerminal else { return }
-        let width = 30
-        let filled = total == 0 ? width : done * width / total
-        let bar = String(repeating: "=", count: filled) + String(repeating: " ", count: width - filled)
-        FileHandle.standardError.write(Data("\r[\(bar)] \(done)/\(total) files\(failed > 0 ? ", \(failed) failed" : "")".utf8))
-    }
-
-    func finish() {
-        if isTerminal { FileHandle.standardError.write(Data("\n".utf8)) }
     }
 }

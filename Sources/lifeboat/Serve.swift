@@ -1,7 +1,6 @@
-import Archive
 import ArgumentParser
-import DICOMNetwork
 import Foundation
+import LifeboatServer
 import Logging
 
 struct Serve: AsyncParsableCommand {
@@ -11,46 +10,63 @@ struct Serve: AsyncParsableCommand {
             Received instances are answered Success only once they are durable: the Part 10
             file fsync'ed under blobs/ (named by its SHA-256) and its catalog row committed in
             catalog.sqlite. On start, what a crash left half-done is put right first.
-            Runs until interrupted.
+            Every option can also be set in the --config file (`lifeboat config example`
+            prints one); an option on the command line wins. Runs until interrupted.
 
             Examples:
               lifeboat serve
               lifeboat serve --ae-title ARCHIVE --dicom-port 11112 --data /var/lib/lifeboat
+              lifeboat serve --config /etc/lifeboat.yaml
             """
     )
 
-    @Option(help: "The AE title this archive answers to.")
-    var aeTitle = "LIFEBOAT"
+    @Option(help: "A YAML configuration file.")
+    var config: String?
 
-    @Option(help: "The TCP port for DICOM.")
-    var dicomPort = 11112
+    @Option(help: "The AE title this archive answers to (default: LIFEBOAT).")
+    var aeTitle: String?
 
-    @Option(help: "The data directory.")
-    var data = "lifeboat-data"
+    @Option(help: "The TCP port for DICOM (default: 11112).")
+    var dicomPort: Int?
 
-    @Option(help: "The largest P-DATA-TF PDU accepted, in bytes.")
-    var maxPDU: UInt32 = 256 * 1024
+    @Option(help: "The data directory (default: lifeboat-data).")
+    var data: String?
 
-    @Option(help: "How many associations at once.")
-    var maxAssociations = 64
+    @Option(help: "The largest P-DATA-TF PDU accepted, in bytes (default: 262144).")
+    var maxPDU: Int?
+
+    @Option(help: "How many associations at once (default: 64).")
+    var maxAssociations: Int?
 
     @Flag(help: "Accept associations addressed to any AE title.")
     var anyCalledAETitle = false
 
+    /// The file's settings with the command line's on top.
+    func resolvedConfiguration() throws -> Configuration {
+        var settings = try config.map { path throws(ConfigurationError) in try Configuration.load(path: path) } ?? Configuration()
+        if let aeTitle { settings.aeTitle = aeTitle }
+        if let dicomPort { settings.dicomPort = dicomPort }
+        if let data { settings.data = data }
+        if let maxPDU { settings.maxPDU = maxPDU }
+        if let maxAssociations { settings.maxAssociations = maxAssociations }
+        if anyCalledAETitle { settings.anyCalledAETitle = true }
+        return settings
+    }
+
     func run() async throws {
-        guard let title = AETitle(validating: aeTitle) else {
-            throw ValidationError("\"\(aeTitle)\" is not an AE title: 1 to 16 characters, no backslash or control characters")
+        let settings: Configuration
+        do {
+            settings = try resolvedConfiguration()
+        } catch let error as ConfigurationError {
+            throw CLIError(error.description)
         }
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
-        let archive = try LocalArchive(root: data)
-        let report = try await archive.recover()
-        if !report.missing.isEmpty {
-            FileHandle.standardError.write(Data("lifeboat: \(report.missing.count) cataloged blobs are missing from \(data)/blobs: see the log above\n".utf8))
-        }
-        let policy = AcceptorPolicy(aeTitle: title, requireCalledAETitle: !anyCalledAETitle, maximumLength: maxPDU)
-        let server = DICOMServer(configuration: .init(port: dicomPort, policy: policy, maximumAssociations: maxAssociations), store: archive.ingestor)
-        try await server.run { [data] port in
-            FileHandle.standardOutput.write(Data("lifeboat: \(title) listening for DICOM on port \(port); archive in \(data)\n".utf8))
+        do {
+            try await LifeboatNode(configuration: settings).run { port in
+                FileHandle.standardOutput.write(Data("lifeboat: \(settings.aeTitle) listening for DICOM on port \(port); archive in \(settings.data)\n".utf8))
+            }
+        } catch let error as ConfigurationError {
+            throw CLIError(error.description)
         }
     }
 }

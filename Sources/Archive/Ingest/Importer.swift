@@ -1,0 +1,67 @@
+import DICOM
+import DICOMNetwork
+
+/// Imports Part 10 files (a PACS export, a DICOMDIR's folder, a USB stick) through the same
+/// pipeline as C-STORE: the data set is copied as it is, behind Lifeboat's own meta group.
+public struct Importer: Sendable {
+    public let ingestor: Ingestor
+
+    public init(ingestor: Ingestor) { self.ingestor = ingestor }
+
+    public enum Outcome: Sendable, Equatable {
+        case imported(IngestResult)
+        /// Not an instance: a DICOMDIR, say.
+        case skipped(String)
+        /// Not imported, and why.
+        case refused(String)
+    }
+
+    /// The Media Storage Directory Storage SOP class of a DICOMDIR (PS3.10 8.6).
+    static let mediaStorageDirectory = "1.2.840.10008.1.3.10"
+
+    public func importFile(at path: String) async -> Outcome {
+        let header: DICOMFile
+        do {
+            header = try DICOMFile(path: path, options: .headerOnly)
+        } catch {
+            return .refused("not a DICOM Part 10 file: \(error)")
+        }
+        guard let sopClass = header.fileMeta.uid(.mediaStorageSOPClassUID), let instance = header.fileMeta.uid(.mediaStorageSOPInstanceUID) else {
+            return .refused("the file meta information lacks its SOP class or instance UID")
+        }
+        if sopClass == Self.mediaStorageDirectory { return .skipped("a DICOMDIR: its files are imported from the folder") }
+        let staged: StagedBlob
+        do {
+            staged = try await BlockingIO.run { try stage(header, from: path, sopClass: sopClass, instance: instance) }
+        } catch {
+            return .refused("cannot copy it into the archive: \(error)")
+        }
+        do {
+            // PS3.10 7.1: the meta group's SOP class and instance are the data set's.
+            let result = try await ingestor.ingest(staged, expecting: .init(sopClassUID: sopClass, sopInstanceUID: instance),
+                                                   provenance: Provenance(source: .import, peerAddress: path))
+            return .imported(result)
+        } catch {
+            return .refused(error.outcome.errorComment ?? "\(error.outcome.status)")
+        }
+    }
+
+    /// Copies the data set, 1 MiB at a time, behind a meta group of Lifeboat's.
+    private func stage(_ header: DICOMFile, from path: String, sopClass: String, instance: String) throws -> StagedBlob {
+        let file = try OpenFile(path: path)
+        let staging = try StagingFile(in: ingestor.stagingDirectory)
+        do {
+            try staging.write(try BlobHeader.bytes(sopClassUID: sopClass, sopInstanceUID: instance, transferSyntaxUID: header.transferSyntax.uid))
+            var offset = 132 + header.fileMeta.encodedLength(explicitVR: true)
+            while offset < file.size {
+                let chunk = try file.read(at: offset, upTo: 1 << 20)
+                try staging.write(chunk)
+                offset += chunk.count
+            }
+            return try staging.finish()
+        } catch {
+            staging.discard()
+            throw error
+        }
+    }
+}

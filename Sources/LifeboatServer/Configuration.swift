@@ -1,0 +1,108 @@
+import Foundation
+import Yams
+
+/// Everything `lifeboat serve` can be told, from one YAML file (`--config`) whose keys are
+/// the command-line options' names; a flag given on the command line wins over the file.
+public struct Configuration: Sendable, Equatable {
+    public var aeTitle = "LIFEBOAT"
+    public var dicomPort = 11112
+    public var data = "lifeboat-data"
+    public var maxPDU = 256 * 1024
+    public var maxAssociations = 64
+    public var anyCalledAETitle = false
+
+    public init() {}
+
+    /// Each key: its name in the file (and on the command line), what it means, and how it
+    /// is read and written. `example` and `load` are both made from this one list.
+    struct Key: Sendable {
+        let name: String
+        let help: String
+        let read: @Sendable (inout Configuration, Node) throws -> Void
+        let write: @Sendable (Configuration) -> String
+    }
+
+    static let keys: [Key] = [
+        Key(name: "ae-title", help: "The AE title this archive answers to (1 to 16 characters).",
+            read: { $0.aeTitle = try string($1) }, write: { $0.aeTitle }),
+        Key(name: "dicom-port", help: "The TCP port for DICOM (C-ECHO, C-STORE).",
+            read: { $0.dicomPort = try integer($1, in: 1...65535) }, write: { "\($0.dicomPort)" }),
+        Key(name: "data", help: "The data directory: blobs/, tmp/ and catalog.sqlite.",
+            read: { $0.data = try string($1) }, write: { $0.data }),
+        Key(name: "max-pdu", help: "The largest P-DATA-TF PDU accepted, in bytes.",
+            read: { $0.maxPDU = try integer($1, in: 4096...(16 << 20)) }, write: { "\($0.maxPDU)" }),
+        Key(name: "max-associations", help: "How many associations at once; more are rejected as transient.",
+            read: { $0.maxAssociations = try integer($1, in: 1...10_000) }, write: { "\($0.maxAssociations)" }),
+        Key(name: "any-called-ae-title", help: "Accept associations addressed to any AE title.",
+            read: { $0.anyCalledAETitle = try boolean($1) }, write: { "\($0.anyCalledAETitle)" }),
+    ]
+
+    /// A complete configuration file: every key, what it means, and its default.
+    public static var example: String {
+        let defaults = Configuration()
+        var lines = ["# Lifeboat configuration: `lifeboat serve --config FILE`.",
+                     "# Every key is optional; shown here with its default. Flags on the command line win."]
+        for key in keys {
+            lines += ["", "# \(key.help)", "\(key.name): \(key.write(defaults))"]
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Reads a configuration file; unknown keys and values of the wrong kind are errors, so a
+    /// typo never passes silently for a default.
+    public static func load(path: String) throws(ConfigurationError) -> Configuration {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw ConfigurationError("\(path): cannot read the file")
+        }
+        return try parse(text, source: path)
+    }
+
+    static func parse(_ text: String, source: String) throws(ConfigurationError) -> Configuration {
+        let node: Node?
+        do {
+            node = try Yams.compose(yaml: text)
+        } catch {
+            throw ConfigurationError("\(source): not YAML: \(error)")
+        }
+        var configuration = Configuration()
+        guard let node else { return configuration } // an empty file: all defaults
+        guard let mapping = node.mapping else { throw ConfigurationError("\(source): expected keys and values at the top level") }
+        for (keyNode, value) in mapping {
+            guard let name = keyNode.string, let key = keys.first(where: { $0.name == name }) else {
+                let known = keys.map(\.name).joined(separator: ", ")
+                throw ConfigurationError("\(source): unknown key \"\(keyNode.string ?? "?")\" (line \(keyNode.mark?.line ?? 0)); the keys are \(known)")
+            }
+            do {
+                try key.read(&configuration, value)
+            } catch {
+                throw ConfigurationError("\(source): \(name) (line \(value.mark?.line ?? 0)): \(error)")
+            }
+        }
+        return configuration
+    }
+
+    private static func string(_ node: Node) throws -> String {
+        guard let scalar = node.scalar else { throw ConfigurationError("expected a single value") }
+        return scalar.string
+    }
+
+    private static func integer(_ node: Node, in range: ClosedRange<Int>) throws -> Int {
+        guard let value = Int(try string(node)), range.contains(value) else {
+            throw ConfigurationError("expected a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return value
+    }
+
+    private static func boolean(_ node: Node) throws -> Bool {
+        switch try string(node).lowercased() {
+        case "true", "yes", "on": return true
+        case "false", "no", "off": return false
+        default: throw ConfigurationError("expected true or false")
+        }
+    }
+}
+
+public struct ConfigurationError: Error, CustomStringConvertible, Equatable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,28 @@
+import Archive
+import DICOMNetwork
+import Foundation
+import Logging
+
+/// The composition root: from a configuration to a running archive node.
+public struct LifeboatNode: Sendable {
+    public let configuration: Configuration
+
+    public init(configuration: Configuration) { self.configuration = configuration }
+
+    /// Opens the archive, puts right what a crash left, and serves DICOM until cancelled.
+    /// `onListening` gets the port once associations are accepted.
+    public func run(onListening: @Sendable (Int) -> Void = { _ in }) async throws {
+        guard let title = AETitle(validating: configuration.aeTitle) else {
+            throw ConfigurationError("ae-title \"\(configuration.aeTitle)\" is not an AE title: 1 to 16 characters, no backslash or control characters")
+        }
+        let archive = try LocalArchive(root: configuration.data)
+        let report = try await archive.recover()
+        if !report.missing.isEmpty {
+            Logger(label: "lifeboat").critical("\(report.missing.count) cataloged blobs are missing from \(configuration.data)/blobs")
+        }
+        let policy = AcceptorPolicy(aeTitle: title, requireCalledAETitle: !configuration.anyCalledAETitle, maximumLength: UInt32(configuration.maxPDU))
+        let server = DICOMServer(configuration: .init(port: configuration.dicomPort, policy: policy, maximumAssociations: configuration.maxAssociations),
+                                 store: archive.ingestor)
+        try await server.run(onBound: onListening)
+    }
+}
