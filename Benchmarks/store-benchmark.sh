@@ -83,6 +83,7 @@ for round in 1 2 3; do
     best_empty=$(min "$(seconds 1 LIFEBOAT "$port")" "$best_empty")
     stop_lifeboat
     cp -a "$work/full" "$work/full-$round"
+    sync # the copy written out first, so its writeback does not slow the fsyncs measured
     start_lifeboat "$work/full-$round"
     best_full=$(min "$(seconds 1 LIFEBOAT "$port")" "$best_full")
     stop_lifeboat

@@ -70,6 +70,9 @@ public struct Catalog: Sendable {
         var configuration = Configuration()
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
+            // A large catalog's index pages stay in memory: inserting into the unique indexes
+            // of a million instances otherwise reads pages back for every row.
+            try db.execute(sql: "PRAGMA cache_size = -16384")
         }
         configuration.busyMode = .timeout(30)
         self.path = path
