@@ -20,8 +20,6 @@ import Testing
         try await body(port, data)
     }
 
-    static let helpers = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Helpers").path
-
     @Test func storescuInstancesAreCatalogedWithTheirSender() async throws {
         let data = try PydicomData.directory()
         let files = ["CT_small.dcm", "MR_small.dcm", "rtplan.dcm"].map { "\(data)/test_files/\($0)" }
@@ -75,11 +73,16 @@ import Testing
     }
 
     @Test func aDataSetOfAnotherSOPClassIsRefusedAndTheServerKeepsServing() async throws {
-        let path = try PydicomData.directory() + "/test_files/CT_small.dcm"
+        // A CT data set whose meta group says MR: `lifeboat send` offers it as MR Image Storage.
+        var file = try DICOMFile(path: try PydicomData.directory() + "/test_files/CT_small.dcm")
+        file.fileMeta[.mediaStorageSOPClassUID] = DataElement(tag: .mediaStorageSOPClassUID, vr: .UI, strings: ["1.2.840.10008.5.1.4.1.1.4"])
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("mislabelled-\(UUID().uuidString).dcm").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try file.write(toPath: path)
         try await Self.withServe { port, root in
-            let run = try await Subprocess.run("/usr/bin/env", ["python3", Self.helpers + "/wrong_sop_class.py", path, "\(port)"])
-            #expect(run.status == 0, "\(run.errors)")
-            #expect(run.text.hasPrefix("A900 data set SOP Class UID is 1.2.840.10008.5.1.4.1.1.2"), "\(run.text)")
+            let run = try await Subprocess.run(DumpCommandTests.binary.path, ["send", "127.0.0.1", "\(port)", "--aec", "LIFEBOAT", path])
+            #expect(run.status == 1)
+            #expect(run.text.contains("status 0xA900") && run.text.contains("data set SOP Class UID is 1.2.840.10008.5.1.4.1.1.2"), "\(run.text)")
             let catalog = try Catalog(path: LocalArchive.catalogPath(in: root))
             #expect(try await catalog.counts().versions == 0)
             let echo = try await Subprocess.run("/usr/bin/env", ["TCP_NODELAY=1", "/usr/bin/echoscu", "-aec", "LIFEBOAT", "127.0.0.1", "\(port)"])
