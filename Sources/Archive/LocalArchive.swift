@@ -11,11 +11,19 @@ public struct LocalArchive: Sendable {
     public static func catalogPath(in root: String) -> String { root + "/catalog.sqlite" }
 
     /// Opens (creating if need be) the archive in `root`. Call `recover()` before serving.
-    public init(root: String) throws {
+    /// Another process working on the same archive beside the server (`lifeboat import`)
+    /// stages in a folder of its own, `tmp/<stagingFolder>-<pid>`, which a starting server's
+    /// recovery leaves alone while that process lives.
+    public init(root: String, stagingFolder: String? = nil) throws {
         self.root = root
         blobs = try LocalBlobStore(root: root)
         catalog = try Catalog(path: Self.catalogPath(in: root))
-        ingestor = Ingestor(blobs: blobs, catalog: catalog, stagingDirectory: blobs.stagingDirectory)
+        var staging = blobs.stagingDirectory
+        if let stagingFolder {
+            staging += "/\(stagingFolder)-\(getpid())"
+            try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true)
+        }
+        ingestor = Ingestor(blobs: blobs, catalog: catalog, stagingDirectory: staging)
     }
 
     /// Brings blobs and catalog back into agreement after a crash.

@@ -38,7 +38,8 @@ struct Import: AsyncParsableCommand {
         }
         let files = try FileList.collect(paths)
         guard !files.isEmpty else { throw CLIError("no files to import in \(paths.joined(separator: ", "))") }
-        let archive = try LocalArchive(root: data)
+        let archive = try LocalArchive(root: data, stagingFolder: "import")
+        defer { try? FileManager.default.removeItem(atPath: archive.ingestor.stagingDirectory) }
         let importer = Importer(ingestor: archive.ingestor)
         let progress = Progress(total: files.count)
         let start = Date()

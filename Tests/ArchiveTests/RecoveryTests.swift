@@ -93,3 +93,21 @@ import Testing
         }
     }
 }
+
+extension RecoveryTests {
+    @Test func recoveryLeavesTheStagingOfALiveImportAlone() async throws {
+        try await Self.withDirectory { root in
+            let importing = try LocalArchive(root: root, stagingFolder: "import")
+            #expect(importing.ingestor.stagingDirectory.hasSuffix("/tmp/import-\(getpid())"))
+            let staging = try StagingFile(in: importing.ingestor.stagingDirectory)
+            try staging.write([1, 2, 3])
+            // A folder of a process that is gone is a crash's leftover.
+            try FileManager.default.createDirectory(atPath: root + "/tmp/import-999999999", withIntermediateDirectories: true)
+            let report = try await LocalArchive(root: root).recover()
+            #expect(report.removedStagedFiles == 1)
+            #expect(FileManager.default.fileExists(atPath: staging.path), "the live import's staged file is kept")
+            #expect(!FileManager.default.fileExists(atPath: root + "/tmp/import-999999999"))
+            staging.discard()
+        }
+    }
+}

@@ -37,7 +37,7 @@ public struct Recovery: Sendable {
     /// comparison goes one shard (two hex digits) at a time so memory stays small.
     public func run(source: Provenance.Source = .recovered) async throws -> RecoveryReport {
         var report = RecoveryReport()
-        for name in try FileManager.default.contentsOfDirectory(atPath: ingestor.stagingDirectory) {
+        for name in try FileManager.default.contentsOfDirectory(atPath: ingestor.stagingDirectory) where !Self.belongsToALiveProcess(name) {
             try FileManager.default.removeItem(atPath: "\(ingestor.stagingDirectory)/\(name)")
             report.removedStagedFiles += 1
         }
@@ -65,6 +65,12 @@ public struct Recovery: Sendable {
                                                  "unreadable": "\(report.unreadable.count)", "missing": "\(report.missing.count)"])
         }
         return report
+    }
+
+    /// Whether a staging folder is `<name>-<pid>` of a process that is still running.
+    static func belongsToALiveProcess(_ name: String) -> Bool {
+        guard let dash = name.lastIndex(of: "-"), let pid = pid_t(name[name.index(after: dash)...]), pid > 0 else { return false }
+        return kill(pid, 0) == 0 || errno == EPERM
     }
 
     static let shards: [String] = {
