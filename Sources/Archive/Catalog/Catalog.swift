@@ -83,70 +83,70 @@ public struct Catalog: Sendable {
     static let timestamp = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
 
     /// Records entries in one transaction — one fsync for all of them — and says what
-    /// each one did. Entries for the same instance in one call are recorded in order.
+    /// each one did. Its statements are prepared once per connection (`cachedStatement`). Entries for the same instance in one call are recorded in order.
     public func record(_ entries: [CatalogEntry]) async throws -> [RecordOutcome] {
         try await pool.write { db in try entries.map { try Self.record($0, in: db) } }
     }
 
     static func record(_ entry: CatalogEntry, in db: Database) throws -> RecordOutcome {
         let a = entry.attributes
-        if let instance = try Row.fetchOne(db, sql: "SELECT id, currentVersion FROM instance WHERE sopInstanceUID = ?", arguments: [a.sopInstanceUID]) {
+        if let instance = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, currentVersion FROM instance WHERE sopInstanceUID = ?"), arguments: [a.sopInstanceUID]) {
             let instanceID: Int64 = instance["id"]
-            if let same = try Int.fetchOne(db, sql: "SELECT number FROM version WHERE instanceRef = ? AND blobHash = ?",
+            if let same = try Int.fetchOne(db.cachedStatement(sql: "SELECT number FROM version WHERE instanceRef = ? AND blobHash = ?"),
                                            arguments: [instanceID, entry.blob.hex]) {
                 return .duplicate(version: same)
             }
-            let number = (try Int.fetchOne(db, sql: "SELECT max(number) FROM version WHERE instanceRef = ?", arguments: [instanceID]) ?? 0) + 1
+            let number = (try Int.fetchOne(db.cachedStatement(sql: "SELECT max(number) FROM version WHERE instanceRef = ?"), arguments: [instanceID]) ?? 0) + 1
             try insertVersion(entry, instance: instanceID, number: number, in: db)
-            try db.execute(sql: "UPDATE instance SET currentVersion = ?, sopClassUID = ?, instanceNumber = ?, numberOfFrames = ? WHERE id = ?",
-                           arguments: [number, a.sopClassUID, a.instanceNumber, a.numberOfFrames, instanceID])
+            try db.cachedStatement(sql: "UPDATE instance SET currentVersion = ?, sopClassUID = ?, instanceNumber = ?, numberOfFrames = ? WHERE id = ?")
+                .execute(arguments: [number, a.sopClassUID, a.instanceNumber, a.numberOfFrames, instanceID])
             return .newVersion(number)
         }
         let received = timestamp.format(entry.provenance.receivedAt)
-        let patientID = try Int64.fetchOne(db, sql: """
+        let patientID = try Int64.fetchOne(db.cachedStatement(sql: """
             INSERT INTO patient (patientID, issuerOfPatientID, patientName, patientBirthDate, patientSex) VALUES (?, ?, ?, ?, ?)
             ON CONFLICT (patientID, issuerOfPatientID) DO UPDATE SET
                 patientName = excluded.patientName, patientBirthDate = excluded.patientBirthDate, patientSex = excluded.patientSex
             RETURNING id
-            """, arguments: [a.patientID, a.issuerOfPatientID, a.patientName, a.patientBirthDate, a.patientSex])!
-        let studyID = try Int64.fetchOne(db, sql: """
+            """), arguments: [a.patientID, a.issuerOfPatientID, a.patientName, a.patientBirthDate, a.patientSex])!
+        let studyID = try Int64.fetchOne(db.cachedStatement(sql: """
             INSERT INTO study (studyInstanceUID, patientRef, studyDate, studyTime, accessionNumber, studyID, studyDescription,
                                referringPhysicianName, lastReceivedAt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (studyInstanceUID) DO UPDATE SET lastReceivedAt = excluded.lastReceivedAt
             RETURNING id
-            """, arguments: [a.studyInstanceUID, patientID, a.studyDate, a.studyTime, a.accessionNumber, a.studyID, a.studyDescription,
+            """), arguments: [a.studyInstanceUID, patientID, a.studyDate, a.studyTime, a.accessionNumber, a.studyID, a.studyDescription,
                              a.referringPhysicianName, received])!
-        var seriesID = try Int64.fetchOne(db, sql: "SELECT id FROM series WHERE seriesInstanceUID = ?", arguments: [a.seriesInstanceUID])
+        var seriesID = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM series WHERE seriesInstanceUID = ?"), arguments: [a.seriesInstanceUID])
         if seriesID == nil {
-            seriesID = try Int64.fetchOne(db, sql: """
+            seriesID = try Int64.fetchOne(db.cachedStatement(sql: """
                 INSERT INTO series (seriesInstanceUID, studyRef, modality, seriesNumber, seriesDescription, bodyPartExamined, seriesDate, seriesTime)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
-                """, arguments: [a.seriesInstanceUID, studyID, a.modality, a.seriesNumber, a.seriesDescription, a.bodyPartExamined,
+                """), arguments: [a.seriesInstanceUID, studyID, a.modality, a.seriesNumber, a.seriesDescription, a.bodyPartExamined,
                                  a.seriesDate, a.seriesTime])
             // PS3.4 C.6.1.1.5: Modalities in Study lists the distinct modalities of its series.
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 UPDATE study SET numberOfSeries = numberOfSeries + 1,
                     modalitiesInStudy = (SELECT ifnull(replace(group_concat(DISTINCT modality), ',', '\\'), '')
                                          FROM (SELECT modality FROM series WHERE studyRef = ?1 AND modality != '' ORDER BY modality))
                 WHERE id = ?1
-                """, arguments: [studyID])
+                """).execute(arguments: [studyID])
         }
-        let instanceID = try Int64.fetchOne(db, sql: """
+        let instanceID = try Int64.fetchOne(db.cachedStatement(sql: """
             INSERT INTO instance (sopInstanceUID, seriesRef, sopClassUID, instanceNumber, numberOfFrames, currentVersion)
             VALUES (?, ?, ?, ?, ?, 1) RETURNING id
-            """, arguments: [a.sopInstanceUID, seriesID, a.sopClassUID, a.instanceNumber, a.numberOfFrames])!
+            """), arguments: [a.sopInstanceUID, seriesID, a.sopClassUID, a.instanceNumber, a.numberOfFrames])!
         try insertVersion(entry, instance: instanceID, number: 1, in: db)
-        try db.execute(sql: "UPDATE series SET numberOfInstances = numberOfInstances + 1 WHERE id = ?", arguments: [seriesID])
-        try db.execute(sql: "UPDATE study SET numberOfInstances = numberOfInstances + 1 WHERE id = ?", arguments: [studyID])
+        try db.cachedStatement(sql: "UPDATE series SET numberOfInstances = numberOfInstances + 1 WHERE id = ?").execute(arguments: [seriesID])
+        try db.cachedStatement(sql: "UPDATE study SET numberOfInstances = numberOfInstances + 1 WHERE id = ?").execute(arguments: [studyID])
         return .stored
     }
 
     private static func insertVersion(_ entry: CatalogEntry, instance: Int64, number: Int, in db: Database) throws {
         let p = entry.provenance
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO version (instanceRef, number, blobHash, size, transferSyntaxUID, sopClassUID, receivedAt, source,
                                  callingAETitle, calledAETitle, peerAddress) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [instance, number, entry.blob.hex, entry.size, entry.transferSyntaxUID, entry.attributes.sopClassUID,
+            """).execute(arguments: [instance, number, entry.blob.hex, entry.size, entry.transferSyntaxUID, entry.attributes.sopClassUID,
                              timestamp.format(p.receivedAt), p.source.rawValue, p.callingAETitle, p.calledAETitle, p.peerAddress])
     }
 
