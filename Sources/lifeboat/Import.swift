@@ -10,12 +10,14 @@ struct Import: AsyncParsableCommand {
         discussion: """
             Each Part 10 file goes through the same pipeline as a C-STORE: checked, stored durably
             under blobs/ and cataloged. Folders are searched recursively; a DICOMDIR is skipped
-            (its files are found in the folder). Files already in the archive are counted as
+            (its files are found in the folder), and a DICOMDIR named on the command line stands
+            for its folder. Files already in the archive are counted as
             duplicates, so an interrupted import is resumed by running it again. It may run
             while `lifeboat serve` serves the same data directory. Exits 1 if any file was refused.
 
             Examples:
               lifeboat import /mnt/usb
+              lifeboat import /media/cdrom/DICOMDIR
               lifeboat import --data /var/lib/lifeboat --parallel 8 /exports/pacs-2024
             """
     )
@@ -36,7 +38,7 @@ struct Import: AsyncParsableCommand {
             handler.logLevel = .warning // one line per file would drown the summary
             return handler
         }
-        let files = try FileList.collect(paths)
+        let files = try FileList.collect(paths.map(Self.folderOfDICOMDIR))
         guard !files.isEmpty else { throw CLIError("no files to import in \(paths.joined(separator: ", "))") }
         let archive = try LocalArchive(root: data, stagingFolder: "import")
         defer { try? FileManager.default.removeItem(atPath: archive.ingestor.stagingDirectory) }
@@ -62,6 +64,16 @@ struct Import: AsyncParsableCommand {
         progress.finish()
         print(Self.summary(outcomes, seconds: Date().timeIntervalSince(start)))
         if outcomes.contains(where: { if case .refused = $0.1 { true } else { false } }) { throw ExitCode(1) }
+    }
+
+    /// A DICOMDIR named on the command line (a CD's or a USB stick's, say) stands for the
+    /// folder it indexes (PS3.10 8.6: the referenced files are under it).
+    static func folderOfDICOMDIR(_ path: String) -> String {
+        var isDirectory: ObjCBool = false
+        guard (path as NSString).lastPathComponent.uppercased() == "DICOMDIR",
+              FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else { return path }
+        let folder = (path as NSString).deletingLastPathComponent
+        return folder.isEmpty ? "." : folder
     }
 
     static func summary(_ outcomes: [(String, Importer.Outcome)], seconds: Double) -> String {

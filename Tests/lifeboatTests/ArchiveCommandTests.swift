@@ -81,3 +81,22 @@ import Testing
         #expect(run.errors.contains("unknown key \"dicom_port\" (line 2)"), "\(run.errors)")
     }
 }
+
+extension ArchiveCommandTests {
+    /// A CD's DICOMDIR named on the command line: the files it indexes are imported.
+    @Test func aDICOMDIRStandsForTheFolderItIndexes() throws {
+        let source = try PydicomData.directory() + "/test_files/dicomdirtests"
+        let disc = Self.temporary("disc"), data = Self.temporary("disc-data")
+        defer { for path in [disc, data] { try? FileManager.default.removeItem(atPath: path) } }
+        try FileManager.default.createDirectory(atPath: disc, withIntermediateDirectories: true)
+        for name in ["DICOMDIR", "77654033", "98892001", "98892003"] {
+            try FileManager.default.copyItem(atPath: "\(source)/\(name)", toPath: "\(disc)/\(name)")
+        }
+        let run = try Self.lifeboat(["import", "--data", data, disc + "/DICOMDIR"])
+        #expect(run.status == 0, "\(run.text)\(run.errors)")
+        // pydicom's DICOMDIR test set: 31 images of 2 patients and 6 studies under those three folders.
+        #expect(run.text.contains(": 31 new instances, 0 new versions of known instances, 0 already in the archive, 1 skipped, 0 refused"), "\(run.text)")
+        let stats = try Self.lifeboat(["stats", "--data", data])
+        #expect(stats.text.contains("2 patients, 6 studies, 13 series, 31 instances, 31 versions"), "\(stats.text)")
+    }
+}
