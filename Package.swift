@@ -77,7 +77,7 @@ let package = Package(
         .testTarget(name: "LifeboatServerTests", dependencies: ["LifeboatServer"]),
         .testTarget(name: "lifeboatTests", dependencies: ["lifeboat", "Archive", "DICOM", "TestSupport"]),
         // Against real peers: dcmtk and pynetdicom, started by the tests on loopback ports.
-        .testTarget(name: "InteropTests", dependencies: ["DICOMNetwork", "TestSupport"], exclude: ["Helpers"]),
+        .testTarget(name: "InteropTests", dependencies: ["DICOMNetwork", "Archive", "TestSupport"], exclude: ["Helpers"]),
     ],
     swiftLanguageModes: [.v6]
 )

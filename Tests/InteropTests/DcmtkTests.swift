@@ -24,14 +24,13 @@ import Testing
     @Test(arguments: [4096, 16384, 131072])
     func storescuSendsTheCorpus(maximumPDU: Int) async throws {
         let files = try Interop.corpus().filter { !$0.transferSyntax.isEncapsulated }
-        try await Interop.withLifeboat(maximumLength: UInt32(maximumPDU)) { port, directory in
+        try await Interop.withLifeboat(maximumLength: UInt32(maximumPDU)) { port, archive in
             let run = try await Subprocess.run("/usr/bin/env", ["TCP_NODELAY=1", "/usr/bin/storescu", "-R", "-aec", "LIFEBOAT", "--max-pdu", "\(maximumPDU)",
                                                           "127.0.0.1", "\(port)"] + files.map(\.path))
             #expect(run.status == 0, "\(run.failures)")
             var compared = 0
             for file in files {
-                let received = "\(directory)/\(file.sopInstanceUID).dcm"
-                guard FileManager.default.fileExists(atPath: received) else {
+                guard let received = try await Interop.stored(file.sopInstanceUID, in: archive) else {
                     Issue.record("\(file.path) did not arrive: \(run.failures)")
                     continue
                 }

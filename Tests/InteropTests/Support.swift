@@ -1,3 +1,4 @@
+import Archive
 import DICOM
 import DICOMNetwork
 import Foundation
@@ -55,13 +56,15 @@ enum Interop {
         }
     }
 
-    /// Runs a Lifeboat SCP on a free loopback port for the body's duration.
+    /// Runs a Lifeboat SCP — the real archive, in a fresh data directory — on a free
+    /// loopback port for the body's duration.
     static func withLifeboat(maximumLength: UInt32 = 256 * 1024, artim: TimeAmount = .seconds(30), idle: TimeAmount = .seconds(60),
                              maximumAssociations: Int = 64,
-                             _ body: (Int, String) async throws -> Void) async throws {
+                             _ body: (Int, LocalArchive) async throws -> Void) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("lifeboat-interop-\(UUID())").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let store = try FileStoreProvider(directory: directory)
+        let archive = try LocalArchive(root: directory)
+        let store = archive.ingestor
         let policy = AcceptorPolicy(aeTitle: "LIFEBOAT", maximumLength: maximumLength)
         let server = DICOMServer(configuration: .init(host: "127.0.0.1", port: 0, policy: policy,
                                                       timeouts: AssociationTimeouts(artim: artim, idle: idle),
@@ -71,6 +74,12 @@ enum Interop {
         defer { task.cancel() }
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next() else { throw Subprocess.Failure(description: "the server did not start") }
-        try await body(port, directory)
+        try await body(port, archive)
+    }
+
+    /// The stored file of an instance's newest version; nil if it did not arrive.
+    static func stored(_ sopInstanceUID: String, in archive: LocalArchive) async throws -> String? {
+        guard let version = try await archive.catalog.versions(of: sopInstanceUID).last else { return nil }
+        return archive.blobs.localPath(of: version.blob)
     }
 }
