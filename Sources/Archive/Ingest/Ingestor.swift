@@ -61,7 +61,9 @@ public struct Ingestor: Sendable {
             entry = try await catalogEntry(for: staged, expecting: expected, provenance: provenance)
         } catch {
             staged.discard()
-            logger.warning("refused", metadata: ["from": "\(provenance.callingAETitle)", "reason": "\(error.outcome.errorComment ?? "")"])
+            logger.warning("refused", metadata: ["instance": "\(expected?.sopInstanceUID ?? "")", "from": "\(provenance.callingAETitle)",
+                                                 "source": "\(provenance.peerAddress)", "status": "\(error.outcome.status)",
+                                                 "reason": "\(error.outcome.errorComment ?? "")"])
             throw error
         }
         let uid = entry.attributes.sopInstanceUID
