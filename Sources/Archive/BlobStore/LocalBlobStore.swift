@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Crypto
+import DICOM
 
 /// Blobs as plain Part 10 files on a local file system: `blobs/<first two hex digits>/<SHA-256>.dcm`,
 /// staged in `tmp/` beside them. A put fsyncs the staged file, links it into place (link(2)
@@ -93,58 +94,40 @@ public struct LocalBlobStore: BlobStore {
     }
 
     public func read(_ id: BlobID, range: Range<Int>?) async throws(BlobStoreError) -> [UInt8] {
-        let path = path(of: id)
-        do {
-            return try await BlockingIO.run {
-                let fd = open(path, O_RDONLY | O_CLOEXEC)
-                guard fd >= 0 else {
-                    if errno == ENOENT { throw BlobStoreError.notFound(id) }
-                    throw SystemCallError("cannot open \(path)").blobStoreError
-                }
-                defer { close(fd) }
-                var info = stat()
-                guard fstat(fd, &info) == 0 else { throw SystemCallError("cannot stat \(path)").blobStoreError }
-                let wanted = (range ?? 0..<Int(info.st_size)).clamped(to: 0..<Int(info.st_size))
-                return try [UInt8](unsafeUninitializedCapacity: wanted.count) { buffer, initialized in
-                    initialized = 0
-                    while initialized < wanted.count {
-                        let got = pread(fd, buffer.baseAddress! + initialized, wanted.count - initialized, off_t(wanted.lowerBound + initialized))
-                        if got < 0 && errno == EINTR { continue }
-                        guard got > 0 else { throw SystemCallError("cannot read \(path)").blobStoreError }
-                        initialized += got
-                    }
-                }
-            }
-        } catch let error as BlobStoreError {
-            throw error
-        } catch {
-            throw .failed("\(error)")
+        try await withBlob(id) { file in
+            let wanted = (range ?? 0..<file.size).clamped(to: 0..<file.size)
+            return try file.read(at: wanted.lowerBound, upTo: wanted.count)
         }
     }
 
     public func verify(_ id: BlobID) async throws(BlobStoreError) -> Bool {
+        try await withBlob(id) { file in
+            var hasher = SHA256()
+            var offset = 0
+            while offset < file.size {
+                let chunk = try file.read(at: offset, upTo: 1 << 20)
+                if chunk.isEmpty { break } // the file shrank under us: the hash says so
+                hasher.update(data: chunk)
+                offset += chunk.count
+            }
+            return BlobID(hasher.finalize()) == id
+        }
+    }
+
+    /// Opens a blob with the DICOM library's `OpenFile` (pread, EINTR handled) and runs
+    /// `body` on the blocking-I/O threads; `.notFound` when there is no such blob.
+    private func withBlob<T: Sendable>(_ id: BlobID, _ body: @Sendable @escaping (OpenFile) throws -> T) async throws(BlobStoreError) -> T {
         let path = path(of: id)
         do {
             return try await BlockingIO.run {
-                let fd = open(path, O_RDONLY | O_CLOEXEC)
-                guard fd >= 0 else {
-                    if errno == ENOENT { throw BlobStoreError.notFound(id) }
-                    throw SystemCallError("cannot open \(path)").blobStoreError
-                }
-                defer { close(fd) }
-                var hasher = SHA256()
-                var chunk = [UInt8](repeating: 0, count: 1 << 20)
-                while true {
-                    let got = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress!, $0.count) }
-                    if got < 0 && errno == EINTR { continue }
-                    if got < 0 { throw SystemCallError("cannot read \(path)").blobStoreError }
-                    if got == 0 { break }
-                    chunk.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[..<got])) }
-                }
-                return BlobID(hasher.finalize()) == id
+                // Blobs are never removed, so a name found here is still there when opened.
+                guard try SystemCalls.fileSize(path) != nil else { throw BlobStoreError.notFound(id) }
+                return try body(try OpenFile(path: path))
             }
         } catch let error as BlobStoreError {
             throw error
+        } catch let error as SystemCallError {
+            throw error.blobStoreError
         } catch {
             throw .failed("\(error)")
         }
