@@ -73,6 +73,15 @@ import Testing
         }
     }
 
+    /// C-STORE-RQ of a CT image, message 1, a data set to follow.
+    static func storeRequest(instance: String) -> CommandSet {
+        var command = CommandSet(.cStoreRequest, messageID: 1)
+        command.set(.affectedSOPClassUID, uid: ctImage)
+        command.set(.affectedSOPInstanceUID, uid: instance)
+        command.hasDataSet = true
+        return command
+    }
+
     static func commandPDU(_ command: CommandSet, context: UInt8 = 1) throws -> PDU {
         .data(PDataTF(values: [PresentationDataValue(presentationContextID: context, isCommand: true, isLastFragment: true,
                                                      fragment: ByteBuffer(bytes: try command.encoded()))]))
@@ -102,10 +111,7 @@ import Testing
         let store = RecordingStore()
         let peer = try await Harness(store: store)
         _ = try await peer.associate(contexts: [ProposedPresentationContext(id: 3, abstractSyntax: Self.ctImage, transferSyntaxes: [Self.implicitLE])])
-        var command = CommandSet(.cStoreRequest, messageID: 1)
-        command.set(.affectedSOPClassUID, uid: Self.ctImage)
-        command.set(.affectedSOPInstanceUID, uid: "1.2.3.4.5")
-        command.hasDataSet = true
+        let command = Self.storeRequest(instance: "1.2.3.4.5")
         try await peer.send(try Self.commandPDU(command, context: 3))
         for (index, fragment) in [[UInt8](repeating: 1, count: 100), [2, 2, 2], [3]].enumerated() {
             try await peer.send(.data(PDataTF(values: [PresentationDataValue(presentationContextID: 3, isCommand: false, isLastFragment: index == 2,
@@ -156,10 +162,7 @@ import Testing
         let store = RecordingStore()
         let peer = try await Harness(store: store)
         _ = try await peer.associate(contexts: [ProposedPresentationContext(id: 1, abstractSyntax: Self.ctImage, transferSyntaxes: [Self.implicitLE])])
-        var command = CommandSet(.cStoreRequest, messageID: 1)
-        command.set(.affectedSOPClassUID, uid: Self.ctImage)
-        command.set(.affectedSOPInstanceUID, uid: "1.2.3.4.6")
-        command.hasDataSet = true
+        let command = Self.storeRequest(instance: "1.2.3.4.6")
         try await peer.send(try Self.commandPDU(command))
         try await peer.send(.data(PDataTF(values: [PresentationDataValue(presentationContextID: 1, isCommand: false, isLastFragment: false,
                                                                          fragment: ByteBuffer(bytes: [1, 2, 3]))])))
