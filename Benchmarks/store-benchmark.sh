@@ -4,6 +4,8 @@
 #   1. with 1 sender, to lifeboat and to storescp;
 #   2. with 4 senders at once (a quarter each), to lifeboat and to storescp --fork;
 #   3. with 1 sender, to lifeboat whose catalog already holds a million instances.
+# It first measures what durability alone costs on this file system (Benchmarks/sync-floor.py),
+# and prints the CPU time the whole machine spent on each side (senders included).
 # Lifeboat fsyncs every instance and commits its catalog row before answering; storescp
 # neither fsyncs nor indexes. Each figure is the best of 3 rounds, lifeboat on a fresh data
 # directory each round (the same instances again would be duplicates). Then the peak RSS of
@@ -31,8 +33,10 @@ start_lifeboat() { # DATA -> sets lifeboat_pid
     until TCP_NODELAY=1 /usr/bin/echoscu -aec LIFEBOAT 127.0.0.1 "$port" 2>/dev/null; do sleep 0.1; done
 }
 stop_lifeboat() { kill "$lifeboat_pid"; wait "$lifeboat_pid" 2>/dev/null || true; }
-seconds() { # SENDERS AE PORT -> seconds for the whole corpus
-    local start end
+busy_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8}' /proc/stat; } # user nice system irq softirq
+seconds() { # SENDERS AE PORT -> seconds for the whole corpus; CPU seconds used by the whole machine go to $work/cpu-AE-SENDERS
+    local start end busy
+    busy=$(busy_ticks)
     start=$(date +%s.%N)
     if [ "$1" = 1 ]; then
         TCP_NODELAY=1 /usr/bin/storescu -aec "$2" 127.0.0.1 "$3" "$work"/corpus/*.dcm
@@ -42,6 +46,7 @@ seconds() { # SENDERS AE PORT -> seconds for the whole corpus
         wait "${pids[@]}"
     fi
     end=$(date +%s.%N)
+    echo "($(busy_ticks) - $busy) / $(getconf CLK_TCK)" | bc -l >>"$work/cpu-$2-$1"
     echo "$end - $start" | bc -l
 }
 min() { echo "if ($1 < $2) $1 else $2" | bc -l; }
@@ -56,6 +61,10 @@ TCP_NODELAY=1 /usr/bin/storescp --fork -aet STORESCP -od "$work/storescp" "$fork
 sleep 1
 
 printf '%d instances (%d MB), storescu with TCP_NODELAY=1, best of 3 rounds\n' "$count" "$size"
+# The floor: with one sender that waits for each response, these run in a row per instance
+# whatever the code does, on top of the time storescp needs for the whole instance.
+echo "what the three commits of invariant 1 cost on this file system, per 512 KiB instance:"
+python3 Benchmarks/sync-floor.py "$work"
 for senders in 1 4; do
     best_lifeboat=999999; best_storescp=999999
     for round in 1 2 3; do
@@ -68,6 +77,8 @@ for senders in 1 4; do
     done
     printf '%d sender(s): lifeboat serve (durable) %7.1f instances/s, storescp %7.1f instances/s: %.2fx (goal: at least 0.90x)\n' \
         "$senders" "$(rate "$best_lifeboat")" "$(rate "$best_storescp")" "$(echo "$best_storescp / $best_lifeboat" | bc -l)"
+    printf '    CPU seconds used by the whole machine (senders included), least of 3: lifeboat %.2f, storescp %.2f\n' \
+        "$(sort -n "$work/cpu-LIFEBOAT-$senders" | head -1)" "$(sort -n "$work/cpu-STORESCP-$senders" | head -1)"
 done
 empty=$best_lifeboat
 
