@@ -29,13 +29,17 @@ public struct CatalogEntry: Sendable, Equatable {
     public var size: Int
     public var transferSyntaxUID: String
     public var provenance: Provenance
+    /// The header as queries see it (`QueryHeader`); kept for the first instance of a series.
+    public var queryHeader: [UInt8]
 
-    public init(attributes: InstanceAttributes, blob: BlobID, size: Int, transferSyntaxUID: String, provenance: Provenance) {
+    public init(attributes: InstanceAttributes, blob: BlobID, size: Int, transferSyntaxUID: String, provenance: Provenance,
+                queryHeader: [UInt8] = []) {
         self.attributes = attributes
         self.blob = blob
         self.size = size
         self.transferSyntaxUID = transferSyntaxUID
         self.provenance = provenance
+        self.queryHeader = queryHeader
     }
 }
 
@@ -119,10 +123,11 @@ public struct Catalog: Sendable {
         var seriesID = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM series WHERE seriesInstanceUID = ?"), arguments: [a.seriesInstanceUID])
         if seriesID == nil {
             seriesID = try Int64.fetchOne(db.cachedStatement(sql: """
-                INSERT INTO series (seriesInstanceUID, studyRef, modality, seriesNumber, seriesDescription, bodyPartExamined, seriesDate, seriesTime)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
+                INSERT INTO series (seriesInstanceUID, studyRef, modality, seriesNumber, seriesDescription, bodyPartExamined, seriesDate, seriesTime,
+                                    attributes)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
                 """), arguments: [a.seriesInstanceUID, studyID, a.modality, a.seriesNumber, a.seriesDescription, a.bodyPartExamined,
-                                 a.seriesDate, a.seriesTime])
+                                 a.seriesDate, a.seriesTime, entry.queryHeader.isEmpty ? nil : Data(entry.queryHeader)])
             // PS3.4 C.6.1.1.5: Modalities in Study lists the distinct modalities of its series.
             try db.cachedStatement(sql: """
                 UPDATE study SET numberOfSeries = numberOfSeries + 1,

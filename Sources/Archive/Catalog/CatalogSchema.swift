@@ -87,6 +87,16 @@ enum CatalogSchema {
                 CREATE INDEX version_received ON version (receivedAt);
                 """)
         }
+        migrator.registerMigration("2: query headers, case-insensitive name index") { db in
+            try db.execute(sql: """
+                -- The first instance's header as queries see it (QueryHeader): attributes beyond the columns.
+                ALTER TABLE series ADD COLUMN attributes BLOB;
+                -- Person names are matched regardless of case by default; LIKE uses this index for a prefix.
+                CREATE INDEX patient_name_nocase ON patient (patientName COLLATE NOCASE);
+                CREATE INDEX study_referring_nocase ON study (referringPhysicianName COLLATE NOCASE);
+                CREATE INDEX study_id ON study (studyID);
+                """)
+        }
         return migrator
     }
 }

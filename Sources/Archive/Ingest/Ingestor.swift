@@ -124,7 +124,7 @@ public struct Ingestor: Sendable {
             }
         }
         return CatalogEntry(attributes: attributes, blob: staged.id, size: staged.size, transferSyntaxUID: file.transferSyntax.uid,
-                            provenance: provenance)
+                            provenance: provenance, queryHeader: QueryHeader.encode(file.dataSet))
     }
 }
 

@@ -94,7 +94,8 @@ public struct Recovery: Sendable {
             file = try DICOMFile(bytes: try await ingestor.blobs.read(id, range: nil), options: .headerOnly)
         }
         let entry = CatalogEntry(attributes: try InstanceAttributes(file.dataSet), blob: id, size: try await ingestor.blobs.size(of: id),
-                                 transferSyntaxUID: file.transferSyntax.uid, provenance: Provenance(source: source, receivedAt: receivedAt))
+                                 transferSyntaxUID: file.transferSyntax.uid, provenance: Provenance(source: source, receivedAt: receivedAt),
+                                 queryHeader: QueryHeader.encode(file.dataSet))
         _ = try await ingestor.catalog.record([entry])
     }
 }

@@ -1,0 +1,205 @@
+import DICOM
+import Foundation
+import GRDB
+
+/// Answers catalog queries for C-FIND and QIDO-RS: SQL narrows the rows by the keys it can,
+/// `MatchKey.matches` decides on every one, and matches are handed on a page at a time,
+/// newest first, so a query over the whole archive runs in bounded memory and stops as
+/// soon as the caller does.
+public struct QueryEngine: Sendable {
+    public let catalog: Catalog
+    public let blobs: any BlobStore
+    /// Returned as Retrieve AE Title (0008,0054) when asked for: where to C-MOVE from.
+    public var retrieveAETitle: String?
+
+    static let pageSize = 256
+    static let retrieveAETitleTag = Tag(0x0008, 0x0054)
+    static let instanceAvailability = Tag(0x0008, 0x0056)
+
+    public init(catalog: Catalog, blobs: any BlobStore, retrieveAETitle: String? = nil) {
+        self.catalog = catalog
+        self.blobs = blobs
+        self.retrieveAETitle = retrieveAETitle
+    }
+
+    /// Calls `body` with each match's response identifier until it returns false, the
+    /// matches run out, or the task is cancelled. Catalog failures throw `QueryError`;
+    /// what `body` throws passes through.
+    public func forEachMatch(_ query: CatalogQuery, _ body: (DataSet) async throws -> Bool) async throws {
+        let plan = QueryPlan(query)
+        var after = Int64.max
+        var skipped = 0
+        var returned = 0
+        while true {
+            try Task.checkCancellation()
+            let (sql, arguments) = (plan.sql, StatementArguments(plan.arguments + [after.databaseValue]))
+            let rows: [QueryPlan.FetchedRow]
+            do {
+                rows = try await catalog.pool.read { db in
+                    try Row.fetchAll(db, sql: sql, arguments: arguments).map(QueryPlan.FetchedRow.init)
+                }
+            } catch {
+                throw QueryError(.unableToProcess, "the catalog failed: \(error)")
+            }
+            for row in rows {
+                after = row.rowID
+                let candidate = await plan.needsHeader ? header(of: row, at: query.level) : DataSet()
+                let entity = plan.entity(from: row, header: candidate)
+                guard query.keys.allSatisfy({ $0.matches(entity, options: query.options) }) else { continue }
+                if skipped < query.offset {
+                    skipped += 1
+                    continue
+                }
+                guard try await body(response(for: entity, query: query)) else { return }
+                returned += 1
+                if let limit = query.limit, returned >= limit { return }
+            }
+            if rows.count < Self.pageSize { return }
+        }
+    }
+
+    /// All matches at once: for small answers and tests.
+    public func matches(_ query: CatalogQuery) async throws -> [DataSet] {
+        var all: [DataSet] = []
+        try await forEachMatch(query) { match in
+            all.append(match)
+            return true
+        }
+        return all
+    }
+
+    /// The attributes beyond the columns: an instance's own header from its blob, else the
+    /// header the catalog keeps for the (first) series.
+    private func header(of row: QueryPlan.FetchedRow, at level: QueryLevel) async -> DataSet {
+        if level == .image, let hex = row.blobHash, let id = BlobID(hex: hex), let file = try? await readHeader(id) {
+            return QueryHeader.normalized(file.dataSet)
+        }
+        guard let bytes = row.header else { return DataSet() }
+        return QueryHeader.decode(Array(bytes))
+    }
+
+    private func readHeader(_ id: BlobID) async throws -> DICOMFile {
+        if let path = blobs.localPath(of: id) {
+            return try await BlockingIO.run { try DICOMFile(path: path, options: .headerOnly) }
+        }
+        return try DICOMFile(bytes: try await blobs.read(id, range: nil), options: .headerOnly)
+    }
+
+    /// The response identifier (PS3.4 C.4.1.1.3.2): every key with the entity's value, or
+    /// empty when it has none; the level; the level's unique key even when not asked for.
+    func response(for entity: DataSet, query: CatalogQuery) -> DataSet {
+        var response = DataSet()
+        response[CatalogQuery.queryRetrieveLevel] = DataElement(tag: CatalogQuery.queryRetrieveLevel, vr: .CS, strings: [query.level.rawValue])
+        for key in query.keys {
+            if key.tag == Self.retrieveAETitleTag, let retrieveAETitle {
+                response[key.tag] = DataElement(tag: key.tag, vr: .AE, strings: [retrieveAETitle])
+            } else if key.tag == Self.instanceAvailability {
+                response[key.tag] = DataElement(tag: key.tag, vr: .CS, strings: ["ONLINE"])
+            } else if let element = entity[key.tag] {
+                response[key.tag] = element
+            } else {
+                response[key.tag] = key.vr == .SQ ? DataElement(tag: key.tag, items: []) : DataElement(tag: key.tag, vr: key.vr, bytes: [])
+            }
+        }
+        let unique = query.level.uniqueKey
+        if response[unique] == nil, let element = entity[unique] { response[unique] = element }
+        if Self.hasNonASCIIText(response) {
+            // Every text the catalog holds is UTF-8 (QueryHeader), so one character set says it all.
+            response[.specificCharacterSet] = DataElement(tag: .specificCharacterSet, vr: .CS, strings: ["ISO_IR 192"])
+        }
+        return response
+    }
+
+    private static func hasNonASCIIText(_ dataSet: DataSet) -> Bool {
+        dataSet.contains { element in
+            if let items = element.sequenceItems { return items.contains { hasNonASCIIText($0.dataSet) } }
+            return element.valueVR.usesSpecificCharacterSet && (element.bytes?.contains { $0 >= 0x80 } ?? false)
+        }
+    }
+}
+
+/// The SQL of one query and how its rows become entities to match.
+struct QueryPlan: Sendable {
+    let sql: String
+    let arguments: [DatabaseValue]
+    let columns: [QueryColumn]
+    let needsHeader: Bool
+
+    init(_ query: CatalogQuery) {
+        let available = QueryColumn.available(at: query.level)
+        columns = available.values.sorted { $0.tag < $1.tag }
+        let provided: Set<Tag> = [QueryEngine.retrieveAETitleTag, QueryEngine.instanceAvailability]
+        needsHeader = query.keys.contains { available[$0.tag] == nil && !provided.contains($0.tag) }
+        var conditions: [String] = []
+        var arguments: [any DatabaseValueConvertible] = []
+        for key in query.keys {
+            guard let column = available[key.tag], let condition = column.condition(for: key, options: query.options) else { continue }
+            conditions.append(condition.sql)
+            arguments += condition.arguments
+        }
+        let (from, rowID, header) = Self.source(of: query.level)
+        var select = columns.enumerated().map { "\($1.sql) AS c\($0)" } + ["\(rowID) AS rowID"]
+        if needsHeader {
+            select.append("\(header) AS header")
+            if query.level == .image { select.append("v.blobHash AS blobHash") }
+        }
+        conditions.append("\(rowID) < ?")
+        sql = "SELECT \(select.joined(separator: ", ")) FROM \(from) WHERE \(conditions.joined(separator: " AND ")) ORDER BY \(rowID) DESC LIMIT \(QueryEngine.pageSize)"
+        self.arguments = arguments.map(\.databaseValue)
+    }
+
+    /// The tables a level's rows come from, the id that orders them (newest first), and the
+    /// kept header that stands for the entity.
+    private static func source(of level: QueryLevel) -> (from: String, rowID: String, header: String) {
+        let patient = "JOIN patient p ON s.patientRef = p.id"
+        switch level {
+        case .patient:
+            return ("patient p", "p.id", """
+                (SELECT r2.attributes FROM study s2 JOIN series r2 ON r2.studyRef = s2.id WHERE s2.patientRef = p.id ORDER BY r2.id LIMIT 1)
+                """)
+        case .study:
+            return ("study s \(patient)", "s.id", "(SELECT attributes FROM series WHERE studyRef = s.id ORDER BY id LIMIT 1)")
+        case .series:
+            return ("series r JOIN study s ON r.studyRef = s.id \(patient)", "r.id", "r.attributes")
+        case .image:
+            return ("""
+                instance i JOIN series r ON i.seriesRef = r.id JOIN study s ON r.studyRef = s.id \(patient)
+                JOIN version v ON v.instanceRef = i.id AND v.number = i.currentVersion
+                """, "i.id", "r.attributes")
+        }
+    }
+
+    /// A row as read, in values that may leave the database connection.
+    struct FetchedRow: Sendable {
+        let rowID: Int64
+        let values: [DatabaseValue]
+        let header: Data?
+        let blobHash: String?
+
+        init(_ row: Row) {
+            rowID = row["rowID"]
+            values = Array(row.databaseValues)
+            header = row["header"]
+            blobHash = row["blobHash"]
+        }
+    }
+
+    /// An entity as matching sees it: the kept header, overlaid by the catalog's columns.
+    func entity(from row: FetchedRow, header: DataSet) -> DataSet {
+        var entity = header
+        // The columns hold text as Swift strings, written out here in UTF-8.
+        entity[.specificCharacterSet] = DataElement(tag: .specificCharacterSet, vr: .CS, strings: ["ISO_IR 192"])
+        for (index, column) in columns.enumerated() {
+            let value = row.values[index]
+            if column.isInteger {
+                let number = Int.fromDatabaseValue(value)
+                entity[column.tag] = number.map { DataElement(tag: column.tag, vr: column.vr, strings: [String($0)]) }
+            } else {
+                let text = String.fromDatabaseValue(value) ?? ""
+                let values = column.isMultiValued ? text.split(separator: "\\").map(String.init) : [text]
+                entity[column.tag] = text.isEmpty ? nil : DataElement(tag: column.tag, vr: column.vr, strings: values)
+            }
+        }
+        return entity
+    }
+}
