@@ -10,6 +10,7 @@ public struct Configuration: Sendable, Equatable {
     public var maxPDU = 256 * 1024
     public var maxAssociations = 64
     public var anyCalledAETitle = false
+    public var caseInsensitiveNames = true
 
     public init() {}
 
@@ -25,7 +26,7 @@ public struct Configuration: Sendable, Equatable {
     static let keys: [Key] = [
         Key(name: "ae-title", help: "The AE title this archive answers to (1 to 16 characters).",
             read: { $0.aeTitle = try string($1) }, write: { $0.aeTitle }),
-        Key(name: "dicom-port", help: "The TCP port for DICOM (C-ECHO, C-STORE).",
+        Key(name: "dicom-port", help: "The TCP port for DICOM (C-ECHO, C-STORE, C-FIND).",
             read: { $0.dicomPort = try integer($1, in: 1...65535) }, write: { "\($0.dicomPort)" }),
         Key(name: "data", help: "The data directory: blobs/, tmp/ and catalog.sqlite.",
             read: { $0.data = try string($1) }, write: { $0.data }),
@@ -35,6 +36,8 @@ public struct Configuration: Sendable, Equatable {
             read: { $0.maxAssociations = try integer($1, in: 1...10_000) }, write: { "\($0.maxAssociations)" }),
         Key(name: "any-called-ae-title", help: "Accept associations addressed to any AE title.",
             read: { $0.anyCalledAETitle = try boolean($1) }, write: { "\($0.anyCalledAETitle)" }),
+        Key(name: "case-insensitive-names", help: "Match person names in queries (C-FIND) regardless of case.",
+            read: { $0.caseInsensitiveNames = try boolean($1) }, write: { "\($0.caseInsensitiveNames)" }),
     ]
 
     /// A complete configuration file: every key, what it means, and its default.

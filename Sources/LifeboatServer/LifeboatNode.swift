@@ -21,8 +21,10 @@ public struct LifeboatNode: Sendable {
             Logger(label: "lifeboat").critical("\(report.missing.count) cataloged blobs are missing from \(configuration.data)/blobs")
         }
         let policy = AcceptorPolicy(aeTitle: title, requireCalledAETitle: !configuration.anyCalledAETitle, maximumLength: UInt32(configuration.maxPDU))
+        let query = QueryEngine(catalog: archive.catalog, blobs: archive.blobs, retrieveAETitle: configuration.aeTitle,
+                                options: MatchOptions(caseInsensitivePersonNames: configuration.caseInsensitiveNames))
         let server = DICOMServer(configuration: .init(port: configuration.dicomPort, policy: policy, maximumAssociations: configuration.maxAssociations),
-                                 store: archive.ingestor)
+                                 services: AssociationServices(store: archive.ingestor, query: query))
         try await server.run(onBound: onListening)
     }
 }

@@ -5,7 +5,7 @@ import Logging
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run the archive: a DICOM SCP for C-ECHO and C-STORE.",
+        abstract: "Run the archive: a DICOM SCP for C-ECHO, C-STORE and C-FIND.",
         discussion: """
             Received instances are answered Success only once they are durable: the Part 10
             file fsync'ed under blobs/ (named by its SHA-256) and its catalog row committed in
@@ -41,6 +41,9 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Accept associations addressed to any AE title.")
     var anyCalledAETitle = false
 
+    @Option(help: "Match person names in C-FIND regardless of case: true or false (default: true).")
+    var caseInsensitiveNames: Bool?
+
     /// The file's settings with the command line's on top.
     func resolvedConfiguration() throws -> Configuration {
         var settings = try config.map { path throws(ConfigurationError) in try Configuration.load(path: path) } ?? Configuration()
@@ -50,6 +53,7 @@ struct Serve: AsyncParsableCommand {
         if let maxPDU { settings.maxPDU = maxPDU }
         if let maxAssociations { settings.maxAssociations = maxAssociations }
         if anyCalledAETitle { settings.anyCalledAETitle = true }
+        if let caseInsensitiveNames { settings.caseInsensitiveNames = caseInsensitiveNames }
         return settings
     }
 

@@ -44,11 +44,11 @@ import Testing
     }
 
     /// Sends a data set through the C-STORE sink in fragments, as an association does.
-    static func store(_ dataSet: DataSet, to ingestor: Ingestor, instance: String = "1.2.3.4.1", sopClass: String = ctImage) async throws -> StoreOutcome {
+    static func store(_ dataSet: DataSet, to ingestor: Ingestor, instance: String = "1.2.3.4.1", sopClass: String = ctImage) async throws -> ServiceOutcome {
         try await store(bytes: try dataSet.encoded(in: .explicitVRLittleEndian), to: ingestor, instance: instance, sopClass: sopClass)
     }
 
-    static func store(bytes: [UInt8], to ingestor: Ingestor, instance: String = "1.2.3.4.1", sopClass: String = ctImage) async throws -> StoreOutcome {
+    static func store(bytes: [UInt8], to ingestor: Ingestor, instance: String = "1.2.3.4.1", sopClass: String = ctImage) async throws -> ServiceOutcome {
         let request = StoreRequest(sopClassUID: sopClass, sopInstanceUID: instance, transferSyntaxUID: explicitLE,
                                    callingAETitle: "CT1", calledAETitle: "LIFEBOAT", messageID: 1, peerAddress: "10.0.0.7")
         let sink = try await ingestor.beginStore(request)
@@ -169,13 +169,13 @@ import Testing
 
     @Test func concurrentStoresAreAllRecorded() async throws {
         try await Self.withArchive { archive async throws in
-            let outcomes = try await withThrowingTaskGroup(of: StoreOutcome.self) { group in
+            let outcomes = try await withThrowingTaskGroup(of: ServiceOutcome.self) { group in
                 for index in 0..<40 {
                     group.addTask {
                         try await Self.store(Self.dataSet(instance: "1.2.3.4.\(index + 1)"), to: archive.ingestor, instance: "1.2.3.4.\(index + 1)")
                     }
                 }
-                return try await group.reduce(into: [StoreOutcome]()) { $0.append($1) }
+                return try await group.reduce(into: [ServiceOutcome]()) { $0.append($1) }
             }
             #expect(outcomes.allSatisfy { $0 == .success })
             #expect(try await archive.ingestor.catalog.counts() == Catalog.Counts(patients: 1, studies: 1, series: 1, instances: 40, versions: 40))

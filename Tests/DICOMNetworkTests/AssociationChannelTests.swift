@@ -22,7 +22,7 @@ import Testing
                 DICOMServer.pduChannel(channel, maximumDataLength: policy.maximumLength)
             }.get()
             try await channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 104))
-            let association = AcceptorAssociation(channel: wrapped, policy: policy, store: store, timeouts: AssociationChannelTests.timeouts,
+            let association = AcceptorAssociation(channel: wrapped, policy: policy, services: AssociationServices(store: store), timeouts: AssociationChannelTests.timeouts,
                                                   peerAddress: "test")
             self.channel = channel
             // Time may only be advanced once the association's timers are set.
@@ -238,7 +238,7 @@ final class RecordingStore: StoreProvider, Sendable {
                 $0.writes += 1
             }
         }
-        func finish() async -> StoreOutcome {
+        func finish() async -> ServiceOutcome {
             store.state.withLockedValue { $0.finished += 1 }
             return .success
         }

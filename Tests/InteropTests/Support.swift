@@ -56,7 +56,7 @@ enum Interop {
         }
     }
 
-    /// Runs a Lifeboat SCP — the real archive, in a fresh data directory — on a free
+    /// Runs a Lifeboat SCP — the real archive (store and query), in a fresh data directory — on a free
     /// loopback port for the body's duration.
     static func withLifeboat(maximumLength: UInt32 = 256 * 1024, artim: TimeAmount = .seconds(30), idle: TimeAmount = .seconds(60),
                              maximumAssociations: Int = 64,
@@ -64,11 +64,12 @@ enum Interop {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("lifeboat-interop-\(UUID())").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let archive = try LocalArchive(root: directory)
-        let store = archive.ingestor
+        let query = QueryEngine(catalog: archive.catalog, blobs: archive.blobs, retrieveAETitle: "LIFEBOAT")
         let policy = AcceptorPolicy(aeTitle: "LIFEBOAT", maximumLength: maximumLength)
         let server = DICOMServer(configuration: .init(host: "127.0.0.1", port: 0, policy: policy,
                                                       timeouts: AssociationTimeouts(artim: artim, idle: idle),
-                                                      maximumAssociations: maximumAssociations), store: store)
+                                                      maximumAssociations: maximumAssociations),
+                                 services: AssociationServices(store: archive.ingestor, query: query))
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let task = Task { try await server.run { continuation.yield($0) } }
         defer { task.cancel() }

@@ -169,13 +169,13 @@ final class IngestSink: StoreSink {
         }
     }
 
-    func finish() async -> StoreOutcome {
+    func finish() async -> ServiceOutcome {
         let staged: StagedBlob
         do {
             staged = try staging.finish()
         } catch {
             staging.discard()
-            return StoreOutcome(status: .outOfResources, errorComment: "cannot stage the instance: \(error)")
+            return ServiceOutcome(status: .outOfResources, errorComment: "cannot stage the instance: \(error)")
         }
         let provenance = Provenance(source: .dimse, callingAETitle: request.callingAETitle.value, calledAETitle: request.calledAETitle.value,
                                     peerAddress: request.peerAddress)

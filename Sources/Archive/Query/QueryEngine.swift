@@ -1,6 +1,7 @@
 import DICOM
 import Foundation
 import GRDB
+import Logging
 
 /// Answers catalog queries for C-FIND and QIDO-RS: SQL narrows the rows by the keys it can,
 /// `MatchKey.matches` decides on every one, and matches are handed on a page at a time,
@@ -11,15 +12,21 @@ public struct QueryEngine: Sendable {
     public let blobs: any BlobStore
     /// Returned as Retrieve AE Title (0008,0054) when asked for: where to C-MOVE from.
     public var retrieveAETitle: String?
+    /// How C-FIND identifiers are matched (QIDO-RS sets its own per request).
+    public var options: MatchOptions
+    let logger: Logger
 
     static let pageSize = 256
     static let retrieveAETitleTag = Tag(0x0008, 0x0054)
     static let instanceAvailability = Tag(0x0008, 0x0056)
 
-    public init(catalog: Catalog, blobs: any BlobStore, retrieveAETitle: String? = nil) {
+    public init(catalog: Catalog, blobs: any BlobStore, retrieveAETitle: String? = nil, options: MatchOptions = MatchOptions(),
+                logger: Logger = Logger(label: "lifeboat.query")) {
         self.catalog = catalog
         self.blobs = blobs
         self.retrieveAETitle = retrieveAETitle
+        self.options = options
+        self.logger = logger
     }
 
     /// Calls `body` with each match's response identifier until it returns false, the

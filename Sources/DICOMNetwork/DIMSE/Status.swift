@@ -5,6 +5,12 @@ public struct DIMSEStatus: RawRepresentable, Hashable, Sendable, CustomStringCon
 
     public static let success = DIMSEStatus(rawValue: 0x0000)
     public static let pending = DIMSEStatus(rawValue: 0xFF00)
+    /// C-FIND: matches are continuing, but optional keys were not supported (PS3.4 C.4.1.1.4).
+    public static let pendingWithUnsupportedKeys = DIMSEStatus(rawValue: 0xFF01)
+    /// C-FIND/C-MOVE/C-GET: identifier does not match SOP class (PS3.4 C.4.1.1.4).
+    public static let identifierDoesNotMatchSOPClass = DIMSEStatus(rawValue: 0xA900)
+    /// C-FIND/C-MOVE/C-GET: unable to process (PS3.4 C.4.1.1.4, 0xCxxx).
+    public static let unableToProcess = DIMSEStatus(rawValue: 0xC000)
     public static let cancel = DIMSEStatus(rawValue: 0xFE00)
     /// C-STORE: out of resources (PS3.4 B.2.3).
     public static let outOfResources = DIMSEStatus(rawValue: 0xA700)

@@ -2,8 +2,8 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 
-/// A DICOM SCP: accepts associations on a TCP port and serves C-ECHO and C-STORE
-/// through a `StoreProvider`, each association on its own task.
+/// A DICOM SCP: accepts associations on a TCP port and serves C-ECHO, C-STORE through a
+/// `StoreProvider` and C-FIND through a `QueryProvider`, each association on its own task.
 public struct DICOMServer: Sendable {
     public struct Configuration: Sendable {
         public var host: String
@@ -25,11 +25,18 @@ public struct DICOMServer: Sendable {
     }
 
     public let configuration: Configuration
-    public let store: any StoreProvider
+    public let services: AssociationServices
+
+    /// The policy's abstract syntaxes are widened by the query models the services answer.
+    public init(configuration: Configuration, services: AssociationServices) {
+        var configuration = configuration
+        configuration.policy.abstractSyntaxes.formUnion(services.query?.findSOPClasses ?? [])
+        self.configuration = configuration
+        self.services = services
+    }
 
     public init(configuration: Configuration, store: any StoreProvider) {
-        self.configuration = configuration
-        self.store = store
+        self.init(configuration: configuration, services: AssociationServices(store: store))
     }
 
     /// The channel pipeline of a DICOM connection: PDUs in and out.
@@ -67,7 +74,7 @@ public struct DICOMServer: Sendable {
                         }
                         var policy = configuration.policy
                         if overLimit { policy.rejection = AssociateReject(result: .transient, reason: .serviceProviderPresentation(.localLimitExceeded)) }
-                        let association = AcceptorAssociation(channel: connection, policy: policy, store: store, timeouts: configuration.timeouts,
+                        let association = AcceptorAssociation(channel: connection, policy: policy, services: services, timeouts: configuration.timeouts,
                                                               peerAddress: connection.channel.remoteAddress?.description ?? "")
                         group.addTask {
                             await association.run()

@@ -26,9 +26,9 @@ public struct StoreRequest: Sendable, Equatable {
     }
 }
 
-/// How a C-STORE ends (PS3.4 B.2.3): the status the SCU is told and, on failure or
-/// warning, why.
-public struct StoreOutcome: Sendable, Equatable {
+/// How a DIMSE operation ends (PS3.7 C; PS3.4 B.2.3 for C-STORE): the status the SCU is
+/// told and, on failure or warning, why.
+public struct ServiceOutcome: Sendable, Equatable {
     public var status: DIMSEStatus
     public var errorComment: String?
 
@@ -37,13 +37,13 @@ public struct StoreOutcome: Sendable, Equatable {
         self.errorComment = errorComment
     }
 
-    public static let success = StoreOutcome(status: .success)
+    public static let success = ServiceOutcome(status: .success)
 }
 
 /// A store that fails with a status: out of resources, a data set that does not match, ...
 public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
-    public var outcome: StoreOutcome
-    public init(_ status: DIMSEStatus, _ comment: String) { outcome = StoreOutcome(status: status, errorComment: comment) }
+    public var outcome: ServiceOutcome
+    public init(_ status: DIMSEStatus, _ comment: String) { outcome = ServiceOutcome(status: status, errorComment: comment) }
     public var description: String { "\(outcome.status): \(outcome.errorComment ?? "")" }
 }
 
@@ -60,7 +60,7 @@ public protocol StoreProvider: Sendable {
 public protocol StoreSink: Sendable {
     func write(_ fragment: ByteBuffer) async throws
     /// The last fragment has been written: make it durable and say how it went.
-    func finish() async -> StoreOutcome
+    func finish() async -> ServiceOutcome
     /// The association ended before the data set did: nothing of it may remain.
     func cancel() async
 }

@@ -7,6 +7,10 @@
   pynetdicom_peer.py scu HOST PORT AEC MAXPDU FILE...
       Echoes, then sends each file over one association; prints a JSON list of
       {"file", "status"} (status null when not sent).
+  pynetdicom_peer.py find HOST PORT AEC MODEL KEYS_JSON [CANCEL_AFTER]
+      One C-FIND (MODEL "patient" or "study" root); KEYS_JSON maps keywords to values
+      ("" for return keys). Prints {"statuses": [...], "matches": [DICOM JSON...]}; with
+      CANCEL_AFTER, sends C-CANCEL once that many matches have arrived.
 """
 import json
 import os
@@ -14,7 +18,9 @@ import sys
 
 from pydicom import dcmread
 from pynetdicom import AE, ALL_TRANSFER_SYNTAXES, AllStoragePresentationContexts, evt
-from pynetdicom.sop_class import Verification
+from pydicom.dataset import Dataset
+from pynetdicom.sop_class import (PatientRootQueryRetrieveInformationModelFind,
+                                  StudyRootQueryRetrieveInformationModelFind, Verification)
 
 
 def scp(port, aet, directory):
@@ -58,9 +64,37 @@ def scu(host, port, aec, max_pdu, files):
     print(json.dumps(results))
 
 
+def find(host, port, aec, model, keys_json, cancel_after=None):
+    model = {"patient": PatientRootQueryRetrieveInformationModelFind,
+             "study": StudyRootQueryRetrieveInformationModelFind}[model]
+    ae = AE(ae_title="PYNETDICOM")
+    ae.add_requested_context(model)
+    identifier = Dataset()
+    for keyword, value in json.loads(keys_json).items():
+        setattr(identifier, keyword, value)
+    assoc = ae.associate(host, int(port), ae_title=aec)
+    if not assoc.is_established:
+        print(json.dumps({"error": "association not established"}))
+        return
+    statuses, matches = [], []
+    for status, match in assoc.send_c_find(identifier, model, msg_id=7):
+        if status is None:
+            statuses.append(None)
+            break
+        statuses.append(status.Status)
+        if match is not None and status.Status in (0xFF00, 0xFF01):
+            matches.append(match.to_json_dict())
+            if cancel_after is not None and len(matches) == int(cancel_after):
+                assoc.send_c_cancel(7, query_model=model)
+    assoc.release()
+    print(json.dumps({"statuses": statuses, "matches": matches}))
+
+
 if __name__ == "__main__":
     mode, *arguments = sys.argv[1:]
     if mode == "scp":
         scp(*arguments)
+    elif mode == "find":
+        find(*arguments)
     else:
         scu(arguments[0], arguments[1], arguments[2], arguments[3], arguments[4:])

@@ -1,0 +1,102 @@
+import DICOM
+import NIOConcurrencyHelpers
+import NIOCore
+
+/// Operations that answer with many responses (C-FIND now): the request's identifier is
+/// gathered, then the operation runs on a task of its own so that the association keeps
+/// reading and can honour a C-CANCEL (PS3.7 9.3.2.3).
+extension AcceptorSession {
+    /// An identifier is small (keys, not images): a larger one is refused, not buffered.
+    static let maximumIdentifierLength = 1 << 20
+
+    /// A request's identifier on its way in.
+    struct IncomingIdentifier {
+        let command: CommandSet
+        let contextID: UInt8
+        let responseField: CommandField
+        var bytes: [UInt8] = []
+        var tooLarge = false
+    }
+
+    /// The operation whose responses are going out. It is stopped by a flag, not by
+    /// cancelling its task: a cancelled task could not write its last response (Cancel),
+    /// and a write cut short would leave half a message on the wire.
+    struct RunningOperation {
+        let messageID: UInt16
+        let task: Task<Void, Never>
+        let stop: NIOLockedValueBox<Bool>
+    }
+
+    mutating func receiveIdentifier(_ fragment: ByteBuffer) {
+        guard var incoming = identifier else { return }
+        if incoming.bytes.count + fragment.readableBytes > Self.maximumIdentifierLength {
+            incoming.tooLarge = true
+            incoming.bytes = []
+        } else if !incoming.tooLarge {
+            incoming.bytes += fragment.readableBytesView
+        }
+        identifier = incoming
+    }
+
+    mutating func identifierComplete() async throws {
+        guard let incoming = identifier else { return }
+        identifier = nil
+        let command = incoming.command
+        let context = contexts[incoming.contextID]!
+        func refuse(_ status: DIMSEStatus, _ comment: String) async throws {
+            try await respond(to: command, contextID: incoming.contextID, field: incoming.responseField,
+                              outcome: ServiceOutcome(status: status, errorComment: comment))
+        }
+        guard let provider = services.query, let sopClass = command.affectedSOPClassUID, provider.findSOPClasses.contains(sopClass) else {
+            return try await refuse(.sopClassNotSupported, "this query model is not offered here")
+        }
+        guard sopClass == context.abstractSyntax else {
+            return try await refuse(.sopClassNotSupported, "the SOP class is not the presentation context's")
+        }
+        guard !incoming.tooLarge else { return try await refuse(.unableToProcess, "the identifier is larger than 1 MiB") }
+        guard let syntax = TransferSyntax(uid: context.transferSyntax), let keys = try? DataSet(decoding: incoming.bytes, in: syntax) else {
+            // PS3.4 C.4.1.1.4: an identifier that cannot be read does not match the SOP class.
+            return try await refuse(.identifierDoesNotMatchSOPClass, "the identifier cannot be read")
+        }
+        guard let request = self.request else { return }
+        let find = FindRequest(sopClassUID: sopClass, identifier: keys, callingAETitle: request.callingAETitle,
+                               calledAETitle: request.calledAETitle, peerAddress: peerAddress)
+        let sender = DIMSESender(outbound: outbound, fragmenter: MessageFragmenter(maximumLength: peerMaximumLength),
+                                 contextID: incoming.contextID, transferSyntax: syntax, idle: idle)
+        let messageID = command.messageID ?? 0
+        @Sendable func response(_ status: DIMSEStatus) -> CommandSet {
+            var response = CommandSet(.cFindResponse, respondingTo: messageID)
+            response.set(.affectedSOPClassUID, uid: sopClass)
+            response.set(.status, status.rawValue)
+            return response
+        }
+        let stop = NIOLockedValueBox(false)
+        let task = Task {
+            let outcome = await provider.find(find) { match in
+                if stop.withLockedValue({ $0 }) { throw CancellationError() }
+                try await sender.send(response(.pending), dataSet: match)
+            }
+            // PS3.4 C.4.1.2.3: after a C-CANCEL the last response says Cancel.
+            let stopped = stop.withLockedValue { $0 }
+            var final = response(stopped ? .cancel : outcome.status)
+            if !stopped, let comment = outcome.errorComment, outcome.status.category != .success {
+                final.set(.errorComment, string: String(comment.prefix(64)), vr: .LO)
+            }
+            try? await sender.send(final)
+        }
+        operation = RunningOperation(messageID: messageID, task: task, stop: stop)
+    }
+
+    /// C-CANCEL-RQ: stops the operation it names; one that already ended needs nothing.
+    mutating func cancelOperation(_ command: CommandSet) {
+        guard let operation, command.messageIDBeingRespondedTo == operation.messageID else { return }
+        operation.stop.withLockedValue { $0 = true }
+    }
+
+    /// Waits for the running operation's last response to be sent.
+    mutating func finishOperation() async {
+        guard let running = operation else { return }
+        await running.task.value
+        operation = nil
+    }
+}

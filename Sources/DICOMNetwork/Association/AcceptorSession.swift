@@ -1,0 +1,198 @@
+import DICOM
+import NIOCore
+
+/// The mutable part of an association: state machine, negotiated contexts, the message
+/// being assembled, the instance being stored and the operation running on its own task.
+struct AcceptorSession {
+    var machine = UpperLayerStateMachine(role: .acceptor)
+    var assembler = MessageAssembler()
+    var contexts: [UInt8: AcceptorPolicy.AcceptedContext] = [:]
+    var request: AssociateRequest?
+    var peerMaximumLength: UInt32 = 0
+    var current: IncomingStore?
+    var identifier: IncomingIdentifier?
+    var operation: RunningOperation?
+
+    let policy: AcceptorPolicy
+    let services: AssociationServices
+    let peerAddress: String
+    let outbound: NIOAsyncChannelOutboundWriter<PDU>
+    let artim: ChannelTimer
+    let idle: IdleTimer
+    let timeouts: AssociationTimeouts
+
+    init(policy: AcceptorPolicy, services: AssociationServices, peerAddress: String, outbound: NIOAsyncChannelOutboundWriter<PDU>,
+         artim: ChannelTimer, idle: IdleTimer, timeouts: AssociationTimeouts) {
+        self.policy = policy
+        self.services = services
+        self.peerAddress = peerAddress
+        self.outbound = outbound
+        self.artim = artim
+        self.idle = idle
+        self.timeouts = timeouts
+    }
+
+    /// A data set on its way in: to a sink, or discarded when the request was refused;
+    /// the response goes out when its last fragment has arrived.
+    struct IncomingStore {
+        let command: CommandSet
+        let contextID: UInt8
+        let responseField: CommandField
+        var sink: (any StoreSink)?
+        var failure: ServiceOutcome?
+    }
+
+    mutating func apply(_ transition: UpperLayerStateMachine.Transition) async throws {
+        for output in transition.outputs {
+            switch output {
+            case .connect: break // the requestor's business
+            case .send(let pdu): try await outbound.write(pdu)
+            case .closeConnection: outbound.finish()
+            case .startARTIM: artim.start(after: timeouts.artim)
+            case .stopARTIM: artim.stop()
+            case .indicate(let indication): try await handle(indication)
+            }
+        }
+    }
+
+    private mutating func handle(_ indication: UpperLayerStateMachine.Indication) async throws {
+        switch indication {
+        case .associateRequest(let request):
+            switch policy.negotiate(request) {
+            case .success(let (accept, accepted)):
+                self.request = request
+                contexts = accepted
+                peerMaximumLength = request.userInformation.maximumLength
+                try await apply(try machine.accept(accept))
+            case .failure(let reject):
+                try await apply(try machine.reject(reject))
+            }
+        case .data(let data):
+            for value in data.values {
+                let events: [MessageAssembler.Event]
+                do {
+                    guard contexts[value.presentationContextID] != nil else {
+                        throw DIMSEError("presentation context \(value.presentationContextID) was not accepted")
+                    }
+                    events = try assembler.receive(value)
+                } catch {
+                    // A DIMSE protocol violation: this service user aborts (PS3.7 7.5.1).
+                    await endOperations()
+                    try await apply(try machine.abort())
+                    return
+                }
+                for event in events { try await handle(event) }
+            }
+        case .releaseRequested:
+            // Releasing with an operation outstanding is the SCU's mistake: it is cancelled.
+            await endOperations()
+            try await apply(try machine.respondToRelease())
+        case .aborted, .providerAborted:
+            await endOperations()
+        case .associateAccepted, .associateRejected, .releaseConfirmed:
+            break // requestor-side confirmations
+        }
+    }
+
+    private mutating func handle(_ event: MessageAssembler.Event) async throws {
+        switch event {
+        case .command(_, let command) where command.field == .cCancelRequest:
+            cancelOperation(command)
+        case .command(let contextID, let command):
+            // One operation at a time (the window negotiated is 1): the next waits for it.
+            await finishOperation()
+            try await dispatch(command, contextID: contextID)
+        case .dataFragment(_, let fragment, let isLast) where identifier != nil:
+            receiveIdentifier(fragment)
+            if isLast { try await identifierComplete() }
+        case .dataFragment(_, let fragment, let isLast):
+            guard var incoming = current else { return }
+            if incoming.failure == nil, let sink = incoming.sink {
+                do {
+                    try await sink.write(fragment)
+                } catch {
+                    await sink.cancel()
+                    incoming.sink = nil
+                    incoming.failure = (error as? StoreError)?.outcome ?? ServiceOutcome(status: .processingFailure, errorComment: "\(error)")
+                }
+            }
+            current = incoming
+            if isLast {
+                current = nil
+                let outcome: ServiceOutcome
+                if let failure = incoming.failure {
+                    outcome = failure
+                } else if let sink = incoming.sink {
+                    outcome = await sink.finish()
+                } else {
+                    outcome = ServiceOutcome(status: .processingFailure)
+                }
+                try await respond(to: incoming.command, contextID: incoming.contextID, field: incoming.responseField, outcome: outcome)
+            }
+        }
+    }
+
+    mutating func dispatch(_ command: CommandSet, contextID: UInt8) async throws {
+        let context = contexts[contextID]!
+        switch command.field {
+        case .cEchoRequest:
+            try await respond(to: command, contextID: contextID, field: .cEchoResponse, outcome: .success)
+        case .cStoreRequest where command.hasDataSet:
+            var incoming = IncomingStore(command: command, contextID: contextID, responseField: .cStoreResponse)
+            if let sopClass = command.affectedSOPClassUID, let instance = command.affectedSOPInstanceUID, let request,
+               sopClass == context.abstractSyntax {
+                let storeRequest = StoreRequest(sopClassUID: sopClass, sopInstanceUID: instance, transferSyntaxUID: context.transferSyntax,
+                                                callingAETitle: request.callingAETitle, calledAETitle: request.calledAETitle,
+                                                messageID: command.messageID ?? 0, priority: command.priority ?? 0, peerAddress: peerAddress)
+                do {
+                    incoming.sink = try await services.store.beginStore(storeRequest)
+                } catch {
+                    incoming.failure = (error as? StoreError)?.outcome ?? ServiceOutcome(status: .outOfResources, errorComment: "\(error)")
+                }
+            } else {
+                // PS3.4 B.2.3: the SOP class must be the presentation context's.
+                incoming.failure = ServiceOutcome(status: .sopClassNotSupported,
+                                                errorComment: "the C-STORE's SOP class is not the presentation context's abstract syntax")
+            }
+            current = incoming
+        case .cFindRequest where command.hasDataSet:
+            identifier = IncomingIdentifier(command: command, contextID: contextID, responseField: .cFindResponse)
+        default:
+            // Not a service offered here: refused, and any data set that follows dropped.
+            guard let field = command.field, !field.isResponse, let response = CommandField(rawValue: field.rawValue | 0x8000) else {
+                return // a response or C-CANCEL with nothing outstanding: nothing to answer
+            }
+            let refusal = ServiceOutcome(status: .unrecognizedOperation, errorComment: "this service is not offered here")
+            if command.hasDataSet {
+                current = IncomingStore(command: command, contextID: contextID, responseField: response, failure: refusal)
+            } else {
+                try await respond(to: command, contextID: contextID, field: response, outcome: refusal)
+            }
+        }
+    }
+
+    /// Sends a response command set (PS3.7 9.3): no data set, the request's identifiers echoed.
+    mutating func respond(to request: CommandSet, contextID: UInt8, field: CommandField, outcome: ServiceOutcome) async throws {
+        var response = CommandSet(field, respondingTo: request.messageID ?? 0)
+        if let sopClass = request.affectedSOPClassUID { response.set(.affectedSOPClassUID, uid: sopClass) }
+        if let instance = request.affectedSOPInstanceUID { response.set(.affectedSOPInstanceUID, uid: instance) }
+        response.set(.status, outcome.status.rawValue)
+        if let comment = outcome.errorComment, outcome.status.category != .success {
+            response.set(.errorComment, string: String(comment.prefix(64)), vr: .LO)
+        }
+        let bytes = ByteBuffer(bytes: try response.encoded())
+        for pdu in MessageFragmenter(maximumLength: peerMaximumLength).pdus(of: bytes, contextID: contextID, isCommand: true) {
+            try await apply(try machine.sendData(pdu))
+        }
+    }
+
+    /// The association is ending: the instance being received is dropped and the running
+    /// operation cancelled and waited for.
+    mutating func endOperations() async {
+        if let sink = current?.sink { await sink.cancel() }
+        current = nil
+        identifier = nil
+        operation?.stop.withLockedValue { $0 = true }
+        await finishOperation()
+    }
+}
