@@ -1,5 +1,6 @@
 import DICOM
 import DICOMNetwork
+import Foundation
 
 /// The C-FIND SCP of the Patient Root and Study Root query/retrieve information models
 /// (PS3.4 C.4.1, C.6.1, C.6.2): matches go out as pending responses as they are found.
@@ -14,6 +15,7 @@ extension QueryEngine: QueryProvider {
     public func find(_ request: FindRequest, match: @Sendable (DataSet) async throws -> Void) async -> ServiceOutcome {
         let model: InformationModel = request.sopClassUID == Self.patientRootFind ? .patientRoot : .studyRoot
         var count = 0
+        let started = ContinuousClock.now
         let outcome: ServiceOutcome
         do {
             let query = try CatalogQuery(identifier: request.identifier, model: model, options: options)
@@ -33,7 +35,16 @@ extension QueryEngine: QueryProvider {
             outcome = ServiceOutcome(status: .unableToProcess, errorComment: "\(error)")
         }
         logger.info("C-FIND", metadata: ["from": "\(request.callingAETitle.value)", "source": "\(request.peerAddress)",
-                                         "model": "\(model)", "matches": "\(count)", "status": "\(outcome.status)"])
+                                         "model": "\(model)", "matches": "\(count)", "status": "\(outcome.status)",
+                                         "ms": "\((ContinuousClock.now - started).milliseconds)"])
         return outcome
+    }
+}
+
+extension Duration {
+    /// Whole and fractional milliseconds, for log lines.
+    var milliseconds: String {
+        let (seconds, attoseconds) = components
+        return String(format: "%.2f", Double(seconds) * 1000 + Double(attoseconds) / 1e15)
     }
 }

@@ -34,22 +34,18 @@ public struct QueryEngine: Sendable {
     /// what `body` throws passes through.
     public func forEachMatch(_ query: CatalogQuery, _ body: (DataSet) async throws -> Bool) async throws {
         let plan = QueryPlan(query)
-        var after = Int64.max
+        // First the ids of the rows SQL lets through, newest first — a short list SQLite
+        // finds by whichever index suits the keys —, then the rows a page at a time.
+        let ids: [Int64] = try await read { db in try Int64.fetchAll(db, sql: plan.idSQL, arguments: StatementArguments(plan.arguments)) }
         var skipped = 0
         var returned = 0
-        while true {
+        for start in stride(from: 0, to: ids.count, by: Self.pageSize) {
             try Task.checkCancellation()
-            let (sql, arguments) = (plan.sql, StatementArguments(plan.arguments + [after.databaseValue]))
-            let rows: [QueryPlan.FetchedRow]
-            do {
-                rows = try await catalog.pool.read { db in
-                    try Row.fetchAll(db, sql: sql, arguments: arguments).map(QueryPlan.FetchedRow.init)
-                }
-            } catch {
-                throw QueryError(.unableToProcess, "the catalog failed: \(error)")
+            let page = Array(ids[start..<min(start + Self.pageSize, ids.count)])
+            let rows = try await read { db in
+                try Row.fetchAll(db, sql: plan.rowSQL(count: page.count), arguments: StatementArguments(page)).map(QueryPlan.FetchedRow.init)
             }
             for row in rows {
-                after = row.rowID
                 let candidate = await plan.needsHeader ? header(of: row, at: query.level) : DataSet()
                 let entity = plan.entity(from: row, header: candidate)
                 guard query.keys.allSatisfy({ $0.matches(entity, options: query.options) }) else { continue }
@@ -61,7 +57,14 @@ public struct QueryEngine: Sendable {
                 returned += 1
                 if let limit = query.limit, returned >= limit { return }
             }
-            if rows.count < Self.pageSize { return }
+        }
+    }
+
+    private func read<T: Sendable>(_ work: @Sendable @escaping (Database) throws -> T) async throws(QueryError) -> T {
+        do {
+            return try await catalog.pool.read(work)
+        } catch {
+            throw QueryError(.unableToProcess, "the catalog failed: \(error)")
         }
     }
 
@@ -127,8 +130,13 @@ public struct QueryEngine: Sendable {
 
 /// The SQL of one query and how its rows become entities to match.
 struct QueryPlan: Sendable {
-    let sql: String
+    /// The ids of the rows the SQL conditions let through, newest first.
+    let idSQL: String
     let arguments: [DatabaseValue]
+    /// Everything matching needs of the rows with the ids bound.
+    private let select: String
+    private let from: String
+    private let rowID: String
     let columns: [QueryColumn]
     let needsHeader: Bool
 
@@ -150,9 +158,16 @@ struct QueryPlan: Sendable {
             select.append("\(header) AS header")
             if query.level == .image { select.append("v.blobHash AS blobHash") }
         }
-        conditions.append("\(rowID) < ?")
-        sql = "SELECT \(select.joined(separator: ", ")) FROM \(from) WHERE \(conditions.joined(separator: " AND ")) ORDER BY \(rowID) DESC LIMIT \(QueryEngine.pageSize)"
+        self.select = select.joined(separator: ", ")
+        self.from = from
+        self.rowID = rowID
+        let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
+        idSQL = "SELECT \(rowID) FROM \(from)\(filter) ORDER BY \(rowID) DESC"
         self.arguments = arguments.map(\.databaseValue)
+    }
+
+    func rowSQL(count: Int) -> String {
+        "SELECT \(select) FROM \(from) WHERE \(rowID) IN (\(Array(repeating: "?", count: count).joined(separator: ", "))) ORDER BY \(rowID) DESC"
     }
 
     /// The tables a level's rows come from, the id that orders them (newest first), and the
