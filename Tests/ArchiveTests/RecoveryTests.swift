@@ -22,6 +22,25 @@ import Testing
         return staged.id
     }
 
+    @Test func seriesOfAnEarlierCatalogGetTheirQueryHeader() async throws {
+        try await Self.withDirectory { root in
+            let archive = try LocalArchive(root: root)
+            #expect(try await IngestTests.store(IngestTests.dataSet(), to: archive.ingestor) == .success)
+            // As a catalog from before migration 2 has it.
+            try await archive.catalog.pool.write { db in try db.execute(sql: "UPDATE series SET attributes = NULL") }
+            // SOP Class UID is a column at image level only: at series level the kept header answers it.
+            let query = try CatalogQuery(identifier: DataSet([DataElement(tag: Tag(0x0008, 0x0052), vr: .CS, strings: ["SERIES"]),
+                                                              DataElement(tag: .sopClassUID, vr: .UI, strings: [IngestTests.ctImage])]),
+                                         model: .studyRoot)
+            let engine = QueryEngine(catalog: archive.catalog, blobs: archive.blobs)
+            #expect(try await engine.matches(query).isEmpty)
+            let report = try await archive.recover()
+            #expect(report.queryHeadersKept == 1)
+            #expect(try await engine.matches(query).count == 1)
+            #expect(try await archive.recover().queryHeadersKept == 0, "done once")
+        }
+    }
+
     @Test func aBlobStoredJustBeforeACrashIsRecataloged() async throws {
         try await Self.withDirectory { root in
             let archive = try LocalArchive(root: root)

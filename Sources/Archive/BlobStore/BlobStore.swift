@@ -1,3 +1,5 @@
+import DICOM
+
 /// Where instances' bytes live: write-once files named by their SHA-256 (zero-loss
 /// invariants 1, 2 and 4). Every backend keeps this contract; `BlobStoreConformance`
 /// in the tests checks it against each one.
@@ -39,4 +41,15 @@ public enum PutOutcome: Sendable, Equatable {
     case stored
     /// The same bytes were stored already.
     case alreadyStored
+}
+
+extension BlobStore {
+    /// A blob's Part 10 header, without its pixel data: from its local file where there is
+    /// one, else from its bytes.
+    func readHeader(_ id: BlobID) async throws -> DICOMFile {
+        if let path = localPath(of: id) {
+            return try await BlockingIO.run { try DICOMFile(path: path, options: .headerOnly) }
+        }
+        return try DICOMFile(bytes: try await read(id, range: nil), options: .headerOnly)
+    }
 }

@@ -17,6 +17,8 @@ public struct RecoveryReport: Sendable, Equatable {
     public var unreadable: [BlobID] = []
     /// Catalog rows whose blob is gone: data loss to report loudly, never to paper over.
     public var missing: [BlobID] = []
+    /// Series of an earlier catalog that now keep their first header for queries.
+    public var queryHeadersKept = 0
 
     public init() {}
 }
@@ -60,11 +62,29 @@ public struct Recovery: Sendable {
                 logger.error("a blob cannot be recorded", metadata: ["blob": "\(id)", "error": "\(error)"])
             }
         }
+        report.queryHeadersKept = try await keepQueryHeaders()
         if report != RecoveryReport() {
             logger.notice("recovery", metadata: ["staged files removed": "\(report.removedStagedFiles)", "recataloged": "\(report.recataloged)",
-                                                 "unreadable": "\(report.unreadable.count)", "missing": "\(report.missing.count)"])
+                                                 "unreadable": "\(report.unreadable.count)", "missing": "\(report.missing.count)",
+                                                 "query headers kept": "\(report.queryHeadersKept)"])
         }
         return report
+    }
+
+    /// Gives series cataloged before query headers were kept (catalog migration 2) the
+    /// header of their first instance. A blob that cannot be read leaves an empty header,
+    /// so it is not tried at every start: its series answers the catalog's columns only.
+    private func keepQueryHeaders() async throws -> Int {
+        var kept = 0
+        while true {
+            let batch = try await ingestor.catalog.seriesWithoutQueryHeader(limit: 500)
+            if batch.isEmpty { return kept }
+            for (series, blob) in batch {
+                let header = (try? await ingestor.blobs.readHeader(blob)).map { QueryHeader.encode($0.dataSet) } ?? []
+                try await ingestor.catalog.keepQueryHeader(header, forSeries: series)
+                kept += 1
+            }
+        }
     }
 
     /// Whether a staging folder is `<name>-<pid>` of a process that is still running.
@@ -87,12 +107,7 @@ public struct Recovery: Sendable {
     /// Records a stored blob from its own header, after checking its bytes against its name.
     private func record(_ id: BlobID, receivedAt: Date, source: Provenance.Source) async throws {
         guard try await ingestor.blobs.verify(id) else { throw RecoveryError("its bytes do not hash to its name") }
-        let file: DICOMFile
-        if let path = ingestor.blobs.localPath(of: id) {
-            file = try await BlockingIO.run { try DICOMFile(path: path, options: .headerOnly) }
-        } else {
-            file = try DICOMFile(bytes: try await ingestor.blobs.read(id, range: nil), options: .headerOnly)
-        }
+        let file = try await ingestor.blobs.readHeader(id)
         let entry = CatalogEntry(attributes: try InstanceAttributes(file.dataSet), blob: id, size: try await ingestor.blobs.size(of: id),
                                  transferSyntaxUID: file.transferSyntax.uid, provenance: Provenance(source: source, receivedAt: receivedAt),
                                  queryHeader: QueryHeader.encode(file.dataSet))

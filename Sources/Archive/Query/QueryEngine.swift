@@ -81,18 +81,11 @@ public struct QueryEngine: Sendable {
     /// The attributes beyond the columns: an instance's own header from its blob, else the
     /// header the catalog keeps for the (first) series.
     private func header(of row: QueryPlan.FetchedRow, at level: QueryLevel) async -> DataSet {
-        if level == .image, let hex = row.blobHash, let id = BlobID(hex: hex), let file = try? await readHeader(id) {
+        if level == .image, let hex = row.blobHash, let id = BlobID(hex: hex), let file = try? await blobs.readHeader(id) {
             return QueryHeader.normalized(file.dataSet)
         }
         guard let bytes = row.header else { return DataSet() }
         return QueryHeader.decode(Array(bytes))
-    }
-
-    private func readHeader(_ id: BlobID) async throws -> DICOMFile {
-        if let path = blobs.localPath(of: id) {
-            return try await BlockingIO.run { try DICOMFile(path: path, options: .headerOnly) }
-        }
-        return try DICOMFile(bytes: try await blobs.read(id, range: nil), options: .headerOnly)
     }
 
     /// The response identifier (PS3.4 C.4.1.1.3.2): every key with the entity's value, or
