@@ -1,3 +1,4 @@
+import DICOMNetwork
 import Foundation
 import Yams
 
@@ -11,6 +12,7 @@ public struct Configuration: Sendable, Equatable {
     public var maxAssociations = 64
     public var anyCalledAETitle = false
     public var caseInsensitiveNames = true
+    public var dicomNodes: [DICOMNode] = []
 
     public init() {}
 
@@ -38,6 +40,8 @@ public struct Configuration: Sendable, Equatable {
             read: { $0.anyCalledAETitle = try boolean($1) }, write: { "\($0.anyCalledAETitle)" }),
         Key(name: "case-insensitive-names", help: "Match person names in queries (C-FIND) regardless of case.",
             read: { $0.caseInsensitiveNames = try boolean($1) }, write: { "\($0.caseInsensitiveNames)" }),
+        Key(name: "dicom-nodes", help: "The DICOM nodes C-MOVE may send to, each as AE@host:port, e.g. [PACS@10.0.0.5:104, WS1@10.0.0.9:11112].",
+            read: { $0.dicomNodes = try nodes($1) }, write: { "[" + $0.dicomNodes.map(\.description).joined(separator: ", ") + "]" }),
     ]
 
     /// A complete configuration file: every key, what it means, and its default.
@@ -94,6 +98,25 @@ public struct Configuration: Sendable, Equatable {
             throw ConfigurationError("expected a whole number from \(range.lowerBound) to \(range.upperBound)")
         }
         return value
+    }
+
+    /// "AE@host:port" values: a YAML list of them, or one string of them separated by commas.
+    public static func nodes(from texts: [String]) throws -> [DICOMNode] {
+        var nodes: [DICOMNode] = []
+        for text in texts.flatMap({ $0.split(separator: ",") }) {
+            let trimmed = text.trimmingCharacters(in: .whitespaces)
+            guard let node = DICOMNode(trimmed) else {
+                throw ConfigurationError("\"\(trimmed)\" is not AE@host:port (an AE title of 1 to 16 characters, a host, a port from 1 to 65535)")
+            }
+            guard !nodes.contains(where: { $0.aeTitle == node.aeTitle }) else { throw ConfigurationError("\(node.aeTitle.value) is listed twice") }
+            nodes.append(node)
+        }
+        return nodes
+    }
+
+    private static func nodes(_ node: Node) throws -> [DICOMNode] {
+        if let sequence = node.sequence { return try nodes(from: try sequence.map(string)) }
+        return try nodes(from: [try string(node)])
     }
 
     private static func boolean(_ node: Node) throws -> Bool {

@@ -24,7 +24,8 @@ public struct LifeboatNode: Sendable {
         let query = QueryEngine(catalog: archive.catalog, blobs: archive.blobs, retrieveAETitle: configuration.aeTitle,
                                 options: MatchOptions(caseInsensitivePersonNames: configuration.caseInsensitiveNames))
         let server = DICOMServer(configuration: .init(port: configuration.dicomPort, policy: policy, maximumAssociations: configuration.maxAssociations),
-                                 services: AssociationServices(store: archive.ingestor, query: query))
+                                 services: AssociationServices(store: archive.ingestor, query: query,
+                                                               retrieve: RetrieveService(engine: query, nodes: configuration.dicomNodes)))
         try await server.run(onBound: onListening)
     }
 }

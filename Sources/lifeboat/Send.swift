@@ -47,7 +47,7 @@ struct Send: AsyncParsableCommand {
         let outcomes = await withTaskGroup(of: [FileSender.Outcome].self) { group in
             for lane in 0..<lanes {
                 let share = stride(from: lane, to: files.count, by: lanes).map { files[$0] }
-                group.addTask { await sender.send(share) { progress.advance(failed: !$0.succeeded) } }
+                group.addTask { await sender.send(share, progress: { progress.advance(failed: !$0.succeeded) }) }
             }
             return await group.reduce(into: []) { $0 += $1 }
         }

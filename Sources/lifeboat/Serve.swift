@@ -5,7 +5,7 @@ import Logging
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run the archive: a DICOM SCP for C-ECHO, C-STORE and C-FIND.",
+        abstract: "Run the archive: a DICOM SCP for C-ECHO, C-STORE, C-FIND, C-MOVE and C-GET.",
         discussion: """
             Received instances are answered Success only once they are durable: the Part 10
             file fsync'ed under blobs/ (named by its SHA-256) and its catalog row committed in
@@ -16,6 +16,7 @@ struct Serve: AsyncParsableCommand {
             Examples:
               lifeboat serve
               lifeboat serve --ae-title ARCHIVE --dicom-port 11112 --data /var/lib/lifeboat
+              lifeboat serve --dicom-nodes PACS@10.0.0.5:104 --dicom-nodes WS1@10.0.0.9:11112
               lifeboat serve --config /etc/lifeboat.yaml
             """
     )
@@ -44,6 +45,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Match person names in C-FIND regardless of case: true or false (default: true).")
     var caseInsensitiveNames: Bool?
 
+    @Option(help: "A DICOM node C-MOVE may send to, as AE@host:port; repeat it or separate nodes with commas.")
+    var dicomNodes: [String] = []
+
     /// The file's settings with the command line's on top.
     func resolvedConfiguration() throws -> Configuration {
         var settings = try config.map { path throws(ConfigurationError) in try Configuration.load(path: path) } ?? Configuration()
@@ -54,6 +58,7 @@ struct Serve: AsyncParsableCommand {
         if let maxAssociations { settings.maxAssociations = maxAssociations }
         if anyCalledAETitle { settings.anyCalledAETitle = true }
         if let caseInsensitiveNames { settings.caseInsensitiveNames = caseInsensitiveNames }
+        if !dicomNodes.isEmpty { settings.dicomNodes = try Configuration.nodes(from: dicomNodes) }
         return settings
     }
 

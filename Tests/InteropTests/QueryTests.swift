@@ -8,18 +8,25 @@ import Testing
 /// C-FIND against Lifeboat from dcmtk's findscu and pynetdicom, on an archive holding
 /// pydicom's corpus; what should match is worked out from the files themselves.
 @Suite(.serialized) struct QueryTests {
+    /// A corpus file that was stored, and its header.
+    struct Imported {
+        let path: String
+        let header: DICOMFile
+        var dataSet: DataSet { header.dataSet }
+    }
+
     /// The corpus imported through the real pipeline; the files that were stored.
-    static func importCorpus(into archive: LocalArchive) async throws -> [DICOMFile] {
-        var stored: [DICOMFile] = []
+    static func importCorpus(into archive: LocalArchive) async throws -> [Imported] {
+        var stored: [Imported] = []
         for file in try Interop.corpus() {
             if case .imported = await Importer(ingestor: archive.ingestor).importFile(at: file.path) {
-                stored.append(try DICOMFile(path: file.path, options: .headerOnly))
+                stored.append(Imported(path: file.path, header: try DICOMFile(path: file.path, options: .headerOnly)))
             }
         }
         return stored
     }
 
-    static func text(_ file: DICOMFile, _ tag: Tag) -> String { ((try? file.dataSet.string(tag)) ?? nil) ?? "" }
+    static func text(_ file: Imported, _ tag: Tag) -> String { ((try? file.dataSet.string(tag)) ?? nil) ?? "" }
 
     /// The response identifiers findscu wrote (-X) into `directory`.
     static func responses(in directory: String) throws -> [DataSet] {

@@ -56,10 +56,10 @@ enum Interop {
         }
     }
 
-    /// Runs a Lifeboat SCP — the real archive (store and query), in a fresh data directory — on a free
+    /// Runs a Lifeboat SCP — the real archive (store, query, retrieve to `nodes`), in a fresh data directory — on a free
     /// loopback port for the body's duration.
     static func withLifeboat(maximumLength: UInt32 = 256 * 1024, artim: TimeAmount = .seconds(30), idle: TimeAmount = .seconds(60),
-                             maximumAssociations: Int = 64,
+                             maximumAssociations: Int = 64, nodes: [DICOMNode] = [],
                              _ body: (Int, LocalArchive) async throws -> Void) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("lifeboat-interop-\(UUID())").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -69,7 +69,8 @@ enum Interop {
         let server = DICOMServer(configuration: .init(host: "127.0.0.1", port: 0, policy: policy,
                                                       timeouts: AssociationTimeouts(artim: artim, idle: idle),
                                                       maximumAssociations: maximumAssociations),
-                                 services: AssociationServices(store: archive.ingestor, query: query))
+                                 services: AssociationServices(store: archive.ingestor, query: query,
+                                                               retrieve: RetrieveService(engine: query, nodes: nodes)))
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let task = Task { try await server.run { continuation.yield($0) } }
         defer { task.cancel() }

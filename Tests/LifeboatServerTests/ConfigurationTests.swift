@@ -1,3 +1,4 @@
+import DICOMNetwork
 @testable import LifeboatServer
 import Testing
 
@@ -23,6 +24,10 @@ import Testing
             max-pdu: 65536
             max-associations: 8
             any-called-ae-title: yes
+            case-insensitive-names: no
+            dicom-nodes:
+              - PACS@10.0.0.5:104
+              - WS1@ws1.example.org:11112
             """, source: "test")
         var expected = Configuration()
         expected.aeTitle = "ARCHIVE"
@@ -31,7 +36,28 @@ import Testing
         expected.maxPDU = 65536
         expected.maxAssociations = 8
         expected.anyCalledAETitle = true
+        expected.caseInsensitiveNames = false
+        expected.dicomNodes = [DICOMNode(aeTitle: "PACS", host: "10.0.0.5", port: 104), DICOMNode(aeTitle: "WS1", host: "ws1.example.org", port: 11112)]
         #expect(configuration == expected)
+        // One string of nodes separated by commas says the same; written out, it reads back.
+        #expect(try Configuration.parse("dicom-nodes: PACS@10.0.0.5:104, WS1@ws1.example.org:11112", source: "test") == {
+            var nodes = Configuration()
+            nodes.dicomNodes = expected.dicomNodes
+            return nodes
+        }())
+        #expect(try Configuration.parse("dicom-nodes: \(Configuration.keys.first { $0.name == "dicom-nodes" }!.write(expected))", source: "test").dicomNodes
+                == expected.dicomNodes)
+    }
+
+    @Test func badNodesAreNamed() {
+        #expect(throws: ConfigurationError("test: dicom-nodes (line 1): \"PACS@10.0.0.5\" is not AE@host:port (an AE title of 1 to 16 characters, a host, a port from 1 to 65535)")) {
+            try Configuration.parse("dicom-nodes: [PACS@10.0.0.5]", source: "test")
+        }
+        #expect(throws: ConfigurationError("test: dicom-nodes (line 1): PACS is listed twice")) {
+            try Configuration.parse("dicom-nodes: [PACS@a:104, PACS@b:104]", source: "test")
+        }
+        #expect(throws: ConfigurationError.self) { try Configuration.parse("dicom-nodes: [WAYTOOLONGAETITLE17@a:104]", source: "test") }
+        #expect(throws: ConfigurationError.self) { try Configuration.parse("dicom-nodes: [PACS@a:70000]", source: "test") }
     }
 
     @Test func anEmptyFileIsAllDefaults() throws {
@@ -40,7 +66,7 @@ import Testing
     }
 
     @Test func mistakesAreNamedWithTheirLine() {
-        #expect(throws: ConfigurationError("test: unknown key \"dicom_port\" (line 2); the keys are ae-title, dicom-port, data, max-pdu, max-associations, any-called-ae-title, case-insensitive-names")) {
+        #expect(throws: ConfigurationError("test: unknown key \"dicom_port\" (line 2); the keys are ae-title, dicom-port, data, max-pdu, max-associations, any-called-ae-title, case-insensitive-names, dicom-nodes")) {
             try Configuration.parse("ae-title: A\ndicom_port: 104\n", source: "test")
         }
         #expect(throws: ConfigurationError("test: dicom-port (line 1): expected a whole number from 1 to 65535")) {

@@ -54,8 +54,8 @@ public struct Ingestor: Sendable {
     }
 
     /// Ingests a staged Part 10 file; the staged file is consumed either way. Throws a
-    /// `StoreError` carrying the DIMSE status to answer (PS3.4 B.2.3).
-    public func ingest(_ staged: StagedBlob, expecting expected: Expectation?, provenance: Provenance) async throws(StoreError) -> IngestResult {
+    /// `ServiceError` carrying the DIMSE status to answer (PS3.4 B.2.3).
+    public func ingest(_ staged: StagedBlob, expecting expected: Expectation?, provenance: Provenance) async throws(ServiceError) -> IngestResult {
         let entry: CatalogEntry
         do {
             entry = try await catalogEntry(for: staged, expecting: expected, provenance: provenance)
@@ -73,8 +73,8 @@ public struct Ingestor: Sendable {
             _ = try await blobs.put(staged)
         } catch {
             logger.error("blob store failed", metadata: ["instance": "\(uid)", "error": "\(error)"])
-            if case .outOfSpace = error { throw StoreError(.outOfResources, "out of space: the instance was not stored") }
-            throw StoreError(.outOfResources, "the blob store failed: \(error)")
+            if case .outOfSpace = error { throw ServiceError(.outOfResources, "out of space: the instance was not stored") }
+            throw ServiceError(.outOfResources, "the blob store failed: \(error)")
         }
         let outcome: RecordOutcome
         do {
@@ -82,7 +82,7 @@ public struct Ingestor: Sendable {
         } catch {
             // The blob is durable but unrecorded: recovery at the next start records it.
             logger.error("catalog failed", metadata: ["instance": "\(uid)", "error": "\(error)"])
-            throw StoreError(.outOfResources, "the catalog could not record the instance: \(error)")
+            throw ServiceError(.outOfResources, "the catalog could not record the instance: \(error)")
         }
         let metadata: Logger.Metadata = ["instance": "\(uid)", "blob": "\(staged.id)", "bytes": "\(staged.size)", "from": "\(provenance.callingAETitle)"]
         switch outcome {
@@ -99,28 +99,28 @@ public struct Ingestor: Sendable {
     }
 
     /// Reads the staged file's header and checks it against what it must be.
-    private func catalogEntry(for staged: StagedBlob, expecting expected: Expectation?, provenance: Provenance) async throws(StoreError) -> CatalogEntry {
+    private func catalogEntry(for staged: StagedBlob, expecting expected: Expectation?, provenance: Provenance) async throws(ServiceError) -> CatalogEntry {
         let file: DICOMFile
         do {
             // A few reads of what was just written, from the page cache.
             file = try DICOMFile(path: staged.path, options: .headerOnly)
         } catch {
-            throw StoreError(.cannotUnderstand, "the data set cannot be read: \(error)")
+            throw ServiceError(.cannotUnderstand, "the data set cannot be read: \(error)")
         }
         let attributes: InstanceAttributes
         do {
             attributes = try InstanceAttributes(file.dataSet)
         } catch {
-            throw StoreError(.cannotUnderstand, error.message)
+            throw ServiceError(.cannotUnderstand, error.message)
         }
         if let expected {
             // PS3.4 B.2.3: A900 for a data set that is not of the SOP class it was sent as.
             guard attributes.sopClassUID == expected.sopClassUID else {
                 // The Error Comment is an LO of 64 characters at most (PS3.7 C.4.2.1.4): the UID first.
-                throw StoreError(.dataSetDoesNotMatchSOPClass, "data set SOP Class UID is \(attributes.sopClassUID)")
+                throw ServiceError(.dataSetDoesNotMatchSOPClass, "data set SOP Class UID is \(attributes.sopClassUID)")
             }
             guard attributes.sopInstanceUID == expected.sopInstanceUID else {
-                throw StoreError(.cannotUnderstand, "data set SOP Instance UID is \(attributes.sopInstanceUID)")
+                throw ServiceError(.cannotUnderstand, "data set SOP Instance UID is \(attributes.sopInstanceUID)")
             }
         }
         return CatalogEntry(attributes: attributes, blob: staged.id, size: staged.size, transferSyntaxUID: file.transferSyntax.uid,
@@ -135,14 +135,14 @@ extension Ingestor: StoreProvider {
             header = try BlobHeader.bytes(sopClassUID: request.sopClassUID, sopInstanceUID: request.sopInstanceUID,
                                           transferSyntaxUID: request.transferSyntaxUID)
         } catch {
-            throw StoreError(.cannotUnderstand, "the request's UIDs cannot make a file meta group: \(error)")
+            throw ServiceError(.cannotUnderstand, "the request's UIDs cannot make a file meta group: \(error)")
         }
         let staging: StagingFile
         do {
             staging = try StagingFile(in: stagingDirectory)
             try staging.write(header)
         } catch {
-            throw StoreError(.outOfResources, "cannot stage the instance: \(error)")
+            throw ServiceError(.outOfResources, "cannot stage the instance: \(error)")
         }
         return IngestSink(ingestor: self, staging: staging, request: request)
     }
@@ -164,8 +164,8 @@ final class IngestSink: StoreSink {
         do {
             try fragment.withUnsafeReadableBytes { raw throws(BlobStoreError) in try staging.write(raw) }
         } catch {
-            if case .outOfSpace = error { throw StoreError(.outOfResources, "out of space: the instance was not stored") }
-            throw StoreError(.outOfResources, "cannot stage the instance: \(error)")
+            if case .outOfSpace = error { throw ServiceError(.outOfResources, "out of space: the instance was not stored") }
+            throw ServiceError(.outOfResources, "cannot stage the instance: \(error)")
         }
     }
 

@@ -33,12 +33,25 @@ public struct QueryEngine: Sendable {
     /// matches run out, or the task is cancelled. Catalog failures throw `QueryError`;
     /// what `body` throws passes through.
     public func forEachMatch(_ query: CatalogQuery, _ body: (DataSet) async throws -> Bool) async throws {
+        var skipped = 0
+        var returned = 0
+        try await forEachMatchingRow(query) { entity, _ in
+            if skipped < query.offset {
+                skipped += 1
+                return true
+            }
+            guard try await body(response(for: entity, query: query)) else { return false }
+            returned += 1
+            return query.limit.map { returned < $0 } ?? true
+        }
+    }
+
+    /// The entities that match, with the rows they came from, until `body` returns false.
+    func forEachMatchingRow(_ query: CatalogQuery, _ body: (DataSet, QueryPlan.FetchedRow) async throws -> Bool) async throws {
         let plan = QueryPlan(query)
         // First the ids of the rows SQL lets through, newest first — a short list SQLite
         // finds by whichever index suits the keys —, then the rows a page at a time.
         let ids: [Int64] = try await read { db in try Int64.fetchAll(db, sql: plan.idSQL, arguments: StatementArguments(plan.arguments)) }
-        var skipped = 0
-        var returned = 0
         for start in stride(from: 0, to: ids.count, by: Self.pageSize) {
             try Task.checkCancellation()
             let page = Array(ids[start..<min(start + Self.pageSize, ids.count)])
@@ -49,13 +62,7 @@ public struct QueryEngine: Sendable {
                 let candidate = await plan.needsHeader ? header(of: row, at: query.level) : DataSet()
                 let entity = plan.entity(from: row, header: candidate)
                 guard query.keys.allSatisfy({ $0.matches(entity, options: query.options) }) else { continue }
-                if skipped < query.offset {
-                    skipped += 1
-                    continue
-                }
-                guard try await body(response(for: entity, query: query)) else { return }
-                returned += 1
-                if let limit = query.limit, returned >= limit { return }
+                guard try await body(entity, row) else { return }
             }
         }
     }
@@ -147,10 +154,8 @@ struct QueryPlan: Sendable {
         }
         let (from, rowID, header) = Self.source(of: query.level)
         var select = columns.enumerated().map { "\($1.sql) AS c\($0)" } + ["\(rowID) AS rowID"]
-        if needsHeader {
-            select.append("\(header) AS header")
-            if query.level == .image { select.append("v.blobHash AS blobHash") }
-        }
+        if needsHeader { select.append("\(header) AS header") }
+        if query.level == .image { select.append("v.blobHash AS blobHash") }
         self.select = select.joined(separator: ", ")
         self.from = from
         self.rowID = rowID

@@ -25,6 +25,8 @@ extension AcceptorSession {
         let messageID: UInt16
         let task: Task<Void, Never>
         let stop: NIOLockedValueBox<Bool>
+        /// Responses the peer sends the operation (C-GET's C-STORE-RSPs).
+        var responses: AsyncStream<CommandSet>.Continuation?
     }
 
     mutating func receiveIdentifier(_ fragment: ByteBuffer) {
@@ -43,27 +45,43 @@ extension AcceptorSession {
         identifier = nil
         let command = incoming.command
         let context = contexts[incoming.contextID]!
-        func refuse(_ status: DIMSEStatus, _ comment: String) async throws {
-            try await respond(to: command, contextID: incoming.contextID, field: incoming.responseField,
-                              outcome: ServiceOutcome(status: status, errorComment: comment))
+        guard let sopClass = command.affectedSOPClassUID, sopClass == context.abstractSyntax else {
+            return try await refuse(incoming, .sopClassNotSupported, "the SOP class is not the presentation context's")
         }
-        guard let provider = services.query, let sopClass = command.affectedSOPClassUID, provider.findSOPClasses.contains(sopClass) else {
-            return try await refuse(.sopClassNotSupported, "this query model is not offered here")
-        }
-        guard sopClass == context.abstractSyntax else {
-            return try await refuse(.sopClassNotSupported, "the SOP class is not the presentation context's")
-        }
-        guard !incoming.tooLarge else { return try await refuse(.unableToProcess, "the identifier is larger than 1 MiB") }
+        guard !incoming.tooLarge else { return try await refuse(incoming, .unableToProcess, "the identifier is larger than 1 MiB") }
         guard let syntax = TransferSyntax(uid: context.transferSyntax), let keys = try? DataSet(decoding: incoming.bytes, in: syntax) else {
             // PS3.4 C.4.1.1.4: an identifier that cannot be read does not match the SOP class.
-            return try await refuse(.identifierDoesNotMatchSOPClass, "the identifier cannot be read")
+            return try await refuse(incoming, .identifierDoesNotMatchSOPClass, "the identifier cannot be read")
         }
+        let sender = DIMSESender(outbound: outbound, fragmenter: MessageFragmenter(maximumLength: peerMaximumLength),
+                                 contextID: incoming.contextID, transferSyntax: syntax, idle: idle)
+        if command.field == .cFindRequest {
+            guard let provider = services.query, provider.findSOPClasses.contains(sopClass) else {
+                return try await refuse(incoming, .sopClassNotSupported, "this query model is not offered here")
+            }
+            startFind(incoming, sopClass: sopClass, keys: keys, provider: provider, sender: sender)
+        } else {
+            try await startRetrieve(incoming, sopClass: sopClass, keys: keys, sender: sender)
+        }
+    }
+
+    /// Answers a request with a final failure, without starting anything.
+    func refuse(_ incoming: IncomingIdentifier, _ status: DIMSEStatus, _ comment: String) async throws {
+        var response = CommandSet(incoming.responseField, respondingTo: incoming.command.messageID ?? 0)
+        if let sopClass = incoming.command.affectedSOPClassUID { response.set(.affectedSOPClassUID, uid: sopClass) }
+        response.set(.status, status.rawValue)
+        response.set(.errorComment, string: String(comment.prefix(64)), vr: .LO)
+        let bytes = ByteBuffer(bytes: try response.encoded())
+        for pdu in MessageFragmenter(maximumLength: peerMaximumLength).pdus(of: bytes, contextID: incoming.contextID, isCommand: true) {
+            try await outbound.write(.data(pdu))
+        }
+    }
+
+    private mutating func startFind(_ incoming: IncomingIdentifier, sopClass: String, keys: DataSet, provider: any QueryProvider, sender: DIMSESender) {
         guard let request = self.request else { return }
         let find = FindRequest(sopClassUID: sopClass, identifier: keys, callingAETitle: request.callingAETitle,
                                calledAETitle: request.calledAETitle, peerAddress: peerAddress)
-        let sender = DIMSESender(outbound: outbound, fragmenter: MessageFragmenter(maximumLength: peerMaximumLength),
-                                 contextID: incoming.contextID, transferSyntax: syntax, idle: idle)
-        let messageID = command.messageID ?? 0
+        let messageID = incoming.command.messageID ?? 0
         @Sendable func response(_ status: DIMSEStatus) -> CommandSet {
             var response = CommandSet(.cFindResponse, respondingTo: messageID)
             response.set(.affectedSOPClassUID, uid: sopClass)
@@ -97,6 +115,7 @@ extension AcceptorSession {
     mutating func finishOperation() async {
         guard let running = operation else { return }
         await running.task.value
+        running.responses?.finish()
         operation = nil
     }
 }

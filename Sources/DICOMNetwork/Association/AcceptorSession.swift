@@ -98,6 +98,9 @@ struct AcceptorSession {
         switch event {
         case .command(_, let command) where command.field == .cCancelRequest:
             cancelOperation(command)
+        case .command(_, let command) where command.field?.isResponse == true:
+            // The C-STORE-RSP of a C-GET's sub-operation, for the operation waiting on it.
+            operation?.responses?.yield(command)
         case .command(let contextID, let command):
             // One operation at a time (the window negotiated is 1): the next waits for it.
             await finishOperation()
@@ -113,7 +116,7 @@ struct AcceptorSession {
                 } catch {
                     await sink.cancel()
                     incoming.sink = nil
-                    incoming.failure = (error as? StoreError)?.outcome ?? ServiceOutcome(status: .processingFailure, errorComment: "\(error)")
+                    incoming.failure = (error as? ServiceError)?.outcome ?? ServiceOutcome(status: .processingFailure, errorComment: "\(error)")
                 }
             }
             current = incoming
@@ -147,7 +150,7 @@ struct AcceptorSession {
                 do {
                     incoming.sink = try await services.store.beginStore(storeRequest)
                 } catch {
-                    incoming.failure = (error as? StoreError)?.outcome ?? ServiceOutcome(status: .outOfResources, errorComment: "\(error)")
+                    incoming.failure = (error as? ServiceError)?.outcome ?? ServiceOutcome(status: .outOfResources, errorComment: "\(error)")
                 }
             } else {
                 // PS3.4 B.2.3: the SOP class must be the presentation context's.
@@ -157,6 +160,10 @@ struct AcceptorSession {
             current = incoming
         case .cFindRequest where command.hasDataSet:
             identifier = IncomingIdentifier(command: command, contextID: contextID, responseField: .cFindResponse)
+        case .cMoveRequest where command.hasDataSet:
+            identifier = IncomingIdentifier(command: command, contextID: contextID, responseField: .cMoveResponse)
+        case .cGetRequest where command.hasDataSet:
+            identifier = IncomingIdentifier(command: command, contextID: contextID, responseField: .cGetResponse)
         default:
             // Not a service offered here: refused, and any data set that follows dropped.
             guard let field = command.field, !field.isResponse, let response = CommandField(rawValue: field.rawValue | 0x8000) else {
@@ -193,6 +200,7 @@ struct AcceptorSession {
         current = nil
         identifier = nil
         operation?.stop.withLockedValue { $0 = true }
+        operation?.responses?.finish()
         await finishOperation()
     }
 }

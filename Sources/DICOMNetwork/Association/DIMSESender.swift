@@ -13,6 +13,12 @@ struct DIMSESender: Sendable {
     let transferSyntax: TransferSyntax
     let idle: IdleTimer
 
+    /// The same sender on another accepted context, in that context's transfer syntax.
+    func on(_ context: AcceptorPolicy.AcceptedContext) -> DIMSESender {
+        DIMSESender(outbound: outbound, fragmenter: fragmenter, contextID: context.id,
+                    transferSyntax: TransferSyntax(uid: context.transferSyntax) ?? transferSyntax, idle: idle)
+    }
+
     /// A command and, when given, its data set in the context's transfer syntax (PS3.7 6.3.1).
     func send(_ command: CommandSet, dataSet: DataSet? = nil) async throws {
         var command = command
@@ -28,5 +34,26 @@ struct DIMSESender: Sendable {
         }
         // An SCU waiting on a long answer is not idle.
         idle.touch()
+    }
+
+    /// A command whose data set is read from a Part 10 file, from `offset` (past its meta
+    /// group) to the end, a MiB at a time: a C-STORE sub-operation of a C-GET.
+    func send(_ command: CommandSet, dataSetOf file: OpenFile, from offset: Int) async throws {
+        var command = command
+        command.hasDataSet = true
+        for pdu in fragmenter.pdus(of: ByteBuffer(bytes: try command.encoded()), contextID: contextID, isCommand: true) {
+            try await outbound.write(.data(pdu))
+        }
+        var position = offset
+        repeat {
+            let chunk = try file.read(at: position, upTo: 1 << 20)
+            position += chunk.count
+            let isLast = chunk.isEmpty || position >= file.size
+            for pdu in fragmenter.pdus(of: ByteBuffer(bytes: chunk), contextID: contextID, isCommand: false, isLast: isLast) {
+                try await outbound.write(.data(pdu))
+            }
+            idle.touch()
+            if isLast { break }
+        } while true
     }
 }

@@ -1,5 +1,6 @@
 import DICOM
 import NIOCore
+import NIOPosix
 
 /// Sends Part 10 files by C-STORE: presentation contexts proposed from the files' own SOP
 /// classes and transfer syntaxes, many files per association, the data set bytes streamed
@@ -34,8 +35,14 @@ public struct FileSender: Sendable {
     }
 
     public let configuration: RequestorAssociation.Configuration
+    /// When the stores are C-MOVE sub-operations: the AE that asked for the move and its
+    /// request's message ID, which every C-STORE-RQ carries (PS3.7 9.1.1.1).
+    public let moveOriginator: (aeTitle: AETitle, messageID: UInt16)?
 
-    public init(configuration: RequestorAssociation.Configuration) { self.configuration = configuration }
+    public init(configuration: RequestorAssociation.Configuration, moveOriginator: (aeTitle: AETitle, messageID: UInt16)? = nil) {
+        self.configuration = configuration
+        self.moveOriginator = moveOriginator
+    }
 
     /// Reads what a file must say to be sent: its SOP class and instance, its transfer
     /// syntax and where its data set starts.
@@ -60,8 +67,10 @@ public struct FileSender: Sendable {
     }
 
     /// Sends `paths` over one association at a time, at most 127 presentation contexts
-    /// each; `progress` is called after every file.
-    public func send(_ paths: [String], progress: @Sendable (Outcome) -> Void = { _ in }) async -> [Outcome] {
+    /// each; `progress` is called after every file. Once `shouldStop` says so, no further
+    /// file is sent (those left have no outcome).
+    public func send(_ paths: [String], shouldStop: @Sendable () -> Bool = { false },
+                     progress: @Sendable (Outcome) async -> Void = { _ in }) async -> [Outcome] {
         var results: [Outcome] = []
         var ready: [Prepared] = []
         for path in paths {
@@ -69,10 +78,10 @@ public struct FileSender: Sendable {
             case .success(let prepared): ready.append(prepared)
             case .failure(let unsendable):
                 results.append(unsendable.outcome)
-                progress(unsendable.outcome)
+                await progress(unsendable.outcome)
             }
         }
-        while !ready.isEmpty {
+        while !ready.isEmpty && !shouldStop() {
             // One context per (SOP class, transfer syntax) pair, IDs 1, 3, ... 253 (PS3.8 9.3.2.2).
             var contexts: [String: ProposedPresentationContext] = [:]
             var batch: [Prepared] = []
@@ -86,7 +95,7 @@ public struct FileSender: Sendable {
                 if contexts[key] != nil { batch.append(file) } else { rest.append(file) }
             }
             ready = rest
-            results += await sendBatch(batch, contexts: contexts, progress: progress)
+            results += await sendBatch(batch, contexts: contexts, shouldStop: shouldStop, progress: progress)
         }
         return results
     }
@@ -94,34 +103,46 @@ public struct FileSender: Sendable {
     /// Sends a batch over associations until every file has an outcome: when the peer
     /// aborts or the connection drops, the file in flight fails and the rest go over a new
     /// association; a batch that cannot even be associated fails whole.
-    private func sendBatch(_ batch: [Prepared], contexts: [String: ProposedPresentationContext], progress: @Sendable (Outcome) -> Void) async -> [Outcome] {
+    private func sendBatch(_ batch: [Prepared], contexts: [String: ProposedPresentationContext], shouldStop: @Sendable () -> Bool,
+                           progress: @Sendable (Outcome) async -> Void) async -> [Outcome] {
         var results: [Outcome] = []
         var remaining = batch[...]
-        while !remaining.isEmpty {
+        while !remaining.isEmpty && !shouldStop() {
             let before = results.count
             do {
                 try await RequestorAssociation.withAssociation(configuration, proposing: contexts.values.sorted { $0.id < $1.id }) { association in
-                    while let file = remaining.first {
+                    while let file = remaining.first, !shouldStop() {
                         let result = await send(file, contexts: contexts, over: association)
                         remaining = remaining.dropFirst()
                         results.append(result)
-                        progress(result)
+                        await progress(result)
                         if association.isBroken { throw AssociationError.closed(result.problem ?? "") }
                     }
                 }
             } catch {
                 if results.count == before {
                     // Not one file went through: the association itself fails; so do they all.
+                    let problem = Self.describe(error, configuration)
                     for file in remaining {
-                        let result = Outcome(path: file.path, sopInstanceUID: file.sopInstanceUID, bytes: 0, status: nil, problem: "\(error)")
+                        let result = Outcome(path: file.path, sopInstanceUID: file.sopInstanceUID, bytes: 0, status: nil, problem: problem)
                         results.append(result)
-                        progress(result)
+                        await progress(result)
                     }
                     remaining = []
                 }
             }
         }
         return results
+    }
+
+    /// Why an association could not be had, short enough for an Error Comment (64 characters).
+    static func describe(_ error: any Error, _ configuration: RequestorAssociation.Configuration) -> String {
+        let peer = "\(configuration.calledAETitle.value) at \(configuration.host):\(configuration.port)"
+        if let connection = error as? NIOConnectionError, let io = connection.connectionErrors.first?.error as? IOError {
+            return "\(peer) unreachable: \(String(cString: strerror(io.errnoCode)))"
+        }
+        if error is NIOConnectionError || error is ChannelError { return "\(peer) unreachable: \(error)" }
+        return "\(peer): \(error)"
     }
 
     private func send(_ file: Prepared, contexts: [String: ProposedPresentationContext], over association: RequestorAssociation) async -> Outcome {
@@ -133,7 +154,8 @@ public struct FileSender: Sendable {
         do {
             let open = try OpenFile(path: file.path)
             var offset = file.dataSetOffset
-            let (status, comment) = try await association.store(sopClassUID: file.sopClassUID, sopInstanceUID: file.sopInstanceUID, contextID: id) {
+            let (status, comment) = try await association.store(sopClassUID: file.sopClassUID, sopInstanceUID: file.sopInstanceUID, contextID: id,
+                                                                moveOriginator: moveOriginator) {
                 guard offset < open.size else { return nil }
                 let chunk = try open.read(at: offset, upTo: 1 << 20)
                 guard !chunk.isEmpty else { return nil }

@@ -125,12 +125,16 @@ public final class RequestorAssociation {
 
     /// C-STORE (PS3.7 9.1.1): sends a data set already encoded in the context's transfer
     /// syntax, chunk by chunk as `nextChunk` gives it (nil at the end), and returns the status.
-    public func store(sopClassUID: String, sopInstanceUID: String, contextID: UInt8,
+    public func store(sopClassUID: String, sopInstanceUID: String, contextID: UInt8, moveOriginator: (aeTitle: AETitle, messageID: UInt16)? = nil,
                       nextChunk: () throws -> ByteBuffer?) async throws -> (DIMSEStatus, String?) {
         var command = CommandSet(.cStoreRequest, messageID: takeMessageID())
         command.set(.affectedSOPClassUID, uid: sopClassUID)
         command.set(.affectedSOPInstanceUID, uid: sopInstanceUID)
         command.set(.priority, 0)
+        if let moveOriginator {
+            command.set(.moveOriginatorApplicationEntityTitle, string: moveOriginator.aeTitle.value, vr: .AE)
+            command.set(.moveOriginatorMessageID, moveOriginator.messageID)
+        }
         command.hasDataSet = true
         try await sendCommand(command, contextID: contextID)
         var pending = try nextChunk() ?? ByteBuffer()

@@ -9,6 +9,12 @@ public struct DIMSEStatus: RawRepresentable, Hashable, Sendable, CustomStringCon
     public static let pendingWithUnsupportedKeys = DIMSEStatus(rawValue: 0xFF01)
     /// C-FIND/C-MOVE/C-GET: identifier does not match SOP class (PS3.4 C.4.1.1.4).
     public static let identifierDoesNotMatchSOPClass = DIMSEStatus(rawValue: 0xA900)
+    /// C-MOVE/C-GET: refused, out of resources, unable to perform sub-operations (PS3.4 C.4.2.1.5).
+    public static let unableToPerformSubOperations = DIMSEStatus(rawValue: 0xA702)
+    /// C-MOVE: refused, move destination unknown (PS3.4 C.4.2.1.5).
+    public static let moveDestinationUnknown = DIMSEStatus(rawValue: 0xA801)
+    /// C-MOVE/C-GET: sub-operations complete, one or more failures or warnings (PS3.4 C.4.2.1.5).
+    public static let subOperationsCompleteWithFailures = DIMSEStatus(rawValue: 0xB000)
     /// C-FIND/C-MOVE/C-GET: unable to process (PS3.4 C.4.1.1.4, 0xCxxx).
     public static let unableToProcess = DIMSEStatus(rawValue: 0xC000)
     public static let cancel = DIMSEStatus(rawValue: 0xFE00)

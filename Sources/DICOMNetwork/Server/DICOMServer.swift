@@ -3,7 +3,8 @@ import NIOCore
 import NIOPosix
 
 /// A DICOM SCP: accepts associations on a TCP port and serves C-ECHO, C-STORE through a
-/// `StoreProvider` and C-FIND through a `QueryProvider`, each association on its own task.
+/// `StoreProvider`, C-FIND through a `QueryProvider` and C-MOVE and C-GET through a
+/// `RetrieveProvider`, each association on its own task.
 public struct DICOMServer: Sendable {
     public struct Configuration: Sendable {
         public var host: String
@@ -27,10 +28,10 @@ public struct DICOMServer: Sendable {
     public let configuration: Configuration
     public let services: AssociationServices
 
-    /// The policy's abstract syntaxes are widened by the query models the services answer.
+    /// The policy's abstract syntaxes are widened by the query and retrieve models the services answer.
     public init(configuration: Configuration, services: AssociationServices) {
         var configuration = configuration
-        configuration.policy.abstractSyntaxes.formUnion(services.query?.findSOPClasses ?? [])
+        configuration.policy.abstractSyntaxes.formUnion(services.abstractSyntaxes)
         self.configuration = configuration
         self.services = services
     }

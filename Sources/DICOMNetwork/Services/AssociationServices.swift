@@ -3,9 +3,16 @@
 public struct AssociationServices: Sendable {
     public var store: any StoreProvider
     public var query: (any QueryProvider)?
+    public var retrieve: (any RetrieveProvider)?
 
-    public init(store: any StoreProvider, query: (any QueryProvider)? = nil) {
+    public init(store: any StoreProvider, query: (any QueryProvider)? = nil, retrieve: (any RetrieveProvider)? = nil) {
         self.store = store
         self.query = query
+        self.retrieve = retrieve
+    }
+
+    /// The SOP classes of the query and retrieve services offered.
+    var abstractSyntaxes: Set<String> {
+        (query?.findSOPClasses ?? []).union(retrieve?.moveSOPClasses ?? []).union(retrieve?.getSOPClasses ?? [])
     }
 }

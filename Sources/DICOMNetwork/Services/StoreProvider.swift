@@ -26,33 +26,12 @@ public struct StoreRequest: Sendable, Equatable {
     }
 }
 
-/// How a DIMSE operation ends (PS3.7 C; PS3.4 B.2.3 for C-STORE): the status the SCU is
-/// told and, on failure or warning, why.
-public struct ServiceOutcome: Sendable, Equatable {
-    public var status: DIMSEStatus
-    public var errorComment: String?
-
-    public init(status: DIMSEStatus, errorComment: String? = nil) {
-        self.status = status
-        self.errorComment = errorComment
-    }
-
-    public static let success = ServiceOutcome(status: .success)
-}
-
-/// A store that fails with a status: out of resources, a data set that does not match, ...
-public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
-    public var outcome: ServiceOutcome
-    public init(_ status: DIMSEStatus, _ comment: String) { outcome = ServiceOutcome(status: status, errorComment: comment) }
-    public var description: String { "\(outcome.status): \(outcome.errorComment ?? "")" }
-}
-
 /// The service hook the archive plugs into: it receives each C-STORE's data set as a
 /// stream and decides the status. The response goes out only when `finish` returns, so
 /// what `finish` acknowledges must already be durable.
 public protocol StoreProvider: Sendable {
     /// A C-STORE request has arrived; its data set follows through the sink.
-    /// Throwing a `StoreError` refuses it with that status.
+    /// Throwing a `ServiceError` refuses it with that status.
     func beginStore(_ request: StoreRequest) async throws -> any StoreSink
 }
 

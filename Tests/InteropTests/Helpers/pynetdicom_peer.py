@@ -11,6 +11,10 @@
       One C-FIND (MODEL "patient" or "study" root); KEYS_JSON maps keywords to values
       ("" for return keys). Prints {"statuses": [...], "matches": [DICOM JSON...]}; with
       CANCEL_AFTER, sends C-CANCEL once that many matches have arrived.
+  pynetdicom_peer.py get HOST PORT AEC STUDY_UID DIRECTORY SOP_CLASS...
+      A study-root C-GET of the study, taking the SCP role for the SOP classes given; writes
+      each instance received to DIRECTORY as a Part 10 file. Prints {"responses": [{"status",
+      "remaining", "completed", "failed", "warning"}...]}.
 """
 import json
 import os
@@ -19,8 +23,10 @@ import sys
 from pydicom import dcmread
 from pynetdicom import AE, ALL_TRANSFER_SYNTAXES, AllStoragePresentationContexts, evt
 from pydicom.dataset import Dataset
-from pynetdicom.sop_class import (PatientRootQueryRetrieveInformationModelFind,
-                                  StudyRootQueryRetrieveInformationModelFind, Verification)
+from pydicom.filewriter import write_file_meta_info
+from pynetdicom import build_role
+from pynetdicom.sop_class import (PatientRootQueryRetrieveInformationModelFind, StudyRootQueryRetrieveInformationModelFind,
+                                  StudyRootQueryRetrieveInformationModelGet, Verification)
 
 
 def scp(port, aet, directory):
@@ -90,11 +96,48 @@ def find(host, port, aec, model, keys_json, cancel_after=None):
     print(json.dumps({"statuses": statuses, "matches": matches}))
 
 
+def get(host, port, aec, study_uid, directory, *sop_classes):
+    ae = AE(ae_title="PYNETDICOM")
+    ae.add_requested_context(StudyRootQueryRetrieveInformationModelGet)
+    for sop_class in sop_classes:
+        ae.add_requested_context(sop_class, ALL_TRANSFER_SYNTAXES[:])
+    roles = [build_role(sop_class, scp_role=True) for sop_class in sop_classes]
+
+    def on_store(event):
+        with open(os.path.join(directory, event.request.AffectedSOPInstanceUID + ".dcm"), "wb") as f:
+            f.write(b"\x00" * 128 + b"DICM")
+            write_file_meta_info(f, event.file_meta, enforce_standard=True)
+            f.write(event.request.DataSet.getvalue())
+        return 0x0000
+
+    identifier = Dataset()
+    identifier.QueryRetrieveLevel = "STUDY"
+    identifier.StudyInstanceUID = study_uid
+    assoc = ae.associate(host, int(port), ae_title=aec, ext_neg=roles, evt_handlers=[(evt.EVT_C_STORE, on_store)])
+    if not assoc.is_established:
+        print(json.dumps({"error": "association not established"}))
+        return
+    responses = []
+    for status, _ in assoc.send_c_get(identifier, StudyRootQueryRetrieveInformationModelGet):
+        if status is None or "Status" not in status:
+            responses.append({"status": None})
+            break
+        responses.append({"status": status.Status,
+                          "remaining": status.get("NumberOfRemainingSuboperations"),
+                          "completed": status.get("NumberOfCompletedSuboperations"),
+                          "failed": status.get("NumberOfFailedSuboperations"),
+                          "warning": status.get("NumberOfWarningSuboperations")})
+    assoc.release()
+    print(json.dumps({"responses": responses}))
+
+
 if __name__ == "__main__":
     mode, *arguments = sys.argv[1:]
     if mode == "scp":
         scp(*arguments)
     elif mode == "find":
         find(*arguments)
+    elif mode == "get":
+        get(*arguments)
     else:
         scu(arguments[0], arguments[1], arguments[2], arguments[3], arguments[4:])

@@ -1,0 +1,68 @@
+import DICOM
+import DICOMNetwork
+import Logging
+
+/// The C-MOVE and C-GET SCP of the Patient Root and Study Root models (PS3.4 C.4.2, C.4.3,
+/// C.6.1, C.6.2): which stored instances an identifier names, and where a move destination is.
+public struct RetrieveService: RetrieveProvider {
+    public static let patientRootMove = "1.2.840.10008.5.1.4.1.2.1.2"
+    public static let patientRootGet = "1.2.840.10008.5.1.4.1.2.1.3"
+    public static let studyRootMove = "1.2.840.10008.5.1.4.1.2.2.2"
+    public static let studyRootGet = "1.2.840.10008.5.1.4.1.2.2.3"
+
+    public let engine: QueryEngine
+    /// The nodes C-MOVE may send to, by AE title.
+    public let nodes: [DICOMNode]
+    let logger: Logger
+
+    public init(engine: QueryEngine, nodes: [DICOMNode], logger: Logger = Logger(label: "lifeboat.retrieve")) {
+        self.engine = engine
+        self.nodes = nodes
+        self.logger = logger
+    }
+
+    public var moveSOPClasses: Set<String> { [Self.patientRootMove, Self.studyRootMove] }
+    public var getSOPClasses: Set<String> { [Self.patientRootGet, Self.studyRootGet] }
+
+    public func destination(_ aeTitle: AETitle) -> DICOMNode? { nodes.first { $0.aeTitle == aeTitle } }
+
+    public func instances(for request: RetrieveRequest) async throws -> [RetrievableInstance] {
+        let model: InformationModel = [Self.patientRootMove, Self.patientRootGet].contains(request.sopClassUID) ? .patientRoot : .studyRoot
+        var query: CatalogQuery
+        do {
+            query = try CatalogQuery(identifier: request.identifier, model: model)
+        } catch {
+            throw ServiceError(.identifierDoesNotMatchSOPClass, error.message)
+        }
+        // PS3.4 C.4.2.2.1: a retrieve names entities by the unique key of its level; without
+        // one it would name the whole archive.
+        let unique = query.keys.first { $0.tag == query.level.uniqueKey }
+        switch unique?.matching {
+        case .single, .uidList: break
+        default:
+            throw ServiceError(.identifierDoesNotMatchSOPClass, "a \(query.level.rawValue) retrieve needs \(query.level.uniqueKey) with a value")
+        }
+        query.level = .image
+        var found: [RetrievableInstance] = []
+        do {
+            try await engine.forEachMatchingRow(query) { entity, row in
+                guard let hex = row.blobHash, let blob = BlobID(hex: hex), let path = engine.blobs.localPath(of: blob),
+                      let sopClass = entity.uid(.sopClassUID), let instance = entity.uid(.sopInstanceUID) else { return true }
+                found.append(RetrievableInstance(sopClassUID: sopClass, sopInstanceUID: instance,
+                                                 transferSyntaxUID: entity.uid(Tag(0x0008, 0x3002)) ?? "", path: path))
+                return true
+            }
+        } catch let error as QueryError {
+            throw ServiceError(error.code == .invalidIdentifier ? .identifierDoesNotMatchSOPClass : .unableToProcess, error.message)
+        }
+        // Oldest first within the answer, as instances were received: viewers expect series order.
+        return found.reversed()
+    }
+
+    public func finished(_ request: RetrieveRequest, destination: AETitle?, counts: SubOperationCounts, status: DIMSEStatus) {
+        logger.info(destination == nil ? "C-GET" : "C-MOVE", metadata: [
+            "from": "\(request.callingAETitle.value)", "source": "\(request.peerAddress)", "to": "\(destination?.value ?? request.callingAETitle.value)",
+            "completed": "\(counts.completed)", "failed": "\(counts.failed)", "warning": "\(counts.warning)", "status": "\(status)",
+        ])
+    }
+}

@@ -1,0 +1,174 @@
+import DICOM
+import NIOConcurrencyHelpers
+import NIOCore
+
+/// C-MOVE and C-GET (PS3.4 C.4.2, C.4.3): the instances an identifier names go out as
+/// C-STORE sub-operations — to a configured node over an association of their own (C-MOVE)
+/// or back over this one (C-GET) —, with a pending response after each that counts what
+/// remains, what was completed, what failed and what warned.
+extension AcceptorSession {
+    mutating func startRetrieve(_ incoming: IncomingIdentifier, sopClass: String, keys: DataSet, sender: DIMSESender) async throws {
+        let command = incoming.command
+        let isMove = command.field == .cMoveRequest
+        guard let provider = services.retrieve, (isMove ? provider.moveSOPClasses : provider.getSOPClasses).contains(sopClass) else {
+            return try await refuse(incoming, .sopClassNotSupported, "this retrieve model is not offered here")
+        }
+        guard let request = self.request else { return }
+        var destination: DICOMNode?
+        if isMove {
+            let name = ((try? command.dataSet.string(.moveDestination)) ?? nil) ?? ""
+            guard let title = AETitle(validating: name), let node = provider.destination(title) else {
+                return try await refuse(incoming, .moveDestinationUnknown, "move destination \"\(name)\" is not a known node")
+            }
+            destination = node
+        }
+        let retrieve = RetrieveRequest(sopClassUID: sopClass, identifier: keys, callingAETitle: request.callingAETitle,
+                                       calledAETitle: request.calledAETitle, peerAddress: peerAddress)
+        let messageID = command.messageID ?? 0
+        let responder = RetrieveResponder(field: incoming.responseField, sopClass: sopClass, messageID: messageID, sender: sender)
+        let stop = NIOLockedValueBox(false)
+        let (responses, continuation) = AsyncStream.makeStream(of: CommandSet.self)
+        let ourTitle = policy.aeTitle
+        let getContexts = isMove ? [] : Array(contexts.values).filter { context in
+            // PS3.4 C.4.3.3: C-GET's C-STORE sub-operations go only where the SCU took the SCP role.
+            request.userInformation.roleSelections.contains { $0.sopClassUID == context.abstractSyntax && $0.scpRole }
+        }
+        let task = Task {
+            let instances: [RetrievableInstance]
+            do {
+                instances = try await provider.instances(for: retrieve)
+            } catch {
+                let outcome = (error as? ServiceError)?.outcome ?? ServiceOutcome(status: .unableToProcess, errorComment: "\(error)")
+                try? await responder.finish(outcome.status, comment: outcome.errorComment, progress: SubOperationProgress(total: 0))
+                provider.finished(retrieve, destination: destination?.aeTitle, counts: SubOperationCounts(), status: outcome.status)
+                return
+            }
+            let progress = NIOLockedValueBox(SubOperationProgress(total: instances.count))
+            if let destination {
+                let files = FileSender(configuration: .init(host: destination.host, port: destination.port, callingAETitle: ourTitle,
+                                                            calledAETitle: destination.aeTitle),
+                                       moveOriginator: (request.callingAETitle, messageID))
+                _ = await files.send(instances.map(\.path), shouldStop: { stop.withLockedValue { $0 } }) { outcome in
+                    let counts = progress.withLockedValue { progress in
+                        progress.record(outcome.sopInstanceUID ?? "", status: outcome.status, problem: outcome.problem)
+                        return progress.counts
+                    }
+                    try? await responder.pending(counts)
+                }
+            } else {
+                var replies = responses.makeAsyncIterator()
+                var nextID: UInt16 = 1
+                for instance in instances where !stop.withLockedValue({ $0 }) {
+                    let (status, problem) = await Self.store(instance, contexts: getContexts, sender: sender, messageID: nextID, replies: &replies)
+                    nextID &+= 1
+                    let counts = progress.withLockedValue { progress in
+                        progress.record(instance.sopInstanceUID, status: status, problem: problem)
+                        return progress.counts
+                    }
+                    try? await responder.pending(counts)
+                }
+            }
+            let finalProgress = progress.withLockedValue { $0 }
+            let status = stop.withLockedValue { $0 } ? DIMSEStatus.cancel : finalProgress.finalStatus
+            try? await responder.finish(status, comment: finalProgress.firstProblem, progress: finalProgress)
+            provider.finished(retrieve, destination: destination?.aeTitle, counts: finalProgress.counts, status: status)
+        }
+        operation = RunningOperation(messageID: messageID, task: task, stop: stop, responses: isMove ? nil : continuation)
+    }
+
+    /// One C-GET sub-operation: a C-STORE-RQ over this association on a context of the
+    /// instance's SOP class and transfer syntax, and the status of its C-STORE-RSP; nil
+    /// when it could not be sent or no response came.
+    private static func store(_ instance: RetrievableInstance, contexts: [AcceptorPolicy.AcceptedContext], sender: DIMSESender, messageID: UInt16,
+                              replies: inout AsyncStream<CommandSet>.Iterator) async -> (DIMSEStatus?, String?) {
+        guard let context = contexts.first(where: { $0.abstractSyntax == instance.sopClassUID && $0.transferSyntax == instance.transferSyntaxUID }) else {
+            let name = UIDRegistry.entry(for: instance.sopClassUID)?.name ?? instance.sopClassUID
+            return (nil, "no context with the SCP role for \(name) in \(instance.transferSyntaxUID)")
+        }
+        let prepared: FileSender.Prepared
+        switch FileSender.prepare(instance.path) {
+        case .success(let file): prepared = file
+        case .failure(let unsendable): return (nil, unsendable.problem)
+        }
+        var command = CommandSet(.cStoreRequest, messageID: messageID)
+        command.set(.affectedSOPClassUID, uid: instance.sopClassUID)
+        command.set(.affectedSOPInstanceUID, uid: instance.sopInstanceUID)
+        command.set(.priority, 0)
+        do {
+            try await sender.on(context).send(command, dataSetOf: try OpenFile(path: prepared.path), from: prepared.dataSetOffset)
+        } catch {
+            return (nil, "\(error)")
+        }
+        while let reply = await replies.next() {
+            guard reply.field == .cStoreResponse, reply.messageIDBeingRespondedTo == messageID else { continue }
+            return (reply.status.map(DIMSEStatus.init(rawValue:)), reply.errorComment)
+        }
+        return (nil, "the association ended before the C-STORE response")
+    }
+}
+
+/// Counts sub-operations as they end (PS3.4 C.4.2.1.4, C.4.3.1.4).
+struct SubOperationProgress: Sendable {
+    private(set) var counts: SubOperationCounts
+    private(set) var failedInstances: [String] = []
+    private(set) var firstProblem: String?
+
+    init(total: Int) { counts = SubOperationCounts(remaining: total) }
+
+    /// A sub-operation ended with `status` (nil: it never got one).
+    mutating func record(_ sopInstanceUID: String, status: DIMSEStatus?, problem: String?) {
+        counts.remaining -= 1
+        switch status?.category {
+        case .success: counts.completed += 1
+        case .warning: counts.warning += 1
+        default:
+            counts.failed += 1
+            failedInstances.append(sopInstanceUID)
+            if firstProblem == nil { firstProblem = problem ?? status.map { "sub-operation status \($0)" } }
+        }
+    }
+
+    /// PS3.4 C.4.2.1.5: Success when every one completed, A702 when none could be, B000
+    /// when some failed or warned.
+    var finalStatus: DIMSEStatus {
+        if counts.failed == 0 && counts.warning == 0 { return .success }
+        if counts.failed > 0 && counts.completed == 0 && counts.warning == 0 { return .unableToPerformSubOperations }
+        return .subOperationsCompleteWithFailures
+    }
+}
+
+/// The responses of one C-MOVE or C-GET.
+struct RetrieveResponder: Sendable {
+    let field: CommandField
+    let sopClass: String
+    let messageID: UInt16
+    let sender: DIMSESender
+
+    static let failedSOPInstanceUIDList = Tag(0x0008, 0x0058)
+
+    private func response(_ status: DIMSEStatus, _ counts: SubOperationCounts, remaining: Bool) -> CommandSet {
+        var response = CommandSet(field, respondingTo: messageID)
+        response.set(.affectedSOPClassUID, uid: sopClass)
+        response.set(.status, status.rawValue)
+        if remaining { response.set(.numberOfRemainingSuboperations, UInt16(clamping: counts.remaining)) }
+        response.set(.numberOfCompletedSuboperations, UInt16(clamping: counts.completed))
+        response.set(.numberOfFailedSuboperations, UInt16(clamping: counts.failed))
+        response.set(.numberOfWarningSuboperations, UInt16(clamping: counts.warning))
+        return response
+    }
+
+    func pending(_ counts: SubOperationCounts) async throws {
+        try await sender.send(response(.pending, counts, remaining: true))
+    }
+
+    /// The final response; its identifier lists the instances that failed (PS3.4 C.4.2.1.4.2).
+    func finish(_ status: DIMSEStatus, comment: String?, progress: SubOperationProgress) async throws {
+        var final = response(status, progress.counts, remaining: status == .cancel)
+        if let comment, status.category != .success { final.set(.errorComment, string: String(comment.prefix(64)), vr: .LO) }
+        var identifier: DataSet?
+        if !progress.failedInstances.isEmpty {
+            identifier = DataSet([DataElement(tag: Self.failedSOPInstanceUIDList, vr: .UI, strings: progress.failedInstances)])
+        }
+        try await sender.send(final, dataSet: identifier)
+    }
+}

@@ -1,0 +1,90 @@
+import DICOM
+
+/// A DICOM node Lifeboat may send to: a C-MOVE destination, a forwarding target.
+public struct DICOMNode: Sendable, Equatable {
+    public var aeTitle: AETitle
+    public var host: String
+    public var port: Int
+
+    public init(aeTitle: AETitle, host: String, port: Int) {
+        self.aeTitle = aeTitle
+        self.host = host
+        self.port = port
+    }
+
+    /// "AE@host:port", as the configuration writes a node.
+    public init?(_ text: String) {
+        guard let at = text.lastIndex(of: "@"), let colon = text.lastIndex(of: ":"), at < colon,
+              let aeTitle = AETitle(validating: String(text[..<at])), let port = Int(text[text.index(after: colon)...]), (1...65535).contains(port)
+        else { return nil }
+        let host = String(text[text.index(after: at)..<colon])
+        guard !host.isEmpty else { return nil }
+        self.init(aeTitle: aeTitle, host: host, port: port)
+    }
+
+    public var description: String { "\(aeTitle.value)@\(host):\(port)" }
+}
+
+/// What a C-MOVE or C-GET request asks (PS3.7 9.1.3.1, 9.1.4.1).
+public struct RetrieveRequest: Sendable {
+    public var sopClassUID: String
+    public var identifier: DataSet
+    public var callingAETitle: AETitle
+    public var calledAETitle: AETitle
+    public var peerAddress: String
+
+    public init(sopClassUID: String, identifier: DataSet, callingAETitle: AETitle, calledAETitle: AETitle, peerAddress: String = "") {
+        self.sopClassUID = sopClassUID
+        self.identifier = identifier
+        self.callingAETitle = callingAETitle
+        self.calledAETitle = calledAETitle
+        self.peerAddress = peerAddress
+    }
+}
+
+/// An instance to send as a sub-operation: a Part 10 file and what its meta group says.
+public struct RetrievableInstance: Sendable, Equatable {
+    public var sopClassUID: String
+    public var sopInstanceUID: String
+    public var transferSyntaxUID: String
+    public var path: String
+
+    public init(sopClassUID: String, sopInstanceUID: String, transferSyntaxUID: String, path: String) {
+        self.sopClassUID = sopClassUID
+        self.sopInstanceUID = sopInstanceUID
+        self.transferSyntaxUID = transferSyntaxUID
+        self.path = path
+    }
+}
+
+/// The hook a C-MOVE and C-GET SCP retrieves through (PS3.4 C.4.2, C.4.3): it says which
+/// instances an identifier names and where a move destination is; the association sends them.
+public protocol RetrieveProvider: Sendable {
+    var moveSOPClasses: Set<String> { get }
+    var getSOPClasses: Set<String> { get }
+
+    /// The instances the identifier selects, or a `ServiceError` with the status to answer
+    /// (A900 for an identifier the model cannot answer, C000 when it cannot be worked out).
+    func instances(for request: RetrieveRequest) async throws -> [RetrievableInstance]
+
+    /// A configured node by its AE title; nil makes a C-MOVE fail with A801.
+    func destination(_ aeTitle: AETitle) -> DICOMNode?
+
+    /// Told how a retrieve ended, for the record.
+    func finished(_ request: RetrieveRequest, destination: AETitle?, counts: SubOperationCounts, status: DIMSEStatus)
+}
+
+/// The sub-operation counts of a C-MOVE or C-GET response (PS3.7 9.1.3.1, 9.1.4.1).
+public struct SubOperationCounts: Sendable, Equatable {
+    public var remaining = 0
+    public var completed = 0
+    public var failed = 0
+    public var warning = 0
+
+    public init(remaining: Int = 0, completed: Int = 0, failed: Int = 0, warning: Int = 0) {
+        self.remaining = remaining
+        self.completed = completed
+        self.failed = failed
+        self.warning = warning
+    }
+}
