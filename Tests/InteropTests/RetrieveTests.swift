@@ -127,4 +127,42 @@ import Testing
             try Self.expectSame(received, as: study.files)
         }
     }
+
+    @Test func pynetdicomCancelStopsAMove() async throws {
+        let files = try Self.temporaryDirectory("move-source")
+        let destination = try Self.temporaryDirectory("move-cancel")
+        defer {
+            try? FileManager.default.removeItem(atPath: files)
+            try? FileManager.default.removeItem(atPath: destination)
+        }
+        let port = LoopbackPort.free()
+        let storescp = try BackgroundProcess("/usr/bin/storescp", ["-aet", "STORESCP", "-od", destination, "\(port)"], environment: ["TCP_NODELAY": "1"])
+        defer { storescp.stop() }
+        try await LoopbackPort.waitUntilListening(port)
+        try await Interop.withLifeboat(nodes: [DICOMNode(aeTitle: "STORESCP", host: "127.0.0.1", port: port)]) { lifeboat, archive in
+            // A study of 300 small images: enough that the move is still going when the C-CANCEL comes.
+            for number in 1...300 {
+                var dataSet = DataSet()
+                func put(_ tag: Tag, _ vr: VR, _ value: String) { dataSet[tag] = DataElement(tag: tag, vr: vr, strings: [value]) }
+                put(.sopClassUID, .UI, "1.2.840.10008.5.1.4.1.1.7")
+                put(.sopInstanceUID, .UI, "1.2.826.0.1.77.\(number)")
+                put(.studyInstanceUID, .UI, "1.2.826.0.1.77")
+                put(.seriesInstanceUID, .UI, "1.2.826.0.1.77.0")
+                put(.patientID, .LO, "CANCEL")
+                dataSet[.pixelData] = DataElement(tag: .pixelData, vr: .OB, bytes: [UInt8](repeating: UInt8(number % 256), count: 4096))
+                try DICOMFile(dataSet: dataSet).write(toPath: "\(files)/\(number).dcm")
+                _ = await Importer(ingestor: archive.ingestor).importFile(at: "\(files)/\(number).dcm")
+            }
+            let run = try await Subprocess.run("python3", [Interop.helper, "move", "127.0.0.1", "\(lifeboat)", "LIFEBOAT", "STORESCP", "1.2.826.0.1.77", "3"])
+            let result = try #require((try? JSONSerialization.jsonObject(with: run.output)) as? [String: Any], "\(run.text) \(run.errors)")
+            let responses = try #require(result["responses"] as? [[String: Any]]).map { $0.compactMapValues { $0 as? Int } }
+            // PS3.4 C.4.2.3.1: the last response says Cancel and how many sub-operations remained.
+            let last = try #require(responses.last)
+            #expect(last["status"] == 0xFE00, "\(responses.suffix(2))")
+            #expect((last["remaining"] ?? 0) > 0)
+            #expect((last["completed"] ?? 0) + (last["remaining"] ?? 0) + (last["failed"] ?? 0) == 300)
+            let arrived = try FileManager.default.contentsOfDirectory(atPath: destination).count
+            #expect(arrived == last["completed"])
+        }
+    }
 }

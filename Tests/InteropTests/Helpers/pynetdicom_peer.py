@@ -15,6 +15,9 @@
       A study-root C-GET of the study, taking the SCP role for the SOP classes given; writes
       each instance received to DIRECTORY as a Part 10 file. Prints {"responses": [{"status",
       "remaining", "completed", "failed", "warning"}...]}.
+  pynetdicom_peer.py move HOST PORT AEC DESTINATION STUDY_UID [CANCEL_AFTER]
+      A study-root C-MOVE of the study to DESTINATION; prints its responses as get does. With
+      CANCEL_AFTER, sends C-CANCEL once that many pending responses have arrived.
 """
 import json
 import os
@@ -26,7 +29,8 @@ from pydicom.dataset import Dataset
 from pydicom.filewriter import write_file_meta_info
 from pynetdicom import build_role
 from pynetdicom.sop_class import (PatientRootQueryRetrieveInformationModelFind, StudyRootQueryRetrieveInformationModelFind,
-                                  StudyRootQueryRetrieveInformationModelGet, Verification)
+                                  StudyRootQueryRetrieveInformationModelGet, StudyRootQueryRetrieveInformationModelMove,
+                                  Verification)
 
 
 def scp(port, aet, directory):
@@ -117,18 +121,40 @@ def get(host, port, aec, study_uid, directory, *sop_classes):
     if not assoc.is_established:
         print(json.dumps({"error": "association not established"}))
         return
-    responses = []
-    for status, _ in assoc.send_c_get(identifier, StudyRootQueryRetrieveInformationModelGet):
-        if status is None or "Status" not in status:
-            responses.append({"status": None})
-            break
-        responses.append({"status": status.Status,
-                          "remaining": status.get("NumberOfRemainingSuboperations"),
-                          "completed": status.get("NumberOfCompletedSuboperations"),
-                          "failed": status.get("NumberOfFailedSuboperations"),
-                          "warning": status.get("NumberOfWarningSuboperations")})
+    print(json.dumps({"responses": retrieve_responses(assoc, assoc.send_c_get(identifier, StudyRootQueryRetrieveInformationModelGet))}))
     assoc.release()
-    print(json.dumps({"responses": responses}))
+
+
+def retrieve_responses(assoc, responses, cancel_after=None, model=None):
+    seen = []
+    for status, _ in responses:
+        if status is None or "Status" not in status:
+            seen.append({"status": None})
+            break
+        seen.append({"status": status.Status,
+                     "remaining": status.get("NumberOfRemainingSuboperations"),
+                     "completed": status.get("NumberOfCompletedSuboperations"),
+                     "failed": status.get("NumberOfFailedSuboperations"),
+                     "warning": status.get("NumberOfWarningSuboperations")})
+        if cancel_after is not None and len(seen) == int(cancel_after):
+            assoc.send_c_cancel(9, query_model=model)
+    return seen
+
+
+def move(host, port, aec, destination, study_uid, cancel_after=None):
+    model = StudyRootQueryRetrieveInformationModelMove
+    ae = AE(ae_title="PYNETDICOM")
+    ae.add_requested_context(model)
+    identifier = Dataset()
+    identifier.QueryRetrieveLevel = "STUDY"
+    identifier.StudyInstanceUID = study_uid
+    assoc = ae.associate(host, int(port), ae_title=aec)
+    if not assoc.is_established:
+        print(json.dumps({"error": "association not established"}))
+        return
+    responses = assoc.send_c_move(identifier, destination, model, msg_id=9)
+    print(json.dumps({"responses": retrieve_responses(assoc, responses, cancel_after, model)}))
+    assoc.release()
 
 
 if __name__ == "__main__":
@@ -139,5 +165,7 @@ if __name__ == "__main__":
         find(*arguments)
     elif mode == "get":
         get(*arguments)
+    elif mode == "move":
+        move(*arguments)
     else:
         scu(arguments[0], arguments[1], arguments[2], arguments[3], arguments[4:])
