@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.0.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.5.0"),
     ],
     targets: [
         // zlib for the Deflated Explicit VR Little Endian transfer syntax (PS3.5 A.5).
@@ -40,11 +41,20 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
+        // HTTP: DICOMweb (PS3.18), the browser viewer.
+        .target(
+            name: "Web",
+            dependencies: [
+                "DICOM", "DICOMNetwork", "Archive", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"), .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         // The composition root: configuration and wiring of a node.
         .target(
             name: "LifeboatServer",
             dependencies: [
-                "Archive", "DICOMNetwork", .product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log"),
+                "Archive", "DICOMNetwork", "Web", .product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
         .executableTarget(
@@ -75,6 +85,10 @@ let package = Package(
         ),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "TestSupport"]),
         .testTarget(name: "LifeboatServerTests", dependencies: ["LifeboatServer", "DICOMNetwork"]),
+        .testTarget(
+            name: "WebTests",
+            dependencies: ["Web", "Archive", "DICOM", .product(name: "HummingbirdTesting", package: "hummingbird")]
+        ),
         .testTarget(name: "lifeboatTests", dependencies: ["lifeboat", "Archive", "DICOM", "TestSupport"]),
         // Against real peers: dcmtk and pynetdicom, started by the tests on loopback ports.
         .testTarget(name: "InteropTests", dependencies: ["DICOMNetwork", "Archive", "TestSupport"], exclude: ["Helpers"]),

@@ -117,7 +117,7 @@ with tempfile.TemporaryDirectory(prefix="lifeboat-crash-") as work:
     data = f"{work}/data"
     for trial in range(1, args.trials + 1):
         port = free_port()
-        serve = subprocess.Popen([args.binary, "serve", "--data", data, "--dicom-port", str(port)],
+        serve = subprocess.Popen([args.binary, "serve", "--data", data, "--dicom-port", str(port), "--http-port", "0"],
                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         wait_listening(port, serve)
         stop = threading.Event()
@@ -130,7 +130,7 @@ with tempfile.TemporaryDirectory(prefix="lifeboat-crash-") as work:
         for t in threads: t.join()
         # Restart: recovery runs before the port opens.
         port = free_port()
-        restarted = subprocess.Popen([args.binary, "serve", "--data", data, "--dicom-port", str(port)],
+        restarted = subprocess.Popen([args.binary, "serve", "--data", data, "--dicom-port", str(port), "--http-port", "0"],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         wait_listening(port, restarted)
         restarted.terminate()

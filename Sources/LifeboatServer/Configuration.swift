@@ -7,6 +7,8 @@ import Yams
 public struct Configuration: Sendable, Equatable {
     public var aeTitle = "LIFEBOAT"
     public var dicomPort = 11112
+    public var httpPort = 8080
+    public var corsAllowOrigin = ""
     public var data = "lifeboat-data"
     public var maxPDU = 256 * 1024
     public var maxAssociations = 64
@@ -30,6 +32,10 @@ public struct Configuration: Sendable, Equatable {
             read: { $0.aeTitle = try string($1) }, write: { $0.aeTitle }),
         Key(name: "dicom-port", help: "The TCP port for DICOM (C-ECHO, C-STORE, C-FIND).",
             read: { $0.dicomPort = try integer($1, in: 1...65535) }, write: { "\($0.dicomPort)" }),
+        Key(name: "http-port", help: "The TCP port for HTTP: DICOMweb under /dicom-web, WADO-URI at /wado; 0 turns HTTP off.",
+            read: { $0.httpPort = try integer($1, in: 0...65535) }, write: { "\($0.httpPort)" }),
+        Key(name: "cors-allow-origin", help: "The web origin a browser viewer on another site calls DICOMweb from (\"*\" for any); empty sends no CORS headers.",
+            read: { $0.corsAllowOrigin = try string($1) }, write: { "\"\($0.corsAllowOrigin)\"" }),
         Key(name: "data", help: "The data directory: blobs/, tmp/ and catalog.sqlite.",
             read: { $0.data = try string($1) }, write: { $0.data }),
         Key(name: "max-pdu", help: "The largest P-DATA-TF PDU accepted, in bytes.",

@@ -2,6 +2,7 @@ import Archive
 import DICOMNetwork
 import Foundation
 import Logging
+import Web
 
 /// The composition root: from a configuration to a running archive node.
 public struct LifeboatNode: Sendable {
@@ -9,9 +10,11 @@ public struct LifeboatNode: Sendable {
 
     public init(configuration: Configuration) { self.configuration = configuration }
 
-    /// Opens the archive, puts right what a crash left, and serves DICOM until cancelled.
-    /// `onListening` gets the port once associations are accepted.
-    public func run(onListening: @Sendable (Int) -> Void = { _ in }) async throws {
+    /// Opens the archive, puts right what a crash left, and serves DICOM and HTTP until
+    /// cancelled. `onListening` gets the DICOM port once associations are accepted,
+    /// `onHTTPListening` the HTTP port.
+    public func run(onListening: @escaping @Sendable (Int) -> Void = { _ in },
+                    onHTTPListening: @escaping @Sendable (Int) -> Void = { _ in }) async throws {
         guard let title = AETitle(validating: configuration.aeTitle) else {
             throw ConfigurationError("ae-title \"\(configuration.aeTitle)\" is not an AE title: 1 to 16 characters, no backslash or control characters")
         }
@@ -26,6 +29,15 @@ public struct LifeboatNode: Sendable {
         let server = DICOMServer(configuration: .init(port: configuration.dicomPort, policy: policy, maximumAssociations: configuration.maxAssociations),
                                  services: AssociationServices(store: archive.ingestor, query: query,
                                                                retrieve: RetrieveService(engine: query, nodes: configuration.dicomNodes)))
-        try await server.run(onBound: onListening)
+        let web = WebServer(port: configuration.httpPort, corsAllowOrigin: configuration.corsAllowOrigin.isEmpty ? nil : configuration.corsAllowOrigin,
+                            dicomweb: DICOMweb(engine: query, ingestor: archive.ingestor))
+        let httpPort = configuration.httpPort
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await server.run(onBound: onListening) }
+            if httpPort != 0 { group.addTask { try await web.run { onHTTPListening($0) } } }
+            // Either ending ends the node.
+            try await group.next()
+            group.cancelAll()
+        }
     }
 }

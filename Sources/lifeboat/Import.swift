@@ -85,7 +85,7 @@ struct Import: AsyncParsableCommand {
             case .imported(.newVersion): versions += 1
             case .imported(.duplicate): duplicates += 1
             case .skipped(let why): skipped.append((path, why))
-            case .refused(let why): refused.append((path, why))
+            case .refused(let why, _): refused.append((path, why))
             }
         }
         var lines = [String(format: "%d files in %.1f s: %d new instances, %d new versions of known instances, %d already in the archive, %d skipped, %d refused",

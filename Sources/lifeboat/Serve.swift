@@ -5,7 +5,7 @@ import Logging
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run the archive: a DICOM SCP for C-ECHO, C-STORE, C-FIND, C-MOVE and C-GET.",
+        abstract: "Run the archive: a DICOM SCP for C-ECHO, C-STORE, C-FIND, C-MOVE and C-GET, and DICOMweb over HTTP.",
         discussion: """
             Received instances are answered Success only once they are durable: the Part 10
             file fsync'ed under blobs/ (named by its SHA-256) and its catalog row committed in
@@ -30,6 +30,12 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "The TCP port for DICOM (default: 11112).")
     var dicomPort: Int?
 
+    @Option(help: "The TCP port for HTTP: DICOMweb and WADO-URI (default: 8080; 0 turns HTTP off).")
+    var httpPort: Int?
+
+    @Option(help: "The web origin a browser viewer on another site may call DICOMweb from; \"*\" for any (default: none).")
+    var corsAllowOrigin: String?
+
     @Option(help: "The data directory (default: lifeboat-data).")
     var data: String?
 
@@ -53,6 +59,8 @@ struct Serve: AsyncParsableCommand {
         var settings = try config.map { path throws(ConfigurationError) in try Configuration.load(path: path) } ?? Configuration()
         if let aeTitle { settings.aeTitle = aeTitle }
         if let dicomPort { settings.dicomPort = dicomPort }
+        if let httpPort { settings.httpPort = httpPort }
+        if let corsAllowOrigin { settings.corsAllowOrigin = corsAllowOrigin }
         if let data { settings.data = data }
         if let maxPDU { settings.maxPDU = maxPDU }
         if let maxAssociations { settings.maxAssociations = maxAssociations }
@@ -71,9 +79,11 @@ struct Serve: AsyncParsableCommand {
         }
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
         do {
-            try await LifeboatNode(configuration: settings).run { port in
+            try await LifeboatNode(configuration: settings).run(onListening: { port in
                 FileHandle.standardOutput.write(Data("lifeboat: \(settings.aeTitle) listening for DICOM on port \(port); archive in \(settings.data)\n".utf8))
-            }
+            }, onHTTPListening: { port in
+                FileHandle.standardOutput.write(Data("lifeboat: DICOMweb on http://localhost:\(port)/dicom-web\n".utf8))
+            })
         } catch let error as ConfigurationError {
             throw CLIError(error.description)
         }

@@ -64,7 +64,7 @@ import Testing
         let text = example.text.replacingOccurrences(of: "ae-title: LIFEBOAT", with: "ae-title: FROMFILE")
             .replacingOccurrences(of: "data: lifeboat-data", with: "data: \(data)")
         try Data(text.utf8).write(to: URL(fileURLWithPath: file))
-        let serve = try BackgroundProcess(DumpCommandTests.binary.path, ["serve", "--config", file, "--dicom-port", "\(port)"])
+        let serve = try BackgroundProcess(DumpCommandTests.binary.path, ["serve", "--config", file, "--dicom-port", "\(port)", "--http-port", "0"])
         defer { serve.stop() }
         try await LoopbackPort.waitUntilListening(port)
         let echo = try await Subprocess.run("/usr/bin/env", ["TCP_NODELAY=1", "/usr/bin/echoscu", "-aec", "FROMFILE", "127.0.0.1", "\(port)"])

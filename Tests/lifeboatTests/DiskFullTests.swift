@@ -38,7 +38,7 @@ import Testing
         try big.write(toPath: bigPath)
 
         let data = mountPoint + "/data", port = LoopbackPort.free()
-        let serve = try BackgroundProcess(DumpCommandTests.binary.path, ["serve", "--data", data, "--dicom-port", "\(port)"])
+        let serve = try BackgroundProcess(DumpCommandTests.binary.path, ["serve", "--data", data, "--dicom-port", "\(port)", "--http-port", "0"])
         defer { serve.stop() }
         try await LoopbackPort.waitUntilListening(port)
 

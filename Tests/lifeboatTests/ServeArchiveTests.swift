@@ -14,7 +14,7 @@ import Testing
         let data = FileManager.default.temporaryDirectory.appendingPathComponent("serve-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: data) }
         let port = LoopbackPort.free()
-        let serve = try BackgroundProcess(DumpCommandTests.binary.path, ["serve", "--data", data, "--dicom-port", "\(port)"])
+        let serve = try BackgroundProcess(DumpCommandTests.binary.path, ["serve", "--data", data, "--dicom-port", "\(port)", "--http-port", "0"])
         defer { serve.stop() }
         try await LoopbackPort.waitUntilListening(port)
         try await body(port, data)

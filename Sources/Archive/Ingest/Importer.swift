@@ -12,14 +12,16 @@ public struct Importer: Sendable {
         case imported(IngestResult)
         /// Not an instance: a DICOMDIR, say.
         case skipped(String)
-        /// Not imported, and why.
-        case refused(String)
+        /// Not imported, why, and the DIMSE status a C-STORE of it would have been answered
+        /// (PS3.4 B.2.3): C000 for what cannot be read, A900, A700 for a full disk.
+        case refused(String, status: DIMSEStatus = .cannotUnderstand)
     }
 
     /// The Media Storage Directory Storage SOP class of a DICOMDIR (PS3.10 8.6).
     static let mediaStorageDirectory = "1.2.840.10008.1.3.10"
 
-    public func importFile(at path: String) async -> Outcome {
+    /// Imports one file; `provenance` says where it came from (by default: an import of `path`).
+    public func importFile(at path: String, provenance: Provenance? = nil) async -> Outcome {
         let header: DICOMFile
         do {
             header = try DICOMFile(path: path, options: .headerOnly)
@@ -34,15 +36,16 @@ public struct Importer: Sendable {
         do {
             staged = try await BlockingIO.run { try stage(header, from: path, sopClass: sopClass, instance: instance) }
         } catch {
-            return .refused("cannot copy it into the archive: \(error)")
+            let outOfSpace = (error as? BlobStoreError).map { if case .outOfSpace = $0 { true } else { false } } ?? false
+            return .refused("cannot copy it into the archive: \(error)", status: outOfSpace ? .outOfResources : .processingFailure)
         }
         do {
             // PS3.10 7.1: the meta group's SOP class and instance are the data set's.
             let result = try await ingestor.ingest(staged, expecting: .init(sopClassUID: sopClass, sopInstanceUID: instance),
-                                                   provenance: Provenance(source: .import, peerAddress: path))
+                                                   provenance: provenance ?? Provenance(source: .import, peerAddress: path))
             return .imported(result)
         } catch {
-            return .refused(error.outcome.errorComment ?? "\(error.outcome.status)")
+            return .refused(error.outcome.errorComment ?? "\(error.outcome.status)", status: error.outcome.status)
         }
     }
 

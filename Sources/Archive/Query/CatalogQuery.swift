@@ -40,6 +40,9 @@ public struct CatalogQuery: Sendable {
     /// QIDO-RS paging: matches skipped, and the most returned.
     public var offset: Int
     public var limit: Int?
+    /// Return every attribute the catalog knows of each match, not only the keys
+    /// (QIDO-RS `includefield=all`).
+    public var includeAll = false
 
     public init(level: QueryLevel, keys: [MatchKey], options: MatchOptions = MatchOptions(), offset: Int = 0, limit: Int? = nil) {
         self.level = level
@@ -49,7 +52,7 @@ public struct CatalogQuery: Sendable {
         self.limit = limit
     }
 
-    static let queryRetrieveLevel = Tag(0x0008, 0x0052)
+    public static let queryRetrieveLevel = Tag(0x0008, 0x0052)
 
     /// A C-FIND identifier (PS3.4 C.4.1.1.3): its Query/Retrieve Level and its keys.
     public init(identifier: DataSet, model: InformationModel, options: MatchOptions = MatchOptions()) throws(QueryError) {

@@ -75,6 +75,23 @@ public struct QueryEngine: Sendable {
         }
     }
 
+    /// The stored instances under the entities a query matches (its keys applied at image
+    /// level), in the order they were received: what a retrieve sends.
+    public func storedInstances(matching query: CatalogQuery) async throws -> [StoredInstance] {
+        var imageQuery = query
+        imageQuery.level = .image
+        var found: [StoredInstance] = []
+        try await forEachMatchingRow(imageQuery) { entity, row in
+            guard let hex = row.blobHash, let blob = BlobID(hex: hex), let sopClass = entity.uid(.sopClassUID),
+                  let instance = entity.uid(.sopInstanceUID) else { return true }
+            found.append(StoredInstance(sopClassUID: sopClass, sopInstanceUID: instance, transferSyntaxUID: entity.uid(Tag(0x0008, 0x3002)) ?? "",
+                                        studyInstanceUID: entity.uid(.studyInstanceUID) ?? "", seriesInstanceUID: entity.uid(.seriesInstanceUID) ?? "",
+                                        blob: blob, path: blobs.localPath(of: blob)))
+            return true
+        }
+        return found.reversed()
+    }
+
     /// All matches at once: for small answers and tests.
     public func matches(_ query: CatalogQuery) async throws -> [DataSet] {
         var all: [DataSet] = []
@@ -98,7 +115,8 @@ public struct QueryEngine: Sendable {
     /// The response identifier (PS3.4 C.4.1.1.3.2): every key with the entity's value, or
     /// empty when it has none; the level; the level's unique key even when not asked for.
     func response(for entity: DataSet, query: CatalogQuery) -> DataSet {
-        var response = DataSet()
+        var response = query.includeAll ? entity : DataSet()
+        response[.specificCharacterSet] = nil
         response[CatalogQuery.queryRetrieveLevel] = DataElement(tag: CatalogQuery.queryRetrieveLevel, vr: .CS, strings: [query.level.rawValue])
         for key in query.keys {
             if key.tag == Self.retrieveAETitleTag, let retrieveAETitle {
@@ -128,6 +146,18 @@ public struct QueryEngine: Sendable {
     }
 }
 
+/// An instance's current version, as a retrieve needs it.
+public struct StoredInstance: Sendable, Equatable {
+    public var sopClassUID: String
+    public var sopInstanceUID: String
+    public var transferSyntaxUID: String
+    public var studyInstanceUID: String
+    public var seriesInstanceUID: String
+    public var blob: BlobID
+    /// Its local Part 10 file, where the blob store keeps one.
+    public var path: String?
+}
+
 /// The SQL of one query and how its rows become entities to match.
 struct QueryPlan: Sendable {
     /// The ids of the rows the SQL conditions let through, newest first.
@@ -144,7 +174,7 @@ struct QueryPlan: Sendable {
         let available = QueryColumn.available(at: query.level)
         columns = available.values.sorted { $0.tag < $1.tag }
         let provided: Set<Tag> = [QueryEngine.retrieveAETitleTag, QueryEngine.instanceAvailability]
-        needsHeader = query.keys.contains { available[$0.tag] == nil && !provided.contains($0.tag) }
+        needsHeader = query.includeAll || query.keys.contains { available[$0.tag] == nil && !provided.contains($0.tag) }
         var conditions: [String] = []
         var arguments: [any DatabaseValueConvertible] = []
         for key in query.keys {

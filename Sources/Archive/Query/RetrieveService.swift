@@ -28,7 +28,7 @@ public struct RetrieveService: RetrieveProvider {
 
     public func instances(for request: RetrieveRequest) async throws -> [RetrievableInstance] {
         let model: InformationModel = [Self.patientRootMove, Self.patientRootGet].contains(request.sopClassUID) ? .patientRoot : .studyRoot
-        var query: CatalogQuery
+        let query: CatalogQuery
         do {
             query = try CatalogQuery(identifier: request.identifier, model: model)
         } catch {
@@ -42,21 +42,14 @@ public struct RetrieveService: RetrieveProvider {
         default:
             throw ServiceError(.identifierDoesNotMatchSOPClass, "a \(query.level.rawValue) retrieve needs \(query.level.uniqueKey) with a value")
         }
-        query.level = .image
-        var found: [RetrievableInstance] = []
         do {
-            try await engine.forEachMatchingRow(query) { entity, row in
-                guard let hex = row.blobHash, let blob = BlobID(hex: hex), let path = engine.blobs.localPath(of: blob),
-                      let sopClass = entity.uid(.sopClassUID), let instance = entity.uid(.sopInstanceUID) else { return true }
-                found.append(RetrievableInstance(sopClassUID: sopClass, sopInstanceUID: instance,
-                                                 transferSyntaxUID: entity.uid(Tag(0x0008, 0x3002)) ?? "", path: path))
-                return true
+            return try await engine.storedInstances(matching: query).compactMap { stored in
+                stored.path.map { RetrievableInstance(sopClassUID: stored.sopClassUID, sopInstanceUID: stored.sopInstanceUID,
+                                                      transferSyntaxUID: stored.transferSyntaxUID, path: $0) }
             }
         } catch let error as QueryError {
             throw ServiceError(error.code == .invalidIdentifier ? .identifierDoesNotMatchSOPClass : .unableToProcess, error.message)
         }
-        // Oldest first within the answer, as instances were received: viewers expect series order.
-        return found.reversed()
     }
 
     public func finished(_ request: RetrieveRequest, destination: AETitle?, counts: SubOperationCounts, status: DIMSEStatus) {

@@ -1,0 +1,241 @@
+import Archive
+import Crypto
+import DICOM
+import Foundation
+import Hummingbird
+import Logging
+
+/// QIDO-RS searches and WADO-RS / WADO-URI retrieves.
+extension DICOMweb {
+    static let retrieveURL = Tag(0x0008, 0x1190)
+
+    /// Whether the request's Accept header allows one of `types` (or says nothing, or `*/*`).
+    static func accepts(_ request: Request, _ types: [String]) -> Bool {
+        guard let accept = request.headers[.accept], !accept.isEmpty else { return true }
+        return accept.split(separator: ",").contains { range in
+            let media = range.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased() ?? ""
+            return media == "*/*" || types.contains { $0 == media || (media.hasSuffix("/*") && $0.hasPrefix(media.dropLast())) }
+        }
+    }
+
+    /// The `type` asked for with multipart/related, when the Accept header names one.
+    static func acceptedMultipartType(_ request: Request) -> String? {
+        guard let accept = request.headers[.accept] else { return nil }
+        for range in accept.split(separator: ",") where range.lowercased().contains("multipart/related") {
+            for parameter in range.split(separator: ";").dropFirst() {
+                let pair = parameter.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+                if pair.count == 2, pair[0].lowercased() == "type" { return pair[1].trimmingCharacters(in: ["\""]).lowercased() }
+            }
+        }
+        return nil
+    }
+
+    static func json(_ dataSet: DataSet, encoder: DICOMJSONEncoder = DICOMJSONEncoder()) throws -> String {
+        do {
+            return try encoder.encode(dataSet).serialized()
+        } catch {
+            throw Problem(.internalServerError, "cannot write \(error.tag) as DICOM JSON: \(error)")
+        }
+    }
+
+    // MARK: QIDO-RS
+
+    func search(_ request: Request, _ level: QueryLevel, _ fixed: [Tag: String]) async throws -> Response {
+        guard Self.accepts(request, ["application/dicom+json", "application/json"]) else {
+            throw Problem.notAcceptable("search results are application/dicom+json")
+        }
+        let parameters = request.uri.queryParameters.map { ($0.key, $0.value) }
+        let query = try QIDO.query(level: level, fixed: fixed, parameters: parameters)
+        let base = baseURL(request)
+        let engine = self.engine
+        var headers = HTTPFields()
+        headers[.contentType] = "application/dicom+json"
+        // Matches are written as they are found: a search over the whole archive stays small.
+        let body = ResponseBody { (writer: inout any ResponseBodyWriter) in
+            var first = true
+            try await writer.write(ByteBuffer(string: "["))
+            try await engine.forEachMatch(query) { match in
+                var match = match
+                if let url = Self.url(of: match, level: level, base: base) {
+                    match[Self.retrieveURL] = DataElement(tag: Self.retrieveURL, vr: .UR, strings: [url])
+                }
+                match[CatalogQuery.queryRetrieveLevel] = nil
+                try await writer.write(ByteBuffer(string: (first ? "" : ",") + (try Self.json(match))))
+                first = false
+                return true
+            }
+            try await writer.write(ByteBuffer(string: "]"))
+            try await writer.finish(nil)
+        }
+        return Response(status: .ok, headers: headers, body: body)
+    }
+
+    static func url(of match: DataSet, level: QueryLevel, base: String) -> String? {
+        guard let study = match.uid(.studyInstanceUID) else { return nil }
+        switch level {
+        case .patient, .study: return "\(base)/studies/\(study)"
+        case .series: return match.uid(.seriesInstanceUID).map { "\(base)/studies/\(study)/series/\($0)" }
+        case .image:
+            guard let series = match.uid(.seriesInstanceUID), let instance = match.uid(.sopInstanceUID) else { return nil }
+            return "\(base)/studies/\(study)/series/\(series)/instances/\(instance)"
+        }
+    }
+
+    // MARK: WADO-RS
+
+    /// The stored instances a path names; 404 when there are none.
+    func instances(_ uids: [Tag: String]) async throws -> [StoredInstance] {
+        let keys = uids.sorted { $0.key < $1.key }.map { MatchKey(tag: $0.key, vr: .UI, matching: .single($0.value)) }
+        let found = try await engine.storedInstances(matching: CatalogQuery(level: .image, keys: keys))
+        guard !found.isEmpty else {
+            let what = uids[.sopInstanceUID].map { "instance \($0)" } ?? uids[.seriesInstanceUID].map { "series \($0)" } ?? "study \(uids[.studyInstanceUID] ?? "")"
+            throw Problem.notFound("no \(what) is stored here")
+        }
+        return found
+    }
+
+    func retrieve(_ request: Request, _ uids: [Tag: String]) async throws -> Response {
+        let type = Self.acceptedMultipartType(request)
+        guard Self.accepts(request, ["multipart/related"]), type == nil || type == "application/dicom" else {
+            throw Problem.notAcceptable("instances are sent as multipart/related; type=\"application/dicom\"")
+        }
+        let found = try await instances(uids)
+        let boundary = Multipart.makeBoundary()
+        var headers = HTTPFields()
+        headers[.contentType] = "multipart/related; type=\"application/dicom\"; boundary=\(boundary)"
+        let logger = self.logger
+        let body = ResponseBody { (writer: inout any ResponseBodyWriter) in
+            for (index, instance) in found.enumerated() {
+                try await writer.write(Multipart.partHeader(boundary: boundary, contentType: "application/dicom; transfer-syntax=\(instance.transferSyntaxUID)",
+                                                            first: index == 0))
+                try await Self.stream(instance, to: &writer, logger: logger)
+            }
+            try await writer.write(Multipart.closing(boundary: boundary, empty: found.isEmpty))
+            try await writer.finish(nil)
+        }
+        return Response(status: .ok, headers: headers, body: body)
+    }
+
+    /// Writes a stored Part 10 file, checking its bytes against its SHA-256 as they go
+    /// (zero-loss invariant 3): a blob that no longer matches ends the response with an
+    /// error rather than pass for intact.
+    static func stream(_ instance: StoredInstance, to writer: inout any ResponseBodyWriter, logger: Logger) async throws {
+        guard let path = instance.path else { throw Problem(.internalServerError, "instance \(instance.sopInstanceUID) has no local file") }
+        let file = try OpenFile(path: path)
+        var hasher = SHA256()
+        var offset = 0
+        while offset < file.size {
+            let chunk = try file.read(at: offset, upTo: 1 << 20)
+            if chunk.isEmpty { break }
+            hasher.update(data: chunk)
+            offset += chunk.count
+            try await writer.write(ByteBuffer(bytes: chunk))
+        }
+        guard BlobID(hasher.finalize()) == instance.blob else {
+            logger.critical("a blob does not match its SHA-256", metadata: ["blob": "\(instance.blob)", "instance": "\(instance.sopInstanceUID)"])
+            throw Problem(.internalServerError, "instance \(instance.sopInstanceUID) failed its integrity check")
+        }
+    }
+
+    func metadata(_ request: Request, _ uids: [Tag: String]) async throws -> Response {
+        guard Self.accepts(request, ["application/dicom+json", "application/json"]) else {
+            throw Problem.notAcceptable("metadata is application/dicom+json")
+        }
+        let found = try await instances(uids)
+        let base = baseURL(request)
+        var parts: [String] = []
+        for instance in found {
+            guard let path = instance.path else { continue }
+            // Values of 1 KiB or more stay in the file and are given as bulk data URIs.
+            let file = try DICOMFile(path: path, options: ReadOptions(bulkDataThreshold: 1024))
+            let prefix = "\(base)/studies/\(instance.studyInstanceUID)/series/\(instance.seriesInstanceUID)/instances/\(instance.sopInstanceUID)/bulk"
+            let encoder = DICOMJSONEncoder(bulkDataThreshold: 1024) { location in
+                let steps = location.path.map { "\($0.sequence.hex)/\($0.item)" } + [location.tag.hex]
+                return "\(prefix)/\(steps.joined(separator: "/"))"
+            }
+            parts.append(try Self.json(file.dataSet, encoder: encoder))
+        }
+        var headers = HTTPFields()
+        headers[.contentType] = "application/dicom+json"
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: "[" + parts.joined(separator: ",") + "]")))
+    }
+
+    /// A value left out of the metadata (PS3.18 10.4.1.1.5): the element at `path` (tag,
+    /// item, tag, ...) as application/octet-stream in a multipart/related body.
+    func bulkData(_ request: Request, _ uids: [Tag: String], path: [Substring]) async throws -> Response {
+        guard Self.accepts(request, ["multipart/related", "application/octet-stream"]) else {
+            throw Problem.notAcceptable("bulk data is multipart/related; type=\"application/octet-stream\"")
+        }
+        let instance = try await instances(uids)[0]
+        guard let file = instance.path.flatMap({ try? DICOMFile(path: $0) }) else { throw Problem(.internalServerError, "the instance cannot be read") }
+        var dataSet = file.dataSet
+        var steps = path[...]
+        var element: DataElement?
+        while let step = steps.popFirst() {
+            guard step.count == 8, let raw = UInt32(step, radix: 16), let found = dataSet[Tag(UInt16(raw >> 16), UInt16(raw & 0xFFFF))] else {
+                throw Problem.notFound("no element \(step) in this instance")
+            }
+            if let item = steps.popFirst() {
+                guard let index = Int(item), let items = found.sequenceItems, items.indices.contains(index) else {
+                    throw Problem.notFound("no item \(item) of \(step)")
+                }
+                dataSet = items[index].dataSet
+            } else {
+                element = found
+            }
+        }
+        guard let element else { throw Problem.notFound("no element named") }
+        let bytes: [UInt8]
+        switch element.value {
+        case .bytes(let value): bytes = value
+        case .encapsulated(let pixels): bytes = pixels.fragments.flatMap { fragment -> [UInt8] in
+            if case .bytes(let value) = fragment { return value }
+            return []
+        }
+        default: throw Problem.notFound("\(element.tag) holds no bulk value")
+        }
+        let boundary = Multipart.makeBoundary()
+        var headers = HTTPFields()
+        headers[.contentType] = "multipart/related; type=\"application/octet-stream\"; boundary=\(boundary)"
+        var body = Multipart.partHeader(boundary: boundary, contentType: "application/octet-stream", first: true)
+        body.writeBytes(bytes)
+        body.writeImmutableBuffer(Multipart.closing(boundary: boundary, empty: false))
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: body))
+    }
+
+    // MARK: WADO-URI
+
+    /// PS3.18 9.1: `?requestType=WADO&studyUID=&seriesUID=&objectUID=` gives the instance as
+    /// application/dicom.
+    func wadoURI(_ request: Request) async throws -> Response {
+        let parameters = request.uri.queryParameters
+        guard parameters["requestType"] == "WADO" else { throw Problem.badRequest("requestType must be WADO") }
+        var uids: [Tag: String] = [:]
+        for (name, tag) in [("studyUID", Tag.studyInstanceUID), ("seriesUID", .seriesInstanceUID), ("objectUID", .sopInstanceUID)] {
+            guard let value = parameters[Substring(name)].map(String.init), UID.isWellFormed(value) else {
+                throw Problem.badRequest("\(name) is missing or not a valid UID")
+            }
+            uids[tag] = value
+        }
+        let contentType = parameters["contentType"].map(String.init) ?? "application/dicom"
+        guard contentType == "application/dicom" else {
+            throw Problem.notAcceptable("contentType \(contentType) is not offered; application/dicom is")
+        }
+        let instance = try await instances(uids)[0]
+        var headers = HTTPFields()
+        headers[.contentType] = "application/dicom"
+        let logger = self.logger
+        return Response(status: .ok, headers: headers, body: ResponseBody { (writer: inout any ResponseBodyWriter) in
+            try await Self.stream(instance, to: &writer, logger: logger)
+            try await writer.finish(nil)
+        })
+    }
+}
+
+extension Tag {
+    /// Eight upper-case hex digits, as DICOM JSON and DICOMweb paths write a tag.
+    var hex: String {
+        let text = String(rawValue, radix: 16, uppercase: true)
+        return String(repeating: "0", count: 8 - text.count) + text
+    }
+}

@@ -1,0 +1,71 @@
+import Archive
+import DICOM
+import Hummingbird
+import Logging
+
+/// DICOMweb (PS3.18) over the archive: QIDO-RS searches, WADO-RS retrieves (instances,
+/// metadata, bulk data), STOW-RS stores through the same zero-loss ingest as C-STORE, and
+/// WADO-URI. Routes live under `/dicom-web` (WADO-URI at `/wado`).
+public struct DICOMweb: Sendable {
+    public let engine: QueryEngine
+    public let ingestor: Ingestor
+    let logger: Logger
+
+    public init(engine: QueryEngine, ingestor: Ingestor, logger: Logger = Logger(label: "lifeboat.dicomweb")) {
+        self.engine = engine
+        self.ingestor = ingestor
+        self.logger = logger
+    }
+
+    public func addRoutes(to router: Router<WebContext>) {
+        let web = router.group("dicom-web")
+        // QIDO-RS (PS3.18 10.6.1)
+        web.get("studies") { request, _ in try await search(request, .study, [:]) }
+        web.get("series") { request, _ in try await search(request, .series, [:]) }
+        web.get("instances") { request, _ in try await search(request, .image, [:]) }
+        web.get("studies/:study/series") { request, context in try await search(request, .series, try uids(context, "study")) }
+        web.get("studies/:study/instances") { request, context in try await search(request, .image, try uids(context, "study")) }
+        web.get("studies/:study/series/:series/instances") { request, context in
+            try await search(request, .image, try uids(context, "study", "series"))
+        }
+        // WADO-RS (PS3.18 10.4.1)
+        web.get("studies/:study") { request, context in try await retrieve(request, try uids(context, "study")) }
+        web.get("studies/:study/series/:series") { request, context in try await retrieve(request, try uids(context, "study", "series")) }
+        web.get("studies/:study/series/:series/instances/:instance") { request, context in
+            try await retrieve(request, try uids(context, "study", "series", "instance"))
+        }
+        web.get("studies/:study/metadata") { request, context in try await metadata(request, try uids(context, "study")) }
+        web.get("studies/:study/series/:series/metadata") { request, context in try await metadata(request, try uids(context, "study", "series")) }
+        web.get("studies/:study/series/:series/instances/:instance/metadata") { request, context in
+            try await metadata(request, try uids(context, "study", "series", "instance"))
+        }
+        web.get("studies/:study/series/:series/instances/:instance/bulk/**") { request, context in
+            try await bulkData(request, try uids(context, "study", "series", "instance"), path: context.parameters.getCatchAll())
+        }
+        // STOW-RS (PS3.18 10.5.1)
+        web.post("studies") { request, context in try await store(request, study: nil, from: context) }
+        web.post("studies/:study") { request, context in
+            try await store(request, study: try uids(context, "study")[.studyInstanceUID], from: context)
+        }
+        // WADO-URI (PS3.18 9)
+        router.get("wado") { request, _ in try await wadoURI(request) }
+    }
+
+    /// The UIDs of a path, checked (PS3.5 9.1): a malformed one is a bad request.
+    func uids(_ context: some RequestContext, _ names: String...) throws(Problem) -> [Tag: String] {
+        let tags: [String: Tag] = ["study": .studyInstanceUID, "series": .seriesInstanceUID, "instance": .sopInstanceUID]
+        var result: [Tag: String] = [:]
+        for name in names {
+            guard let value = context.parameters.get(name), UID.isWellFormed(value) else {
+                throw Problem.badRequest("\"\(context.parameters.get(name) ?? "")\" is not a valid UID")
+            }
+            result[tags[name]!] = value
+        }
+        return result
+    }
+
+    /// Where this server's DICOMweb resources are, as the request reached it.
+    func baseURL(_ request: Request) -> String {
+        "\(request.uri.scheme?.rawValue ?? "http")://\(request.head.authority ?? "localhost")/dicom-web"
+    }
+}

@@ -1,0 +1,85 @@
+import Archive
+import DICOM
+import Hummingbird
+
+/// QIDO-RS (PS3.18 10.6): a search's query parameters as a catalog query.
+enum QIDO {
+    /// The attributes returned at each level when `includefield` does not ask for more
+    /// (PS3.18 tables 10.6.3-3 to 10.6.3-5), beside the keys of the search itself.
+    static let defaults: [QueryLevel: [Tag]] = [
+        .study: [.studyDate, Tag(0x0008, 0x0030), Tag(0x0008, 0x0050), Tag(0x0008, 0x0056), Tag(0x0008, 0x0061), Tag(0x0008, 0x0090),
+                 Tag(0x0008, 0x1030), .patientName, .patientID, Tag(0x0010, 0x0030), Tag(0x0010, 0x0040), .studyInstanceUID,
+                 Tag(0x0020, 0x0010), Tag(0x0020, 0x1206), Tag(0x0020, 0x1208)],
+        .series: [.modality, Tag(0x0008, 0x0056), Tag(0x0008, 0x103E), .studyInstanceUID, .seriesInstanceUID, Tag(0x0020, 0x0011),
+                  Tag(0x0020, 0x1209), Tag(0x0040, 0x0244), Tag(0x0040, 0x0245)],
+        .image: [.sopClassUID, .sopInstanceUID, Tag(0x0008, 0x0056), Tag(0x0008, 0x3002), .studyInstanceUID, .seriesInstanceUID,
+                 Tag(0x0020, 0x0013), Tag(0x0028, 0x0010), Tag(0x0028, 0x0011), Tag(0x0028, 0x0100), Tag(0x0028, 0x0008)],
+    ]
+
+    static let utf8 = SpecificCharacterSet(bytes: Array("ISO_IR 192".utf8))
+
+    /// A tag from a keyword (`PatientName`) or eight hex digits (`00100010`).
+    static func tag(_ attribute: Substring) -> Tag? {
+        if attribute.count == 8, let value = UInt32(attribute, radix: 16) { return Tag(UInt16(value >> 16), UInt16(value & 0xFFFF)) }
+        return DataDictionary.entry(forKeyword: String(attribute))?.tag
+    }
+
+    static func vr(of tag: Tag) -> VR { DataDictionary.entry(for: tag)?.vr ?? .UN }
+
+    /// The catalog query of a search at `level`, the path's UIDs already fixed in `fixed`.
+    static func query(level: QueryLevel, fixed: [Tag: String], parameters: [(Substring, Substring)]) throws(Problem) -> CatalogQuery {
+        var keys: [Tag: MatchKey] = [:]
+        var order: [Tag] = []
+        func add(_ tag: Tag, _ value: String) throws(Problem) {
+            let element = DataElement(tag: tag, vr: vr(of: tag), strings: value.isEmpty ? [] : [value])
+            let key: MatchKey
+            do {
+                key = try MatchKey(element, characterSet: utf8)
+            } catch {
+                throw Problem.badRequest("\(tag): \(error.message)")
+            }
+            if keys[tag] == nil { order.append(tag) }
+            // A return key never widens a search already given a value.
+            if keys[tag] == nil || key.matching != .universal { keys[tag] = key }
+        }
+        var options = MatchOptions(caseInsensitivePersonNames: false)
+        var offset = 0
+        var limit: Int?
+        var includeAll = false
+        for (tag, uid) in fixed { try add(tag, uid) }
+        for (name, value) in parameters {
+            switch name {
+            case "includefield":
+                for field in value.split(separator: ",") {
+                    if field == "all" {
+                        includeAll = true
+                    } else if let tag = tag(field) {
+                        try add(tag, "")
+                    } else {
+                        throw Problem.badRequest("includefield: \"\(field)\" is neither a keyword nor a tag")
+                    }
+                }
+            case "fuzzymatching":
+                // PS3.18 8.3.4.1: fuzzy matching of person names; here, regardless of case.
+                guard value == "true" || value == "false" else { throw Problem.badRequest("fuzzymatching must be true or false") }
+                options.caseInsensitivePersonNames = value == "true"
+            case "limit":
+                guard let number = Int(value), number >= 0 else { throw Problem.badRequest("limit must be a whole number") }
+                limit = number
+            case "offset":
+                guard let number = Int(value), number >= 0 else { throw Problem.badRequest("offset must be a whole number") }
+                offset = number
+            default:
+                guard let tag = tag(name) else { throw Problem.badRequest("\"\(name)\" is not a query parameter, a keyword or a tag") }
+                if let fixedValue = fixed[tag], fixedValue != String(value) {
+                    throw Problem.badRequest("\(name) is already given by the path")
+                }
+                try add(tag, String(value))
+            }
+        }
+        for tag in defaults[level] ?? [] where keys[tag] == nil { try add(tag, "") }
+        var query = CatalogQuery(level: level, keys: order.compactMap { keys[$0] }, options: options, offset: offset, limit: limit)
+        query.includeAll = includeAll
+        return query
+    }
+}

@@ -1,0 +1,48 @@
+import Hummingbird
+import Logging
+import NIOCore
+
+/// Lifeboat's HTTP side on one port: DICOMweb under /dicom-web, WADO-URI at /wado, and a
+/// health check at /health.
+public struct WebServer: Sendable {
+    public var host: String
+    /// 0 picks a free port (see `run(onListening:)`).
+    public var port: Int
+    /// The origin browsers on other sites may call from (a DICOMweb viewer such as OHIF):
+    /// nil sends no CORS headers, "*" allows any origin.
+    public var corsAllowOrigin: String?
+    public let dicomweb: DICOMweb
+
+    public init(host: String = "0.0.0.0", port: Int = 8080, corsAllowOrigin: String? = nil, dicomweb: DICOMweb) {
+        self.host = host
+        self.port = port
+        self.corsAllowOrigin = corsAllowOrigin
+        self.dicomweb = dicomweb
+    }
+
+    public func router() -> Router<WebContext> {
+        let router = Router(context: WebContext.self)
+        if let origin = corsAllowOrigin {
+            router.add(middleware: CORSMiddleware(
+                allowOrigin: origin == "*" ? .all : .custom(origin),
+                allowHeaders: [.accept, .authorization, .contentType, .origin],
+                allowMethods: [.get, .post, .head, .options],
+                exposedHeaders: ["Content-Type", "Content-Length", "Content-Location"]
+            ))
+        }
+        router.get("health") { _, _ in "ok\n" }
+        dicomweb.addRoutes(to: router)
+        return router
+    }
+
+    /// Serves until the task is cancelled; `onListening` gets the port once bound.
+    public func run(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        let app = Application(
+            router: router(),
+            configuration: .init(address: .hostname(host, port: port), serverName: "Lifeboat"),
+            onServerRunning: { channel in await onListening(channel.localAddress?.port ?? port) },
+            logger: Logger(label: "lifeboat.http")
+        )
+        try await app.run()
+    }
+}
