@@ -91,7 +91,7 @@ let package = Package(
         ),
         .testTarget(name: "lifeboatTests", dependencies: ["lifeboat", "Archive", "DICOM", "TestSupport"]),
         // Against real peers: dcmtk and pynetdicom, started by the tests on loopback ports.
-        .testTarget(name: "InteropTests", dependencies: ["DICOMNetwork", "Archive", "TestSupport"], exclude: ["Helpers"]),
+        .testTarget(name: "InteropTests", dependencies: ["DICOMNetwork", "Archive", "Web", "TestSupport"], exclude: ["Helpers"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -9,7 +9,8 @@ cd "$(dirname "$0")/.."
 Scripts/build-deps.sh python3 dcmtk
 
 # Python packages: pydicom is the reference the corpus tests compare with (its wheel also
-# carries the test files); pynetdicom is a second real DICOM peer.
+# carries the test files); pynetdicom is a second real DICOM peer; dicomweb-client a real
+# DICOMweb peer.
 pip_install() {
     python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore "$@" \
         || python3 -m pip install --quiet --break-system-packages "$@"
@@ -21,6 +22,10 @@ fi
 if ! python3 -c 'import pynetdicom, sys; sys.exit(pynetdicom.__version__ != "3.0.4")' 2>/dev/null; then
     echo "test.sh: installing pynetdicom 3.0.4"
     pip_install pynetdicom==3.0.4
+fi
+if ! python3 -c 'import dicomweb_client, sys; sys.exit(dicomweb_client.__version__ != "0.61.2")' 2>/dev/null; then
+    echo "test.sh: installing dicomweb-client 0.61.2"
+    pip_install dicomweb-client==0.61.2
 fi
 
 swift build --build-tests

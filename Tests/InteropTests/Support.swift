@@ -4,6 +4,7 @@ import DICOMNetwork
 import Foundation
 import NIOCore
 import TestSupport
+import Web
 
 typealias Tag = DICOM.Tag
 
@@ -78,6 +79,24 @@ enum Interop {
         guard let port = await iterator.next() else { throw Subprocess.Failure(description: "the server did not start") }
         try await body(port, archive)
     }
+
+    /// Runs Lifeboat's HTTP side (DICOMweb) on a free loopback port over a fresh archive for
+    /// the body's duration.
+    static func withDICOMweb(_ body: (Int, LocalArchive) async throws -> Void) async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("lifeboat-web-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let archive = try LocalArchive(root: directory)
+        let engine = QueryEngine(catalog: archive.catalog, blobs: archive.blobs, retrieveAETitle: "LIFEBOAT")
+        let web = WebServer(host: "127.0.0.1", port: 0, dicomweb: DICOMweb(engine: engine, ingestor: archive.ingestor))
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        let task = Task { try await web.run { continuation.yield($0) } }
+        defer { task.cancel() }
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next() else { throw Subprocess.Failure(description: "the HTTP server did not start") }
+        try await body(port, archive)
+    }
+
+    static let dicomwebHelper = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Helpers/dicomweb_peer.py").path
 
     /// The stored file of an instance's newest version; nil if it did not arrive.
     static func stored(_ sopInstanceUID: String, in archive: LocalArchive) async throws -> String? {
