@@ -45,8 +45,8 @@ let package = Package(
         .target(
             name: "Web",
             dependencies: [
-                "DICOM", "DICOMNetwork", "Archive", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
-                .product(name: "Crypto", package: "swift-crypto"), .product(name: "NIOCore", package: "swift-nio"),
+                "DICOM", "DICOMNetwork", "Archive", "CZlib", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto"), .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
         // The composition root: configuration and wiring of a node.
@@ -87,7 +87,8 @@ let package = Package(
         .testTarget(name: "LifeboatServerTests", dependencies: ["LifeboatServer", "DICOMNetwork"]),
         .testTarget(
             name: "WebTests",
-            dependencies: ["Web", "Archive", "DICOM", .product(name: "HummingbirdTesting", package: "hummingbird")]
+            dependencies: ["Web", "Archive", "DICOM", "TestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            exclude: ["Helpers"]
         ),
         .testTarget(name: "lifeboatTests", dependencies: ["lifeboat", "Archive", "DICOM", "TestSupport"]),
         // Against real peers: dcmtk and pynetdicom, started by the tests on loopback ports.

@@ -27,6 +27,11 @@ if ! python3 -c 'import dicomweb_client, sys; sys.exit(dicomweb_client.__version
     echo "test.sh: installing dicomweb-client 0.61.2"
     pip_install dicomweb-client==0.61.2
 fi
+# numpy and Pillow: the reference the drawn pictures are compared with.
+if ! python3 -c 'import numpy, PIL' 2>/dev/null; then
+    echo "test.sh: installing numpy and Pillow"
+    pip_install numpy Pillow
+fi
 
 swift build --build-tests
 swift test --skip-build "$@"

@@ -206,7 +206,7 @@ extension DICOMweb {
     // MARK: WADO-URI
 
     /// PS3.18 9.1: `?requestType=WADO&studyUID=&seriesUID=&objectUID=` gives the instance as
-    /// application/dicom.
+    /// application/dicom, or with `contentType=image/png` (or image/jpeg) a picture of a frame.
     func wadoURI(_ request: Request) async throws -> Response {
         let parameters = request.uri.queryParameters
         guard parameters["requestType"] == "WADO" else { throw Problem.badRequest("requestType must be WADO") }
@@ -218,10 +218,17 @@ extension DICOMweb {
             uids[tag] = value
         }
         let contentType = parameters["contentType"].map(String.init) ?? "application/dicom"
-        guard contentType == "application/dicom" else {
-            throw Problem.notAcceptable("contentType \(contentType) is not offered; application/dicom is")
-        }
         let instance = try await instances(uids)[0]
+        if contentType == "image/png" || contentType == "image/jpeg" {
+            // PS3.18 9.1.2.1: a picture of the frame asked for (the first by default).
+            let frames = try Self.open(instance)
+            let number = try Self.frameNumbers(parameters["frameNumber"].map(String.init) ?? "1", count: frames.count)[0]
+            let window = parameters["windowCenter"].flatMap { center in parameters["windowWidth"].map { "\(center),\($0)" } }
+            return try Self.picture(of: frames, frame: number, window: try Self.window(window), request: request)
+        }
+        guard contentType == "application/dicom" else {
+            throw Problem.notAcceptable("contentType \(contentType) is not offered; application/dicom, image/png and image/jpeg are")
+        }
         var headers = HTTPFields()
         headers[.contentType] = "application/dicom"
         let logger = self.logger

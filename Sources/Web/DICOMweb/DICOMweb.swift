@@ -42,6 +42,16 @@ public struct DICOMweb: Sendable {
         web.get("studies/:study/series/:series/instances/:instance/bulk/**") { request, context in
             try await bulkData(request, try uids(context, "study", "series", "instance"), path: context.parameters.getCatchAll())
         }
+        let instance = "studies/:study/series/:series/instances/:instance"
+        web.get("\(instance)/frames/:frames") { request, context in
+            try await frames(request, try uids(context, "study", "series", "instance"), list: context.parameters.get("frames") ?? "")
+        }
+        web.get("\(instance)/rendered") { request, context in
+            try await rendered(request, try uids(context, "study", "series", "instance"), frame: nil)
+        }
+        web.get("\(instance)/frames/:frames/rendered") { request, context in
+            try await rendered(request, try uids(context, "study", "series", "instance"), frame: context.parameters.get("frames"))
+        }
         // STOW-RS (PS3.18 10.5.1)
         web.post("studies") { request, context in try await store(request, study: nil, from: context) }
         web.post("studies/:study") { request, context in

@@ -1,0 +1,117 @@
+import Archive
+import DICOM
+import Hummingbird
+
+/// WADO-RS frames (PS3.18 10.4.1.1.3) and rendered images (10.4.1.1.4): native frames as
+/// octet streams, compressed ones as their bitstreams, and pictures for the screen — drawn
+/// here for native and RLE data, passed through for baseline JPEG.
+extension DICOMweb {
+    /// The media type of a compressed frame (PS3.18 table 8.7.3-2).
+    static func mediaType(of syntax: TransferSyntax) -> String {
+        switch syntax.uid {
+        case "1.2.840.10008.1.2.4.50", "1.2.840.10008.1.2.4.51", "1.2.840.10008.1.2.4.57", "1.2.840.10008.1.2.4.70": "image/jpeg"
+        case "1.2.840.10008.1.2.4.80", "1.2.840.10008.1.2.4.81": "image/jls"
+        case "1.2.840.10008.1.2.4.90", "1.2.840.10008.1.2.4.91": "image/jp2"
+        case "1.2.840.10008.1.2.5": "image/dicom-rle"
+        default: syntax.isEncapsulated ? "application/octet-stream" : "application/octet-stream"
+        }
+    }
+
+    static func open(_ instance: StoredInstance) throws -> Frames {
+        guard let path = instance.path else { throw Problem(.internalServerError, "the instance has no local file") }
+        do {
+            return try Frames(path: path)
+        } catch let error as ImagingError {
+            throw Problem(.notAcceptable, "\(error)")
+        }
+    }
+
+    /// "1,3,5" (PS3.18 8.3.3.1): frame numbers from 1.
+    static func frameNumbers(_ list: String, count: Int) throws(Problem) -> [Int] {
+        var numbers: [Int] = []
+        for item in list.split(separator: ",", omittingEmptySubsequences: false) {
+            guard let number = Int(item), number >= 1 else { throw Problem.badRequest("\"\(list)\" is not a list of frame numbers from 1") }
+            guard number <= count else { throw Problem.notFound("there is no frame \(number); the instance has \(count)") }
+            numbers.append(number)
+        }
+        return numbers
+    }
+
+    func frames(_ request: Request, _ uids: [Tag: String], list: String) async throws -> Response {
+        let frames = try Self.open(try await instances(uids)[0])
+        let numbers = try Self.frameNumbers(list, count: frames.count)
+        let stored = Self.mediaType(of: frames.transferSyntax)
+        let asked = Self.acceptedMultipartType(request)
+        guard Self.accepts(request, ["multipart/related"]) else { throw Problem.notAcceptable("frames are sent as multipart/related") }
+        // Native frames, and RLE ones decoded, go as octet streams; other compressed frames as they are.
+        let decode = frames.transferSyntax.uid == TransferSyntax.rleLossless.uid && asked == "application/octet-stream"
+        let type = frames.isEncapsulated && !decode ? stored : "application/octet-stream"
+        if let asked, asked != type, asked != "*/*" {
+            throw Problem.notAcceptable("frames of this instance are \(type)\(frames.isEncapsulated ? " (\(frames.transferSyntax.name))" : "")")
+        }
+        let boundary = Multipart.makeBoundary()
+        var body = ByteBuffer()
+        for (index, number) in numbers.enumerated() {
+            var bytes = try frames.frame(number)
+            if decode { bytes = try RLEDecoder.decode(bytes, description: frames.description) }
+            let partType = frames.isEncapsulated && !decode ? "\(type); transfer-syntax=\(frames.transferSyntax.uid)" : type
+            body.writeImmutableBuffer(Multipart.partHeader(boundary: boundary, contentType: partType, first: index == 0))
+            body.writeBytes(bytes)
+        }
+        body.writeImmutableBuffer(Multipart.closing(boundary: boundary, empty: false))
+        var headers = HTTPFields()
+        headers[.contentType] = "multipart/related; type=\"\(type)\"; boundary=\(boundary)"
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: body))
+    }
+
+    /// A frame for the screen (PS3.18 10.4.1.1.4): PNG drawn here, or the JPEG as stored.
+    /// `window=center,width` (PS3.18 8.3.5.1.3) sets the window.
+    func rendered(_ request: Request, _ uids: [Tag: String], frame list: String?) async throws -> Response {
+        let frames = try Self.open(try await instances(uids)[0])
+        let number = try list.map { try Self.frameNumbers($0, count: frames.count)[0] } ?? 1
+        let window = try Self.window(request.uri.queryParameters["window"].map(String.init))
+        return try Self.picture(of: frames, frame: number, window: window, request: request)
+    }
+
+    static func window(_ parameter: String?) throws(Problem) -> Window? {
+        guard let parameter else { return nil }
+        let parts = parameter.split(separator: ",")
+        guard parts.count >= 2, let center = Double(parts[0]), let width = Double(parts[1]), width >= 1 else {
+            throw Problem.badRequest("window is center,width with a width of at least 1")
+        }
+        return Window(center: center, width: width)
+    }
+
+    static func picture(of frames: Frames, frame number: Int, window: Window?, request: Request) throws -> Response {
+        var headers = HTTPFields()
+        let jpegPassThrough = frames.transferSyntax.uid == TransferSyntax.jpegBaseline.uid && window == nil && accepts(request, ["image/jpeg"])
+        if jpegPassThrough {
+            headers[.contentType] = "image/jpeg"
+            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: try frames.frame(number))))
+        }
+        guard accepts(request, ["image/png"]) else {
+            throw Problem.notAcceptable("this frame is drawn as image/png\(frames.transferSyntax.uid == TransferSyntax.jpegBaseline.uid ? " (or image/jpeg without a window)" : "")")
+        }
+        var bytes = try frames.frame(number)
+        if frames.isEncapsulated {
+            guard frames.transferSyntax.uid == TransferSyntax.rleLossless.uid else {
+                throw Problem.notAcceptable("\(frames.transferSyntax.name) frames cannot be drawn here: open the study in a diagnostic viewer")
+            }
+            do throws(ImagingError) {
+                bytes = try RLEDecoder.decode(bytes, description: frames.description)
+            } catch {
+                throw Problem.notAcceptable("\(error.description): open the study in a diagnostic viewer")
+            }
+        }
+        let picture: Picture
+        let png: [UInt8]
+        do throws(ImagingError) {
+            picture = try Windowing.picture(bytes, description: frames.description, window: window)
+            png = try PNGEncoder.encode(picture)
+        } catch {
+            throw Problem.notAcceptable("\(error.description): open the study in a diagnostic viewer")
+        }
+        headers[.contentType] = "image/png"
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: png)))
+    }
+}

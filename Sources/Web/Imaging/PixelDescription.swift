@@ -1,0 +1,66 @@
+import DICOM
+import Hummingbird
+
+/// Why a frame cannot be given or drawn: the viewer then says to open the study in a
+/// diagnostic viewer instead.
+struct ImagingError: Error, Equatable, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// The Image Pixel module's attributes that say how to read a frame (PS3.3 C.7.6.3), and
+/// the VOI LUT and modality LUT ones that say how to show it (C.11.2, C.11.1).
+struct PixelDescription: Sendable, Equatable {
+    var rows: Int
+    var columns: Int
+    var samplesPerPixel: Int
+    var bitsAllocated: Int
+    var bitsStored: Int
+    var isSigned: Bool
+    var photometric: String
+    var planarConfiguration: Int
+    var numberOfFrames: Int
+    var rescaleSlope: Double
+    var rescaleIntercept: Double
+    var windowCenter: Double?
+    var windowWidth: Double?
+
+    init(_ dataSet: DataSet) throws(ImagingError) {
+        func integer(_ tag: Tag) -> Int? { (try? dataSet.int(tag)) ?? nil }
+        guard let rows = integer(Tag(0x0028, 0x0010)), let columns = integer(Tag(0x0028, 0x0011)), rows > 0, columns > 0,
+              let bitsAllocated = integer(Tag(0x0028, 0x0100)) else {
+            throw ImagingError("the instance has no image: Rows, Columns or Bits Allocated is missing")
+        }
+        self.rows = rows
+        self.columns = columns
+        self.bitsAllocated = bitsAllocated
+        samplesPerPixel = integer(Tag(0x0028, 0x0002)) ?? 1
+        bitsStored = integer(Tag(0x0028, 0x0101)) ?? bitsAllocated
+        isSigned = integer(Tag(0x0028, 0x0103)) == 1
+        photometric = ((try? dataSet.string(Tag(0x0028, 0x0004))) ?? nil) ?? (samplesPerPixel == 3 ? "RGB" : "MONOCHROME2")
+        planarConfiguration = integer(Tag(0x0028, 0x0006)) ?? 0
+        numberOfFrames = max(1, integer(Tag(0x0028, 0x0008)) ?? 1)
+        rescaleSlope = ((try? dataSet.double(Tag(0x0028, 0x1053))) ?? nil) ?? 1
+        rescaleIntercept = ((try? dataSet.double(Tag(0x0028, 0x1052))) ?? nil) ?? 0
+        windowCenter = (try? dataSet.double(Tag(0x0028, 0x1050))) ?? nil
+        windowWidth = (try? dataSet.double(Tag(0x0028, 0x1051))) ?? nil
+        guard [8, 16, 32].contains(bitsAllocated), [1, 3].contains(samplesPerPixel), bitsStored >= 1, bitsStored <= bitsAllocated else {
+            throw ImagingError("\(bitsAllocated)-bit pixels with \(samplesPerPixel) samples are not drawn here")
+        }
+    }
+
+    var bytesPerSample: Int { bitsAllocated / 8 }
+
+    /// The length of one uncompressed frame (PS3.5 8.1.1).
+    var frameLength: Int { rows * columns * samplesPerPixel * bytesPerSample }
+}
+
+/// A frame that cannot be given or drawn is not an acceptable answer to the request:
+/// 406 with what is wrong, as problem+json.
+extension ImagingError: HTTPResponseError {
+    var status: HTTPResponse.Status { .notAcceptable }
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        try Problem(status, description).response(from: request, context: context)
+    }
+}

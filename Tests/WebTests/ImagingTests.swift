@@ -1,0 +1,71 @@
+import DICOM
+import Foundation
+import TestSupport
+import Testing
+@testable import Web
+
+/// Frames and pictures: RLE decoded to exactly the native pixels pydicom's corpus holds
+/// for the same images, and PNGs that Pillow reads as what pydicom and numpy compute.
+@Suite struct ImagingTests {
+    static let helper = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Helpers/compare_render.py").path
+
+    static func corpusFile(_ name: String) throws -> String { "\(try PydicomData.directory())/test_files/\(name)" }
+
+    static let pixelsHelper = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Helpers/native_pixels.py").path
+
+    @Test(arguments: ["MR_small_RLE.dcm", "SC_rgb_rle.dcm", "SC_rgb_rle_16bit.dcm", "SC_rgb_rle_2frame.dcm", "SC_rgb_rle_32bit_2frame.dcm"])
+    func rleDecodesToWhatPydicomDecodes(name: String) async throws {
+        let path = try Self.corpusFile(name)
+        let compressed = try Frames(path: path)
+        #expect(compressed.isEncapsulated)
+        for number in 1...compressed.count {
+            let decoded = try RLEDecoder.decode(try compressed.frame(number), description: compressed.description)
+            let out = FileManager.default.temporaryDirectory.appendingPathComponent("pixels-\(UUID())").path
+            defer { try? FileManager.default.removeItem(atPath: out) }
+            let run = try await Subprocess.run("python3", [Self.pixelsHelper, path, "\(number)", out])
+            #expect(run.status == 0, "\(run.errors)")
+            #expect(decoded == Array(try Data(contentsOf: URL(fileURLWithPath: out))), "\(name) frame \(number)")
+        }
+    }
+
+    @Test func rleDecodesToTheSameImageStoredNative() throws {
+        let compressed = try Frames(path: try Self.corpusFile("MR_small_RLE.dcm"))
+        let plain = try Frames(path: try Self.corpusFile("MR_small.dcm"))
+        #expect(try RLEDecoder.decode(try compressed.frame(1), description: compressed.description) == (try plain.frame(1)))
+    }
+
+    @Test func theLinearWindowOfPS3_3() {
+        // C.11.2.1.2.1 with center 40 and width 400 (a soft tissue window).
+        let window = Window(center: 40, width: 400)
+        #expect(Windowing.linear(-161, window) == 0)
+        #expect(Windowing.linear(240, window) == 255)
+        #expect(Windowing.linear(39.5, window) == 127)
+        #expect(Windowing.linear(1000, window) == 255)
+    }
+
+    @Test(arguments: [("CT_small.dcm", nil as (Double, Double)?), ("CT_small.dcm", (40.0, 400.0)), ("MR_small.dcm", nil),
+                      ("SC_rgb_rle.dcm", nil), ("MR_small_RLE.dcm", nil), ("SC_rgb_rle_16bit.dcm", nil)])
+    func picturesMatchPydicomAndNumpy(name: String, window: (Double, Double)?) async throws {
+        let path = try Self.corpusFile(name)
+        let frames = try Frames(path: path)
+        var bytes = try frames.frame(1)
+        if frames.isEncapsulated { bytes = try RLEDecoder.decode(bytes, description: frames.description) }
+        let picture = try Windowing.picture(bytes, description: frames.description, window: window.map { Window(center: $0.0, width: $0.1) })
+        let png = FileManager.default.temporaryDirectory.appendingPathComponent("render-\(UUID()).png").path
+        defer { try? FileManager.default.removeItem(atPath: png) }
+        try Data(try PNGEncoder.encode(picture)).write(to: URL(fileURLWithPath: png))
+        let run = try await Subprocess.run("python3", [Self.helper, png, path, "1"] + (window.map { ["\($0.0)", "\($0.1)"] } ?? []))
+        let result = try #require((try? JSONSerialization.jsonObject(with: run.output)) as? [String: Any], "\(run.text) \(run.errors)")
+        #expect(result["size"] as? [Int] == [frames.description.columns, frames.description.rows])
+        #expect(result["mode"] as? String == (frames.description.samplesPerPixel == 3 ? "RGB" : "L"))
+        // Rounding may differ by one level.
+        #expect((result["maxDifference"] as? Double ?? 99) <= 1, "\(name): \(result)")
+    }
+
+    @Test func imagesNotDrawnHereSaySo() throws {
+        let jpeg2000 = try Frames(path: try Self.corpusFile("JPEG2000.dcm"))
+        #expect(jpeg2000.isEncapsulated)
+        #expect(DICOMweb.mediaType(of: jpeg2000.transferSyntax) == "image/jp2")
+        #expect(throws: ImagingError.self) { try PixelDescription(DataSet()) }
+    }
+}
