@@ -3,6 +3,7 @@ import DICOM
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import TestSupport
 import Testing
 @testable import Web
 
@@ -28,6 +29,10 @@ typealias Tag = DICOM.Tag
         put(.studyDate, .DA, "20261122")
         set[Tag(0x0028, 0x0010)] = DataElement(tag: Tag(0x0028, 0x0010), vr: .US, integers: [UInt16(32)])
         set[Tag(0x0028, 0x0011)] = DataElement(tag: Tag(0x0028, 0x0011), vr: .US, integers: [UInt16(32)])
+        for (tag, value) in [(Tag(0x0028, 0x0002), 1), (Tag(0x0028, 0x0100), 16), (Tag(0x0028, 0x0101), 16), (Tag(0x0028, 0x0103), 0)] {
+            set[tag] = DataElement(tag: tag, vr: .US, integers: [UInt16(value)])
+        }
+        put(Tag(0x0028, 0x0004), .CS, "MONOCHROME2")
         set[.pixelData] = DataElement(tag: .pixelData, vr: .OW, bytes: [UInt8](repeating: pixels, count: 2048))
         return try DICOMFile(dataSet: set).serialized()
     }
@@ -230,6 +235,41 @@ typealias Tag = DICOM.Tag
             }
             try await client.execute(uri: "/dicom-web/studies", method: .get, headers: [.origin: "https://viewer.example.org"]) { response throws in
                 #expect(response.headers[.accessControlAllowOrigin] == "https://viewer.example.org")
+            }
+        }
+    }
+
+    @Test func framesAndRenderedImages() async throws {
+        try await Self.withApp { client, fixture in
+            let instance = "/dicom-web/studies/1.2.3.1/series/1.2.3.1.1/instances/1.2.3.1.1.1"
+            try await client.execute(uri: "\(instance)/frames/1", method: .get,
+                                     headers: [.accept: "multipart/related; type=\"application/octet-stream\""]) { response throws in
+                #expect(response.status == .ok)
+                #expect(try Self.parts(response) == [[UInt8](repeating: 7, count: 2048)])
+            }
+            try await client.execute(uri: "\(instance)/frames/2", method: .get) { try Self.expectProblem($0, .notFound, mentioning: "frame 2") }
+            try await client.execute(uri: "\(instance)/frames/x", method: .get) { try Self.expectProblem($0, .badRequest, mentioning: "frame numbers") }
+            try await client.execute(uri: "\(instance)/rendered?window=40,400", method: .get, headers: [.accept: "image/png"]) { response throws in
+                #expect(response.status == .ok)
+                #expect(response.headers[.contentType] == "image/png")
+                #expect(Array(response.body.readableBytesView.prefix(4)) == [0x89, 0x50, 0x4E, 0x47])
+            }
+            try await client.execute(uri: "\(instance)/rendered?window=40", method: .get) { try Self.expectProblem($0, .badRequest, mentioning: "window") }
+            try await client.execute(uri: "/wado?requestType=WADO&studyUID=1.2.3.1&seriesUID=1.2.3.1.1&objectUID=1.2.3.1.1.1&contentType=image/png",
+                                     method: .get) { response throws in
+                #expect(response.headers[.contentType] == "image/png")
+            }
+            // A JPEG 2000 instance: frames as stored, but no picture drawn here.
+            let j2k = "\(try PydicomData.directory())/test_files/JPEG2000.dcm"
+            guard case .imported = await Importer(ingestor: fixture.archive.ingestor).importFile(at: j2k) else { Issue.record("not imported"); return }
+            let header = try DICOMFile(path: j2k, options: .headerOnly).dataSet
+            let path = "/dicom-web/studies/\(header.uid(.studyInstanceUID)!)/series/\(header.uid(.seriesInstanceUID)!)/instances/\(header.uid(.sopInstanceUID)!)"
+            try await client.execute(uri: "\(path)/rendered", method: .get, headers: [.accept: "image/png"]) {
+                try Self.expectProblem($0, .notAcceptable, mentioning: "diagnostic viewer")
+            }
+            try await client.execute(uri: "\(path)/frames/1", method: .get) { response throws in
+                #expect(response.status == .ok)
+                #expect(response.headers[.contentType]?.contains("type=\"image/jp2\"") == true)
             }
         }
     }
