@@ -47,7 +47,9 @@ let package = Package(
             dependencies: [
                 "DICOM", "DICOMNetwork", "Archive", "CZlib", .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto"), .product(name: "NIOCore", package: "swift-nio"),
-            ]
+            ],
+            // The viewer's files are compiled in (Scripts/embed-ui.py), not shipped beside the binary.
+            exclude: ["UI/Assets"]
         ),
         // The composition root: configuration and wiring of a node.
         .target(

@@ -11,6 +11,7 @@ for package in "$@"; do
         python3) command -v python3 >/dev/null || missing+=(python3 python3-pip) ;;
         dcmtk) [ -x /usr/bin/storescp ] || missing+=(dcmtk) ;;
         sqlite3) command -v sqlite3 >/dev/null || missing+=(sqlite3) ;;
+        chromium) command -v chromium >/dev/null || missing+=(chromium) ;;
     esac
 done
 if [ ${#missing[@]} -gt 0 ]; then

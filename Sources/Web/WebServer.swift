@@ -2,8 +2,8 @@ import Hummingbird
 import Logging
 import NIOCore
 
-/// Lifeboat's HTTP side on one port: DICOMweb under /dicom-web, WADO-URI at /wado, and a
-/// health check at /health.
+/// Lifeboat's HTTP side on one port: the browser viewer at /, DICOMweb under /dicom-web,
+/// WADO-URI at /wado, and a health check at /health.
 public struct WebServer: Sendable {
     public var host: String
     /// 0 picks a free port (see `run(onListening:)`).
@@ -32,6 +32,7 @@ public struct WebServer: Sendable {
         }
         router.get("health") { _, _ in "ok\n" }
         dicomweb.addRoutes(to: router)
+        UIAssets.addRoutes(to: router)
         return router
     }
 

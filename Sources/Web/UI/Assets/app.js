@@ -1,0 +1,216 @@
+// Lifeboat's browser viewer: a study list, a study page, a series viewer — all over the
+// archive's own DICOMweb (QIDO-RS for lists, rendered frames for pictures).
+"use strict";
+
+const api = "/dicom-web";
+const main = document.getElementById("main");
+
+// Window presets (center, width) for CT; "Default" is the image's own window.
+const presets = [["Default", null], ["Soft tissue", [40, 400]], ["Lung", [-600, 1500]], ["Bone", [300, 1500]], ["Brain", [40, 80]]];
+
+function value(item, tag) {
+  const attribute = item && item[tag];
+  if (!attribute || !attribute.Value || attribute.Value.length === 0) return "";
+  const first = attribute.Value[0];
+  return typeof first === "object" && first !== null ? (first.Alphabetic || "") : String(first);
+}
+function values(item, tag) {
+  const attribute = item && item[tag];
+  return attribute && attribute.Value ? attribute.Value.map(String) : [];
+}
+function element(name, attributes = {}, ...children) {
+  const node = document.createElement(name);
+  for (const [key, val] of Object.entries(attributes)) {
+    if (key.startsWith("on")) node.addEventListener(key.slice(2), val);
+    else if (key === "dataset") Object.assign(node.dataset, val);
+    else node.setAttribute(key, val);
+  }
+  for (const child of children.flat()) node.append(child instanceof Node ? child : document.createTextNode(child ?? ""));
+  return node;
+}
+function personName(text) { return text.replace(/\^+/g, " ").trim(); }
+function dicomDate(text) { return text.length === 8 ? `${text.slice(0, 4)}-${text.slice(4, 6)}-${text.slice(6, 8)}` : text; }
+async function search(path, parameters = {}) {
+  const url = new URL(api + path, location.origin);
+  for (const [key, val] of Object.entries(parameters)) if (val !== "" && val !== undefined) url.searchParams.set(key, val);
+  const response = await fetch(url, { headers: { Accept: "application/dicom+json" } });
+  if (!response.ok) throw new Error(await problem(response));
+  return response.json();
+}
+async function problem(response) {
+  try { return (await response.json()).detail || response.statusText; } catch { return response.statusText; }
+}
+function renderedURL(study, series, instance, window) {
+  const base = `${api}/studies/${study}/series/${series}/instances/${instance}/rendered`;
+  return window ? `${base}?window=${window[0]},${window[1]}` : base;
+}
+function downloadURL(study, series, instance) {
+  return `/wado?requestType=WADO&studyUID=${study}&seriesUID=${series}&objectUID=${instance}&contentType=application/dicom`;
+}
+function showError(error) {
+  main.replaceChildren(element("p", { class: "message", role: "alert" }, `Something went wrong: ${error.message}`));
+  document.body.dataset.state = "error";
+}
+
+// The study list: search by name, patient ID, accession, dates and modality, newest first.
+async function studyList(parameters) {
+  const field = (name, label, type = "text") => element("label", {}, label, element("input", { name, type, value: parameters.get(name) || "" }));
+  const form = element("form", { class: "search", role: "search" },
+    field("name", "Patient name"), field("id", "Patient ID"), field("accession", "Accession"),
+    field("from", "From", "date"), field("to", "To", "date"), field("modality", "Modality"),
+    element("button", { type: "submit" }, "Search"));
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const query = new URLSearchParams();
+    for (const [key, val] of new FormData(form)) if (val) query.set(key, val);
+    location.hash = "#/?" + query.toString();
+  });
+  const results = element("div", {}, element("p", { class: "muted" }, "Searching…"));
+  main.replaceChildren(form, results);
+  const from = (parameters.get("from") || "").replaceAll("-", "");
+  const to = (parameters.get("to") || "").replaceAll("-", "");
+  const name = parameters.get("name") || "";
+  const studies = await search("/studies", {
+    PatientName: name ? (name.includes("*") ? name : name + "*") : "",
+    fuzzymatching: name ? "true" : "",
+    PatientID: parameters.get("id") || "",
+    AccessionNumber: parameters.get("accession") || "",
+    StudyDate: from || to ? `${from}-${to}` : "",
+    ModalitiesInStudy: (parameters.get("modality") || "").toUpperCase(),
+    limit: "200",
+  });
+  if (studies.length === 0) {
+    results.replaceChildren(element("p", { class: "muted" }, "No study matches."));
+  } else {
+    const rows = studies.map((study) => {
+      const uid = value(study, "0020000D");
+      return element("tr", { class: "study", tabindex: "0", dataset: { uid }, onclick: () => { location.hash = `#/study/${uid}`; },
+                              onkeydown: (event) => { if (event.key === "Enter") location.hash = `#/study/${uid}`; } },
+        element("td", {}, personName(value(study, "00100010"))), element("td", {}, value(study, "00100020")),
+        element("td", {}, dicomDate(value(study, "00080020"))), element("td", {}, values(study, "00080061").join(", ")),
+        element("td", { class: "hide-narrow" }, value(study, "00081030")), element("td", { class: "hide-narrow" }, value(study, "00080050")),
+        element("td", { class: "hide-narrow" }, value(study, "00201208")));
+    });
+    results.replaceChildren(element("table", {},
+      element("thead", {}, element("tr", {}, element("th", {}, "Patient"), element("th", {}, "ID"), element("th", {}, "Date"),
+        element("th", {}, "Modality"), element("th", { class: "hide-narrow" }, "Description"), element("th", { class: "hide-narrow" }, "Accession"),
+        element("th", { class: "hide-narrow" }, "Images"))),
+      element("tbody", {}, rows)));
+  }
+  document.body.dataset.state = "ready";
+}
+
+// A study: its series, each with a picture of its middle image.
+async function studyPage(study) {
+  main.replaceChildren(element("p", { class: "muted" }, "Loading…"));
+  const [studies, series] = await Promise.all([search("/studies", { StudyInstanceUID: study }), search(`/studies/${study}/series`)]);
+  const info = studies[0] || {};
+  const heading = element("h1", {}, personName(value(info, "00100010")) || "Study");
+  const details = element("p", { class: "muted" }, [value(info, "00100020"), dicomDate(value(info, "00080020")), value(info, "00081030")].filter(Boolean).join(" · "));
+  const grid = element("div", { class: "series-grid" });
+  series.sort((a, b) => Number(value(a, "00200011") || 0) - Number(value(b, "00200011") || 0));
+  for (const item of series) {
+    const uid = value(item, "0020000E");
+    const card = element("a", { class: "series", href: `#/viewer/${study}/${uid}`, dataset: { uid } });
+    card.append(element("div", { class: "thumb-missing" }, "…"),
+      element("div", {}, `${value(item, "00080060")} ${value(item, "00200011")}`),
+      element("div", { class: "muted" }, `${value(item, "0008103E")} (${value(item, "00201209")} images)`));
+    grid.append(card);
+    thumbnail(study, uid, card);
+  }
+  main.replaceChildren(element("p", {}, element("a", { href: "#/" }, "← Studies")), heading, details, grid);
+  document.body.dataset.state = "ready";
+}
+async function thumbnail(study, series, card) {
+  const instances = await sortedInstances(study, series);
+  if (instances.length === 0) return;
+  const middle = instances[Math.floor(instances.length / 2)];
+  const image = element("img", { alt: "series thumbnail", loading: "lazy", src: renderedURL(study, series, middle) });
+  image.addEventListener("error", () => image.replaceWith(element("div", { class: "thumb-missing" }, "No picture: open in a diagnostic viewer")));
+  card.firstChild.replaceWith(image);
+}
+async function sortedInstances(study, series) {
+  const instances = await search(`/studies/${study}/series/${series}/instances`, { includefield: "00200013" });
+  instances.sort((a, b) => Number(value(a, "00200013") || 0) - Number(value(b, "00200013") || 0));
+  return instances.map((item) => value(item, "00080018"));
+}
+
+// The viewer: one frame at a time; wheel, arrow keys, the slider or a drag move through
+// the series; presets set the window.
+async function viewer(study, series) {
+  main.replaceChildren(element("p", { class: "muted" }, "Loading…"));
+  const instances = await sortedInstances(study, series);
+  let index = Math.floor(instances.length / 2);
+  let window = null;
+  const image = element("img", { alt: "image" });
+  const overlay = element("div", { class: "overlay" });
+  const frame = element("div", { class: "frame", tabindex: "0" }, image, overlay);
+  const message = element("div");
+  const slider = element("input", { type: "range", min: "1", max: String(instances.length), value: String(index + 1), "aria-label": "image" });
+  const buttons = presets.map(([name, preset]) => element("button", { class: "preset", type: "button", "aria-pressed": String(preset === null),
+    onclick: (event) => {
+      window = preset;
+      for (const button of buttons) button.setAttribute("aria-pressed", String(button === event.currentTarget));
+      show();
+    } }, name));
+  function show() {
+    const instance = instances[index];
+    image.dataset.loaded = "false";
+    image.dataset.index = String(index + 1);
+    image.src = renderedURL(study, series, instance, window);
+    overlay.textContent = `${index + 1} / ${instances.length}`;
+    slider.value = String(index + 1);
+  }
+  function move(step) {
+    const next = Math.max(0, Math.min(instances.length - 1, index + step));
+    if (next !== index) { index = next; show(); }
+  }
+  image.addEventListener("load", () => { image.dataset.loaded = "true"; image.hidden = false; message.replaceChildren(); });
+  image.addEventListener("error", async () => {
+    const instance = instances[index];
+    image.hidden = true;
+    const response = await fetch(image.src, { headers: { Accept: "image/png" } });
+    const detail = response.ok ? "the picture could not be shown" : await problem(response);
+    message.replaceChildren(element("p", { class: "message", role: "alert" }, `${detail}. `,
+      element("a", { href: downloadURL(study, series, instance), download: `${instance}.dcm` }, "Download this image (DICOM)")));
+  });
+  frame.addEventListener("wheel", (event) => { event.preventDefault(); move(event.deltaY > 0 ? 1 : -1); }, { passive: false });
+  frame.addEventListener("keydown", (event) => {
+    if (event.key === "ArrowDown" || event.key === "ArrowRight") move(1);
+    if (event.key === "ArrowUp" || event.key === "ArrowLeft") move(-1);
+  });
+  let dragStart = null;
+  frame.addEventListener("pointerdown", (event) => { dragStart = [event.clientY, index]; });
+  frame.addEventListener("pointermove", (event) => {
+    if (!dragStart) return;
+    const next = dragStart[1] + Math.round((event.clientY - dragStart[0]) / 12);
+    move(next - index);
+  });
+  for (const end of ["pointerup", "pointercancel", "pointerleave"]) frame.addEventListener(end, () => { dragStart = null; });
+  slider.addEventListener("input", () => { index = Number(slider.value) - 1; show(); });
+  main.replaceChildren(
+    element("p", {}, element("a", { href: `#/study/${study}` }, "← Series")),
+    element("div", { class: "viewer" }, frame, message, element("div", { class: "controls" }, slider), element("div", { class: "controls" }, buttons)));
+  if (instances.length === 0) {
+    message.replaceChildren(element("p", { class: "message" }, "This series has no images."));
+  } else {
+    show();
+  }
+  document.body.dataset.state = "ready";
+}
+
+async function route() {
+  document.body.dataset.state = "loading";
+  const hash = location.hash.slice(1) || "/";
+  const [path, query] = hash.split("?");
+  const parts = path.split("/").filter(Boolean);
+  try {
+    if (parts[0] === "study" && parts[1]) await studyPage(parts[1]);
+    else if (parts[0] === "viewer" && parts[2]) await viewer(parts[1], parts[2]);
+    else await studyList(new URLSearchParams(query || ""));
+  } catch (error) {
+    showError(error);
+  }
+}
+window.addEventListener("hashchange", route);
+route();
