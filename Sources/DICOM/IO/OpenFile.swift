@@ -42,6 +42,14 @@ public final class OpenFile: Sendable, Equatable {
 
     public static func == (lhs: OpenFile, rhs: OpenFile) -> Bool { lhs === rhs }
 
+    /// Asks the kernel to start reading the whole file into the page cache now, so that a
+    /// stream of files overlaps each one's disk reads with sending the one before.
+    public func willNeed() {
+        #if os(Linux)
+        _ = posix_fadvise(fd, 0, 0, Int32(POSIX_FADV_WILLNEED))
+        #endif
+    }
+
     /// Up to `count` bytes at `offset`; fewer only at the end of the file.
     public func read(at offset: Int, upTo count: Int) throws(DICOMError) -> [UInt8] {
         let wanted = max(0, min(count, size - offset))

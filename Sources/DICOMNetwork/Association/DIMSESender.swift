@@ -23,15 +23,12 @@ struct DIMSESender: Sendable {
     func send(_ command: CommandSet, dataSet: DataSet? = nil) async throws {
         var command = command
         command.hasDataSet = dataSet != nil
-        for pdu in fragmenter.pdus(of: ByteBuffer(bytes: try command.encoded()), contextID: contextID, isCommand: true) {
-            try await outbound.write(.data(pdu))
-        }
+        var pdus = fragmenter.pdus(of: ByteBuffer(bytes: try command.encoded()), contextID: contextID, isCommand: true).map(PDU.data)
         if let dataSet {
-            let bytes = try dataSet.encoded(in: transferSyntax)
-            for pdu in fragmenter.pdus(of: ByteBuffer(bytes: bytes), contextID: contextID, isCommand: false) {
-                try await outbound.write(.data(pdu))
-            }
+            pdus += fragmenter.pdus(of: ByteBuffer(bytes: try dataSet.encoded(in: transferSyntax)), contextID: contextID, isCommand: false).map(PDU.data)
         }
+        // One write and one flush for the whole message.
+        try await outbound.write(contentsOf: pdus)
         // An SCU waiting on a long answer is not idle.
         idle.touch()
     }
@@ -41,17 +38,13 @@ struct DIMSESender: Sendable {
     func send(_ command: CommandSet, dataSetOf file: OpenFile, from offset: Int) async throws {
         var command = command
         command.hasDataSet = true
-        for pdu in fragmenter.pdus(of: ByteBuffer(bytes: try command.encoded()), contextID: contextID, isCommand: true) {
-            try await outbound.write(.data(pdu))
-        }
+        try await outbound.write(contentsOf: fragmenter.pdus(of: ByteBuffer(bytes: try command.encoded()), contextID: contextID, isCommand: true).map(PDU.data))
         var position = offset
         repeat {
             let chunk = try file.read(at: position, upTo: 1 << 20)
             position += chunk.count
             let isLast = chunk.isEmpty || position >= file.size
-            for pdu in fragmenter.pdus(of: ByteBuffer(bytes: chunk), contextID: contextID, isCommand: false, isLast: isLast) {
-                try await outbound.write(.data(pdu))
-            }
+            try await outbound.write(contentsOf: fragmenter.pdus(of: ByteBuffer(bytes: chunk), contextID: contextID, isCommand: false, isLast: isLast).map(PDU.data))
             idle.touch()
             if isLast { break }
         } while true

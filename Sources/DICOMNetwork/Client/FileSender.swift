@@ -112,6 +112,8 @@ public struct FileSender: Sendable {
             do {
                 try await RequestorAssociation.withAssociation(configuration, proposing: contexts.values.sorted { $0.id < $1.id }) { association in
                     while let file = remaining.first, !shouldStop() {
+                        // The next files are read from the disk while this one is sent.
+                        for next in remaining.dropFirst().prefix(2) { (try? OpenFile(path: next.path))?.willNeed() }
                         let result = await send(file, contexts: contexts, over: association)
                         remaining = remaining.dropFirst()
                         results.append(result)

@@ -140,9 +140,7 @@ public final class RequestorAssociation {
         var pending = try nextChunk() ?? ByteBuffer()
         while true {
             let following = try nextChunk()
-            for pdu in fragmenter.pdus(of: pending, contextID: contextID, isCommand: false, isLast: following == nil) {
-                try await carryOut(try machine.sendData(pdu))
-            }
+            try await sendData(fragmenter.pdus(of: pending, contextID: contextID, isCommand: false, isLast: following == nil))
             guard let following else { break }
             pending = following
         }
@@ -162,10 +160,25 @@ public final class RequestorAssociation {
     }
 
     private func sendCommand(_ command: CommandSet, contextID: UInt8) async throws {
-        let bytes = ByteBuffer(bytes: try command.encoded())
-        for pdu in fragmenter.pdus(of: bytes, contextID: contextID, isCommand: true) {
-            try await carryOut(try machine.sendData(pdu))
+        try await sendData(fragmenter.pdus(of: ByteBuffer(bytes: try command.encoded()), contextID: contextID, isCommand: true))
+    }
+
+    /// P-DATA-TF PDUs through the state machine, written to the channel together with one
+    /// flush: a 512 KiB data set in 16 KiB PDUs is one write, not 32.
+    private func sendData(_ pdus: [PDataTF]) async throws {
+        var batch: [PDU] = []
+        for pdu in pdus {
+            let transition = try machine.sendData(pdu)
+            let sends = transition.outputs.compactMap { output -> PDU? in if case .send(let pdu) = output { pdu } else { nil } }
+            if sends.count == transition.outputs.count {
+                batch += sends
+            } else {
+                try await outbound.write(contentsOf: batch)
+                batch = []
+                try await carryOut(transition)
+            }
         }
+        try await outbound.write(contentsOf: batch)
     }
 
     /// Reads until the response to `request` arrives.

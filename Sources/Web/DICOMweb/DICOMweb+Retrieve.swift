@@ -8,6 +8,8 @@ import Logging
 /// QIDO-RS searches and WADO-RS / WADO-URI retrieves.
 extension DICOMweb {
     static let retrieveURL = Tag(0x0008, 0x1190)
+    /// How many instances ahead of the one being sent are read in advance.
+    static let readAhead = 2
 
     /// Whether the request's Accept header allows one of `types` (or says nothing, or `*/*`).
     static func accepts(_ request: Request, _ types: [String]) -> Bool {
@@ -106,6 +108,8 @@ extension DICOMweb {
         let logger = self.logger
         let body = ResponseBody { (writer: inout any ResponseBodyWriter) in
             for (index, instance) in found.enumerated() {
+                // The next files are read from the disk while this one is sent.
+                for next in found.dropFirst(index + 1).prefix(Self.readAhead) { next.path.flatMap { try? OpenFile(path: $0) }?.willNeed() }
                 try await writer.write(Multipart.partHeader(boundary: boundary, contentType: "application/dicom; transfer-syntax=\(instance.transferSyntaxUID)",
                                                             first: index == 0))
                 try await Self.stream(instance, to: &writer, logger: logger)
