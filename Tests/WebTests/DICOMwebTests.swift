@@ -254,6 +254,13 @@ typealias Tag = DICOM.Tag
                 #expect(response.headers[.contentType] == "image/png")
                 #expect(Array(response.body.readableBytesView.prefix(4)) == [0x89, 0x50, 0x4E, 0x47])
             }
+            try await client.execute(uri: "\(instance)/rendered", method: .get, headers: [.accept: "image/jpeg"]) { response throws in
+                #expect(response.headers[.contentType] == "image/jpeg")
+                #expect(Array(response.body.readableBytesView.prefix(2)) == [0xFF, 0xD8])
+            }
+            try await client.execute(uri: "\(instance)/rendered", method: .get, headers: [.accept: "image/gif"]) {
+                try Self.expectProblem($0, .notAcceptable, mentioning: "image/png or image/jpeg")
+            }
             try await client.execute(uri: "\(instance)/rendered?window=40", method: .get) { try Self.expectProblem($0, .badRequest, mentioning: "window") }
             try await client.execute(uri: "/wado?requestType=WADO&studyUID=1.2.3.1&seriesUID=1.2.3.1.1&objectUID=1.2.3.1.1.1&contentType=image/png",
                                      method: .get) { response throws in

@@ -62,6 +62,28 @@ import Testing
         #expect((result["maxDifference"] as? Double ?? 99) <= 1, "\(name): \(result)")
     }
 
+    static let compareHelper = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Helpers/compare_images.py").path
+
+    @Test(arguments: ["CT_small.dcm", "MR_small.dcm", "SC_rgb_rle.dcm"])
+    func jpegPicturesAreTheSamePictures(name: String) async throws {
+        let frames = try Frames(path: try Self.corpusFile(name))
+        var bytes = try frames.frame(1)
+        if frames.isEncapsulated { bytes = try RLEDecoder.decode(bytes, description: frames.description) }
+        let picture = try Windowing.picture(bytes, description: frames.description, window: nil)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("jpeg-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try Data(try PNGEncoder.encode(picture)).write(to: URL(fileURLWithPath: "\(directory)/picture.png"))
+        try Data(JPEGEncoder.encode(picture)).write(to: URL(fileURLWithPath: "\(directory)/picture.jpg"))
+        let run = try await Subprocess.run("python3", [Self.compareHelper, "\(directory)/picture.jpg", "\(directory)/picture.png"])
+        let result = try #require((try? JSONSerialization.jsonObject(with: run.output)) as? [String: Any], "\(run.text) \(run.errors)")
+        #expect(result["format"] as? String == "JPEG")
+        #expect(result["modes"] as? [String] == [picture.isColor ? "RGB" : "L", picture.isColor ? "RGB" : "L"])
+        #expect((result["sizes"] as? [[Int]])?.first == [picture.width, picture.height])
+        // Quality 90 of a medical image: well above 35 dB from the lossless picture.
+        #expect((result["psnr"] as? Double ?? 0) > 35, "\(name): \(result)")
+    }
+
     @Test func imagesNotDrawnHereSaySo() throws {
         let jpeg2000 = try Frames(path: try Self.corpusFile("JPEG2000.dcm"))
         #expect(jpeg2000.isEncapsulated)

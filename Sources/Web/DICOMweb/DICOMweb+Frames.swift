@@ -4,7 +4,7 @@ import Hummingbird
 
 /// WADO-RS frames (PS3.18 10.4.1.1.3) and rendered images (10.4.1.1.4): native frames as
 /// octet streams, compressed ones as their bitstreams, and pictures for the screen — drawn
-/// here for native and RLE data, passed through for baseline JPEG.
+/// here as PNG or JPEG for native and RLE data, passed through for baseline JPEG.
 extension DICOMweb {
     /// The media type of a compressed frame (PS3.18 table 8.7.3-2).
     static func mediaType(of syntax: TransferSyntax) -> String {
@@ -89,9 +89,8 @@ extension DICOMweb {
             headers[.contentType] = "image/jpeg"
             return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: try frames.frame(number))))
         }
-        guard accepts(request, ["image/png"]) else {
-            throw Problem.notAcceptable("this frame is drawn as image/png\(frames.transferSyntax.uid == TransferSyntax.jpegBaseline.uid ? " (or image/jpeg without a window)" : "")")
-        }
+        let png = accepts(request, ["image/png"])
+        guard png || accepts(request, ["image/jpeg"]) else { throw Problem.notAcceptable("frames are drawn as image/png or image/jpeg") }
         var bytes = try frames.frame(number)
         if frames.isEncapsulated {
             guard frames.transferSyntax.uid == TransferSyntax.rleLossless.uid else {
@@ -103,15 +102,15 @@ extension DICOMweb {
                 throw Problem.notAcceptable("\(error.description): open the study in a diagnostic viewer")
             }
         }
-        let picture: Picture
-        let png: [UInt8]
+        let image: [UInt8]
         do throws(ImagingError) {
-            picture = try Windowing.picture(bytes, description: frames.description, window: window)
-            png = try PNGEncoder.encode(picture)
+            let picture = try Windowing.picture(bytes, description: frames.description, window: window)
+            // PNG (lossless) unless only JPEG is accepted.
+            image = png ? try PNGEncoder.encode(picture) : JPEGEncoder.encode(picture)
         } catch {
             throw Problem.notAcceptable("\(error.description): open the study in a diagnostic viewer")
         }
-        headers[.contentType] = "image/png"
-        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: png)))
+        headers[.contentType] = png ? "image/png" : "image/jpeg"
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: image)))
     }
 }
