@@ -280,4 +280,25 @@ typealias Tag = DICOM.Tag
             }
         }
     }
+
+    @Test func aBlobThatNoLongerMatchesItsHashIsNotPassedOffAsIntact() async throws {
+        try await Self.withApp { client, fixture in
+            let version = try #require(try await fixture.archive.catalog.versions(of: "1.2.3.2.1.1").first)
+            let path = try #require(fixture.archive.blobs.localPath(of: version.blob))
+            // One flipped byte in the pixel data, as bit rot would do it.
+            var bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+            bytes[bytes.count - 10] ^= 0xFF
+            try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: path)
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            var delivered: [UInt8]?
+            do {
+                try await client.execute(uri: "/wado?requestType=WADO&studyUID=1.2.3.2&seriesUID=1.2.3.2.1&objectUID=1.2.3.2.1.1", method: .get) { response throws in
+                    delivered = Array(response.body.readableBytesView)
+                }
+            } catch {
+                delivered = nil // the response was cut off: what a client sees as a failed download
+            }
+            #expect(delivered != bytes, "the damaged file must not arrive whole, as if intact")
+        }
+    }
 }
