@@ -12,7 +12,7 @@ extension QueryEngine: QueryProvider {
 
     public var findSOPClasses: Set<String> { [Self.patientRootFind, Self.studyRootFind] }
 
-    public func find(_ request: FindRequest, match: @Sendable (DataSet) async throws -> Void) async -> ServiceOutcome {
+    public func find(_ request: QueryRetrieveRequest, match: @Sendable (DataSet) async throws -> Void) async -> ServiceOutcome {
         let model: InformationModel = request.sopClassUID == Self.patientRootFind ? .patientRoot : .studyRoot
         var count = 0
         let started = ContinuousClock.now

@@ -26,7 +26,7 @@ public struct RetrieveService: RetrieveProvider {
 
     public func destination(_ aeTitle: AETitle) -> DICOMNode? { nodes.first { $0.aeTitle == aeTitle } }
 
-    public func instances(for request: RetrieveRequest) async throws -> [RetrievableInstance] {
+    public func instances(for request: QueryRetrieveRequest) async throws -> [RetrievableInstance] {
         let model: InformationModel = [Self.patientRootMove, Self.patientRootGet].contains(request.sopClassUID) ? .patientRoot : .studyRoot
         let query: CatalogQuery
         do {
@@ -52,7 +52,7 @@ public struct RetrieveService: RetrieveProvider {
         }
     }
 
-    public func finished(_ request: RetrieveRequest, destination: AETitle?, counts: SubOperationCounts, status: DIMSEStatus) {
+    public func finished(_ request: QueryRetrieveRequest, destination: AETitle?, counts: SubOperationCounts, status: DIMSEStatus) {
         logger.info(destination == nil ? "C-GET" : "C-MOVE", metadata: [
             "from": "\(request.callingAETitle.value)", "source": "\(request.peerAddress)", "to": "\(destination?.value ?? request.callingAETitle.value)",
             "completed": "\(counts.completed)", "failed": "\(counts.failed)", "warning": "\(counts.warning)", "status": "\(status)",

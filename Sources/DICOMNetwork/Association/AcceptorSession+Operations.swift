@@ -79,7 +79,7 @@ extension AcceptorSession {
 
     private mutating func startFind(_ incoming: IncomingIdentifier, sopClass: String, keys: DataSet, provider: any QueryProvider, sender: DIMSESender) {
         guard let request = self.request else { return }
-        let find = FindRequest(sopClassUID: sopClass, identifier: keys, callingAETitle: request.callingAETitle,
+        let find = QueryRetrieveRequest(sopClassUID: sopClass, identifier: keys, callingAETitle: request.callingAETitle,
                                calledAETitle: request.calledAETitle, peerAddress: peerAddress)
         let messageID = incoming.command.messageID ?? 0
         @Sendable func response(_ status: DIMSEStatus) -> CommandSet {

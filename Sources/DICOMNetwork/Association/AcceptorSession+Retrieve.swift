@@ -22,7 +22,7 @@ extension AcceptorSession {
             }
             destination = node
         }
-        let retrieve = RetrieveRequest(sopClassUID: sopClass, identifier: keys, callingAETitle: request.callingAETitle,
+        let retrieve = QueryRetrieveRequest(sopClassUID: sopClass, identifier: keys, callingAETitle: request.callingAETitle,
                                        calledAETitle: request.calledAETitle, peerAddress: peerAddress)
         let messageID = command.messageID ?? 0
         let responder = RetrieveResponder(field: incoming.responseField, sopClass: sopClass, messageID: messageID, sender: sender)

@@ -1,8 +1,8 @@
 import DICOM
 
-/// What a C-FIND request asks (PS3.7 9.1.2.1): the information model, by its FIND SOP
-/// class, and the identifier of keys.
-public struct FindRequest: Sendable {
+/// What a C-FIND, C-MOVE or C-GET request asks (PS3.7 9.1.2.1, 9.1.3.1, 9.1.4.1): the
+/// information model, by its SOP class, and the identifier of keys; and who asks.
+public struct QueryRetrieveRequest: Sendable {
     public var sopClassUID: String
     public var identifier: DataSet
     public var callingAETitle: AETitle
@@ -27,5 +27,5 @@ public protocol QueryProvider: Sendable {
     /// soon as it is found; the outcome returned is the final response. Once the SCU has sent
     /// C-CANCEL (PS3.4 C.4.1.2.3) or the association has ended, `match` throws
     /// `CancellationError`: stop then, and the SCU is told Cancel.
-    func find(_ request: FindRequest, match: @Sendable (DataSet) async throws -> Void) async -> ServiceOutcome
+    func find(_ request: QueryRetrieveRequest, match: @Sendable (DataSet) async throws -> Void) async -> ServiceOutcome
 }

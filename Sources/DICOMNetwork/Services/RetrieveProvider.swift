@@ -25,23 +25,6 @@ public struct DICOMNode: Sendable, Equatable {
     public var description: String { "\(aeTitle.value)@\(host):\(port)" }
 }
 
-/// What a C-MOVE or C-GET request asks (PS3.7 9.1.3.1, 9.1.4.1).
-public struct RetrieveRequest: Sendable {
-    public var sopClassUID: String
-    public var identifier: DataSet
-    public var callingAETitle: AETitle
-    public var calledAETitle: AETitle
-    public var peerAddress: String
-
-    public init(sopClassUID: String, identifier: DataSet, callingAETitle: AETitle, calledAETitle: AETitle, peerAddress: String = "") {
-        self.sopClassUID = sopClassUID
-        self.identifier = identifier
-        self.callingAETitle = callingAETitle
-        self.calledAETitle = calledAETitle
-        self.peerAddress = peerAddress
-    }
-}
-
 /// An instance to send as a sub-operation: a Part 10 file and what its meta group says.
 public struct RetrievableInstance: Sendable, Equatable {
     public var sopClassUID: String
@@ -65,13 +48,13 @@ public protocol RetrieveProvider: Sendable {
 
     /// The instances the identifier selects, or a `ServiceError` with the status to answer
     /// (A900 for an identifier the model cannot answer, C000 when it cannot be worked out).
-    func instances(for request: RetrieveRequest) async throws -> [RetrievableInstance]
+    func instances(for request: QueryRetrieveRequest) async throws -> [RetrievableInstance]
 
     /// A configured node by its AE title; nil makes a C-MOVE fail with A801.
     func destination(_ aeTitle: AETitle) -> DICOMNode?
 
     /// Told how a retrieve ended, for the record.
-    func finished(_ request: RetrieveRequest, destination: AETitle?, counts: SubOperationCounts, status: DIMSEStatus)
+    func finished(_ request: QueryRetrieveRequest, destination: AETitle?, counts: SubOperationCounts, status: DIMSEStatus)
 }
 
 /// The sub-operation counts of a C-MOVE or C-GET response (PS3.7 9.1.3.1, 9.1.4.1).
