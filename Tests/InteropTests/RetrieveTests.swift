@@ -165,4 +165,32 @@ import Testing
             #expect(arrived == last["completed"])
         }
     }
+
+    @Test func aDamagedBlobIsNotSentByCGet() async throws {
+        let directory = try Self.temporaryDirectory("get-damaged")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try await Interop.withLifeboat { lifeboat, archive in
+            let files = try await QueryTests.importCorpus(into: archive)
+            let study = try Self.studyWithSeveralInstances(files)
+            let victim = try #require(study.files.first?.dataSet.uid(.sopInstanceUID))
+            let blob = try #require(try await archive.catalog.versions(of: victim).last?.blob)
+            let path = try #require(archive.blobs.localPath(of: blob))
+            var bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+            bytes[bytes.count - 1] ^= 0x01 // one bit of rot
+            try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: path)
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            let sopClasses = Set(study.files.compactMap { $0.dataSet.uid(.sopClassUID) })
+            let run = try await Subprocess.run("python3", [Interop.helper, "get", "127.0.0.1", "\(lifeboat)", "LIFEBOAT", study.uid, directory]
+                                                          + sopClasses.sorted())
+            let result = try #require((try? JSONSerialization.jsonObject(with: run.output)) as? [String: Any], "\(run.text) \(run.errors)")
+            let last = try #require((result["responses"] as? [[String: Any]])?.last?.compactMapValues { $0 as? Int })
+            // PS3.4 C.4.3.1.4: B000, the damaged one failed, the rest sent.
+            #expect(last["status"] == 0xB000)
+            #expect(last["failed"] == 1)
+            #expect(last["completed"] == study.files.count - 1)
+            let received = try Self.received(in: directory)
+            #expect(received[victim] == nil)
+            #expect(received.count == study.files.count - 1)
+        }
+    }
 }

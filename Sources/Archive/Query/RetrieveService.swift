@@ -45,10 +45,25 @@ public struct RetrieveService: RetrieveProvider {
         do {
             return try await engine.storedInstances(matching: query).compactMap { stored in
                 stored.path.map { RetrievableInstance(sopClassUID: stored.sopClassUID, sopInstanceUID: stored.sopInstanceUID,
-                                                      transferSyntaxUID: stored.transferSyntaxUID, path: $0) }
+                                                      transferSyntaxUID: stored.transferSyntaxUID, path: $0, contentID: stored.blob.hex) }
             }
         } catch let error as QueryError {
             throw ServiceError(error.code == .invalidIdentifier ? .identifierDoesNotMatchSOPClass : .unableToProcess, error.message)
+        }
+    }
+
+    /// Zero-loss invariant 3: a blob is checked against its SHA-256 on every read; one that
+    /// no longer matches is not sent as if intact.
+    public func check(_ instance: RetrievableInstance) async -> String? {
+        guard let id = BlobID(hex: instance.contentID) else { return "no checksum is known for \(instance.sopInstanceUID)" }
+        do {
+            guard try await engine.blobs.verify(id) else {
+                logger.critical("a blob does not match its SHA-256", metadata: ["blob": "\(id)", "instance": "\(instance.sopInstanceUID)"])
+                return "stored copy damaged (SHA-256 mismatch)"
+            }
+            return nil
+        } catch {
+            return "stored copy unreadable: \(error)"
         }
     }
 

@@ -48,7 +48,12 @@ extension AcceptorSession {
                 let files = FileSender(configuration: .init(host: destination.host, port: destination.port, callingAETitle: ourTitle,
                                                             calledAETitle: destination.aeTitle),
                                        moveOriginator: (request.callingAETitle, messageID))
-                _ = await files.send(instances.map(\.path), shouldStop: { stop.withLockedValue { $0 } }) { outcome in
+                let byPath = Dictionary(instances.map { ($0.path, $0) }) { first, _ in first }
+                _ = await files.send(instances.map(\.path), shouldStop: { stop.withLockedValue { $0 } },
+                                     check: { path in
+                                         guard let instance = byPath[path] else { return nil }
+                                         return await provider.check(instance)
+                                     }) { outcome in
                     let counts = progress.withLockedValue { progress in
                         progress.record(outcome.sopInstanceUID ?? "", status: outcome.status, problem: outcome.problem)
                         return progress.counts
@@ -59,7 +64,11 @@ extension AcceptorSession {
                 var replies = responses.makeAsyncIterator()
                 var nextID: UInt16 = 1
                 for instance in instances where !stop.withLockedValue({ $0 }) {
-                    let (status, problem) = await Self.store(instance, contexts: getContexts, sender: sender, messageID: nextID, replies: &replies)
+                    let (status, problem) = if let problem = await provider.check(instance) {
+                        (DIMSEStatus?.none, Optional(problem))
+                    } else {
+                        await Self.store(instance, contexts: getContexts, sender: sender, messageID: nextID, replies: &replies)
+                    }
                     nextID &+= 1
                     let counts = progress.withLockedValue { progress in
                         progress.record(instance.sopInstanceUID, status: status, problem: problem)

@@ -67,9 +67,10 @@ public struct FileSender: Sendable {
     }
 
     /// Sends `paths` over one association at a time, at most 127 presentation contexts
-    /// each; `progress` is called after every file. Once `shouldStop` says so, no further
+    /// each; `progress` is called after every file. `check` is asked just before each file
+    /// goes: a reason it gives fails the file unsent. Once `shouldStop` says so, no further
     /// file is sent (those left have no outcome).
-    public func send(_ paths: [String], shouldStop: @Sendable () -> Bool = { false },
+    public func send(_ paths: [String], shouldStop: @Sendable () -> Bool = { false }, check: @Sendable (String) async -> String? = { _ in nil },
                      progress: @Sendable (Outcome) async -> Void = { _ in }) async -> [Outcome] {
         var results: [Outcome] = []
         var ready: [Prepared] = []
@@ -95,7 +96,7 @@ public struct FileSender: Sendable {
                 if contexts[key] != nil { batch.append(file) } else { rest.append(file) }
             }
             ready = rest
-            results += await sendBatch(batch, contexts: contexts, shouldStop: shouldStop, progress: progress)
+            results += await sendBatch(batch, contexts: contexts, shouldStop: shouldStop, check: check, progress: progress)
         }
         return results
     }
@@ -104,7 +105,7 @@ public struct FileSender: Sendable {
     /// aborts or the connection drops, the file in flight fails and the rest go over a new
     /// association; a batch that cannot even be associated fails whole.
     private func sendBatch(_ batch: [Prepared], contexts: [String: ProposedPresentationContext], shouldStop: @Sendable () -> Bool,
-                           progress: @Sendable (Outcome) async -> Void) async -> [Outcome] {
+                           check: @Sendable (String) async -> String?, progress: @Sendable (Outcome) async -> Void) async -> [Outcome] {
         var results: [Outcome] = []
         var remaining = batch[...]
         while !remaining.isEmpty && !shouldStop() {
@@ -114,7 +115,12 @@ public struct FileSender: Sendable {
                     while let file = remaining.first, !shouldStop() {
                         // The next files are read from the disk while this one is sent.
                         for next in remaining.dropFirst().prefix(2) { (try? OpenFile(path: next.path))?.willNeed() }
-                        let result = await send(file, contexts: contexts, over: association)
+                        let result: Outcome
+                        if let problem = await check(file.path) {
+                            result = Outcome(path: file.path, sopInstanceUID: file.sopInstanceUID, bytes: 0, status: nil, problem: problem)
+                        } else {
+                            result = await send(file, contexts: contexts, over: association)
+                        }
                         remaining = remaining.dropFirst()
                         results.append(result)
                         await progress(result)

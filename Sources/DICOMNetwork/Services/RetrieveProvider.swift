@@ -31,12 +31,15 @@ public struct RetrievableInstance: Sendable, Equatable {
     public var sopInstanceUID: String
     public var transferSyntaxUID: String
     public var path: String
+    /// What the provider knows the file by, for `check` (the archive: its SHA-256).
+    public var contentID: String
 
-    public init(sopClassUID: String, sopInstanceUID: String, transferSyntaxUID: String, path: String) {
+    public init(sopClassUID: String, sopInstanceUID: String, transferSyntaxUID: String, path: String, contentID: String = "") {
         self.sopClassUID = sopClassUID
         self.sopInstanceUID = sopInstanceUID
         self.transferSyntaxUID = transferSyntaxUID
         self.path = path
+        self.contentID = contentID
     }
 }
 
@@ -49,6 +52,10 @@ public protocol RetrieveProvider: Sendable {
     /// The instances the identifier selects, or a `ServiceError` with the status to answer
     /// (A900 for an identifier the model cannot answer, C000 when it cannot be worked out).
     func instances(for request: QueryRetrieveRequest) async throws -> [RetrievableInstance]
+
+    /// Whether the instance's file is intact, checked just before it is sent: nil when it
+    /// may go, else why not (the sub-operation then fails with that reason).
+    func check(_ instance: RetrievableInstance) async -> String?
 
     /// A configured node by its AE title; nil makes a C-MOVE fail with A801.
     func destination(_ aeTitle: AETitle) -> DICOMNode?
