@@ -70,7 +70,7 @@ public struct FileSender: Sendable {
     /// each; `progress` is called after every file. `check` is asked just before each file
     /// goes: a reason it gives fails the file unsent. Once `shouldStop` says so, no further
     /// file is sent (those left have no outcome).
-    public func send(_ paths: [String], shouldStop: @Sendable () -> Bool = { false }, check: @Sendable (String) async -> String? = { _ in nil },
+    public func send(_ paths: [String], shouldStop: @Sendable () -> Bool = { false }, check: @escaping @Sendable (String) async -> String? = { _ in nil },
                      progress: @Sendable (Outcome) async -> Void = { _ in }) async -> [Outcome] {
         var results: [Outcome] = []
         var ready: [Prepared] = []
@@ -105,18 +105,22 @@ public struct FileSender: Sendable {
     /// aborts or the connection drops, the file in flight fails and the rest go over a new
     /// association; a batch that cannot even be associated fails whole.
     private func sendBatch(_ batch: [Prepared], contexts: [String: ProposedPresentationContext], shouldStop: @Sendable () -> Bool,
-                           check: @Sendable (String) async -> String?, progress: @Sendable (Outcome) async -> Void) async -> [Outcome] {
+                           check: @escaping @Sendable (String) async -> String?, progress: @Sendable (Outcome) async -> Void) async -> [Outcome] {
         var results: [Outcome] = []
         var remaining = batch[...]
         while !remaining.isEmpty && !shouldStop() {
             let before = results.count
             do {
                 try await RequestorAssociation.withAssociation(configuration, proposing: contexts.values.sorted { $0.id < $1.id }) { association in
+                    var checking: (path: String, task: Task<String?, Never>)?
                     while let file = remaining.first, !shouldStop() {
                         // The next files are read from the disk while this one is sent.
                         for next in remaining.dropFirst().prefix(2) { (try? OpenFile(path: next.path))?.willNeed() }
+                        let problem = if let checking, checking.path == file.path { await checking.task.value } else { await check(file.path) }
+                        // The next file is checked while this one is sent.
+                        checking = remaining.dropFirst().first.map { next in (next.path, Task { await check(next.path) }) }
                         let result: Outcome
-                        if let problem = await check(file.path) {
+                        if let problem {
                             result = Outcome(path: file.path, sopInstanceUID: file.sopInstanceUID, bytes: 0, status: nil, problem: problem)
                         } else {
                             result = await send(file, contexts: contexts, over: association)
