@@ -261,6 +261,18 @@ typealias Tag = DICOM.Tag
             try await client.execute(uri: "\(instance)/rendered", method: .get, headers: [.accept: "image/gif"]) {
                 try Self.expectProblem($0, .notAcceptable, mentioning: "image/png or image/jpeg")
             }
+            // A viewport shrinks the picture (32 x 32 here) to fit, proportions kept.
+            try await client.execute(uri: "\(instance)/rendered?viewport=16,8", method: .get) { response throws in
+                let header = Array(response.body.readableBytesView.dropFirst(16).prefix(8))
+                #expect(header == [0, 0, 0, 8, 0, 0, 0, 8], "IHDR width and height")
+            }
+            try await client.execute(uri: "/dicom-web/studies/1.2.3.1/series/1.2.3.1.1/thumbnail", method: .get) { response throws in
+                #expect(response.headers[.contentType] == "image/png")
+                #expect(Array(response.body.readableBytesView.dropFirst(16).prefix(8)) == [0, 0, 0, 32, 0, 0, 0, 32], "never enlarged")
+            }
+            try await client.execute(uri: "/dicom-web/studies/1.2.3.1/thumbnail?viewport=0,1", method: .get) {
+                try Self.expectProblem($0, .badRequest, mentioning: "viewport")
+            }
             try await client.execute(uri: "\(instance)/rendered?window=40", method: .get) { try Self.expectProblem($0, .badRequest, mentioning: "window") }
             try await client.execute(uri: "/wado?requestType=WADO&studyUID=1.2.3.1&seriesUID=1.2.3.1.1&objectUID=1.2.3.1.1.1&contentType=image/png",
                                      method: .get) { response throws in

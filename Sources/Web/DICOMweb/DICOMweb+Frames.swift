@@ -65,12 +65,35 @@ extension DICOMweb {
     }
 
     /// A frame for the screen (PS3.18 10.4.1.1.4): PNG drawn here, or the JPEG as stored.
-    /// `window=center,width` (PS3.18 8.3.5.1.3) sets the window.
+    /// `window=center,width` (PS3.18 8.3.5.1.3) sets the window, `viewport=width,height`
+    /// (8.3.5.1.2) the most pixels.
     func rendered(_ request: Request, _ uids: [Tag: String], frame list: String?) async throws -> Response {
         let frames = try Self.open(try await instances(uids)[0])
         let number = try list.map { try Self.frameNumbers($0, count: frames.count)[0] } ?? 1
-        let window = try Self.window(request.uri.queryParameters["window"].map(String.init))
-        return try Self.picture(of: frames, frame: number, window: window, request: request)
+        let parameters = request.uri.queryParameters
+        let window = try Self.window(parameters["window"].map(String.init))
+        let viewport = try Self.viewport(parameters["viewport"].map(String.init))
+        return try Self.picture(of: frames, frame: number, window: window, viewport: viewport, request: request)
+    }
+
+    /// A thumbnail (PS3.18 10.4.1.1.4.2): the middle instance of the series — of the study's
+    /// first series for a study —, at most 128 x 128 unless a viewport says otherwise.
+    func thumbnail(_ request: Request, _ uids: [Tag: String]) async throws -> Response {
+        let found = try await instances(uids)
+        let series = uids[.seriesInstanceUID] ?? found[0].seriesInstanceUID
+        let members = found.filter { $0.seriesInstanceUID == series }
+        let frames = try Self.open(members[members.count / 2])
+        let viewport = try Self.viewport(request.uri.queryParameters["viewport"].map(String.init)) ?? (128, 128)
+        return try Self.picture(of: frames, frame: (frames.count + 1) / 2, window: nil, viewport: viewport, request: request)
+    }
+
+    static func viewport(_ parameter: String?) throws(Problem) -> (Int, Int)? {
+        guard let parameter else { return nil }
+        let parts = parameter.split(separator: ",")
+        guard parts.count >= 2, let width = Int(parts[0]), let height = Int(parts[1]), width >= 1, height >= 1 else {
+            throw Problem.badRequest("viewport is width,height in pixels")
+        }
+        return (width, height)
     }
 
     static func window(_ parameter: String?) throws(Problem) -> Window? {
@@ -82,9 +105,10 @@ extension DICOMweb {
         return Window(center: center, width: width)
     }
 
-    static func picture(of frames: Frames, frame number: Int, window: Window?, request: Request) throws -> Response {
+    static func picture(of frames: Frames, frame number: Int, window: Window?, viewport: (Int, Int)? = nil, request: Request) throws -> Response {
         var headers = HTTPFields()
-        let jpegPassThrough = frames.transferSyntax.uid == TransferSyntax.jpegBaseline.uid && window == nil && accepts(request, ["image/jpeg"])
+        let jpegPassThrough = frames.transferSyntax.uid == TransferSyntax.jpegBaseline.uid && window == nil && viewport == nil
+            && accepts(request, ["image/jpeg"])
         if jpegPassThrough {
             headers[.contentType] = "image/jpeg"
             return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: try frames.frame(number))))
@@ -104,7 +128,8 @@ extension DICOMweb {
         }
         let image: [UInt8]
         do throws(ImagingError) {
-            let picture = try Windowing.picture(bytes, description: frames.description, window: window)
+            var picture = try Windowing.picture(bytes, description: frames.description, window: window)
+            if let (width, height) = viewport { picture = picture.fitted(width: width, height: height) }
             // PNG (lossless) unless only JPEG is accepted.
             image = png ? try PNGEncoder.encode(picture) : JPEGEncoder.encode(picture)
         } catch {

@@ -52,6 +52,9 @@ public struct DICOMweb: Sendable {
         web.get("\(instance)/frames/:frames/rendered") { request, context in
             try await rendered(request, try uids(context, "study", "series", "instance"), frame: context.parameters.get("frames"))
         }
+        web.get("studies/:study/thumbnail") { request, context in try await thumbnail(request, try uids(context, "study")) }
+        web.get("studies/:study/series/:series/thumbnail") { request, context in try await thumbnail(request, try uids(context, "study", "series")) }
+        web.get("\(instance)/thumbnail") { request, context in try await thumbnail(request, try uids(context, "study", "series", "instance")) }
         // STOW-RS (PS3.18 10.5.1)
         web.post("studies") { request, context in try await store(request, study: nil, from: context) }
         web.post("studies/:study") { request, context in

@@ -87,3 +87,27 @@ enum Windowing {
         return rgb
     }
 }
+
+extension Picture {
+    /// The picture shrunk to fit `width` x `height`, its proportions kept, each pixel the
+    /// average of those it covers (PS3.18 8.3.5.1.2 viewport); never enlarged.
+    func fitted(width: Int, height: Int) -> Picture {
+        let scale = min(Double(width) / Double(self.width), Double(height) / Double(self.height), 1)
+        guard scale < 1 else { return self }
+        let newWidth = max(1, Int((Double(self.width) * scale).rounded())), newHeight = max(1, Int((Double(self.height) * scale).rounded()))
+        let channels = isColor ? 3 : 1
+        var out = [UInt8](repeating: 0, count: newWidth * newHeight * channels)
+        for y in 0..<newHeight {
+            let top = y * self.height / newHeight, bottom = max(top + 1, (y + 1) * self.height / newHeight)
+            for x in 0..<newWidth {
+                let left = x * self.width / newWidth, right = max(left + 1, (x + 1) * self.width / newWidth)
+                for channel in 0..<channels {
+                    var sum = 0
+                    for sy in top..<bottom { for sx in left..<right { sum += Int(pixels[(sy * self.width + sx) * channels + channel]) } }
+                    out[(y * newWidth + x) * channels + channel] = UInt8(sum / ((bottom - top) * (right - left)))
+                }
+            }
+        }
+        return Picture(width: newWidth, height: newHeight, isColor: isColor, pixels: out)
+    }
+}

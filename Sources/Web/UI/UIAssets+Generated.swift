@@ -126,11 +126,8 @@ async function studyPage(study) {
   main.replaceChildren(element("p", {}, element("a", { href: "#/" }, "← Studies")), heading, details, grid);
   document.body.dataset.state = "ready";
 }
-async function thumbnail(study, series, card) {
-  const instances = await sortedInstances(study, series);
-  if (instances.length === 0) return;
-  const middle = instances[Math.floor(instances.length / 2)];
-  const image = element("img", { alt: "series thumbnail", loading: "lazy", src: renderedURL(study, series, middle) });
+function thumbnail(study, series, card) {
+  const image = element("img", { alt: "series thumbnail", loading: "lazy", src: `${api}/studies/${study}/series/${series}/thumbnail?viewport=256,256` });
   image.addEventListener("error", () => image.replaceWith(element("div", { class: "thumb-missing" }, "No picture: open in a diagnostic viewer")));
   card.firstChild.replaceWith(image);
 }
