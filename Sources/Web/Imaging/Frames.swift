@@ -15,13 +15,46 @@ struct Frames {
         guard let pixels = parsed.dataSet[.pixelData], let file = parsed.bulkDataFile ?? (try? OpenFile(path: path)) else {
             throw ImagingError("the instance has no pixel data")
         }
-        description = try PixelDescription(parsed.dataSet)
+        var description = try PixelDescription(parsed.dataSet)
+        if description.photometric == "PALETTE COLOR" {
+            description.palette = try Self.palette(parsed.dataSet, file: file)
+        }
+        self.description = description
         transferSyntax = parsed.transferSyntax
         pixelData = pixels
         self.file = file
     }
 
     var count: Int { description.numberOfFrames }
+
+    /// The red, green and blue palettes (PS3.3 C.7.6.3.1.5-6): a descriptor (entries, 0
+    /// meaning 65,536; the first value mapped; 8 or 16 bits an entry) and 16-bit words of
+    /// data, which 8-bit tables may also pack two entries to a word. Segmented palettes
+    /// (C.7.9.2) are not read.
+    static func palette(_ dataSet: DataSet, file: OpenFile) throws -> PixelDescription.Palette {
+        func table(_ descriptorTag: Tag, _ dataTag: Tag) throws -> (first: Int, values: [UInt8]) {
+            guard let descriptor = try? dataSet.integers(descriptorTag), descriptor.count == 3, let element = dataSet[dataTag] else {
+                throw ImagingError("a PALETTE COLOR image without its lookup tables (segmented palettes are not drawn here)")
+            }
+            let entries = descriptor[0] == 0 ? 65536 : descriptor[0]
+            let bytes: [UInt8]
+            switch element.value {
+            case .bytes(let value): bytes = value
+            case .bulk(let reference): bytes = try file.read(at: reference.offset, upTo: reference.length)
+            default: throw ImagingError("a palette's data is not a value")
+            }
+            // A value below the first mapped one is the first entry's (PS3.3 C.7.6.3.1.5).
+            let first = descriptor[1] < 0 ? descriptor[1] + 65536 : descriptor[1]
+            if bytes.count == entries { return (first, bytes) } // 8-bit entries packed two to a word
+            guard bytes.count >= entries * 2 else { throw ImagingError("a palette is shorter than its descriptor says") }
+            let shift = descriptor[2] == 8 ? 0 : 8
+            return (first, (0..<entries).map { UInt8(truncatingIfNeeded: (Int(bytes[$0 * 2]) | Int(bytes[$0 * 2 + 1]) << 8) >> shift) })
+        }
+        let red = try table(Tag(0x0028, 0x1101), Tag(0x0028, 0x1201))
+        let green = try table(Tag(0x0028, 0x1102), Tag(0x0028, 0x1202))
+        let blue = try table(Tag(0x0028, 0x1103), Tag(0x0028, 0x1203))
+        return PixelDescription.Palette(firstValue: red.first, red: red.values, green: green.values, blue: blue.values)
+    }
     var isEncapsulated: Bool { transferSyntax.isEncapsulated }
 
     /// Frame `number` (from 1) as stored: native bytes, or the compressed bitstream.

@@ -24,6 +24,16 @@ struct PixelDescription: Sendable, Equatable {
     var rescaleIntercept: Double
     var windowCenter: Double?
     var windowWidth: Double?
+    /// PALETTE COLOR's red, green and blue tables, 8 bits an entry, from the first value
+    /// they map (PS3.3 C.7.6.3.1.5); set by `Frames`, which can read them from the file.
+    var palette: Palette?
+
+    struct Palette: Sendable, Equatable {
+        var firstValue: Int
+        var red: [UInt8]
+        var green: [UInt8]
+        var blue: [UInt8]
+    }
 
     init(_ dataSet: DataSet) throws(ImagingError) {
         func integer(_ tag: Tag) -> Int? { (try? dataSet.int(tag)) ?? nil }

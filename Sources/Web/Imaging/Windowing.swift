@@ -23,6 +23,9 @@ enum Windowing {
         if d.samplesPerPixel == 3 {
             return Picture(width: d.columns, height: d.rows, isColor: true, pixels: try color(frame, description: d, count: count))
         }
+        if let palette = d.palette {
+            return Picture(width: d.columns, height: d.rows, isColor: true, pixels: colored(frame, description: d, palette: palette, count: count))
+        }
         guard d.photometric == "MONOCHROME1" || d.photometric == "MONOCHROME2" else {
             throw ImagingError("\(d.photometric) images are not drawn here")
         }
@@ -43,6 +46,21 @@ enum Windowing {
             return invert ? 255 - level : level
         }
         return Picture(width: d.columns, height: d.rows, isColor: false, pixels: pixels)
+    }
+
+    /// PALETTE COLOR: each stored value looked up in the red, green and blue tables, values
+    /// outside them taking the first or last entry (PS3.3 C.7.6.3.1.5).
+    static func colored(_ frame: [UInt8], description d: PixelDescription, palette: PixelDescription.Palette, count: Int) -> [UInt8] {
+        var rgb = [UInt8](repeating: 0, count: count * 3)
+        for index in 0..<count {
+            var value = 0
+            for byte in 0..<d.bytesPerSample { value |= Int(frame[index * d.bytesPerSample + byte]) << (8 * byte) }
+            let entry = max(0, min(palette.red.count - 1, value - palette.firstValue))
+            rgb[index * 3] = palette.red[entry]
+            rgb[index * 3 + 1] = palette.green[min(entry, palette.green.count - 1)]
+            rgb[index * 3 + 2] = palette.blue[min(entry, palette.blue.count - 1)]
+        }
+        return rgb
     }
 
     /// PS3.3 C.11.2.1.2.1, the LINEAR function, to 0…255.

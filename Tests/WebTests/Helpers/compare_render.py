@@ -4,7 +4,8 @@
   compare_render.py PNG DICOM FRAME [CENTER WIDTH]
       Decodes the PNG with Pillow; computes the expected 8-bit picture with pydicom's pixel
       data, its modality LUT and the PS3.3 C.11.2.1.2.1 linear window (the one given, else
-      the file's, else the frame's range); MONOCHROME1 inverted. Prints {"size", "mode",
+      the file's, else the frame's range); MONOCHROME1 inverted; PALETTE COLOR through
+      pydicom's apply_color_lut. Prints {"size", "mode",
       "maxDifference"}.
 """
 import json
@@ -13,7 +14,7 @@ import sys
 import numpy as np
 from PIL import Image
 from pydicom import dcmread
-from pydicom.pixels import apply_modality_lut
+from pydicom.pixels import apply_color_lut, apply_modality_lut
 
 png, path, frame = sys.argv[1], sys.argv[2], int(sys.argv[3])
 ds = dcmread(path)
@@ -22,7 +23,11 @@ if int(ds.get("NumberOfFrames", 1)) > 1:
     pixels = pixels[frame - 1]
 image = Image.open(png)
 drawn = np.asarray(image).astype(float)
-if ds.SamplesPerPixel == 3:
+if ds.PhotometricInterpretation == "PALETTE COLOR":
+    expected = apply_color_lut(pixels, ds).astype(float)
+    if expected.max() > 255:
+        expected = np.floor(expected / 256)
+elif ds.SamplesPerPixel == 3:
     expected = pixels.astype(float)
     if ds.BitsAllocated > 8:
         expected = np.floor(expected / 2 ** (ds.BitsStored - 8)) % 256
