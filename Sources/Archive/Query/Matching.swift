@@ -88,7 +88,7 @@ extension MatchKey {
             switch element.valueVR {
             case .US, .SS, .UL, .SL, .SV, .UV: return try element.integers().map(String.init)
             case .FL, .FD: return try element.doubles().map { String($0) }
-            case .AT: return try element.attributeTags().map { String(format4: $0.group) + String(format4: $0.element) }
+            case .AT: return try element.attributeTags().map(\.hexString)
             case .OB, .OW, .OF, .OD, .OL, .OV, .UN, .SQ: return nil
             default: return try element.strings(characterSet: characterSet)
             }
@@ -135,12 +135,5 @@ extension Substring {
         while text.first == " " { text.removeFirst() }
         while text.last == " " { text.removeLast() }
         return String(text)
-    }
-}
-
-extension String {
-    fileprivate init(format4 value: UInt16) {
-        let hex = String(value, radix: 16, uppercase: true)
-        self = String(repeating: "0", count: 4 - hex.count) + hex
     }
 }

@@ -154,7 +154,7 @@ extension DICOMweb {
             let file = try DICOMFile(path: path, options: ReadOptions(bulkDataThreshold: 1024))
             let prefix = "\(base)/studies/\(instance.studyInstanceUID)/series/\(instance.seriesInstanceUID)/instances/\(instance.sopInstanceUID)/bulk"
             let encoder = DICOMJSONEncoder(bulkDataThreshold: 1024) { location in
-                let steps = location.path.map { "\($0.sequence.hex)/\($0.item)" } + [location.tag.hex]
+                let steps = location.path.map { "\($0.sequence.hexString)/\($0.item)" } + [location.tag.hexString]
                 return "\(prefix)/\(steps.joined(separator: "/"))"
             }
             parts.append(try Self.json(file.dataSet, encoder: encoder))
@@ -176,7 +176,7 @@ extension DICOMweb {
         var steps = path[...]
         var element: DataElement?
         while let step = steps.popFirst() {
-            guard step.count == 8, let raw = UInt32(step, radix: 16), let found = dataSet[Tag(UInt16(raw >> 16), UInt16(raw & 0xFFFF))] else {
+            guard let tag = Tag(hexString: String(step)), let found = dataSet[tag] else {
                 throw Problem.notFound("no element \(step) in this instance")
             }
             if let item = steps.popFirst() {
@@ -240,13 +240,5 @@ extension DICOMweb {
             try await Self.stream(instance, to: &writer, logger: logger)
             try await writer.finish(nil)
         })
-    }
-}
-
-extension Tag {
-    /// Eight upper-case hex digits, as DICOM JSON and DICOMweb paths write a tag.
-    var hex: String {
-        let text = String(rawValue, radix: 16, uppercase: true)
-        return String(repeating: "0", count: 8 - text.count) + text
     }
 }

@@ -16,12 +16,9 @@ enum QIDO {
                  Tag(0x0020, 0x0013), Tag(0x0028, 0x0010), Tag(0x0028, 0x0011), Tag(0x0028, 0x0100), Tag(0x0028, 0x0008)],
     ]
 
-    static let utf8 = SpecificCharacterSet(bytes: Array("ISO_IR 192".utf8))
-
     /// A tag from a keyword (`PatientName`) or eight hex digits (`00100010`).
     static func tag(_ attribute: Substring) -> Tag? {
-        if attribute.count == 8, let value = UInt32(attribute, radix: 16) { return Tag(UInt16(value >> 16), UInt16(value & 0xFFFF)) }
-        return DataDictionary.entry(forKeyword: String(attribute))?.tag
+        Tag(hexString: String(attribute)) ?? DataDictionary.entry(forKeyword: String(attribute))?.tag
     }
 
     static func vr(of tag: Tag) -> VR { DataDictionary.entry(for: tag)?.vr ?? .UN }
@@ -34,7 +31,7 @@ enum QIDO {
             let element = DataElement(tag: tag, vr: vr(of: tag), strings: value.isEmpty ? [] : [value])
             let key: MatchKey
             do {
-                key = try MatchKey(element, characterSet: utf8)
+                key = try MatchKey(element, characterSet: .utf8)
             } catch {
                 throw Problem.badRequest("\(tag): \(error.message)")
             }
