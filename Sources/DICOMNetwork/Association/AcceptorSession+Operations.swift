@@ -53,34 +53,29 @@ extension AcceptorSession {
             // PS3.4 C.4.1.1.4: an identifier that cannot be read does not match the SOP class.
             return try await refuse(incoming, .identifierDoesNotMatchSOPClass, "the identifier cannot be read")
         }
+        guard let association = request else { return }
+        let query = QueryRetrieveRequest(sopClassUID: sopClass, identifier: keys, callingAETitle: association.callingAETitle,
+                                         calledAETitle: association.calledAETitle, peerAddress: peerAddress)
         let sender = DIMSESender(outbound: outbound, fragmenter: MessageFragmenter(maximumLength: peerMaximumLength),
                                  contextID: incoming.contextID, transferSyntax: syntax, idle: idle)
         if command.field == .cFindRequest {
             guard let provider = services.query, provider.findSOPClasses.contains(sopClass) else {
                 return try await refuse(incoming, .sopClassNotSupported, "this query model is not offered here")
             }
-            startFind(incoming, sopClass: sopClass, keys: keys, provider: provider, sender: sender)
+            startFind(incoming, query, provider: provider, sender: sender)
         } else {
-            try await startRetrieve(incoming, sopClass: sopClass, keys: keys, sender: sender)
+            try await startRetrieve(incoming, query, sender: sender)
         }
     }
 
     /// Answers a request with a final failure, without starting anything.
-    func refuse(_ incoming: IncomingIdentifier, _ status: DIMSEStatus, _ comment: String) async throws {
-        var response = CommandSet(incoming.responseField, respondingTo: incoming.command.messageID ?? 0)
-        if let sopClass = incoming.command.affectedSOPClassUID { response.set(.affectedSOPClassUID, uid: sopClass) }
-        response.set(.status, status.rawValue)
-        response.set(.errorComment, string: String(comment.prefix(64)), vr: .LO)
-        let bytes = ByteBuffer(bytes: try response.encoded())
-        for pdu in MessageFragmenter(maximumLength: peerMaximumLength).pdus(of: bytes, contextID: incoming.contextID, isCommand: true) {
-            try await outbound.write(.data(pdu))
-        }
+    mutating func refuse(_ incoming: IncomingIdentifier, _ status: DIMSEStatus, _ comment: String) async throws {
+        try await respond(to: incoming.command, contextID: incoming.contextID, field: incoming.responseField,
+                          outcome: ServiceOutcome(status: status, errorComment: comment))
     }
 
-    private mutating func startFind(_ incoming: IncomingIdentifier, sopClass: String, keys: DataSet, provider: any QueryProvider, sender: DIMSESender) {
-        guard let request = self.request else { return }
-        let find = QueryRetrieveRequest(sopClassUID: sopClass, identifier: keys, callingAETitle: request.callingAETitle,
-                               calledAETitle: request.calledAETitle, peerAddress: peerAddress)
+    private mutating func startFind(_ incoming: IncomingIdentifier, _ find: QueryRetrieveRequest, provider: any QueryProvider, sender: DIMSESender) {
+        let sopClass = find.sopClassUID
         let messageID = incoming.command.messageID ?? 0
         @Sendable func response(_ status: DIMSEStatus) -> CommandSet {
             var response = CommandSet(.cFindResponse, respondingTo: messageID)
@@ -98,7 +93,7 @@ extension AcceptorSession {
             let stopped = stop.withLockedValue { $0 }
             var final = response(stopped ? .cancel : outcome.status)
             if !stopped, let comment = outcome.errorComment, outcome.status.category != .success {
-                final.set(.errorComment, string: String(comment.prefix(64)), vr: .LO)
+                final.set(errorComment: comment)
             }
             try? await sender.send(final)
         }

@@ -7,8 +7,9 @@ import NIOCore
 /// or back over this one (C-GET) —, with a pending response after each that counts what
 /// remains, what was completed, what failed and what warned.
 extension AcceptorSession {
-    mutating func startRetrieve(_ incoming: IncomingIdentifier, sopClass: String, keys: DataSet, sender: DIMSESender) async throws {
+    mutating func startRetrieve(_ incoming: IncomingIdentifier, _ retrieve: QueryRetrieveRequest, sender: DIMSESender) async throws {
         let command = incoming.command
+        let sopClass = retrieve.sopClassUID
         let isMove = command.field == .cMoveRequest
         guard let provider = services.retrieve, (isMove ? provider.moveSOPClasses : provider.getSOPClasses).contains(sopClass) else {
             return try await refuse(incoming, .sopClassNotSupported, "this retrieve model is not offered here")
@@ -22,8 +23,6 @@ extension AcceptorSession {
             }
             destination = node
         }
-        let retrieve = QueryRetrieveRequest(sopClassUID: sopClass, identifier: keys, callingAETitle: request.callingAETitle,
-                                       calledAETitle: request.calledAETitle, peerAddress: peerAddress)
         let messageID = command.messageID ?? 0
         let responder = RetrieveResponder(field: incoming.responseField, sopClass: sopClass, messageID: messageID, sender: sender)
         let stop = NIOLockedValueBox(false)
@@ -44,6 +43,14 @@ extension AcceptorSession {
                 return
             }
             let progress = NIOLockedValueBox(SubOperationProgress(total: instances.count))
+            // Each sub-operation's end is counted and told to the SCU in a pending response.
+            @Sendable func record(_ instance: String, _ status: DIMSEStatus?, _ problem: String?) async {
+                let counts = progress.withLockedValue { progress in
+                    progress.record(instance, status: status, problem: problem)
+                    return progress.counts
+                }
+                try? await responder.pending(counts)
+            }
             if let destination {
                 let files = FileSender(configuration: .init(host: destination.host, port: destination.port, callingAETitle: ourTitle,
                                                             calledAETitle: destination.aeTitle),
@@ -53,13 +60,7 @@ extension AcceptorSession {
                                      check: { path in
                                          guard let instance = byPath[path] else { return nil }
                                          return await provider.check(instance)
-                                     }) { outcome in
-                    let counts = progress.withLockedValue { progress in
-                        progress.record(outcome.sopInstanceUID ?? "", status: outcome.status, problem: outcome.problem)
-                        return progress.counts
-                    }
-                    try? await responder.pending(counts)
-                }
+                                     }) { outcome in await record(outcome.sopInstanceUID ?? "", outcome.status, outcome.problem) }
             } else {
                 var replies = responses.makeAsyncIterator()
                 var nextID: UInt16 = 1
@@ -70,11 +71,7 @@ extension AcceptorSession {
                         await Self.store(instance, contexts: getContexts, sender: sender, messageID: nextID, replies: &replies)
                     }
                     nextID &+= 1
-                    let counts = progress.withLockedValue { progress in
-                        progress.record(instance.sopInstanceUID, status: status, problem: problem)
-                        return progress.counts
-                    }
-                    try? await responder.pending(counts)
+                    await record(instance.sopInstanceUID, status, problem)
                 }
             }
             let finalProgress = progress.withLockedValue { $0 }
@@ -173,7 +170,7 @@ struct RetrieveResponder: Sendable {
     /// The final response; its identifier lists the instances that failed (PS3.4 C.4.2.1.4.2).
     func finish(_ status: DIMSEStatus, comment: String?, progress: SubOperationProgress) async throws {
         var final = response(status, progress.counts, remaining: status == .cancel)
-        if let comment, status.category != .success { final.set(.errorComment, string: String(comment.prefix(64)), vr: .LO) }
+        if let comment, status.category != .success { final.set(errorComment: comment) }
         var identifier: DataSet?
         if !progress.failedInstances.isEmpty {
             identifier = DataSet([DataElement(tag: Self.failedSOPInstanceUIDList, vr: .UI, strings: progress.failedInstances)])

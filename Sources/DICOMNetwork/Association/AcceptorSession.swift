@@ -185,7 +185,7 @@ struct AcceptorSession {
         if let instance = request.affectedSOPInstanceUID { response.set(.affectedSOPInstanceUID, uid: instance) }
         response.set(.status, outcome.status.rawValue)
         if let comment = outcome.errorComment, outcome.status.category != .success {
-            response.set(.errorComment, string: String(comment.prefix(64)), vr: .LO)
+            response.set(errorComment: comment)
         }
         let bytes = ByteBuffer(bytes: try response.encoded())
         for pdu in MessageFragmenter(maximumLength: peerMaximumLength).pdus(of: bytes, contextID: contextID, isCommand: true) {

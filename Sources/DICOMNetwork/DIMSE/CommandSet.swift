@@ -111,6 +111,11 @@ public struct CommandSet: Sendable, Equatable {
         dataSet[tag] = DataElement(tag: tag, vr: .UI, strings: [uid])
     }
 
+    /// The Error Comment of a response: an LO, so 64 characters at most (PS3.7 C.4.2.1.4).
+    public mutating func set(errorComment: String) {
+        set(.errorComment, string: String(errorComment.prefix(64)), vr: .LO)
+    }
+
     public mutating func set(_ tag: Tag, string: String, vr: VR) {
         dataSet[tag] = DataElement(tag: tag, vr: vr, strings: [string])
     }
