@@ -10,6 +10,9 @@ enum QueryHeader {
     static let maximumElementLength = 1024
     static let maximumSequenceLength = 16 * 1024
 
+    /// (0008,0005) saying the text is UTF-8 (PS3.3 C.12.1.1.2, ISO_IR 192).
+    static let utf8Declaration = DataElement(tag: .specificCharacterSet, vr: .CS, strings: ["ISO_IR 192"])
+
     static func encode(_ dataSet: DataSet) -> [UInt8] {
         (try? normalized(dataSet).encoded(in: .explicitVRLittleEndian)) ?? []
     }
@@ -17,7 +20,7 @@ enum QueryHeader {
     /// The header as kept: trimmed, its text in UTF-8 and saying so.
     static func normalized(_ dataSet: DataSet) -> DataSet {
         var kept = trimmed(dataSet, characterSet: dataSet.specificCharacterSet)
-        kept[.specificCharacterSet] = DataElement(tag: .specificCharacterSet, vr: .CS, strings: ["ISO_IR 192"])
+        kept[.specificCharacterSet] = utf8Declaration
         return kept
     }
 

@@ -133,7 +133,7 @@ public struct QueryEngine: Sendable {
         if response[unique] == nil, let element = entity[unique] { response[unique] = element }
         if Self.hasNonASCIIText(response) {
             // Every text the catalog holds is UTF-8 (QueryHeader), so one character set says it all.
-            response[.specificCharacterSet] = DataElement(tag: .specificCharacterSet, vr: .CS, strings: ["ISO_IR 192"])
+            response[.specificCharacterSet] = QueryHeader.utf8Declaration
         }
         return response
     }
@@ -183,7 +183,7 @@ struct QueryPlan: Sendable {
             arguments += condition.arguments
         }
         let (from, rowID, header) = Self.source(of: query.level)
-        var select = columns.enumerated().map { "\($1.sql) AS c\($0)" } + ["\(rowID) AS rowID"]
+        var select = columns.enumerated().map { "\($1.sql) AS c\($0)" }
         if needsHeader { select.append("\(header) AS header") }
         if query.level == .image { select.append("v.blobHash AS blobHash") }
         self.select = select.joined(separator: ", ")
@@ -221,13 +221,11 @@ struct QueryPlan: Sendable {
 
     /// A row as read, in values that may leave the database connection.
     struct FetchedRow: Sendable {
-        let rowID: Int64
         let values: [DatabaseValue]
         let header: Data?
         let blobHash: String?
 
         init(_ row: Row) {
-            rowID = row["rowID"]
             values = Array(row.databaseValues)
             header = row["header"]
             blobHash = row["blobHash"]
@@ -238,7 +236,7 @@ struct QueryPlan: Sendable {
     func entity(from row: FetchedRow, header: DataSet) -> DataSet {
         var entity = header
         // The columns hold text as Swift strings, written out here in UTF-8.
-        entity[.specificCharacterSet] = DataElement(tag: .specificCharacterSet, vr: .CS, strings: ["ISO_IR 192"])
+        entity[.specificCharacterSet] = QueryHeader.utf8Declaration
         for (index, column) in columns.enumerated() {
             let value = row.values[index]
             if column.isInteger {
