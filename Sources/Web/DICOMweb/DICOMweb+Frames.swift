@@ -49,19 +49,12 @@ extension DICOMweb {
         if let asked, asked != type, asked != "*/*" {
             throw Problem.notAcceptable("frames of this instance are \(type)\(frames.isEncapsulated ? " (\(frames.transferSyntax.name))" : "")")
         }
-        let boundary = Multipart.makeBoundary()
-        var body = ByteBuffer()
-        for (index, number) in numbers.enumerated() {
-            var bytes = try frames.frame(number)
-            if decode { bytes = try RLEDecoder.decode(bytes, description: frames.description) }
-            let partType = frames.isEncapsulated && !decode ? "\(type); transfer-syntax=\(frames.transferSyntax.uid)" : type
-            body.writeImmutableBuffer(Multipart.partHeader(boundary: boundary, contentType: partType, first: index == 0))
-            body.writeBytes(bytes)
+        let partType = frames.isEncapsulated && !decode ? "\(type); transfer-syntax=\(frames.transferSyntax.uid)" : type
+        let parts = try numbers.map { number in
+            let bytes = try frames.frame(number)
+            return (partType, decode ? try RLEDecoder.decode(bytes, description: frames.description) : bytes)
         }
-        body.writeImmutableBuffer(Multipart.closing(boundary: boundary, empty: false))
-        var headers = HTTPFields()
-        headers[.contentType] = "multipart/related; type=\"\(type)\"; boundary=\(boundary)"
-        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: body))
+        return Multipart.response(type: type, parts: parts)
     }
 
     /// A frame for the screen (PS3.18 10.4.1.1.4): PNG drawn here, or the JPEG as stored.

@@ -198,13 +198,7 @@ extension DICOMweb {
         }
         default: throw Problem.notFound("\(element.tag) holds no bulk value")
         }
-        let boundary = Multipart.makeBoundary()
-        var headers = HTTPFields()
-        headers[.contentType] = "multipart/related; type=\"application/octet-stream\"; boundary=\(boundary)"
-        var body = Multipart.partHeader(boundary: boundary, contentType: "application/octet-stream", first: true)
-        body.writeBytes(bytes)
-        body.writeImmutableBuffer(Multipart.closing(boundary: boundary, empty: false))
-        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: body))
+        return Multipart.response(type: "application/octet-stream", parts: [("application/octet-stream", bytes)])
     }
 
     // MARK: WADO-URI

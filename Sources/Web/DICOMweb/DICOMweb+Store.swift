@@ -88,12 +88,13 @@ extension DICOMweb {
             staging.discard()
             return PartResult(failure: .outOfResources, comment: "cannot stage the instance: \(error)")
         }
+        // The part is copied into the archive by the import below, or refused: either way it goes.
+        defer { staged.discard() }
         var result = PartResult()
         let header: DICOMFile
         do {
             header = try DICOMFile(path: staged.path, options: .headerOnly)
         } catch {
-            staged.discard()
             return PartResult(failure: .cannotUnderstand, comment: "not a DICOM Part 10 file: \(error)")
         }
         result.sopClassUID = header.fileMeta.uid(.mediaStorageSOPClassUID) ?? header.dataSet.uid(.sopClassUID)
@@ -101,15 +102,8 @@ extension DICOMweb {
         result.studyInstanceUID = header.dataSet.uid(.studyInstanceUID)
         result.seriesInstanceUID = header.dataSet.uid(.seriesInstanceUID)
         if let study, result.studyInstanceUID != study {
-            staged.discard()
             result.failure = .studyMismatch
             result.comment = "the instance is of study \(result.studyInstanceUID ?? "none"), not \(study)"
-            return result
-        }
-        defer { staged.discard() }
-        guard result.sopClassUID != nil, result.sopInstanceUID != nil else {
-            result.failure = .cannotUnderstand
-            result.comment = "no SOP Class or SOP Instance UID"
             return result
         }
         // The data set goes in behind Lifeboat's own meta group, as an import's does, so the

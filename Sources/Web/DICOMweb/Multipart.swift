@@ -1,4 +1,5 @@
 import Foundation
+import Hummingbird
 import NIOCore
 
 /// multipart/related bodies (RFC 2387), as DICOMweb sends and receives instances
@@ -15,6 +16,21 @@ enum Multipart {
     /// The bytes that close the body.
     static func closing(boundary: String, empty: Bool) -> ByteBuffer {
         ByteBuffer(string: (empty ? "" : "\r\n") + "--\(boundary)--\r\n")
+    }
+
+    /// A multipart/related response of parts held in memory (frames, bulk data), `type`
+    /// naming what its parts are.
+    static func response(type: String, parts: [(contentType: String, bytes: [UInt8])]) -> Response {
+        let boundary = makeBoundary()
+        var body = ByteBuffer()
+        for (index, part) in parts.enumerated() {
+            body.writeImmutableBuffer(partHeader(boundary: boundary, contentType: part.contentType, first: index == 0))
+            body.writeBytes(part.bytes)
+        }
+        body.writeImmutableBuffer(closing(boundary: boundary, empty: parts.isEmpty))
+        var headers = HTTPFields()
+        headers[.contentType] = "multipart/related; type=\"\(type)\"; boundary=\(boundary)"
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: body))
     }
 
     /// The boundary and type parameters of a Content-Type such as
