@@ -58,10 +58,15 @@ public final class StagingFile: @unchecked Sendable {
     }
 
     /// All bytes are written: closes the file (not yet durable: `BlobStore.put` does that).
+    /// A file that cannot be closed is removed before the error is thrown: nothing is left.
     public func finish() throws(BlobStoreError) -> StagedBlob {
         let descriptor = fd
         fd = -1
-        guard close(descriptor) == 0 else { throw SystemCallError("cannot close \(path)").blobStoreError }
+        guard close(descriptor) == 0 else {
+            let error = SystemCallError("cannot close \(path)").blobStoreError
+            unlink(path)
+            throw error
+        }
         return StagedBlob(path: path, id: BlobID(hasher.finalize()), size: size)
     }
 

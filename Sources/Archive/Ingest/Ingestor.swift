@@ -174,7 +174,6 @@ final class IngestSink: StoreSink {
         do {
             staged = try staging.finish()
         } catch {
-            staging.discard()
             return ServiceOutcome(status: .outOfResources, errorComment: "cannot stage the instance: \(error)")
         }
         let provenance = Provenance(source: .dimse, callingAETitle: request.callingAETitle.value, calledAETitle: request.calledAETitle.value,

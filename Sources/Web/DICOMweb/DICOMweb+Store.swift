@@ -85,7 +85,6 @@ extension DICOMweb {
         do {
             staged = try staging.finish()
         } catch {
-            staging.discard()
             return PartResult(failure: .outOfResources, comment: "cannot stage the instance: \(error)")
         }
         // The part is copied into the archive by the import below, or refused: either way it goes.
