@@ -13,7 +13,7 @@ extension DICOMweb {
         case "1.2.840.10008.1.2.4.80", "1.2.840.10008.1.2.4.81": "image/jls"
         case "1.2.840.10008.1.2.4.90", "1.2.840.10008.1.2.4.91": "image/jp2"
         case "1.2.840.10008.1.2.5": "image/dicom-rle"
-        default: syntax.isEncapsulated ? "application/octet-stream" : "application/octet-stream"
+        default: "application/octet-stream"
         }
     }
 
@@ -38,7 +38,12 @@ extension DICOMweb {
     }
 
     func frames(_ request: Request, _ uids: [Tag: String], list: String) async throws -> Response {
-        let frames = try Self.open(try await instances(uids)[0])
+        try Self.frames(list, of: try Self.open(try await instances(uids)[0]), request: request)
+    }
+
+    /// Kept apart from the async handler above: Swift 6.3.1's optimizer crashes splitting that
+    /// coroutine when this body is inside it.
+    static func frames(_ list: String, of frames: Frames, request: Request) throws -> Response {
         let numbers = try Self.frameNumbers(list, count: frames.count)
         let stored = Self.mediaType(of: frames.transferSyntax)
         let asked = Self.acceptedMultipartType(request)
