@@ -54,24 +54,33 @@ public final class OpenFile: Sendable, Equatable {
     public func read(at offset: Int, upTo count: Int) throws(DICOMError) -> [UInt8] {
         let wanted = max(0, min(count, size - offset))
         if wanted == 0 { return [] }
-        var failure: Int32 = 0
+        var failure: DICOMError?
         let result = [UInt8](unsafeUninitializedCapacity: wanted) { buffer, initialized in
-            var done = 0
-            while done < wanted {
-                let got = pread(fd, buffer.baseAddress! + done, wanted - done, off_t(offset + done))
-                if got < 0 {
-                    if errno == EINTR { continue }
-                    failure = errno
-                    break
-                }
-                if got == 0 { break }
-                done += got
+            do throws(DICOMError) {
+                initialized = try read(at: offset, into: UnsafeMutableRawBufferPointer(buffer))
+            } catch {
+                failure = error
+                initialized = 0
             }
-            initialized = done
         }
-        if failure != 0 {
-            throw DICOMError(.io, offset: offset, "cannot read \(path): \(String(cString: strerror(failure)))")
-        }
+        if let failure { throw failure }
         return result
+    }
+
+    /// Fills `buffer` from `offset` — less only at the end of the file — and says how many
+    /// bytes it read: for callers that read into memory of their own, without a copy.
+    public func read(at offset: Int, into buffer: UnsafeMutableRawBufferPointer) throws(DICOMError) -> Int {
+        let wanted = max(0, min(buffer.count, size - offset))
+        var done = 0
+        while done < wanted {
+            let got = pread(fd, buffer.baseAddress! + done, wanted - done, off_t(offset + done))
+            if got < 0 {
+                if errno == EINTR { continue }
+                throw DICOMError(.io, offset: offset, "cannot read \(path): \(String(cString: strerror(errno)))")
+            }
+            if got == 0 { break }
+            done += got
+        }
+        return done
     }
 }

@@ -41,10 +41,10 @@ struct DIMSESender: Sendable {
         try await outbound.write(contentsOf: fragmenter.pdus(of: ByteBuffer(bytes: try command.encoded()), contextID: contextID, isCommand: true).map(PDU.data))
         var position = offset
         repeat {
-            let chunk = try file.read(at: position, upTo: 1 << 20)
-            position += chunk.count
-            let isLast = chunk.isEmpty || position >= file.size
-            try await outbound.write(contentsOf: fragmenter.pdus(of: ByteBuffer(bytes: chunk), contextID: contextID, isCommand: false, isLast: isLast).map(PDU.data))
+            let chunk = try file.readBuffer(at: position, upTo: 1 << 20)
+            position += chunk.readableBytes
+            let isLast = chunk.readableBytes == 0 || position >= file.size
+            try await outbound.write(contentsOf: fragmenter.pdus(of: chunk, contextID: contextID, isCommand: false, isLast: isLast).map(PDU.data))
             idle.touch()
             if isLast { break }
         } while true

@@ -169,10 +169,10 @@ public struct FileSender: Sendable {
             let (status, comment) = try await association.store(sopClassUID: file.sopClassUID, sopInstanceUID: file.sopInstanceUID, contextID: id,
                                                                 moveOriginator: moveOriginator) {
                 guard offset < open.size else { return nil }
-                let chunk = try open.read(at: offset, upTo: 1 << 20)
-                guard !chunk.isEmpty else { return nil }
-                offset += chunk.count
-                return ByteBuffer(bytes: chunk)
+                let chunk = try open.readBuffer(at: offset, upTo: 1 << 20)
+                guard chunk.readableBytes > 0 else { return nil }
+                offset += chunk.readableBytes
+                return chunk
             }
             return Outcome(path: file.path, sopInstanceUID: file.sopInstanceUID, bytes: file.size - file.dataSetOffset, status: status, problem: comment)
         } catch {

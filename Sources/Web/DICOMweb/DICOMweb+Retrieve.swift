@@ -36,7 +36,7 @@ extension DICOMweb {
         do {
             return try encoder.encode(dataSet).serialized()
         } catch {
-            throw Problem(.internalServerError, "cannot write \(error.tag) as DICOM JSON: \(error)")
+            throw Problem(.internalServerError, "cannot write as DICOM JSON: \(error)")
         }
     }
 
@@ -129,11 +129,11 @@ extension DICOMweb {
         var hasher = SHA256()
         var offset = 0
         while offset < file.size {
-            let chunk = try file.read(at: offset, upTo: 1 << 20)
-            if chunk.isEmpty { break }
-            hasher.update(data: chunk)
-            offset += chunk.count
-            try await writer.write(ByteBuffer(bytes: chunk))
+            let chunk = try file.readBuffer(at: offset, upTo: 1 << 20)
+            if chunk.readableBytes == 0 { break }
+            chunk.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
+            offset += chunk.readableBytes
+            try await writer.write(chunk)
         }
         guard BlobID(hasher.finalize()) == instance.blob else {
             logger.critical("a blob does not match its SHA-256", metadata: ["blob": "\(instance.blob)", "instance": "\(instance.sopInstanceUID)"])
