@@ -27,6 +27,11 @@ if ! python3 -c 'import dicomweb_client, sys; sys.exit(dicomweb_client.__version
     echo "test.sh: installing dicomweb-client 0.61.2"
     pip_install dicomweb-client==0.61.2
 fi
+# moto: a real S3 API for the S3 client and replication tests; boto3 makes their IAM user.
+if ! python3 -c 'import moto, boto3, sys; sys.exit(moto.__version__ != "5.2.1")' 2>/dev/null; then
+    echo "test.sh: installing moto 5.2.1"
+    pip_install 'moto[server]==5.2.1' boto3
+fi
 # numpy and Pillow: the reference the drawn pictures are compared with.
 if ! python3 -c 'import numpy, PIL' 2>/dev/null; then
     echo "test.sh: installing numpy and Pillow"
