@@ -148,11 +148,16 @@ public struct Catalog: Sendable {
 
     private static func insertVersion(_ entry: CatalogEntry, instance: Int64, number: Int, in db: Database) throws {
         let p = entry.provenance
-        try db.cachedStatement(sql: """
+        let received = timestamp.format(p.receivedAt)
+        let version = try Int64.fetchOne(db.cachedStatement(sql: """
             INSERT INTO version (instanceRef, number, blobHash, size, transferSyntaxUID, sopClassUID, receivedAt, source,
-                                 callingAETitle, calledAETitle, peerAddress) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [instance, number, entry.blob.hex, entry.size, entry.transferSyntaxUID, entry.attributes.sopClassUID,
-                             timestamp.format(p.receivedAt), p.source.rawValue, p.callingAETitle, p.calledAETitle, p.peerAddress])
+                                 callingAETitle, calledAETitle, peerAddress) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
+            """), arguments: [instance, number, entry.blob.hex, entry.size, entry.transferSyntaxUID, entry.attributes.sopClassUID,
+                              received, p.source.rawValue, p.callingAETitle, p.calledAETitle, p.peerAddress])!
+        // In the same transaction: the version is owed to every active replication target.
+        try db.cachedStatement(sql: """
+            INSERT INTO outbox (targetRef, versionRef, rank, enqueuedAt) SELECT id, ?, ?, ? FROM replicationTarget WHERE active = 1
+            """).execute(arguments: [version, Int64(p.receivedAt.timeIntervalSince1970 * 1000), received])
     }
 
     /// Every version of an instance, oldest first; empty if it is unknown.

@@ -1,0 +1,219 @@
+import Foundation
+import GRDB
+
+/// A version a replication target is owed, with what sending it needs.
+public struct OutboxItem: Sendable, Equatable {
+    public var id: Int64
+    public var versionID: Int64
+    public var blob: BlobID
+    public var size: Int
+    public var sopClassUID: String
+    public var sopInstanceUID: String
+    public var transferSyntaxUID: String
+    public var studyInstanceUID: String
+    public var attempts: Int
+    public var enqueuedAt: String
+}
+
+/// What a target holds of a study, written beside its blobs so that the archive can be
+/// rebuilt from the target alone (zero-loss invariant 4). JSON, documented in the README.
+public struct StudyManifest: Codable, Sendable, Equatable {
+    public struct Instance: Codable, Sendable, Equatable {
+        public var sopInstanceUID: String
+        public var seriesInstanceUID: String
+        public var sopClassUID: String
+        public var version: Int
+        public var sha256: String
+        public var size: Int
+        public var transferSyntaxUID: String
+        public var receivedAt: String
+    }
+
+    public var studyInstanceUID: String
+    public var patientID: String
+    public var patientName: String
+    public var studyDate: String
+    public var accessionNumber: String
+    public var lastReceivedAt: String
+    public var instances: [Instance]
+}
+
+/// How replication to one target stands.
+public struct ReplicationTargetStatus: Codable, Sendable, Equatable {
+    public var name: String
+    public var active: Bool
+    /// Versions not yet at the target that will be retried.
+    public var queueDepth: Int
+    /// Versions that failed in a way retrying cannot cure: kept, shown, never dropped.
+    public var permanentFailures: Int
+    /// When the oldest version still owed arrived here: how far the target is behind.
+    public var oldestUnreplicatedAt: String?
+    public var replicatedLastMinute: Int
+    public var lastSuccessAt: String?
+    public var lastError: String?
+    public var lastErrorAt: String?
+}
+
+extension Catalog {
+    /// Makes `names` the active replication targets and the others inactive. A target that is
+    /// new, or active again, is owed every version it does not hold: a backfill, newest study
+    /// first. Returns how many versions each target was newly owed.
+    @discardableResult
+    public func activateReplicationTargets(_ names: [String], at date: Date = Date()) async throws -> [String: Int] {
+        let now = Self.timestamp.format(date)
+        return try await pool.write { db in
+            var owed: [String: Int] = [:]
+            let known = try Row.fetchAll(db, sql: "SELECT id, name, active FROM replicationTarget")
+            for row in known where !names.contains(row["name"]) {
+                try db.execute(sql: "UPDATE replicationTarget SET active = 0 WHERE id = ?", arguments: [row["id"] as Int64])
+            }
+            for name in names {
+                let existing = known.first { $0["name"] == name }
+                if let existing, existing["active"] as Int == 1 { continue }
+                let id: Int64
+                if let existing {
+                    id = existing["id"]
+                    try db.execute(sql: "UPDATE replicationTarget SET active = 1 WHERE id = ?", arguments: [id])
+                } else {
+                    try db.execute(sql: "INSERT INTO replicationTarget (name, addedAt) VALUES (?, ?)", arguments: [name, now])
+                    id = db.lastInsertedRowID
+                }
+                try db.execute(sql: """
+                    INSERT OR IGNORE INTO outbox (targetRef, versionRef, rank, enqueuedAt)
+                    SELECT ?1, v.id, 200000000000000 - CAST((julianday(s.lastReceivedAt) - 2440587.5) * 86400000 AS INTEGER), ?2
+                    FROM version v JOIN instance i ON v.instanceRef = i.id JOIN series r ON i.seriesRef = r.id JOIN study s ON r.studyRef = s.id
+                    WHERE NOT EXISTS (SELECT 1 FROM replica WHERE targetRef = ?1 AND versionRef = v.id)
+                    """, arguments: [id, now])
+                owed[name] = db.changesCount
+            }
+            return owed
+        }
+    }
+
+    /// The next versions owed to `target`, in rank order (live first, then the backfill), at
+    /// most `limit`, leaving out those in `excluding` (in flight) and those failed for good.
+    public func nextOutboxItems(target: String, limit: Int, excluding inFlight: Set<Int64> = []) async throws -> [OutboxItem] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT o.id, o.versionRef, o.attempts, o.enqueuedAt, v.blobHash, v.size, v.sopClassUID, v.transferSyntaxUID,
+                       i.sopInstanceUID, s.studyInstanceUID
+                FROM outbox o JOIN version v ON o.versionRef = v.id JOIN instance i ON v.instanceRef = i.id
+                     JOIN series r ON i.seriesRef = r.id JOIN study s ON r.studyRef = s.id
+                WHERE o.targetRef = (SELECT id FROM replicationTarget WHERE name = ?) AND o.permanent = 0
+                ORDER BY o.rank LIMIT ?
+                """, arguments: [target, limit + inFlight.count]).compactMap { row -> OutboxItem? in
+                let id: Int64 = row["id"]
+                guard !inFlight.contains(id), let blob = BlobID(hex: row["blobHash"]) else { return nil }
+                return OutboxItem(id: id, versionID: row["versionRef"], blob: blob, size: row["size"], sopClassUID: row["sopClassUID"],
+                                  sopInstanceUID: row["sopInstanceUID"], transferSyntaxUID: row["transferSyntaxUID"],
+                                  studyInstanceUID: row["studyInstanceUID"], attempts: row["attempts"], enqueuedAt: row["enqueuedAt"])
+            }.prefix(limit).map { $0 }
+        }
+    }
+
+    /// The target confirmed these versions: they leave its outbox, are recorded as its
+    /// replicas, and their studies' manifests there are due to be rewritten.
+    public func confirmReplicas(target: String, items: [OutboxItem], at date: Date = Date()) async throws {
+        guard !items.isEmpty else { return }
+        let now = Self.timestamp.format(date)
+        try await pool.write { db in
+            guard let targetID = try Int64.fetchOne(db, sql: "SELECT id FROM replicationTarget WHERE name = ?", arguments: [target]) else { return }
+            for item in items {
+                try db.cachedStatement(sql: "DELETE FROM outbox WHERE id = ?").execute(arguments: [item.id])
+                try db.cachedStatement(sql: "INSERT OR IGNORE INTO replica (targetRef, versionRef, replicatedAt) VALUES (?, ?, ?)")
+                    .execute(arguments: [targetID, item.versionID, now])
+                try db.cachedStatement(sql: """
+                    INSERT OR IGNORE INTO staleManifest (targetRef, studyRef)
+                    SELECT ?, r.studyRef FROM version v JOIN instance i ON v.instanceRef = i.id JOIN series r ON i.seriesRef = r.id WHERE v.id = ?
+                    """).execute(arguments: [targetID, item.versionID])
+            }
+            try db.execute(sql: "UPDATE replicationTarget SET lastSuccessAt = ? WHERE id = ?", arguments: [now, targetID])
+        }
+    }
+
+    /// A send to `target` failed: counted against the item (when there is one), kept as the
+    /// target's last error, and — when `permanent` — the item is set aside until someone acts.
+    public func recordReplicationFailure(target: String, item: OutboxItem?, error: String, permanent: Bool, at date: Date = Date()) async throws {
+        let now = Self.timestamp.format(date)
+        try await pool.write { db in
+            if let item {
+                try db.execute(sql: "UPDATE outbox SET attempts = attempts + 1, lastError = ?, permanent = ? WHERE id = ?",
+                               arguments: [error, permanent, item.id])
+            }
+            try db.execute(sql: "UPDATE replicationTarget SET lastError = ?, lastErrorAt = ? WHERE name = ?", arguments: [error, now, target])
+        }
+    }
+
+    /// Puts items failed for good back in the queue (after the cause was fixed); returns how many.
+    public func retryPermanentFailures(target: String) async throws -> Int {
+        try await pool.write { db in
+            try db.execute(sql: "UPDATE outbox SET permanent = 0 WHERE permanent = 1 AND targetRef = (SELECT id FROM replicationTarget WHERE name = ?)",
+                           arguments: [target])
+            return db.changesCount
+        }
+    }
+
+    /// Studies whose manifest at `target` is behind and that the target owes nothing more
+    /// right now: their manifests can be written.
+    public func staleManifests(target: String, limit: Int) async throws -> [StudyManifest] {
+        try await pool.read { db in
+            guard let targetID = try Int64.fetchOne(db, sql: "SELECT id FROM replicationTarget WHERE name = ?", arguments: [target]) else { return [] }
+            let studies = try Int64.fetchAll(db, sql: """
+                SELECT m.studyRef FROM staleManifest m WHERE m.targetRef = ?1 AND NOT EXISTS (
+                    SELECT 1 FROM outbox o JOIN version v ON o.versionRef = v.id JOIN instance i ON v.instanceRef = i.id
+                                           JOIN series r ON i.seriesRef = r.id
+                    WHERE o.targetRef = ?1 AND o.permanent = 0 AND r.studyRef = m.studyRef)
+                LIMIT ?2
+                """, arguments: [targetID, limit])
+            return try studies.compactMap { try Self.manifest(study: $0, target: targetID, in: db) }
+        }
+    }
+
+    /// The manifest was written at the target; it is stale again only if more arrives there.
+    public func manifestWritten(_ manifest: StudyManifest, target: String) async throws {
+        try await pool.write { db in
+            try db.execute(sql: """
+                DELETE FROM staleManifest WHERE targetRef = (SELECT id FROM replicationTarget WHERE name = ?)
+                    AND studyRef = (SELECT id FROM study WHERE studyInstanceUID = ?)
+                """, arguments: [target, manifest.studyInstanceUID])
+        }
+    }
+
+    static func manifest(study: Int64, target: Int64, in db: Database) throws -> StudyManifest? {
+        guard let row = try Row.fetchOne(db, sql: """
+            SELECT s.studyInstanceUID, s.studyDate, s.accessionNumber, s.lastReceivedAt, p.patientID, p.patientName
+            FROM study s JOIN patient p ON s.patientRef = p.id WHERE s.id = ?
+            """, arguments: [study]) else { return nil }
+        let instances = try Row.fetchAll(db, sql: """
+            SELECT i.sopInstanceUID, r.seriesInstanceUID, v.sopClassUID, v.number, v.blobHash, v.size, v.transferSyntaxUID, v.receivedAt
+            FROM replica x JOIN version v ON x.versionRef = v.id JOIN instance i ON v.instanceRef = i.id JOIN series r ON i.seriesRef = r.id
+            WHERE x.targetRef = ? AND r.studyRef = ? ORDER BY r.seriesInstanceUID, i.sopInstanceUID, v.number
+            """, arguments: [target, study]).map { row in
+            StudyManifest.Instance(sopInstanceUID: row["sopInstanceUID"], seriesInstanceUID: row["seriesInstanceUID"], sopClassUID: row["sopClassUID"],
+                                   version: row["number"], sha256: row["blobHash"], size: row["size"], transferSyntaxUID: row["transferSyntaxUID"],
+                                   receivedAt: row["receivedAt"])
+        }
+        return StudyManifest(studyInstanceUID: row["studyInstanceUID"], patientID: row["patientID"], patientName: row["patientName"],
+                             studyDate: row["studyDate"], accessionNumber: row["accessionNumber"], lastReceivedAt: row["lastReceivedAt"],
+                             instances: instances)
+    }
+
+    /// Every target's standing, as of `date`.
+    public func replicationStatus(at date: Date = Date()) async throws -> [ReplicationTargetStatus] {
+        let minuteAgo = Self.timestamp.format(date.addingTimeInterval(-60))
+        return try await pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT t.name, t.active, t.lastSuccessAt, t.lastError, t.lastErrorAt,
+                       (SELECT count(*) FROM outbox WHERE targetRef = t.id AND permanent = 0) AS queued,
+                       (SELECT count(*) FROM outbox WHERE targetRef = t.id AND permanent = 1) AS failed,
+                       (SELECT min(enqueuedAt) FROM outbox WHERE targetRef = t.id) AS oldest,
+                       (SELECT count(*) FROM replica WHERE targetRef = t.id AND replicatedAt >= ?) AS lastMinute
+                FROM replicationTarget t ORDER BY t.name
+                """, arguments: [minuteAgo]).map { row in
+                ReplicationTargetStatus(name: row["name"], active: row["active"], queueDepth: row["queued"], permanentFailures: row["failed"],
+                                        oldestUnreplicatedAt: row["oldest"], replicatedLastMinute: row["lastMinute"],
+                                        lastSuccessAt: row["lastSuccessAt"], lastError: row["lastError"], lastErrorAt: row["lastErrorAt"])
+            }
+        }
+    }
+}

@@ -1,0 +1,103 @@
+@testable import Archive
+import Foundation
+import Testing
+
+/// The replication outbox in the catalog: what each target is owed, in what order, and what
+/// it holds.
+@Suite struct OutboxTests {
+    static func entry(_ instance: String, study: String, bytes: String, at date: Date) -> CatalogEntry {
+        var entry = CatalogTests.entry(instance: instance, series: study + ".1", study: study, bytes: bytes)
+        entry.provenance.receivedAt = date
+        return entry
+    }
+
+    @Test func aVersionIsOwedToEveryActiveTargetInTheSameTransaction() async throws {
+        try await CatalogTests.withCatalog { catalog in
+            _ = try await catalog.record([CatalogTests.entry(instance: "1.1", bytes: "before any target")])
+            #expect(try await catalog.activateReplicationTargets(["s3", "nas"]) == ["s3": 1, "nas": 1], "a new target gets a backfill")
+            _ = try await catalog.record([CatalogTests.entry(instance: "1.2", bytes: "two")])
+            _ = try await catalog.record([CatalogTests.entry(instance: "1.2", bytes: "two")]) // a duplicate owes nothing new
+            _ = try await catalog.record([CatalogTests.entry(instance: "1.2", bytes: "two, changed")]) // a new version does
+            for target in ["s3", "nas"] {
+                #expect(try await catalog.nextOutboxItems(target: target, limit: 10).map(\.sopInstanceUID).sorted() == ["1.1", "1.2", "1.2"])
+            }
+            #expect(try await catalog.activateReplicationTargets(["s3", "nas"]) == [:], "already active: nothing more owed")
+        }
+    }
+
+    @Test func liveWorkComesFirstOldestFirstThenTheBackfillNewestStudyFirst() async throws {
+        try await CatalogTests.withCatalog { catalog in
+            let day: TimeInterval = 86400
+            let start = Date(timeIntervalSince1970: 1_700_000_000)
+            _ = try await catalog.record([Self.entry("old", study: "9.1", bytes: "old", at: start)])
+            _ = try await catalog.record([Self.entry("newer", study: "9.2", bytes: "newer", at: start + 10 * day)])
+            _ = try await catalog.record([Self.entry("middle", study: "9.3", bytes: "middle", at: start + 5 * day)])
+            try await catalog.activateReplicationTargets(["s3"])
+            _ = try await catalog.record([Self.entry("live 1", study: "9.4", bytes: "live 1", at: start + 20 * day)])
+            _ = try await catalog.record([Self.entry("live 2", study: "9.4", bytes: "live 2", at: start + 20 * day + 1)])
+            let order = try await catalog.nextOutboxItems(target: "s3", limit: 10).map(\.sopInstanceUID)
+            #expect(order == ["live 1", "live 2", "newer", "middle", "old"])
+            let inFlight = Set(try await catalog.nextOutboxItems(target: "s3", limit: 2).map(\.id))
+            #expect(try await catalog.nextOutboxItems(target: "s3", limit: 2, excluding: inFlight).map(\.sopInstanceUID) == ["newer", "middle"])
+        }
+    }
+
+    @Test func confirmedVersionsLeaveTheOutboxAndTheirStudysManifestFollows() async throws {
+        try await CatalogTests.withCatalog { catalog in
+            try await catalog.activateReplicationTargets(["s3"])
+            _ = try await catalog.record([CatalogTests.entry(instance: "2.1", study: "7.1", bytes: "a"),
+                                          CatalogTests.entry(instance: "2.2", study: "7.1", bytes: "b")])
+            let items = try await catalog.nextOutboxItems(target: "s3", limit: 10)
+            try await catalog.confirmReplicas(target: "s3", items: [items[0]])
+            #expect(try await catalog.staleManifests(target: "s3", limit: 10).isEmpty, "not while the study still owes the target an instance")
+            try await catalog.confirmReplicas(target: "s3", items: [items[1]])
+            let manifests = try await catalog.staleManifests(target: "s3", limit: 10)
+            #expect(manifests.map(\.studyInstanceUID) == ["7.1"])
+            #expect(manifests.first?.instances.map(\.sha256).sorted() == [BlobID(of: Array("a".utf8)).hex, BlobID(of: Array("b".utf8)).hex].sorted())
+            #expect(manifests.first?.patientID == "P1")
+            try await catalog.manifestWritten(manifests[0], target: "s3")
+            #expect(try await catalog.staleManifests(target: "s3", limit: 10).isEmpty)
+            #expect(try await catalog.nextOutboxItems(target: "s3", limit: 10).isEmpty)
+            let status = try #require(try await catalog.replicationStatus().first)
+            #expect(status.queueDepth == 0)
+            #expect(status.replicatedLastMinute == 2)
+            #expect(status.lastSuccessAt != nil)
+        }
+    }
+
+    @Test func aPermanentFailureIsSetAsideNotDroppedAndCanBeRetried() async throws {
+        try await CatalogTests.withCatalog { catalog in
+            try await catalog.activateReplicationTargets(["pacs"])
+            _ = try await catalog.record([CatalogTests.entry(instance: "3.1", bytes: "x"), CatalogTests.entry(instance: "3.2", bytes: "y")])
+            let items = try await catalog.nextOutboxItems(target: "pacs", limit: 10)
+            try await catalog.recordReplicationFailure(target: "pacs", item: items[0], error: "A900 refused", permanent: true)
+            try await catalog.recordReplicationFailure(target: "pacs", item: items[1], error: "connection refused", permanent: false)
+            let next = try await catalog.nextOutboxItems(target: "pacs", limit: 10)
+            #expect(next.map(\.sopInstanceUID) == ["3.2"])
+            #expect(next.first?.attempts == 1)
+            var status = try #require(try await catalog.replicationStatus().first)
+            #expect(status.permanentFailures == 1)
+            #expect(status.queueDepth == 1)
+            #expect(status.lastError == "connection refused")
+            #expect(status.oldestUnreplicatedAt != nil)
+            #expect(try await catalog.retryPermanentFailures(target: "pacs") == 1)
+            status = try #require(try await catalog.replicationStatus().first)
+            #expect(status.permanentFailures == 0 && status.queueDepth == 2)
+        }
+    }
+
+    @Test func anInactiveTargetGetsNoNewWorkAndCatchesUpWhenBack() async throws {
+        try await CatalogTests.withCatalog { catalog in
+            try await catalog.activateReplicationTargets(["a", "b"])
+            _ = try await catalog.record([CatalogTests.entry(instance: "4.1", bytes: "1")])
+            let first = try await catalog.nextOutboxItems(target: "b", limit: 10)
+            try await catalog.confirmReplicas(target: "b", items: first)
+            try await catalog.activateReplicationTargets(["a"])
+            _ = try await catalog.record([CatalogTests.entry(instance: "4.2", bytes: "2")])
+            #expect(try await catalog.nextOutboxItems(target: "b", limit: 10).isEmpty)
+            #expect(try await catalog.activateReplicationTargets(["a", "b"]) == ["b": 1], "back: owed only what it lacks")
+            #expect(try await catalog.nextOutboxItems(target: "b", limit: 10).map(\.sopInstanceUID) == ["4.2"])
+            #expect(try await catalog.replicationStatus().map(\.active) == [true, true])
+        }
+    }
+}
