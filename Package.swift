@@ -41,6 +41,7 @@ let package = Package(
                 "DICOM", "DICOMNetwork", "CSystemExtras", .product(name: "Crypto", package: "swift-crypto"), .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
         // A small S3 client: SigV4, checksums, multipart upload, object lock.
@@ -49,6 +50,13 @@ let package = Package(
             dependencies: [
                 .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        // Copies to other sites: targets, the outbox workers.
+        .target(
+            name: "Replication",
+            dependencies: [
+                "Archive", "DICOM", "DICOMNetwork", "S3", .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
         // HTTP: DICOMweb (PS3.18), the browser viewer.
@@ -82,7 +90,7 @@ let package = Package(
         ),
         .executableTarget(name: "HeaderParseBenchmark", dependencies: ["DICOM"], path: "Benchmarks/HeaderParseBenchmark"),
         // Running real peers and helpers from tests.
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", path: "Tests/TestSupport", exclude: ["Helpers"]),
         .testTarget(
             name: "DICOMTests",
             dependencies: ["DICOM", "TestSupport", .product(name: "PropertyBased", package: "swift-property-based")],
@@ -96,7 +104,8 @@ let package = Package(
             ]
         ),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "TestSupport"]),
-        .testTarget(name: "S3Tests", dependencies: ["S3", "TestSupport"], exclude: ["Helpers"]),
+        .testTarget(name: "S3Tests", dependencies: ["S3", "TestSupport"]),
+        .testTarget(name: "ReplicationTests", dependencies: ["Replication", "Archive", "DICOM", "DICOMNetwork", "S3", "TestSupport"], exclude: ["Helpers"]),
         .testTarget(name: "LifeboatServerTests", dependencies: ["LifeboatServer", "DICOMNetwork"]),
         .testTarget(
             name: "WebTests",

@@ -8,29 +8,14 @@ import Testing
 /// Against a real S3 API: a moto server started here with request authentication on, and an
 /// IAM user made for the test (Helpers/moto_credentials.py), so a bad signature is refused.
 @Suite(.serialized) struct S3ClientTests {
-    final class Moto: Sendable {
-        let process: BackgroundProcess
-        let endpoint: String
-        let credentials: S3Credentials
+    /// A client of `moto`'s bucket, with its IAM user's keys unless told otherwise.
+    static func client(_ moto: MotoServer, bucket: String = "lifeboat", partSize: Int = 64 << 20, credentials: S3Credentials? = nil) throws -> S3Client {
+        S3Client(location: try #require(S3Location(endpoint: moto.endpoint, bucket: bucket)),
+                 credentials: credentials ?? Self.credentials(moto), partSize: partSize)
+    }
 
-        init() async throws {
-            let port = LoopbackPort.free()
-            endpoint = "http://127.0.0.1:\(port)"
-            process = try BackgroundProcess("/usr/bin/env", ["python3", "-m", "moto.server", "-p", String(port)],
-                                            environment: ["INITIAL_NO_AUTH_ACTION_COUNT": "3"])
-            try await LoopbackPort.waitUntilListening(port)
-            let helper = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Helpers/moto_credentials.py").path
-            let keys = try Subprocess.succeed("/usr/bin/env", ["python3", helper, endpoint], hint: "moto and boto3 (pip install 'moto[server]')")
-                .text.split(separator: "\n").map(String.init)
-            try #require(keys.count == 2, "the helper printed \(keys)")
-            credentials = S3Credentials(accessKeyID: keys[0], secretAccessKey: keys[1])
-        }
-
-        func client(bucket: String = "lifeboat", partSize: Int = 64 << 20, credentials: S3Credentials? = nil) throws -> S3Client {
-            S3Client(location: try #require(S3Location(endpoint: endpoint, bucket: bucket)), credentials: credentials ?? self.credentials, partSize: partSize)
-        }
-
-        deinit { process.stop() }
+    static func credentials(_ moto: MotoServer) -> S3Credentials {
+        S3Credentials(accessKeyID: moto.accessKeyID, secretAccessKey: moto.secretAccessKey)
     }
 
     static func sha256(_ bytes: [UInt8]) -> [UInt8] { Array(SHA256.hash(data: bytes)) }
@@ -42,8 +27,8 @@ import Testing
     }
 
     @Test func objectsGoUpWithTheirChecksumAndComeBackAsTheyWent() async throws {
-        let moto = try await Moto()
-        let s3 = try moto.client()
+        let moto = try await MotoServer()
+        let s3 = try Self.client(moto)
         try await s3.createBucket()
         try await s3.createBucket() // already ours: fine
 
@@ -82,8 +67,8 @@ import Testing
     }
 
     @Test func aLargeFileGoesUpInPartsAndDownStreamed() async throws {
-        let moto = try await Moto()
-        let s3 = try moto.client(partSize: 5 << 20)
+        let moto = try await MotoServer()
+        let s3 = try Self.client(moto, partSize: 5 << 20)
         try await s3.createBucket()
         let bytes = (0..<(12 << 20)).map { UInt8(truncatingIfNeeded: ($0 >> 3) &* 7) }
         let path = try Self.temporaryFile(bytes)
@@ -96,13 +81,13 @@ import Testing
     }
 
     @Test func refusalsSayWhyAndWhetherToTryAgain() async throws {
-        let moto = try await Moto()
-        let s3 = try moto.client()
+        let moto = try await MotoServer()
+        let s3 = try Self.client(moto)
         try await s3.createBucket()
 
-        var wrong = moto.credentials
+        var wrong = Self.credentials(moto)
         wrong.secretAccessKey = "not-the-secret"
-        let forged = try moto.client(credentials: wrong)
+        let forged = try Self.client(moto, credentials: wrong)
         let refused = await #expect(throws: S3Error.self) { try await forged.put("x", bytes: ByteBuffer(string: "x")) }
         #expect(refused?.status == 403)
         #expect(refused?.code == "SignatureDoesNotMatch")
@@ -121,15 +106,15 @@ import Testing
         #expect(missing?.code == "NoSuchKey")
 
         let nowhere = S3Client(location: try #require(S3Location(endpoint: "http://127.0.0.1:\(LoopbackPort.free())", bucket: "b")),
-                               credentials: moto.credentials, timeout: .seconds(10))
+                               credentials: Self.credentials(moto), timeout: .seconds(10))
         let unreachable = await #expect(throws: S3Error.self) { try await nowhere.head("x") }
         #expect(unreachable?.status == nil)
         #expect(unreachable?.isTransient == true, "no answer is tried again later")
     }
 
     @Test func objectLockAndEncryptionAreAskedForOnWrite() async throws {
-        let moto = try await Moto()
-        let s3 = try moto.client(bucket: "locked")
+        let moto = try await MotoServer()
+        let s3 = try Self.client(moto, bucket: "locked")
         try await s3.createBucket(objectLock: true)
         let until = Date().addingTimeInterval(86400)
         try await s3.put("blob", bytes: ByteBuffer(string: "kept"), options: .init(encryption: .s3, retention: (.compliance, until)))

@@ -23,6 +23,12 @@ public struct BlobID: Hashable, Sendable, Comparable, CustomStringConvertible {
         self.init(hasher.finalize())
     }
 
+    /// The 32 bytes of the digest.
+    public var bytes: [UInt8] {
+        let digits = Array(hex.utf8).map { $0 <= 0x39 ? $0 - 0x30 : $0 - 0x61 + 10 }
+        return stride(from: 0, to: digits.count, by: 2).map { digits[$0] << 4 | digits[$0 + 1] }
+    }
+
     public var description: String { hex }
 
     public static func < (lhs: BlobID, rhs: BlobID) -> Bool { lhs.hex < rhs.hex }

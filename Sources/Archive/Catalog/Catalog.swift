@@ -69,6 +69,8 @@ public struct VersionRecord: Sendable, Equatable {
 public struct Catalog: Sendable {
     public let path: String
     let pool: DatabasePool
+    /// Rung when versions were recorded, and so owed to the active replication targets.
+    public let outboxBell = Doorbell()
 
     public init(path: String) throws {
         var configuration = Configuration()
@@ -89,7 +91,9 @@ public struct Catalog: Sendable {
     /// Records entries in one transaction — one fsync for all of them — and says what
     /// each one did. Its statements are prepared once per connection (`cachedStatement`). Entries for the same instance in one call are recorded in order.
     public func record(_ entries: [CatalogEntry]) async throws -> [RecordOutcome] {
-        try await pool.write { db in try entries.map { try Self.record($0, in: db) } }
+        let outcomes = try await pool.write { db in try entries.map { try Self.record($0, in: db) } }
+        if outcomes.contains(where: { if case .duplicate = $0 { false } else { true } }) { outboxBell.ring() }
+        return outcomes
     }
 
     static func record(_ entry: CatalogEntry, in db: Database) throws -> RecordOutcome {

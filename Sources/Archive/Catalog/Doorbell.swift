@@ -1,0 +1,45 @@
+import NIOConcurrencyHelpers
+
+/// Tells waiting workers that something changed (the catalog owes a replication target a new
+/// version), so they need not poll; a wait also ends after its timeout, so a ring missed
+/// (from another process, `lifeboat import`) costs at most that long.
+public final class Doorbell: Sendable {
+    private struct State {
+        var rings: UInt64 = 0
+        var nextWaiter: UInt64 = 0
+        var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
+    }
+
+    private let state = NIOLockedValueBox(State())
+
+    public init() {}
+
+    /// How many times it has rung: pass it to `wait(after:timeout:)`.
+    public var rings: UInt64 { state.withLockedValue { $0.rings } }
+
+    public func ring() {
+        let waiters = state.withLockedValue { state in
+            state.rings += 1
+            defer { state.waiters = [:] }
+            return state.waiters
+        }
+        for waiter in waiters.values { waiter.resume() }
+    }
+
+    /// Returns at once if it rang since `seen`, else at the next ring or after `timeout`.
+    public func wait(after seen: UInt64, timeout: Duration) async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let id: UInt64? = state.withLockedValue { state in
+                guard state.rings == seen else { return nil }
+                state.nextWaiter += 1
+                state.waiters[state.nextWaiter] = continuation
+                return state.nextWaiter
+            }
+            guard let id else { return continuation.resume() }
+            Task {
+                try? await Task.sleep(for: timeout)
+                state.withLockedValue { $0.waiters.removeValue(forKey: id) }?.resume()
+            }
+        }
+    }
+}

@@ -1,0 +1,96 @@
+import Archive
+
+/// A stored version on its way to a target: its local file and what a DICOM target needs.
+public struct OutboundBlob: Sendable, Equatable {
+    public var blob: BlobID
+    public var path: String
+    public var size: Int
+    public var sopClassUID: String
+    public var sopInstanceUID: String
+    public var transferSyntaxUID: String
+    public var studyInstanceUID: String
+
+    public init(blob: BlobID, path: String, size: Int, sopClassUID: String, sopInstanceUID: String, transferSyntaxUID: String, studyInstanceUID: String) {
+        self.blob = blob
+        self.path = path
+        self.size = size
+        self.sopClassUID = sopClassUID
+        self.sopInstanceUID = sopInstanceUID
+        self.transferSyntaxUID = transferSyntaxUID
+        self.studyInstanceUID = studyInstanceUID
+    }
+}
+
+/// Why a version did not reach a target. Transient ones (the target down, the link cut, a
+/// wrong key not yet fixed) are retried for ever with backoff; permanent ones concern the
+/// version itself (its local copy damaged, a DICOM node refusing it) and set it aside —
+/// kept and shown, never dropped.
+public struct ReplicationError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var message: String
+    public var isPermanent: Bool
+
+    public static func transient(_ message: String) -> ReplicationError { ReplicationError(message: message, isPermanent: false) }
+    public static func permanent(_ message: String) -> ReplicationError { ReplicationError(message: message, isPermanent: true) }
+
+    public var description: String { message }
+}
+
+/// Somewhere copies go: an S3 bucket, a mounted file system, a DICOM node, another Lifeboat.
+public protocol ReplicationTarget: Sendable {
+    var name: String { get }
+    /// Whether the target keeps files beside the blobs (manifests, catalog snapshots) from
+    /// which the archive can be rebuilt; a DICOM node does not.
+    var keepsManifests: Bool { get }
+
+    /// Makes each blob durable at the target under its SHA-256 — checking the local bytes
+    /// against it on the way (zero-loss invariant 3) — and says, in order, how each went.
+    /// Idempotent: a blob already there is fine.
+    func put(_ blobs: [OutboundBlob]) async -> [Result<Void, ReplicationError>]
+
+    /// Writes (or rewrites) a study's manifest.
+    func put(_ manifest: StudyManifest) async throws(ReplicationError)
+}
+
+extension ReplicationTarget {
+    public var keepsManifests: Bool { true }
+    public func put(_ manifest: StudyManifest) async throws(ReplicationError) {}
+
+    /// `put` of each blob through `one`, at most `width` at a time.
+    func putConcurrently(_ blobs: [OutboundBlob], width: Int,
+                         _ one: @escaping @Sendable (OutboundBlob) async throws(ReplicationError) -> Void) async -> [Result<Void, ReplicationError>] {
+        await withTaskGroup(of: (Int, Result<Void, ReplicationError>).self) { group in
+            var results = [Result<Void, ReplicationError>](repeating: .success(()), count: blobs.count)
+            var next = 0
+            func start() {
+                guard next < blobs.count else { return }
+                let index = next
+                next += 1
+                group.addTask {
+                    do throws(ReplicationError) {
+                        try await one(blobs[index])
+                        return (index, .success(()))
+                    } catch {
+                        return (index, .failure(error))
+                    }
+                }
+            }
+            for _ in 0..<max(width, 1) { start() }
+            while let (index, result) = await group.next() {
+                results[index] = result
+                start()
+            }
+            return results
+        }
+    }
+}
+
+/// Where things go on a target that keeps files (S3, a file system), so that any tool can
+/// find them (zero-loss invariant 4):
+///
+///     blobs/ab/ab12…ef.dcm      each version: a plain Part 10 file named by its SHA-256
+///     studies/<Study UID>.json  each study's manifest (StudyManifest)
+///     catalog/<time>.sqlite     catalog snapshots
+public enum TargetLayout {
+    public static func blobKey(_ id: BlobID) -> String { "blobs/\(id.hex.prefix(2))/\(id.hex).dcm" }
+    public static func manifestKey(_ studyInstanceUID: String) -> String { "studies/\(studyInstanceUID).json" }
+}

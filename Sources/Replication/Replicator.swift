@@ -1,0 +1,34 @@
+import Archive
+import Logging
+
+/// Replication for a node: makes the configured targets the active ones (a new target is
+/// owed a backfill of everything stored), then drains each one's outbox on a worker of its
+/// own until cancelled.
+public struct Replicator: Sendable {
+    public let targets: [any ReplicationTarget]
+    let catalog: Catalog
+    let blobs: any BlobStore
+    let logger: Logger
+    var batchSize = 32
+
+    public init(targets: [any ReplicationTarget], catalog: Catalog, blobs: any BlobStore, logger: Logger = Logger(label: "lifeboat.replication")) {
+        self.targets = targets
+        self.catalog = catalog
+        self.blobs = blobs
+        self.logger = logger
+    }
+
+    /// Runs until the task is cancelled.
+    public func run() async throws {
+        let owed = try await catalog.activateReplicationTargets(targets.map(\.name))
+        for (name, count) in owed.sorted(by: { $0.key < $1.key }) where count > 0 {
+            logger.notice("backfilling a target: everything it does not hold yet, newest study first", metadata: ["target": "\(name)", "versions": "\(count)"])
+        }
+        await withTaskGroup(of: Void.self) { group in
+            for target in targets {
+                let worker = ReplicationWorker(target: target, catalog: catalog, blobs: blobs, batchSize: batchSize, logger: logger)
+                group.addTask { await worker.run() }
+            }
+        }
+    }
+}

@@ -1,0 +1,84 @@
+import Archive
+import DICOM
+import Foundation
+
+/// A mounted file system — a NAS share, an external disk — laid out like Lifeboat's own
+/// data directory (`blobs/`, `tmp/`) plus `studies/`: each blob copied into `tmp/` while
+/// hashed, checked against its name, then made durable and linked into place by the same
+/// blob store the archive uses.
+public struct FileSystemTarget: ReplicationTarget {
+    public let name: String
+    public let root: String
+    let store: LocalBlobStore
+    let concurrency: Int
+
+    public init(name: String, root: String, concurrency: Int = 4) throws(ReplicationError) {
+        self.name = name
+        self.root = root
+        self.concurrency = concurrency
+        do {
+            store = try LocalBlobStore(root: root)
+            try FileManager.default.createDirectory(atPath: root + "/studies", withIntermediateDirectories: true)
+        } catch {
+            throw .transient("\(name): cannot use \(root): \(error)")
+        }
+    }
+
+    public func put(_ blobs: [OutboundBlob]) async -> [Result<Void, ReplicationError>] {
+        await putConcurrently(blobs, width: concurrency) { blob throws(ReplicationError) in try await copy(blob) }
+    }
+
+    func copy(_ blob: OutboundBlob) async throws(ReplicationError) {
+        do {
+            if try await store.contains(blob.blob), try await store.size(of: blob.blob) == blob.size { return }
+        } catch {
+            throw .transient("\(name): \(error)")
+        }
+        let source: OpenFile
+        do {
+            source = try OpenFile(path: blob.path)
+        } catch {
+            throw .permanent("the local copy of \(blob.sopInstanceUID) cannot be read: \(error)")
+        }
+        let staged: StagedBlob
+        do {
+            let staging = try StagingFile(in: store.stagingDirectory)
+            var offset = 0
+            do {
+                while offset < source.size {
+                    let chunk = try source.read(at: offset, upTo: 1 << 20)
+                    if chunk.isEmpty { break }
+                    try staging.write(chunk)
+                    offset += chunk.count
+                }
+                staged = try staging.finish()
+            } catch {
+                staging.discard()
+                throw error
+            }
+        } catch let error as DICOMError {
+            throw .permanent("the local copy of \(blob.sopInstanceUID) cannot be read: \(error)")
+        } catch {
+            throw .transient("\(name): cannot write to \(root): \(error)")
+        }
+        guard staged.id == blob.blob else {
+            staged.discard()
+            throw .permanent("the local copy of \(blob.sopInstanceUID) does not match its SHA-256 (\(blob.blob.hex.prefix(12))…): not copied")
+        }
+        do {
+            _ = try await store.put(staged)
+        } catch {
+            throw .transient("\(name): \(error)")
+        }
+    }
+
+    /// Replaced whole (`DurableFile`): a reader sees the old manifest or the new.
+    public func put(_ manifest: StudyManifest) async throws(ReplicationError) {
+        let path = "\(root)/\(TargetLayout.manifestKey(manifest.studyInstanceUID))"
+        do {
+            try DurableFile.replace(path, with: manifest.json(), staging: store.stagingDirectory)
+        } catch {
+            throw .transient("\(name): cannot write \(path): \(error)")
+        }
+    }
+}

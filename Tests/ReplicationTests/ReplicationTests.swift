@@ -1,0 +1,220 @@
+import Archive
+import DICOM
+import DICOMNetwork
+import Foundation
+import NIOCore
+import Replication
+import S3
+import TestSupport
+import Testing
+
+typealias Tag = DICOM.Tag
+
+/// Replication to real targets started here: a directory, moto (S3 with authentication on),
+/// dcmtk's storescp as a DICOM node; outages made by killing a proxy in front of the target.
+@Suite(.serialized) struct ReplicationTests {
+    static let ctImage = "1.2.840.10008.5.1.4.1.1.2"
+
+    /// An archive in a new temporary directory, removed when the test ends.
+    final class Site: Sendable {
+        let root: String
+        let archive: LocalArchive
+
+        init() throws {
+            root = FileManager.default.temporaryDirectory.appendingPathComponent("replication-\(UUID().uuidString)").path
+            archive = try LocalArchive(root: root)
+        }
+
+        deinit { try? FileManager.default.removeItem(atPath: root) }
+
+        /// Stores `count` small CT instances of one study through the C-STORE path.
+        @discardableResult
+        func store(_ count: Int, study: String, pixels: Int = 4096) async throws -> [BlobID] {
+            for index in 0..<count {
+                let instance = "\(study).9.\(index)"
+                var set = DataSet()
+                func put(_ tag: Tag, _ vr: VR, _ value: String) { set[tag] = DataElement(tag: tag, vr: vr, strings: [value]) }
+                put(.sopClassUID, .UI, ReplicationTests.ctImage)
+                put(.sopInstanceUID, .UI, instance)
+                put(.studyInstanceUID, .UI, study)
+                put(.seriesInstanceUID, .UI, "\(study).1")
+                put(.patientID, .LO, "P-\(study)")
+                put(.patientName, .PN, "Doe^Jane")
+                put(.modality, .CS, "CT")
+                set[.pixelData] = DataElement(tag: .pixelData, vr: .OW, bytes: (0..<pixels).map { UInt8(truncatingIfNeeded: $0 &+ index) })
+                let request = StoreRequest(sopClassUID: ReplicationTests.ctImage, sopInstanceUID: instance, transferSyntaxUID: "1.2.840.10008.1.2.1",
+                                           callingAETitle: "CT1", calledAETitle: "LIFEBOAT", messageID: 1, peerAddress: "127.0.0.1")
+                let sink = try await archive.ingestor.beginStore(request)
+                try await sink.write(ByteBuffer(bytes: try set.encoded(in: .explicitVRLittleEndian)))
+                let outcome = await sink.finish()
+                try #require(outcome.status == .success, "stored: \(outcome)")
+            }
+            return try await blobs()
+        }
+
+        /// Every stored version's blob.
+        func blobs() async throws -> [BlobID] { Array(try await archive.catalog.blobs(withPrefix: "")).sorted() }
+
+        func replicator(_ targets: [any ReplicationTarget]) -> Replicator {
+            Replicator(targets: targets, catalog: archive.catalog, blobs: archive.blobs)
+        }
+
+        /// Runs replication until every target owes nothing and its manifests are written
+        /// (or `seconds` pass), then stops it.
+        func replicate(_ targets: [any ReplicationTarget], seconds: Double = 60, until done: @Sendable () async throws -> Bool = { true }) async throws {
+            let task = Task { try await replicator(targets).run() }
+            defer { task.cancel() }
+            try await waitUntil(seconds: seconds) {
+                let status = try await archive.catalog.replicationStatus().filter { $0.active }
+                guard status.count == targets.count, status.allSatisfy({ $0.queueDepth == 0 }) else { return false }
+                return try await done()
+            }
+        }
+    }
+
+    /// Polls `condition` until it holds; fails the test after `seconds`.
+    static func waitUntil(seconds: Double, _ condition: () async throws -> Bool) async throws {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if try await condition() { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        Issue.record("not done within \(seconds) s")
+        throw CancellationError()
+    }
+
+    static func sha256(ofFile path: String) -> BlobID? { FileManager.default.contents(atPath: path).map { BlobID(of: Array($0)) } }
+
+    static func s3(_ moto: MotoServer, port: Int? = nil, bucket: String = "offsite") throws -> S3Client {
+        S3Client(location: try #require(S3Location(endpoint: "http://127.0.0.1:\(port ?? moto.port)", bucket: bucket)),
+                 credentials: S3Credentials(accessKeyID: moto.accessKeyID, secretAccessKey: moto.secretAccessKey), timeout: .seconds(10))
+    }
+
+    // MARK: File system
+
+    @Test func aDirectoryGetsEveryBlobAndAManifestPerStudy() async throws {
+        let site = try Site()
+        let blobs = try await site.store(5, study: "1.2.826.0.1.1") + (try await site.store(3, study: "1.2.826.0.1.2"))
+        let nas = site.root + "-nas"
+        defer { try? FileManager.default.removeItem(atPath: nas) }
+        let target = try FileSystemTarget(name: "nas", root: nas)
+        try await site.replicate([target]) {
+            FileManager.default.fileExists(atPath: "\(nas)/studies/1.2.826.0.1.1.json") && FileManager.default.fileExists(atPath: "\(nas)/studies/1.2.826.0.1.2.json")
+        }
+        for blob in Set(blobs) {
+            #expect(Self.sha256(ofFile: "\(nas)/\(TargetLayout.blobKey(blob))") == blob, "\(blob) is there, byte for byte")
+        }
+        let data = try #require(FileManager.default.contents(atPath: "\(nas)/studies/1.2.826.0.1.1.json"))
+        let manifest = try JSONDecoder().decode(StudyManifest.self, from: data)
+        #expect(manifest.instances.count == 5)
+        #expect(manifest.patientID == "P-1.2.826.0.1.1")
+        #expect(Set(manifest.instances.map(\.sha256)).isSubset(of: Set(blobs.map(\.hex))))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: nas + "/tmp").isEmpty, "nothing half-written left behind")
+    }
+
+    @Test func aDamagedLocalCopyIsSetAsideAndNeverCopied() async throws {
+        let site = try Site()
+        let blobs = try await site.store(4, study: "1.2.826.0.2.1")
+        let damaged = blobs[1]
+        let path = try #require(site.archive.blobs.localPath(of: damaged))
+        var bytes = try #require(FileManager.default.contents(atPath: path))
+        bytes[bytes.count - 10] ^= 0xFF
+        try bytes.write(to: URL(fileURLWithPath: path))
+        let nas = site.root + "-nas"
+        defer { try? FileManager.default.removeItem(atPath: nas) }
+        try await site.replicate([try FileSystemTarget(name: "nas", root: nas)]) {
+            try await site.archive.catalog.replicationStatus().first?.permanentFailures == 1
+        }
+        let status = try #require(try await site.archive.catalog.replicationStatus().first)
+        #expect(status.lastError?.contains("does not match its SHA-256") == true, "\(status.lastError ?? "")")
+        for blob in blobs {
+            #expect(FileManager.default.fileExists(atPath: "\(nas)/\(TargetLayout.blobKey(blob))") == (blob != damaged))
+        }
+    }
+
+    // MARK: S3
+
+    @Test func anS3BucketGetsEveryBlobAndManifestAndANewTargetIsBackfilled() async throws {
+        let moto = try await MotoServer()
+        let s3 = try Self.s3(moto)
+        try await s3.createBucket()
+        let site = try Site()
+        let before = try await site.store(6, study: "1.2.826.0.3.1") // stored before the target existed
+        let target = S3Target(name: "offsite", client: s3, prefix: "hospital-a")
+        let task = Task { try await site.replicator([target]).run() }
+        defer { task.cancel() }
+        let live = try await site.store(4, study: "1.2.826.0.3.2")
+        try await Self.waitUntil(seconds: 60) {
+            // Listed whole: moto 5.2.1 refuses the signature of a listing whose prefix has a "/".
+            let keys = try await s3.list().objects.map(\.key)
+            return keys.filter { $0.hasPrefix("hospital-a/blobs/") }.count == 10 && keys.filter { $0.hasPrefix("hospital-a/studies/") }.count == 2
+        }
+        for blob in before + live {
+            let bytes = try await s3.get("hospital-a/" + TargetLayout.blobKey(blob))
+            #expect(BlobID(of: Array(bytes.readableBytesView)) == blob)
+        }
+        let manifest = try JSONDecoder().decode(StudyManifest.self, from: Data(Array(try await s3.get("hospital-a/studies/1.2.826.0.3.2.json").readableBytesView)))
+        #expect(manifest.instances.count == 4)
+        let status = try #require(try await site.archive.catalog.replicationStatus().first)
+        #expect(status.queueDepth == 0 && status.permanentFailures == 0)
+    }
+
+    @Test func aLinkCutMidStreamLosesNothing() async throws {
+        let moto = try await MotoServer()
+        try await Self.s3(moto).createBucket()
+        let proxyPort = LoopbackPort.free()
+        let helper = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Helpers/tcp_proxy.py").path
+        var proxy = try BackgroundProcess("/usr/bin/env", ["python3", helper, String(proxyPort), String(moto.port)])
+        try await LoopbackPort.waitUntilListening(proxyPort)
+        let through = try Self.s3(moto, port: proxyPort)
+        let direct = try Self.s3(moto)
+        let site = try Site()
+        let task = Task { try await site.replicator([S3Target(name: "offsite", client: through, concurrency: 2)]).run() }
+        defer { task.cancel() }
+        var blobs = try await site.store(10, study: "1.2.826.0.4.1", pixels: 64 << 10)
+        try await Self.waitUntil(seconds: 30) { try await direct.list().objects.count >= 1 }
+        proxy.stop() // the link is cut mid-stream
+        blobs += try await site.store(10, study: "1.2.826.0.4.2", pixels: 64 << 10)
+        try await Self.waitUntil(seconds: 30) { try await site.archive.catalog.replicationStatus().first?.lastErrorAt != nil }
+        let during = try #require(try await site.archive.catalog.replicationStatus().first)
+        #expect(during.queueDepth > 0, "the versions wait in the outbox")
+        #expect(during.permanentFailures == 0, "an outage is never a reason to give up")
+        proxy = try BackgroundProcess("/usr/bin/env", ["python3", helper, String(proxyPort), String(moto.port)])
+        try await LoopbackPort.waitUntilListening(proxyPort)
+        try await Self.waitUntil(seconds: 90) { try await site.archive.catalog.replicationStatus().first?.queueDepth == 0 }
+        let stored = Set(try await direct.list().objects.map(\.key))
+        for blob in Set(blobs) {
+            #expect(stored.contains(TargetLayout.blobKey(blob)))
+            #expect(BlobID(of: Array(try await direct.get(TargetLayout.blobKey(blob)).readableBytesView)) == blob, "none corrupted")
+        }
+        proxy.stop()
+    }
+
+    // MARK: DICOM node
+
+    @Test func aDICOMNodeReceivesEveryInstanceByCStore() async throws {
+        let port = LoopbackPort.free()
+        let received = FileManager.default.temporaryDirectory.appendingPathComponent("storescp-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: received, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: received) }
+        let storescp = try BackgroundProcess("/usr/bin/storescp", ["-aet", "PACS", "-od", received, String(port)], environment: ["TCP_NODELAY": "1"])
+        defer { storescp.stop() }
+        try await LoopbackPort.waitUntilListening(port)
+        let site = try Site()
+        try await site.store(5, study: "1.2.826.0.5.1")
+        let node = try #require(DICOMNode("PACS@127.0.0.1:\(port)"))
+        let target = DICOMNodeTarget(name: "pacs", node: node, callingAETitle: try #require(AETitle(validating: "LIFEBOAT")), local: site.archive.blobs)
+        try await site.replicate([target])
+        let files = try FileManager.default.contentsOfDirectory(atPath: received)
+        #expect(files.count == 5, "\(files)")
+        let uids = Set(try files.map { try DICOMFile(path: "\(received)/\($0)", options: .headerOnly).dataSet.uid(.sopInstanceUID) ?? "" })
+        #expect(uids == Set((0..<5).map { "1.2.826.0.5.1.9.\($0)" }))
+    }
+
+    @Test func backoffDoublesToItsCeilingAndStartsOverAfterASuccess() {
+        var backoff = Backoff(initial: .seconds(1), ceiling: .seconds(5))
+        #expect([backoff.failed(), backoff.failed(), backoff.failed(), backoff.failed()] == [.seconds(1), .seconds(2), .seconds(4), .seconds(5)])
+        backoff.succeeded()
+        #expect(backoff.failed() == .seconds(1))
+    }
+}
