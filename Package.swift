@@ -73,8 +73,8 @@ let package = Package(
         .target(
             name: "LifeboatServer",
             dependencies: [
-                "Archive", "DICOMNetwork", "Web", .product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log"),
-                .product(name: "Hummingbird", package: "hummingbird"),
+                "Archive", "DICOMNetwork", "Web", "Replication", "S3", .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"), .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
         .executableTarget(
@@ -106,7 +106,7 @@ let package = Package(
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "TestSupport"]),
         .testTarget(name: "S3Tests", dependencies: ["S3", "TestSupport"]),
         .testTarget(name: "ReplicationTests", dependencies: ["Replication", "Archive", "DICOM", "DICOMNetwork", "S3", "TestSupport"], exclude: ["Helpers"]),
-        .testTarget(name: "LifeboatServerTests", dependencies: ["LifeboatServer", "DICOMNetwork"]),
+        .testTarget(name: "LifeboatServerTests", dependencies: ["LifeboatServer", "DICOMNetwork", "Archive"]),
         .testTarget(
             name: "WebTests",
             dependencies: ["Web", "Archive", "DICOM", "TestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")],

@@ -15,6 +15,7 @@ public struct Configuration: Sendable, Equatable {
     public var anyCalledAETitle = false
     public var caseInsensitiveNames = true
     public var dicomNodes: [DICOMNode] = []
+    public var replicationTargets: [ReplicationTargetSpec] = []
 
     public init() {}
 
@@ -48,6 +49,9 @@ public struct Configuration: Sendable, Equatable {
             read: { $0.caseInsensitiveNames = try boolean($1) }, write: { "\($0.caseInsensitiveNames)" }),
         Key(name: "dicom-nodes", help: "The DICOM nodes C-MOVE may send to, each as AE@host:port, e.g. [PACS@10.0.0.5:104, WS1@10.0.0.9:11112].",
             read: { $0.dicomNodes = try nodes($1) }, write: { "[" + $0.dicomNodes.map(\.description).joined(separator: ", ") + "]" }),
+        Key(name: "replication-targets", help: ReplicationTargetSpec.help,
+            read: { $0.replicationTargets = try ReplicationTargetSpec.list($1) },
+            write: { "[" + $0.replicationTargets.map(\.summary).joined(separator: ", ") + "]" }),
     ]
 
     /// A complete configuration file: every key, what it means, and its default.
@@ -56,7 +60,7 @@ public struct Configuration: Sendable, Equatable {
         var lines = ["# Lifeboat configuration: `lifeboat serve --config FILE`.",
                      "# Every key is optional; shown here with its default. Flags on the command line win."]
         for key in keys {
-            lines += ["", "# \(key.help)", "\(key.name): \(key.write(defaults))"]
+            lines += [""] + key.help.split(separator: "\n").map { "# \($0)" } + ["\(key.name): \(key.write(defaults))"]
         }
         return lines.joined(separator: "\n") + "\n"
     }

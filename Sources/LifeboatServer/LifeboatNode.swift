@@ -2,6 +2,7 @@ import Archive
 import DICOMNetwork
 import Foundation
 import Logging
+import Replication
 import Web
 
 /// The composition root: from a configuration to a running archive node.
@@ -30,11 +31,20 @@ public struct LifeboatNode: Sendable {
                                  services: AssociationServices(store: archive.ingestor, query: query,
                                                                retrieve: RetrieveService(engine: query, nodes: configuration.dicomNodes)))
         let web = WebServer(port: configuration.httpPort, corsAllowOrigin: configuration.corsAllowOrigin.isEmpty ? nil : configuration.corsAllowOrigin,
-                            dicomweb: DICOMweb(engine: query, ingestor: archive.ingestor))
+                            dicomweb: DICOMweb(engine: query, ingestor: archive.ingestor), catalog: archive.catalog)
+        let targets = try configuration.replicationTargets.map { try $0.makeTarget(archive: archive, aeTitle: title) }
+        let replicator = Replicator(targets: targets, catalog: archive.catalog, blobs: archive.blobs)
+        try await replicator.activate()
         let httpPort = configuration.httpPort
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await server.run(onBound: onListening) }
             if httpPort != 0 { group.addTask { try await web.run { onHTTPListening($0) } } }
+            if !targets.isEmpty {
+                group.addTask {
+                    await replicator.drain()
+                    try Task.checkCancellation()
+                }
+            }
             // Either ending ends the node.
             try await group.next()
             group.cancelAll()

@@ -18,12 +18,22 @@ public struct Replicator: Sendable {
         self.logger = logger
     }
 
-    /// Runs until the task is cancelled.
+    /// Activates the targets, then drains their outboxes until the task is cancelled.
     public func run() async throws {
+        try await activate()
+        await drain()
+    }
+
+    /// Makes the configured targets the active ones; a new one is owed a backfill.
+    public func activate() async throws {
         let owed = try await catalog.activateReplicationTargets(targets.map(\.name))
         for (name, count) in owed.sorted(by: { $0.key < $1.key }) where count > 0 {
             logger.notice("backfilling a target: everything it does not hold yet, newest study first", metadata: ["target": "\(name)", "versions": "\(count)"])
         }
+    }
+
+    /// A worker per target until the task is cancelled; returns at once without targets.
+    public func drain() async {
         await withTaskGroup(of: Void.self) { group in
             for target in targets {
                 let worker = ReplicationWorker(target: target, catalog: catalog, blobs: blobs, batchSize: batchSize, logger: logger)

@@ -1,9 +1,10 @@
+import Archive
 import Hummingbird
 import Logging
 import NIOCore
 
 /// Lifeboat's HTTP side on one port: the browser viewer at /, DICOMweb under /dicom-web,
-/// WADO-URI at /wado, and a health check at /health.
+/// WADO-URI at /wado, the status API under /api, and a health check at /health.
 public struct WebServer: Sendable {
     public var host: String
     /// 0 picks a free port (see `run(onListening:)`).
@@ -12,12 +13,15 @@ public struct WebServer: Sendable {
     /// nil sends no CORS headers, "*" allows any origin.
     public var corsAllowOrigin: String?
     public let dicomweb: DICOMweb
+    /// For the status API under /api; nil leaves it out.
+    public let catalog: Catalog?
 
-    public init(host: String = "0.0.0.0", port: Int = 8080, corsAllowOrigin: String? = nil, dicomweb: DICOMweb) {
+    public init(host: String = "0.0.0.0", port: Int = 8080, corsAllowOrigin: String? = nil, dicomweb: DICOMweb, catalog: Catalog? = nil) {
         self.host = host
         self.port = port
         self.corsAllowOrigin = corsAllowOrigin
         self.dicomweb = dicomweb
+        self.catalog = catalog
     }
 
     public func router() -> Router<WebContext> {
@@ -32,6 +36,7 @@ public struct WebServer: Sendable {
         }
         router.get("health") { _, _ in "ok\n" }
         dicomweb.addRoutes(to: router)
+        if let catalog { StatusAPI(catalog: catalog).addRoutes(to: router) }
         UIAssets.addRoutes(to: router)
         return router
     }

@@ -16,8 +16,9 @@ struct Lifeboat: AsyncParsableCommand {
               lifeboat import /mnt/usb
               lifeboat stats
               lifeboat catalog rebuild --data /var/lib/lifeboat
+              lifeboat replication status --data /var/lib/lifeboat
             """,
         version: version,
-        subcommands: [Serve.self, Echo.self, Send.self, Import.self, Stats.self, Dump.self, CatalogCommand.self, ConfigCommand.self]
+        subcommands: [Serve.self, Echo.self, Send.self, Import.self, Stats.self, Dump.self, CatalogCommand.self, ReplicationCommand.self, ConfigCommand.self]
     )
 }

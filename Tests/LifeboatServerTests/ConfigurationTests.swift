@@ -1,4 +1,6 @@
+import Archive
 import DICOMNetwork
+import Foundation
 @testable import LifeboatServer
 import Testing
 
@@ -12,7 +14,7 @@ import Testing
     @Test func theExampleHasEveryKeyWithItsHelp() {
         for key in Configuration.keys {
             #expect(Configuration.example.contains("\n\(key.name): "), "\(key.name)")
-            #expect(Configuration.example.contains("# \(key.help)"), "\(key.name)")
+            for line in key.help.split(separator: "\n") { #expect(Configuration.example.contains("# \(line)\n"), "\(key.name)") }
         }
     }
 
@@ -60,13 +62,75 @@ import Testing
         #expect(throws: ConfigurationError.self) { try Configuration.parse("dicom-nodes: [PACS@a:70000]", source: "test") }
     }
 
+    @Test func replicationTargetsAreRead() throws {
+        let configuration = try Configuration.parse("""
+            replication-targets:
+              - name: offsite
+                type: s3
+                endpoint: https://s3.eu-west-1.amazonaws.com
+                bucket: archive
+                region: eu-west-1
+                addressing: virtual-hosted
+                prefix: site-a
+                encryption: aws:kms
+                kms-key-id: alias/lifeboat
+                object-lock: compliance
+                object-lock-days: 3650
+                access-key-id-env: OFFSITE_KEY
+                secret-access-key-env: OFFSITE_SECRET
+                concurrency: 16
+              - {name: nas, type: filesystem, path: /mnt/nas}
+              - {name: pacs, type: dicom, node: PACS@10.0.0.5:104}
+            """, source: "test")
+        let targets = configuration.replicationTargets
+        #expect(targets.map(\.name) == ["offsite", "nas", "pacs"])
+        guard case .s3(let s3) = targets[0].kind else { Issue.record("not s3"); return }
+        #expect(s3.bucket == "archive" && s3.region == "eu-west-1" && s3.addressing == .virtualHosted && s3.prefix == "site-a")
+        #expect(s3.encryption == "aws:kms" && s3.kmsKeyID == "alias/lifeboat" && s3.objectLock == .compliance && s3.objectLockDays == 3650)
+        #expect(s3.accessKeyIDVariable == "OFFSITE_KEY" && s3.secretAccessKeyVariable == "OFFSITE_SECRET")
+        #expect(targets[0].concurrency == 16)
+        #expect(targets[1].kind == .fileSystem(path: "/mnt/nas") && targets[1].concurrency == 4)
+        #expect(targets[2].kind == .dicom(DICOMNode("PACS@10.0.0.5:104")!))
+    }
+
+    @Test func replicationTargetMistakesAreNamed() {
+        func message(_ yaml: String) -> String? {
+            do {
+                _ = try Configuration.parse("replication-targets:\n" + yaml, source: "test")
+                return nil
+            } catch {
+                return error.description
+            }
+        }
+        #expect(message("  - {name: a, type: s3, endpoint: http://x}") == "test: replication-targets (line 2): target a: bucket is required for type s3")
+        #expect(message("  - {name: a, type: ftp}") == "test: replication-targets (line 2): target a: type must be s3, filesystem or dicom")
+        #expect(message("  - {name: a, type: filesystem, path: /x, bucket: b}")?.contains("unknown key \"bucket\" for type filesystem") == true)
+        #expect(message("  - {name: a, type: filesystem, path: /x}\n  - {name: a, type: filesystem, path: /y}")?.hasSuffix("two targets are named \"a\"") == true)
+        #expect(message("  - {name: a, type: s3, endpoint: http://x, bucket: b, object-lock: compliance}")?.hasSuffix("object-lock needs object-lock-days") == true)
+        #expect(message("  - {name: a, type: dicom, node: PACS}")?.hasSuffix("node \"PACS\" is not AE@host:port") == true)
+        #expect(message("  - {type: filesystem, path: /x}")?.contains("needs a name") == true)
+    }
+
+    @Test func anS3TargetNeedsItsKeysInTheEnvironment() throws {
+        let spec = try #require(try Configuration.parse("replication-targets: [{name: a, type: s3, endpoint: http://127.0.0.1:9000, bucket: b}]",
+                                                        source: "test").replicationTargets.first)
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("config-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let archive = try LocalArchive(root: root)
+        let title = try #require(AETitle(validating: "LIFEBOAT"))
+        #expect(throws: ConfigurationError("target a: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment")) {
+            try spec.makeTarget(archive: archive, aeTitle: title, environment: [:])
+        }
+        #expect(try spec.makeTarget(archive: archive, aeTitle: title, environment: ["AWS_ACCESS_KEY_ID": "id", "AWS_SECRET_ACCESS_KEY": "s"]).name == "a")
+    }
+
     @Test func anEmptyFileIsAllDefaults() throws {
         #expect(try Configuration.parse("", source: "empty") == Configuration())
         #expect(try Configuration.parse("# nothing set\n", source: "comments") == Configuration())
     }
 
     @Test func mistakesAreNamedWithTheirLine() {
-        #expect(throws: ConfigurationError("test: unknown key \"dicom_port\" (line 2); the keys are ae-title, dicom-port, http-port, cors-allow-origin, data, max-pdu, max-associations, any-called-ae-title, case-insensitive-names, dicom-nodes")) {
+        #expect(throws: ConfigurationError("test: unknown key \"dicom_port\" (line 2); the keys are ae-title, dicom-port, http-port, cors-allow-origin, data, max-pdu, max-associations, any-called-ae-title, case-insensitive-names, dicom-nodes, replication-targets")) {
             try Configuration.parse("ae-title: A\ndicom_port: 104\n", source: "test")
         }
         #expect(throws: ConfigurationError("test: dicom-port (line 1): expected a whole number from 1 to 65535")) {

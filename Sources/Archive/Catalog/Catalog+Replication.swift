@@ -46,8 +46,12 @@ public struct ReplicationTargetStatus: Codable, Sendable, Equatable {
     public var queueDepth: Int
     /// Versions that failed in a way retrying cannot cure: kept, shown, never dropped.
     public var permanentFailures: Int
-    /// When the oldest version still owed arrived here: how far the target is behind.
+    /// Since when the target has been owed something: the oldest live version not yet there
+    /// (or the start of a backfill).
     public var oldestUnreplicatedAt: String?
+    /// How many seconds of acquisitions the target would lack if this site were lost now —
+    /// the live recovery point; 0 when it owes nothing.
+    public var recoveryPointSeconds: Double
     public var replicatedLastMinute: Int
     public var lastSuccessAt: String?
     public var lastError: String?
@@ -210,8 +214,11 @@ extension Catalog {
                        (SELECT count(*) FROM replica WHERE targetRef = t.id AND replicatedAt >= ?) AS lastMinute
                 FROM replicationTarget t ORDER BY t.name
                 """, arguments: [minuteAgo]).map { row in
-                ReplicationTargetStatus(name: row["name"], active: row["active"], queueDepth: row["queued"], permanentFailures: row["failed"],
-                                        oldestUnreplicatedAt: row["oldest"], replicatedLastMinute: row["lastMinute"],
+                let oldest: String? = row["oldest"]
+                let since = oldest.flatMap { try? Self.timestamp.parse($0) }
+                return ReplicationTargetStatus(name: row["name"], active: row["active"], queueDepth: row["queued"], permanentFailures: row["failed"],
+                                        oldestUnreplicatedAt: oldest, recoveryPointSeconds: since.map { max(0, date.timeIntervalSince($0)) } ?? 0,
+                                        replicatedLastMinute: row["lastMinute"],
                                         lastSuccessAt: row["lastSuccessAt"], lastError: row["lastError"], lastErrorAt: row["lastErrorAt"])
             }
         }

@@ -1,0 +1,22 @@
+import Archive
+import Foundation
+import Hummingbird
+
+/// The operations API: what a dashboard or a monitoring system polls.
+///
+///     GET /api/replication/status   each target's queue, recovery point, throughput, last error
+struct StatusAPI: Sendable {
+    let catalog: Catalog
+
+    struct ReplicationStatus: Codable, ResponseEncodable {
+        var generatedAt: String
+        var targets: [ReplicationTargetStatus]
+    }
+
+    func addRoutes(to router: Router<WebContext>) {
+        router.get("api/replication/status") { _, _ -> ReplicationStatus in
+            let now = Date()
+            return ReplicationStatus(generatedAt: now.ISO8601Format(), targets: try await catalog.replicationStatus(at: now).filter(\.active))
+        }
+    }
+}
