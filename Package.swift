@@ -112,7 +112,7 @@ let package = Package(
             dependencies: ["Web", "Archive", "DICOM", "TestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")],
             exclude: ["Helpers"]
         ),
-        .testTarget(name: "lifeboatTests", dependencies: ["lifeboat", "Archive", "DICOM", "TestSupport"]),
+        .testTarget(name: "lifeboatTests", dependencies: ["lifeboat", "Archive", "DICOM", "S3", "Replication", "TestSupport"]),
         // Against real peers: dcmtk and pynetdicom, started by the tests on loopback ports.
         .testTarget(name: "InteropTests", dependencies: ["DICOMNetwork", "Archive", "Web", "TestSupport"], exclude: ["Helpers"]),
     ],

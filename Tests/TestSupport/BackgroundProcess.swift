@@ -42,6 +42,12 @@ public final class BackgroundProcess: @unchecked Sendable {
         try? FileManager.default.removeItem(at: logFile)
     }
 
+    /// SIGKILL, as a power cut or the OOM killer would: no chance to tidy up.
+    public func killAbruptly() {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+
     deinit { stop() }
 }
 

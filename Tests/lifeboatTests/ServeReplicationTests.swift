@@ -1,0 +1,76 @@
+import Archive
+import Foundation
+import Replication
+import S3
+import TestSupport
+import Testing
+
+/// `lifeboat serve` replicating to the targets of its configuration file — moto (S3) and a
+/// directory —, killed with SIGKILL mid-replication and started again.
+@Suite struct ServeReplicationTests {
+    @Test func aSenderKilledMidReplicationLeavesNothingBehind() async throws {
+        let moto = try await MotoServer()
+        let credentials = S3Credentials(accessKeyID: moto.accessKeyID, secretAccessKey: moto.secretAccessKey)
+        let s3 = S3Client(location: try #require(S3Location(endpoint: moto.endpoint, bucket: "offsite")), credentials: credentials)
+        try await s3.createBucket()
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("serve-replication-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        try FileManager.default.createDirectory(atPath: work + "/corpus", withIntermediateDirectories: true)
+        let count = 60
+        _ = try Subprocess.succeed("/usr/bin/env", ["python3", ServeArchiveTests.root + "/Benchmarks/make-ct-corpus.py", work + "/corpus", "\(count)"])
+        let config = work + "/lifeboat.yaml"
+        try """
+            data: \(work)/data
+            http-port: 0
+            replication-targets:
+              - {name: offsite, type: s3, endpoint: "\(moto.endpoint)", bucket: offsite, concurrency: 2}
+              - {name: nas, type: filesystem, path: "\(work)/nas"}
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        let port = LoopbackPort.free()
+        let environment = ["AWS_ACCESS_KEY_ID": moto.accessKeyID, "AWS_SECRET_ACCESS_KEY": moto.secretAccessKey]
+        let arguments = ["serve", "--config", config, "--dicom-port", "\(port)"]
+        var serve = try BackgroundProcess(DumpCommandTests.binary.path, arguments, environment: environment)
+        try await LoopbackPort.waitUntilListening(port)
+        let files = try FileManager.default.contentsOfDirectory(atPath: work + "/corpus").sorted().map { "\(work)/corpus/\($0)" }
+        // SIGKILL while instances still arrive and replication to S3 has begun.
+        let sender = Task { try await Subprocess.run("/usr/bin/env", ["TCP_NODELAY=1", "/usr/bin/storescu", "-aec", "LIFEBOAT", "127.0.0.1", "\(port)"] + files) }
+        try await ReplicationTestsSupport.waitUntil(seconds: 60) { try await s3.list().objects.count >= 3 }
+        serve.killAbruptly()
+        _ = try await sender.value // storescu sees its association drop; what it was told is stored must be replicated
+        let catalog = try Catalog(path: LocalArchive.catalogPath(in: work + "/data"))
+        let atKill = try await catalog.replicationStatus()
+        #expect(atKill.contains { $0.queueDepth > 0 }, "killed mid-replication: \(atKill.map { "\($0.name) \($0.queueDepth)" })")
+
+        serve = try BackgroundProcess(DumpCommandTests.binary.path, arguments, environment: environment)
+        defer { serve.stop() }
+        try await ReplicationTestsSupport.waitUntil(seconds: 120) {
+            let status = try await catalog.replicationStatus()
+            let manifests = try await s3.list().objects.filter { $0.key.hasPrefix("studies/") }.count
+            return status.count == 2 && status.allSatisfy { $0.queueDepth == 0 } && manifests == 1
+                && FileManager.default.fileExists(atPath: work + "/nas/studies")
+        }
+        let blobs = Array(try await catalog.blobs(withPrefix: ""))
+        #expect(blobs.count >= 3 && blobs.count <= count)
+        let keys = Set(try await s3.list().objects.map(\.key))
+        for blob in blobs {
+            #expect(keys.contains(TargetLayout.blobKey(blob)))
+            #expect(BlobID(of: Array(try await s3.get(TargetLayout.blobKey(blob)).readableBytesView)) == blob, "S3 holds it intact")
+            let copy = FileManager.default.contents(atPath: "\(work)/nas/\(TargetLayout.blobKey(blob))")
+            #expect(copy.map { BlobID(of: Array($0)) } == blob, "the directory holds it intact")
+        }
+        #expect(try await catalog.replicationStatus().allSatisfy { $0.permanentFailures == 0 })
+    }
+}
+
+enum ReplicationTestsSupport {
+    /// Polls `condition` until it holds; fails the test after `seconds`.
+    static func waitUntil(seconds: Double, _ condition: () async throws -> Bool) async throws {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if try await condition() { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        Issue.record("not done within \(seconds) s")
+        throw CancellationError()
+    }
+}
