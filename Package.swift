@@ -57,6 +57,7 @@ let package = Package(
             name: "Replication",
             dependencies: [
                 "Archive", "DICOM", "DICOMNetwork", "S3", .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
         // HTTP: DICOMweb (PS3.18), the browser viewer.
@@ -112,7 +113,10 @@ let package = Package(
             dependencies: ["Web", "Archive", "DICOM", "TestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")],
             exclude: ["Helpers"]
         ),
-        .testTarget(name: "lifeboatTests", dependencies: ["lifeboat", "Archive", "DICOM", "S3", "Replication", "TestSupport"]),
+        .testTarget(
+            name: "lifeboatTests",
+            dependencies: ["lifeboat", "Archive", "DICOM", "S3", "Replication", "TestSupport", .product(name: "AsyncHTTPClient", package: "async-http-client")]
+        ),
         // Against real peers: dcmtk and pynetdicom, started by the tests on loopback ports.
         .testTarget(name: "InteropTests", dependencies: ["DICOMNetwork", "Archive", "Web", "TestSupport"], exclude: ["Helpers"]),
     ],

@@ -16,6 +16,8 @@ public struct Configuration: Sendable, Equatable {
     public var caseInsensitiveNames = true
     public var dicomNodes: [DICOMNode] = []
     public var replicationTargets: [ReplicationTargetSpec] = []
+    public var acceptReplication = false
+    public var replicationTokenVariable = "LIFEBOAT_REPLICATION_TOKEN"
 
     public init() {}
 
@@ -52,6 +54,10 @@ public struct Configuration: Sendable, Equatable {
         Key(name: "replication-targets", help: ReplicationTargetSpec.help,
             read: { $0.replicationTargets = try ReplicationTargetSpec.list($1) },
             write: { "[" + $0.replicationTargets.map(\.summary).joined(separator: ", ") + "]" }),
+        Key(name: "accept-replication", help: "Let other Lifeboats replicate here (their lifeboat target), over HTTP with the token below.",
+            read: { $0.acceptReplication = try boolean($1) }, write: { "\($0.acceptReplication)" }),
+        Key(name: "replication-token-env", help: "The environment variable holding the token other Lifeboats must present to replicate here.",
+            read: { $0.replicationTokenVariable = try string($1) }, write: { $0.replicationTokenVariable }),
     ]
 
     /// A complete configuration file: every key, what it means, and its default.

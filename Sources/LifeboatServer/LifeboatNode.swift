@@ -30,8 +30,16 @@ public struct LifeboatNode: Sendable {
         let server = DICOMServer(configuration: .init(port: configuration.dicomPort, policy: policy, maximumAssociations: configuration.maxAssociations),
                                  services: AssociationServices(store: archive.ingestor, query: query,
                                                                retrieve: RetrieveService(engine: query, nodes: configuration.dicomNodes)))
+        var replicationToken: String?
+        if configuration.acceptReplication {
+            guard let token = ProcessInfo.processInfo.environment[configuration.replicationTokenVariable], token.count >= 16 else {
+                throw ConfigurationError("accept-replication: set \(configuration.replicationTokenVariable) in the environment to a token of at least 16 characters")
+            }
+            guard configuration.httpPort != 0 else { throw ConfigurationError("accept-replication needs HTTP: http-port is 0") }
+            replicationToken = token
+        }
         let web = WebServer(port: configuration.httpPort, corsAllowOrigin: configuration.corsAllowOrigin.isEmpty ? nil : configuration.corsAllowOrigin,
-                            dicomweb: DICOMweb(engine: query, ingestor: archive.ingestor), catalog: archive.catalog)
+                            dicomweb: DICOMweb(engine: query, ingestor: archive.ingestor), catalog: archive.catalog, replicationToken: replicationToken)
         let targets = try configuration.replicationTargets.map { try $0.makeTarget(archive: archive, aeTitle: title) }
         let replicator = Replicator(targets: targets, catalog: archive.catalog, blobs: archive.blobs)
         try await replicator.activate()

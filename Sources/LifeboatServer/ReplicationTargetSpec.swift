@@ -11,6 +11,8 @@ public struct ReplicationTargetSpec: Sendable, Equatable {
         case s3(S3Settings)
         case fileSystem(path: String)
         case dicom(DICOMNode)
+        /// Another Lifeboat's HTTP base URL, and the environment variable holding its token.
+        case lifeboat(url: String, tokenVariable: String)
     }
 
     public struct S3Settings: Sendable, Equatable {
@@ -58,6 +60,10 @@ public struct ReplicationTargetSpec: Sendable, Equatable {
           - name: pacs                    # dicom: any DICOM node, by C-STORE
             type: dicom
             node: PACS@10.0.0.5:104
+          - name: site-b                  # lifeboat: a second Lifeboat (accept-replication on there)
+            type: lifeboat
+            url: https://lifeboat-b.example.org:8080
+            token-env: LIFEBOAT_REPLICATION_TOKEN  # the variable holding its token (default)
         """
 
     static let commonKeys: Set<String> = ["name", "type", "concurrency"]
@@ -66,6 +72,7 @@ public struct ReplicationTargetSpec: Sendable, Equatable {
                "access-key-id-env", "secret-access-key-env"],
         "filesystem": ["path"],
         "dicom": ["node"],
+        "lifeboat": ["url", "token-env"],
     ]
 
     /// A list of targets from the configuration file; every mistake named with its line.
@@ -94,7 +101,7 @@ public struct ReplicationTargetSpec: Sendable, Equatable {
             throw ConfigurationError("a target (line \(line)) needs a name of letters, digits, - _ and .")
         }
         guard let type = values["type"], let allowed = keysByType[type] else {
-            throw ConfigurationError("target \(name): type must be s3, filesystem or dicom")
+            throw ConfigurationError("target \(name): type must be s3, filesystem, dicom or lifeboat")
         }
         if let unknown = values.keys.sorted().first(where: { !commonKeys.contains($0) && !allowed.contains($0) }) {
             throw ConfigurationError("target \(name): unknown key \"\(unknown)\" for type \(type); its keys are \((commonKeys.union(allowed)).sorted().joined(separator: ", "))")
@@ -139,6 +146,12 @@ public struct ReplicationTargetSpec: Sendable, Equatable {
             kind = .s3(s3)
         case "filesystem":
             kind = .fileSystem(path: try required("path"))
+        case "lifeboat":
+            let url = try required("url")
+            guard let components = URLComponents(string: url), ["http", "https"].contains(components.scheme?.lowercased() ?? ""), components.host != nil else {
+                throw ConfigurationError("target \(name): url must be the other Lifeboat's http(s) address")
+            }
+            kind = .lifeboat(url: url, tokenVariable: values["token-env"] ?? "LIFEBOAT_REPLICATION_TOKEN")
         default:
             let text = try required("node")
             guard let node = DICOMNode(text) else { throw ConfigurationError("target \(name): node \"\(text)\" is not AE@host:port") }
@@ -153,6 +166,7 @@ public struct ReplicationTargetSpec: Sendable, Equatable {
         case .s3(let s3): "{name: \(name), type: s3, endpoint: \(s3.endpoint), bucket: \(s3.bucket)}"
         case .fileSystem(let path): "{name: \(name), type: filesystem, path: \(path)}"
         case .dicom(let node): "{name: \(name), type: dicom, node: \(node.description)}"
+        case .lifeboat(let url, _): "{name: \(name), type: lifeboat, url: \(url)}"
         }
     }
 
@@ -176,6 +190,11 @@ public struct ReplicationTargetSpec: Sendable, Equatable {
             return try FileSystemTarget(name: name, root: path, concurrency: concurrency)
         case .dicom(let node):
             return DICOMNodeTarget(name: name, node: node, callingAETitle: aeTitle, local: archive.blobs)
+        case .lifeboat(let url, let variable):
+            guard let token = environment[variable], !token.isEmpty else {
+                throw ConfigurationError("target \(name): set \(variable) in the environment to the other Lifeboat's replication token")
+            }
+            return LifeboatTarget(name: name, baseURL: url, token: token, concurrency: concurrency)
         }
     }
 }

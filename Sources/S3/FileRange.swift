@@ -7,20 +7,28 @@ import Crypto
 import NIOCore
 
 /// Bytes `offset..<offset+length` of a file, read a MiB at a time as an upload body: an
-/// object of any size goes up in a small, fixed amount of memory.
+/// object of any size goes up in a small, fixed amount of memory. (Also the body of a
+/// replication PUT to another Lifeboat.)
 /// With `expectedSHA256`, the bytes are hashed as they go and the last chunk is only handed
 /// over once they match: a file that is not what its name says never completes an upload.
-struct FileRange: AsyncSequence, Sendable {
-    typealias Element = ByteBuffer
-    let path: String
-    let offset: Int
-    let length: Int
-    var expectedSHA256: [UInt8]? = nil
+public struct FileRange: AsyncSequence, Sendable {
+    public typealias Element = ByteBuffer
+    public let path: String
+    public let offset: Int
+    public let length: Int
+    public var expectedSHA256: [UInt8]?
+
+    public init(path: String, offset: Int, length: Int, expectedSHA256: [UInt8]? = nil) {
+        self.path = path
+        self.offset = offset
+        self.length = length
+        self.expectedSHA256 = expectedSHA256
+    }
 
     static let chunk = 1 << 20
 
     /// The size of the file at `path`.
-    static func size(of path: String) throws(S3Error) -> Int {
+    public static func size(of path: String) throws(S3Error) -> Int {
         var info = stat()
         guard stat(path, &info) == 0 else { throw S3Error(status: nil, code: "LocalFile", message: "cannot read \(path): \(String(cString: strerror(errno)))") }
         return Int(info.st_size)
@@ -33,9 +41,9 @@ struct FileRange: AsyncSequence, Sendable {
         return Array(hasher.finalize())
     }
 
-    func makeAsyncIterator() -> Iterator { Iterator(range: self) }
+    public func makeAsyncIterator() -> Iterator { Iterator(range: self) }
 
-    final class Iterator: AsyncIteratorProtocol {
+    public final class Iterator: AsyncIteratorProtocol {
         let range: FileRange
         var position: Int
         var fd: Int32 = -1
@@ -48,7 +56,7 @@ struct FileRange: AsyncSequence, Sendable {
 
         deinit { if fd >= 0 { close(fd) } }
 
-        func next() async throws -> ByteBuffer? {
+        public func next() async throws -> ByteBuffer? {
             let end = range.offset + range.length
             guard position < end else { return nil }
             if fd < 0 {

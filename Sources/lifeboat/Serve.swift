@@ -54,6 +54,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "A DICOM node C-MOVE may send to, as AE@host:port; repeat it or separate nodes with commas.")
     var dicomNodes: [String] = []
 
+    @Flag(help: "Let other Lifeboats replicate here, presenting the token in $LIFEBOAT_REPLICATION_TOKEN (or replication-token-env).")
+    var acceptReplication = false
+
     /// The file's settings with the command line's on top.
     func resolvedConfiguration() throws -> Configuration {
         var settings = try config.map { path throws(ConfigurationError) in try Configuration.load(path: path) } ?? Configuration()
@@ -67,6 +70,7 @@ struct Serve: AsyncParsableCommand {
         if anyCalledAETitle { settings.anyCalledAETitle = true }
         if let caseInsensitiveNames { settings.caseInsensitiveNames = caseInsensitiveNames }
         if !dicomNodes.isEmpty { settings.dicomNodes = try Configuration.nodes(from: dicomNodes) }
+        if acceptReplication { settings.acceptReplication = true }
         return settings
     }
 

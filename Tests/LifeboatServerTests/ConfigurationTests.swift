@@ -103,7 +103,7 @@ import Testing
             }
         }
         #expect(message("  - {name: a, type: s3, endpoint: http://x}") == "test: replication-targets (line 2): target a: bucket is required for type s3")
-        #expect(message("  - {name: a, type: ftp}") == "test: replication-targets (line 2): target a: type must be s3, filesystem or dicom")
+        #expect(message("  - {name: a, type: ftp}") == "test: replication-targets (line 2): target a: type must be s3, filesystem, dicom or lifeboat")
         #expect(message("  - {name: a, type: filesystem, path: /x, bucket: b}")?.contains("unknown key \"bucket\" for type filesystem") == true)
         #expect(message("  - {name: a, type: filesystem, path: /x}\n  - {name: a, type: filesystem, path: /y}")?.hasSuffix("two targets are named \"a\"") == true)
         #expect(message("  - {name: a, type: s3, endpoint: http://x, bucket: b, object-lock: compliance}")?.hasSuffix("object-lock needs object-lock-days") == true)
@@ -130,7 +130,7 @@ import Testing
     }
 
     @Test func mistakesAreNamedWithTheirLine() {
-        #expect(throws: ConfigurationError("test: unknown key \"dicom_port\" (line 2); the keys are ae-title, dicom-port, http-port, cors-allow-origin, data, max-pdu, max-associations, any-called-ae-title, case-insensitive-names, dicom-nodes, replication-targets")) {
+        #expect(throws: ConfigurationError("test: unknown key \"dicom_port\" (line 2); the keys are ae-title, dicom-port, http-port, cors-allow-origin, data, max-pdu, max-associations, any-called-ae-title, case-insensitive-names, dicom-nodes, replication-targets, accept-replication, replication-token-env")) {
             try Configuration.parse("ae-title: A\ndicom_port: 104\n", source: "test")
         }
         #expect(throws: ConfigurationError("test: dicom-port (line 1): expected a whole number from 1 to 65535")) {

@@ -1,0 +1,75 @@
+import Archive
+import Crypto
+import DICOMNetwork
+import Foundation
+import Hummingbird
+
+/// The receiving end of another Lifeboat's replication (its `lifeboat` target):
+///
+///     PUT  /api/replication/blobs/{sha256}   a Part 10 file, stored only if it hashes to the name
+///     HEAD /api/replication/blobs/{sha256}   200 when held here, 404 when not
+///
+/// Each request carries `Authorization: Bearer <token>`. A PUT goes through the same
+/// zero-loss ingest as a C-STORE: the answer (201 stored, 200 already held) comes only once
+/// the file is durable and cataloged here, so the sender may count it as a copy.
+struct ReplicaReceiver: Sendable {
+    let ingestor: Ingestor
+    let token: String
+
+    func addRoutes(to router: Router<WebContext>) {
+        router.put("api/replication/blobs/:sha256") { request, context in try await put(request, context) }
+        router.head("api/replication/blobs/:sha256") { request, context -> Response in
+            let id = try authorize(request, context)
+            guard try await ingestor.blobs.contains(id) else { throw Problem.notFound("no blob \(id.hex) here") }
+            return Response(status: .ok)
+        }
+    }
+
+    /// The blob the path names, once the token is right.
+    func authorize(_ request: Request, _ context: WebContext) throws(Problem) -> BlobID {
+        let presented = request.headers[.authorization].flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil } ?? ""
+        // Compared as HMACs: the time taken says nothing of how much of the token was right.
+        let key = SymmetricKey(size: .bits256)
+        guard HMAC<SHA256>.authenticationCode(for: Data(presented.utf8), using: key) == HMAC<SHA256>.authenticationCode(for: Data(token.utf8), using: key),
+              !presented.isEmpty else {
+            throw Problem(.unauthorized, "a replication request needs this site's replication token as a Bearer token")
+        }
+        guard let name = context.parameters.get("sha256"), let id = BlobID(hex: name) else {
+            throw Problem.badRequest("a blob is named by 64 lower-case hex digits, its SHA-256")
+        }
+        return id
+    }
+
+    func put(_ request: Request, _ context: WebContext) async throws -> Response {
+        let id = try authorize(request, context)
+        let staging: StagingFile
+        do {
+            staging = try StagingFile(in: ingestor.stagingDirectory)
+            for try await chunk in request.body {
+                try chunk.withUnsafeReadableBytes { raw throws(BlobStoreError) in try staging.write(raw) }
+            }
+        } catch let error as BlobStoreError {
+            if case .outOfSpace = error { throw Problem(.serviceUnavailable, "out of space: the blob was not stored") }
+            throw Problem(.internalServerError, "cannot stage the blob: \(error)")
+        }
+        let staged: StagedBlob
+        do {
+            staged = try staging.finish()
+        } catch {
+            throw Problem(.internalServerError, "cannot stage the blob: \(error)")
+        }
+        guard staged.id == id else {
+            staged.discard()
+            throw Problem(.unprocessableContent, "the bytes hash to \(staged.id.hex), not to \(id.hex): not stored")
+        }
+        let provenance = Provenance(source: .replica, peerAddress: context.remoteAddress?.ipAddress ?? "")
+        do {
+            let result = try await ingestor.ingest(staged, expecting: nil, provenance: provenance)
+            if case .duplicate = result { return Response(status: .ok) }
+            return Response(status: .created)
+        } catch {
+            let status: HTTPResponse.Status = error.outcome.status == .outOfResources ? .serviceUnavailable : .unprocessableContent
+            throw Problem(status, error.outcome.errorComment ?? "not stored: \(error.outcome.status)")
+        }
+    }
+}
