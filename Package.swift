@@ -57,7 +57,7 @@ let package = Package(
             name: "Replication",
             dependencies: [
                 "Archive", "DICOM", "DICOMNetwork", "S3", .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
         // HTTP: DICOMweb (PS3.18), the browser viewer.

@@ -1,5 +1,6 @@
 import DICOMNetwork
 import Foundation
+import Replication
 import Yams
 
 /// Everything `lifeboat serve` can be told, from one YAML file (`--config`) whose keys are
@@ -16,6 +17,9 @@ public struct Configuration: Sendable, Equatable {
     public var caseInsensitiveNames = true
     public var dicomNodes: [DICOMNode] = []
     public var replicationTargets: [ReplicationTargetSpec] = []
+    public var replicationQuorum = 0
+    public var replicationSyncTimeout = 10
+    public var replicationSyncPolicy = SyncQuorum.Policy.fail
     public var acceptReplication = false
     public var replicationTokenVariable = "LIFEBOAT_REPLICATION_TOKEN"
 
@@ -54,6 +58,21 @@ public struct Configuration: Sendable, Equatable {
         Key(name: "replication-targets", help: ReplicationTargetSpec.help,
             read: { $0.replicationTargets = try ReplicationTargetSpec.list($1) },
             write: { "[" + $0.replicationTargets.map(\.summary).joined(separator: ", ") + "]" }),
+        Key(name: "replication-quorum", help: """
+                Synchronous replication: a store is answered Success only once that many of the sync targets
+                (every target unless it says sync: false) hold the instance; 0 replicates asynchronously.
+                """,
+            read: { $0.replicationQuorum = try integer($1, in: 0...64) }, write: { "\($0.replicationQuorum)" }),
+        Key(name: "replication-sync-timeout", help: "Seconds a store waits for the replication quorum before the policy below decides.",
+            read: { $0.replicationSyncTimeout = try integer($1, in: 1...3600) }, write: { "\($0.replicationSyncTimeout)" }),
+        Key(name: "replication-sync-policy", help: """
+                When the quorum is not reached in time: fail (the store is refused with A700 and the modality sends
+                it again; it stays stored here) or accept (answered Success, with a critical alert).
+                """,
+            read: {
+                guard let policy = SyncQuorum.Policy(rawValue: try string($1)) else { throw ConfigurationError("expected fail or accept") }
+                $0.replicationSyncPolicy = policy
+            }, write: { $0.replicationSyncPolicy.rawValue }),
         Key(name: "accept-replication", help: "Let other Lifeboats replicate here (their lifeboat target), over HTTP with the token below.",
             read: { $0.acceptReplication = try boolean($1) }, write: { "\($0.acceptReplication)" }),
         Key(name: "replication-token-env", help: "The environment variable holding the token other Lifeboats must present to replicate here.",
@@ -100,6 +119,10 @@ public struct Configuration: Sendable, Equatable {
             } catch {
                 throw ConfigurationError("\(source): \(name) (line \(value.mark?.line ?? 0)): \(error)")
             }
+        }
+        let sync = configuration.replicationTargets.filter(\.sync).count
+        guard configuration.replicationQuorum <= sync else {
+            throw ConfigurationError("\(source): replication-quorum is \(configuration.replicationQuorum) but only \(sync) target\(sync == 1 ? "" : "s") can count toward it")
         }
         return configuration
     }

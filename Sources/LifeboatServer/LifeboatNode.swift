@@ -27,21 +27,28 @@ public struct LifeboatNode: Sendable {
         let policy = AcceptorPolicy(aeTitle: title, requireCalledAETitle: !configuration.anyCalledAETitle, maximumLength: UInt32(configuration.maxPDU))
         let query = QueryEngine(catalog: archive.catalog, blobs: archive.blobs, retrieveAETitle: configuration.aeTitle,
                                 options: MatchOptions(caseInsensitivePersonNames: configuration.caseInsensitiveNames))
+        var quorum: SyncQuorum?
+        var ingestor = archive.ingestor
+        if configuration.replicationQuorum > 0 {
+            quorum = SyncQuorum(targets: Set(configuration.replicationTargets.filter(\.sync).map(\.name)), quorum: configuration.replicationQuorum,
+                                timeout: .seconds(configuration.replicationSyncTimeout), policy: configuration.replicationSyncPolicy, catalog: archive.catalog)
+            ingestor.quorum = quorum
+        }
         let server = DICOMServer(configuration: .init(port: configuration.dicomPort, policy: policy, maximumAssociations: configuration.maxAssociations),
-                                 services: AssociationServices(store: archive.ingestor, query: query,
+                                 services: AssociationServices(store: ingestor, query: query,
                                                                retrieve: RetrieveService(engine: query, nodes: configuration.dicomNodes)))
-        var replicationToken: String?
+        var replication: (token: String, ingestor: Ingestor)?
         if configuration.acceptReplication {
             guard let token = ProcessInfo.processInfo.environment[configuration.replicationTokenVariable], token.count >= 16 else {
                 throw ConfigurationError("accept-replication: set \(configuration.replicationTokenVariable) in the environment to a token of at least 16 characters")
             }
             guard configuration.httpPort != 0 else { throw ConfigurationError("accept-replication needs HTTP: http-port is 0") }
-            replicationToken = token
+            replication = (token, archive.ingestor)
         }
         let web = WebServer(port: configuration.httpPort, corsAllowOrigin: configuration.corsAllowOrigin.isEmpty ? nil : configuration.corsAllowOrigin,
-                            dicomweb: DICOMweb(engine: query, ingestor: archive.ingestor), catalog: archive.catalog, replicationToken: replicationToken)
+                            dicomweb: DICOMweb(engine: query, ingestor: ingestor), catalog: archive.catalog, replication: replication)
         let targets = try configuration.replicationTargets.map { try $0.makeTarget(archive: archive, aeTitle: title) }
-        let replicator = Replicator(targets: targets, catalog: archive.catalog, blobs: archive.blobs)
+        let replicator = Replicator(targets: targets, catalog: archive.catalog, blobs: archive.blobs, quorum: quorum)
         try await replicator.activate()
         let httpPort = configuration.httpPort
         try await withThrowingTaskGroup(of: Void.self) { group in

@@ -35,11 +35,14 @@ public struct ReplicationTargetSpec: Sendable, Equatable {
     public var kind: Kind
     /// At most this many versions on their way to the target at once.
     public var concurrency: Int
+    /// Whether its confirmations count toward `replication-quorum`.
+    public var sync = true
 
     /// What `lifeboat config example` shows for `replication-targets`.
     static let help = """
         Where copies go, each as soon as it is stored; a target added later first gets everything
-        already stored, newest study first. A list; each entry has a name and a type:
+        already stored, newest study first. A list; each entry has a name and a type (and may say
+        sync: false to leave it out of replication-quorum):
           - name: offsite                 # s3: AWS, MinIO, Ceph RGW...
             type: s3
             endpoint: https://s3.eu-west-1.amazonaws.com
@@ -66,7 +69,7 @@ public struct ReplicationTargetSpec: Sendable, Equatable {
             token-env: LIFEBOAT_REPLICATION_TOKEN  # the variable holding its token (default)
         """
 
-    static let commonKeys: Set<String> = ["name", "type", "concurrency"]
+    static let commonKeys: Set<String> = ["name", "type", "concurrency", "sync"]
     static let keysByType: [String: Set<String>] = [
         "s3": ["endpoint", "bucket", "region", "addressing", "prefix", "encryption", "kms-key-id", "object-lock", "object-lock-days",
                "access-key-id-env", "secret-access-key-env"],
@@ -157,7 +160,12 @@ public struct ReplicationTargetSpec: Sendable, Equatable {
             guard let node = DICOMNode(text) else { throw ConfigurationError("target \(name): node \"\(text)\" is not AE@host:port") }
             kind = .dicom(node)
         }
-        return ReplicationTargetSpec(name: name, kind: kind, concurrency: try number("concurrency", default: type == "s3" ? 8 : 4, in: 1...256))
+        var spec = ReplicationTargetSpec(name: name, kind: kind, concurrency: try number("concurrency", default: type == "s3" ? 8 : 4, in: 1...256))
+        if let sync = values["sync"] {
+            guard let value = ["true": true, "false": false][sync.lowercased()] else { throw ConfigurationError("target \(name): sync is true or false") }
+            spec.sync = value
+        }
+        return spec
     }
 
     /// One line per target, for the example and for messages.

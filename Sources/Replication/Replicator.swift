@@ -10,11 +10,15 @@ public struct Replicator: Sendable {
     let blobs: any BlobStore
     let logger: Logger
     var batchSize = 32
+    /// Told of what each target confirms: synchronous mode's quorum waits on it.
+    let quorum: SyncQuorum?
 
-    public init(targets: [any ReplicationTarget], catalog: Catalog, blobs: any BlobStore, logger: Logger = Logger(label: "lifeboat.replication")) {
+    public init(targets: [any ReplicationTarget], catalog: Catalog, blobs: any BlobStore, quorum: SyncQuorum? = nil,
+                logger: Logger = Logger(label: "lifeboat.replication")) {
         self.targets = targets
         self.catalog = catalog
         self.blobs = blobs
+        self.quorum = quorum
         self.logger = logger
     }
 
@@ -36,7 +40,10 @@ public struct Replicator: Sendable {
     public func drain() async {
         await withTaskGroup(of: Void.self) { group in
             for target in targets {
-                let worker = ReplicationWorker(target: target, catalog: catalog, blobs: blobs, batchSize: batchSize, logger: logger)
+                let quorum = self.quorum
+                let worker = ReplicationWorker(target: target, catalog: catalog, blobs: blobs, batchSize: batchSize, logger: logger) { items in
+                    quorum?.confirmed(items.map(\.blob), at: target.name)
+                }
                 group.addTask { await worker.run() }
             }
         }

@@ -15,17 +15,18 @@ public struct WebServer: Sendable {
     public let dicomweb: DICOMweb
     /// For the status API under /api; nil leaves it out.
     public let catalog: Catalog?
-    /// The token another Lifeboat replicating here must present; nil: replication is not accepted.
-    public let replicationToken: String?
+    /// The token another Lifeboat replicating here must present, and the ingest its copies
+    /// go through (not waiting on this site's own quorum); nil: replication is not accepted.
+    public let replication: (token: String, ingestor: Ingestor)?
 
     public init(host: String = "0.0.0.0", port: Int = 8080, corsAllowOrigin: String? = nil, dicomweb: DICOMweb, catalog: Catalog? = nil,
-                replicationToken: String? = nil) {
+                replication: (token: String, ingestor: Ingestor)? = nil) {
         self.host = host
         self.port = port
         self.corsAllowOrigin = corsAllowOrigin
         self.dicomweb = dicomweb
         self.catalog = catalog
-        self.replicationToken = replicationToken
+        self.replication = replication
     }
 
     public func router() -> Router<WebContext> {
@@ -41,7 +42,7 @@ public struct WebServer: Sendable {
         router.get("health") { _, _ in "ok\n" }
         dicomweb.addRoutes(to: router)
         if let catalog { StatusAPI(catalog: catalog).addRoutes(to: router) }
-        if let replicationToken { ReplicaReceiver(ingestor: dicomweb.ingestor, token: replicationToken).addRoutes(to: router) }
+        if let replication { ReplicaReceiver(ingestor: replication.ingestor, token: replication.token).addRoutes(to: router) }
         UIAssets.addRoutes(to: router)
         return router
     }

@@ -111,6 +111,19 @@ import Testing
         #expect(message("  - {type: filesystem, path: /x}")?.contains("needs a name") == true)
     }
 
+    @Test func theQuorumCannotExceedTheSyncTargets() throws {
+        let two = "replication-targets:\n  - {name: a, type: filesystem, path: /a}\n  - {name: b, type: filesystem, path: /b, sync: false}\n"
+        let configuration = try Configuration.parse(two + "replication-quorum: 1\nreplication-sync-timeout: 5\nreplication-sync-policy: accept\n", source: "test")
+        #expect(configuration.replicationQuorum == 1 && configuration.replicationSyncTimeout == 5 && configuration.replicationSyncPolicy == .accept)
+        #expect(configuration.replicationTargets.map(\.sync) == [true, false])
+        #expect(throws: ConfigurationError("test: replication-quorum is 2 but only 1 target can count toward it")) {
+            try Configuration.parse(two + "replication-quorum: 2\n", source: "test")
+        }
+        #expect(throws: ConfigurationError("test: replication-sync-policy (line 1): expected fail or accept")) {
+            try Configuration.parse("replication-sync-policy: maybe\n", source: "test")
+        }
+    }
+
     @Test func anS3TargetNeedsItsKeysInTheEnvironment() throws {
         let spec = try #require(try Configuration.parse("replication-targets: [{name: a, type: s3, endpoint: http://127.0.0.1:9000, bucket: b}]",
                                                         source: "test").replicationTargets.first)
@@ -130,7 +143,7 @@ import Testing
     }
 
     @Test func mistakesAreNamedWithTheirLine() {
-        #expect(throws: ConfigurationError("test: unknown key \"dicom_port\" (line 2); the keys are ae-title, dicom-port, http-port, cors-allow-origin, data, max-pdu, max-associations, any-called-ae-title, case-insensitive-names, dicom-nodes, replication-targets, accept-replication, replication-token-env")) {
+        #expect(throws: ConfigurationError("test: unknown key \"dicom_port\" (line 2); the keys are ae-title, dicom-port, http-port, cors-allow-origin, data, max-pdu, max-associations, any-called-ae-title, case-insensitive-names, dicom-nodes, replication-targets, replication-quorum, replication-sync-timeout, replication-sync-policy, accept-replication, replication-token-env")) {
             try Configuration.parse("ae-title: A\ndicom_port: 104\n", source: "test")
         }
         #expect(throws: ConfigurationError("test: dicom-port (line 1): expected a whole number from 1 to 65535")) {

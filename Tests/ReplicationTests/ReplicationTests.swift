@@ -31,6 +31,15 @@ typealias Tag = DICOM.Tag
         @discardableResult
         func store(_ count: Int, study: String, pixels: Int = 4096) async throws -> [BlobID] {
             for index in 0..<count {
+                let outcome = try await store(index, study: study, pixels: pixels, through: archive.ingestor)
+                try #require(outcome.status == .success, "stored: \(outcome)")
+            }
+            return try await blobs()
+        }
+
+        /// Stores instance `index` of `study` through `ingestor`'s C-STORE path and says how it was answered.
+        func store(_ index: Int, study: String, pixels: Int = 4096, through ingestor: Ingestor) async throws -> ServiceOutcome {
+            do {
                 let instance = "\(study).9.\(index)"
                 var set = DataSet()
                 func put(_ tag: Tag, _ vr: VR, _ value: String) { set[tag] = DataElement(tag: tag, vr: vr, strings: [value]) }
@@ -44,12 +53,10 @@ typealias Tag = DICOM.Tag
                 set[.pixelData] = DataElement(tag: .pixelData, vr: .OW, bytes: (0..<pixels).map { UInt8(truncatingIfNeeded: $0 &+ index) })
                 let request = StoreRequest(sopClassUID: ReplicationTests.ctImage, sopInstanceUID: instance, transferSyntaxUID: "1.2.840.10008.1.2.1",
                                            callingAETitle: "CT1", calledAETitle: "LIFEBOAT", messageID: 1, peerAddress: "127.0.0.1")
-                let sink = try await archive.ingestor.beginStore(request)
+                let sink = try await ingestor.beginStore(request)
                 try await sink.write(ByteBuffer(bytes: try set.encoded(in: .explicitVRLittleEndian)))
-                let outcome = await sink.finish()
-                try #require(outcome.status == .success, "stored: \(outcome)")
+                return await sink.finish()
             }
-            return try await blobs()
         }
 
         /// Every stored version's blob.
@@ -209,6 +216,56 @@ typealias Tag = DICOM.Tag
         #expect(files.count == 5, "\(files)")
         let uids = Set(try files.map { try DICOMFile(path: "\(received)/\($0)", options: .headerOnly).dataSet.uid(.sopInstanceUID) ?? "" })
         #expect(uids == Set((0..<5).map { "1.2.826.0.5.1.9.\($0)" }))
+    }
+
+    // MARK: Synchronous mode
+
+    @Test func inSyncModeAnAcknowledgedInstanceIsAlreadyAtTheQuorum() async throws {
+        let site = try Site()
+        let nas = site.root + "-nas"
+        defer { try? FileManager.default.removeItem(atPath: nas) }
+        let target = try FileSystemTarget(name: "nas", root: nas)
+        let quorum = SyncQuorum(targets: ["nas"], quorum: 1, timeout: .seconds(30), policy: .fail, catalog: site.archive.catalog)
+        var ingestor = site.archive.ingestor
+        ingestor.quorum = quorum
+        let replicator = Replicator(targets: [target], catalog: site.archive.catalog, blobs: site.archive.blobs, quorum: quorum)
+        try await replicator.activate()
+        let task = Task { await replicator.drain() }
+        defer { task.cancel() }
+        for index in 0..<5 {
+            let outcome = try await site.store(index, study: "1.2.826.0.6.1", through: ingestor)
+            #expect(outcome.status == .success)
+            let versions = try await site.archive.catalog.versions(of: "1.2.826.0.6.1.9.\(index)")
+            let blob = try #require(versions.last?.blob)
+            #expect(Self.sha256(ofFile: "\(nas)/\(TargetLayout.blobKey(blob))") == blob, "at the target before the answer")
+        }
+        // A repeat of one already there is answered at once from the catalog.
+        #expect(try await site.store(0, study: "1.2.826.0.6.1", through: ingestor).status == .success)
+    }
+
+    @Test func inSyncModeWithTheQuorumDownTheStoreFailsOrIsAcceptedPerPolicy() async throws {
+        let site = try Site()
+        let down = S3Target(name: "offsite", client: S3Client(location: try #require(S3Location(endpoint: "http://127.0.0.1:\(LoopbackPort.free())", bucket: "b")),
+                                                                credentials: S3Credentials(accessKeyID: "id", secretAccessKey: "secret"), timeout: .seconds(2)))
+        for policy in [SyncQuorum.Policy.fail, .accept] {
+            let quorum = SyncQuorum(targets: ["offsite"], quorum: 1, timeout: .milliseconds(800), policy: policy, catalog: site.archive.catalog)
+            var ingestor = site.archive.ingestor
+            ingestor.quorum = quorum
+            let replicator = Replicator(targets: [down], catalog: site.archive.catalog, blobs: site.archive.blobs, quorum: quorum)
+            try await replicator.activate()
+            let task = Task { await replicator.drain() }
+            defer { task.cancel() }
+            let study = policy == .fail ? "1.2.826.0.7.1" : "1.2.826.0.7.2"
+            let outcome = try await site.store(0, study: study, through: ingestor)
+            if policy == .fail {
+                #expect(outcome.status == .outOfResources, "refused so the modality retries: \(outcome)")
+                #expect(outcome.errorComment?.contains("not yet at 1 other site") == true)
+            } else {
+                #expect(outcome.status == .success, "accepted, with an alert")
+            }
+            #expect(try await site.archive.catalog.versions(of: "\(study).9.0").count == 1, "stored here either way")
+            #expect(try await site.archive.catalog.replicationStatus().first?.queueDepth ?? 0 >= 1, "and still owed to the target")
+        }
     }
 
     @Test func backoffDoublesToItsCeilingAndStartsOverAfterASuccess() {

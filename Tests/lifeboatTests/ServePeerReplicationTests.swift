@@ -41,16 +41,18 @@ import Testing
     @Test func aSecondLifeboatKilledMidStreamEndsUpWithEveryInstanceIntact() async throws {
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("peer-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: work) }
-        let files = try Self.corpus(40, in: work)
+        let files = try Self.corpus(60, in: work)
         let a = Node(root: work + "/a"), b = Node(root: work + "/b")
         var siteB = try await b.start("accept-replication: true\n")
         let siteA = try await a.start("replication-targets:\n  - {name: site-b, type: lifeboat, url: \"http://127.0.0.1:\(b.httpPort)\", concurrency: 2}\n")
         defer { siteA.stop() }
-        let sent = try await Subprocess.run("/usr/bin/env", ["TCP_NODELAY=1", "/usr/bin/storescu", "-aec", "LIFEBOAT", "127.0.0.1", "\(a.dicomPort)"] + files)
-        #expect(sent.status == 0, "\(sent.failures)")
+        // B is killed while A still receives and replicates to it.
+        let sender = Task { try await Subprocess.run("/usr/bin/env", ["TCP_NODELAY=1", "/usr/bin/storescu", "-aec", "LIFEBOAT", "127.0.0.1", "\(a.dicomPort)"] + files) }
         let catalogA = try a.catalog
         try await ReplicationTestsSupport.waitUntil(seconds: 60) { try await b.catalog.counts().instances >= 3 }
         siteB.killAbruptly()
+        let sent = try await sender.value
+        #expect(sent.status == 0, "\(sent.failures)")
         #expect(try await catalogA.replicationStatus().first?.queueDepth ?? 0 > 0, "killed mid-stream")
         try await ReplicationTestsSupport.waitUntil(seconds: 30) { try await catalogA.replicationStatus().first?.lastErrorAt != nil }
         siteB = try await b.start("accept-replication: true\n")

@@ -148,6 +148,16 @@ extension Catalog {
         }
     }
 
+    /// The targets that have confirmed a copy of this blob.
+    public func replicaTargets(of blob: BlobID) async throws -> Set<String> {
+        try await pool.read { db in
+            Set(try String.fetchAll(db, sql: """
+                SELECT DISTINCT t.name FROM replica x JOIN version v ON x.versionRef = v.id JOIN replicationTarget t ON x.targetRef = t.id
+                WHERE v.blobHash = ?
+                """, arguments: [blob.hex]))
+        }
+    }
+
     /// Puts items failed for good back in the queue (after the cause was fixed); returns how many.
     public func retryPermanentFailures(target: String) async throws -> Int {
         try await pool.write { db in

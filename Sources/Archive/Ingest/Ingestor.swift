@@ -22,6 +22,9 @@ public struct Ingestor: Sendable {
     public let stagingDirectory: String
     let logger: Logger
     private let recorder: GroupCommit<CatalogEntry, RecordOutcome>
+    /// In synchronous replication mode: what must confirm copies at other sites before an
+    /// instance is answered stored (zero-loss invariant 1).
+    public var quorum: (any ReplicaQuorum)?
 
     public init(blobs: any BlobStore, catalog: Catalog, stagingDirectory: String, logger: Logger = Logger(label: "lifeboat.ingest")) {
         self.blobs = blobs
@@ -84,6 +87,9 @@ public struct Ingestor: Sendable {
             logger.error("catalog failed", metadata: ["instance": "\(uid)", "error": "\(error)"])
             throw ServiceError(.outOfResources, "the catalog could not record the instance: \(error)")
         }
+        // Durable here; in synchronous mode it must be durable elsewhere too before it is
+        // answered stored. (A failure leaves it stored here: a retry is a duplicate.)
+        try await quorum?.confirm(staged.id, sopInstanceUID: uid)
         let metadata: Logger.Metadata = ["instance": "\(uid)", "blob": "\(staged.id)", "bytes": "\(staged.size)", "from": "\(provenance.callingAETitle)"]
         switch outcome {
         case .stored:
@@ -126,6 +132,14 @@ public struct Ingestor: Sendable {
         return CatalogEntry(attributes: attributes, blob: staged.id, size: staged.size, transferSyntaxUID: file.transferSyntax.uid,
                             provenance: provenance, queryHeader: QueryHeader.encode(file.dataSet))
     }
+}
+
+/// Synchronous replication (the Replication library's `SyncQuorum`): waits until a blob is
+/// durable at enough other sites.
+public protocol ReplicaQuorum: Sendable {
+    /// Returns once `blob` is confirmed at the quorum; otherwise throws the `ServiceError` to
+    /// answer (or returns anyway, when the policy is to accept and alert).
+    func confirm(_ blob: BlobID, sopInstanceUID: String) async throws(ServiceError)
 }
 
 extension Ingestor: StoreProvider {
