@@ -20,6 +20,7 @@ public struct Configuration: Sendable, Equatable {
     public var replicationQuorum = 0
     public var replicationSyncTimeout = 10
     public var replicationSyncPolicy = SyncQuorum.Policy.fail
+    public var catalogSnapshotHours = 6
     public var acceptReplication = false
     public var replicationTokenVariable = "LIFEBOAT_REPLICATION_TOKEN"
 
@@ -73,6 +74,8 @@ public struct Configuration: Sendable, Equatable {
                 guard let policy = SyncQuorum.Policy(rawValue: try string($1)) else { throw ConfigurationError("expected fail or accept") }
                 $0.replicationSyncPolicy = policy
             }, write: { $0.replicationSyncPolicy.rawValue }),
+        Key(name: "catalog-snapshot-hours", help: "How often a copy of the catalog goes to each s3 and filesystem target (catalog/<time>.sqlite); 0: never.",
+            read: { $0.catalogSnapshotHours = try integer($1, in: 0...8760) }, write: { "\($0.catalogSnapshotHours)" }),
         Key(name: "accept-replication", help: "Let other Lifeboats replicate here (their lifeboat target), over HTTP with the token below.",
             read: { $0.acceptReplication = try boolean($1) }, write: { "\($0.acceptReplication)" }),
         Key(name: "replication-token-env", help: "The environment variable holding the token other Lifeboats must present to replicate here.",

@@ -48,7 +48,9 @@ public struct LifeboatNode: Sendable {
         let web = WebServer(port: configuration.httpPort, corsAllowOrigin: configuration.corsAllowOrigin.isEmpty ? nil : configuration.corsAllowOrigin,
                             dicomweb: DICOMweb(engine: query, ingestor: ingestor), catalog: archive.catalog, replication: replication)
         let targets = try configuration.replicationTargets.map { try $0.makeTarget(archive: archive, aeTitle: title) }
-        let replicator = Replicator(targets: targets, catalog: archive.catalog, blobs: archive.blobs, quorum: quorum)
+        let hours = configuration.catalogSnapshotHours
+        let replicator = Replicator(targets: targets, catalog: archive.catalog, blobs: archive.blobs, quorum: quorum,
+                                    snapshots: hours > 0 ? (.seconds(hours * 3600), archive.blobs.stagingDirectory) : nil)
         try await replicator.activate()
         let httpPort = configuration.httpPort
         try await withThrowingTaskGroup(of: Void.self) { group in

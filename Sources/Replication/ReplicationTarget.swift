@@ -49,11 +49,15 @@ public protocol ReplicationTarget: Sendable {
 
     /// Writes (or rewrites) a study's manifest.
     func put(_ manifest: StudyManifest) async throws(ReplicationError)
+
+    /// Keeps a catalog snapshot (an SQLite file) under `catalog/<name>`.
+    func put(snapshot path: String, name: String) async throws(ReplicationError)
 }
 
 extension ReplicationTarget {
     public var keepsManifests: Bool { true }
     public func put(_ manifest: StudyManifest) async throws(ReplicationError) {}
+    public func put(snapshot path: String, name: String) async throws(ReplicationError) {}
 
     /// `put` of each blob through `one`, at most `width` at a time.
     func putConcurrently(_ blobs: [OutboundBlob], width: Int,
@@ -93,4 +97,5 @@ extension ReplicationTarget {
 public enum TargetLayout {
     public static func blobKey(_ id: BlobID) -> String { "blobs/\(id.hex.prefix(2))/\(id.hex).dcm" }
     public static func manifestKey(_ studyInstanceUID: String) -> String { "studies/\(studyInstanceUID).json" }
+    public static func snapshotKey(_ name: String) -> String { "catalog/\(name)" }
 }

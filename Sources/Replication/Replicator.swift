@@ -1,5 +1,7 @@
 import Archive
+import Foundation
 import Logging
+import S3
 
 /// Replication for a node: makes the configured targets the active ones (a new target is
 /// owed a backfill of everything stored), then drains each one's outbox on a worker of its
@@ -12,13 +14,17 @@ public struct Replicator: Sendable {
     var batchSize = 32
     /// Told of what each target confirms: synchronous mode's quorum waits on it.
     let quorum: SyncQuorum?
+    /// How often the catalog is copied to each target that keeps files, and where the copy
+    /// is made first; nil: never.
+    let snapshots: (every: Duration, scratch: String)?
 
     public init(targets: [any ReplicationTarget], catalog: Catalog, blobs: any BlobStore, quorum: SyncQuorum? = nil,
-                logger: Logger = Logger(label: "lifeboat.replication")) {
+                snapshots: (every: Duration, scratch: String)? = nil, logger: Logger = Logger(label: "lifeboat.replication")) {
         self.targets = targets
         self.catalog = catalog
         self.blobs = blobs
         self.quorum = quorum
+        self.snapshots = snapshots
         self.logger = logger
     }
 
@@ -39,12 +45,52 @@ public struct Replicator: Sendable {
     /// A worker per target until the task is cancelled; returns at once without targets.
     public func drain() async {
         await withTaskGroup(of: Void.self) { group in
+            if let snapshots, targets.contains(where: \.keepsManifests) {
+                group.addTask { await copySnapshots(every: snapshots.every, scratch: snapshots.scratch) }
+            }
             for target in targets {
                 let quorum = self.quorum
                 let worker = ReplicationWorker(target: target, catalog: catalog, blobs: blobs, batchSize: batchSize, logger: logger) { items in
                     quorum?.confirmed(items.map(\.blob), at: target.name)
                 }
                 group.addTask { await worker.run() }
+            }
+        }
+    }
+
+    /// Copies the catalog to each target that keeps files once `every` has passed since its
+    /// last copy (at once for one that never had one), checking once a minute.
+    func copySnapshots(every interval: Duration, scratch: String) async {
+        let seconds = Double(interval.components.seconds)
+        while !Task.isCancelled {
+            await copySnapshotsDue(olderThan: seconds, scratch: scratch)
+            try? await Task.sleep(for: min(interval, .seconds(60)))
+        }
+    }
+
+    func copySnapshotsDue(olderThan seconds: Double, scratch: String) async {
+        let now = Date()
+        guard let last = try? await catalog.lastSnapshots() else { return }
+        let due = targets.filter { target in
+            target.keepsManifests && (last[target.name].flatMap { $0 }.map { now.timeIntervalSince($0) >= seconds } ?? true)
+        }
+        guard !due.isEmpty else { return }
+        let name = SigV4.timestamp(now) + ".sqlite"
+        let path = "\(scratch)/catalog-\(name)"
+        defer { unlink(path) }
+        do {
+            try await catalog.snapshot(to: path)
+        } catch {
+            logger.error("cannot snapshot the catalog", metadata: ["error": "\(error)"])
+            return
+        }
+        for target in due {
+            do {
+                try await target.put(snapshot: path, name: name)
+                try await catalog.snapshotWritten(target: target.name, at: now)
+                logger.info("catalog snapshot copied", metadata: ["target": "\(target.name)", "name": "\(name)"])
+            } catch {
+                logger.warning("cannot copy the catalog snapshot; trying again later", metadata: ["target": "\(target.name)", "error": "\(error)"])
             }
         }
     }

@@ -3,7 +3,7 @@ import DICOM
 import DICOMNetwork
 import Foundation
 import NIOCore
-import Replication
+@testable import Replication
 import S3
 import TestSupport
 import Testing
@@ -117,6 +117,34 @@ typealias Tag = DICOM.Tag
         #expect(manifest.patientID == "P-1.2.826.0.1.1")
         #expect(Set(manifest.instances.map(\.sha256)).isSubset(of: Set(blobs.map(\.hex))))
         #expect(try FileManager.default.contentsOfDirectory(atPath: nas + "/tmp").isEmpty, "nothing half-written left behind")
+    }
+
+    @Test func targetsThatKeepFilesGetACatalogSnapshotThatOpensAsTheCatalog() async throws {
+        let moto = try await MotoServer()
+        let s3 = try Self.s3(moto)
+        try await s3.createBucket()
+        let site = try Site()
+        try await site.store(3, study: "1.2.826.0.8.1")
+        let nas = site.root + "-nas"
+        defer { try? FileManager.default.removeItem(atPath: nas) }
+        let targets: [any ReplicationTarget] = [try FileSystemTarget(name: "nas", root: nas), S3Target(name: "offsite", client: s3)]
+        let replicator = Replicator(targets: targets, catalog: site.archive.catalog, blobs: site.archive.blobs,
+                                    snapshots: (.seconds(3600), site.archive.blobs.stagingDirectory))
+        let task = Task { try await replicator.run() }
+        defer { task.cancel() }
+        try await Self.waitUntil(seconds: 30) { try await site.archive.catalog.replicationStatus().filter { $0.lastSnapshotAt != nil }.count == 2 }
+        let copies = try FileManager.default.contentsOfDirectory(atPath: nas + "/catalog")
+        try #require(copies.count == 1 && copies[0].hasSuffix(".sqlite"), "\(copies)")
+        let opened = site.root + "-snapshot.sqlite" // opened elsewhere: opening adds -wal and -shm files beside it
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: opened + suffix) } }
+        try FileManager.default.copyItem(atPath: "\(nas)/catalog/\(copies[0])", toPath: opened)
+        #expect(try await Catalog(path: opened).counts().instances == 3, "the snapshot is the catalog")
+        let key = try #require(try await s3.list().objects.map(\.key).first { $0.hasPrefix("catalog/") })
+        #expect(key == "catalog/\(copies[0])")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: site.archive.blobs.stagingDirectory).isEmpty, "the local copy is gone")
+        // Not again before the interval has passed.
+        await replicator.copySnapshotsDue(olderThan: 3600, scratch: site.archive.blobs.stagingDirectory)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: nas + "/catalog").count == 1)
     }
 
     @Test func aDamagedLocalCopyIsSetAsideAndNeverCopied() async throws {

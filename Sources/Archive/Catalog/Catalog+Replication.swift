@@ -56,6 +56,7 @@ public struct ReplicationTargetStatus: Codable, Sendable, Equatable {
     public var lastSuccessAt: String?
     public var lastError: String?
     public var lastErrorAt: String?
+    public var lastSnapshotAt: String?
 }
 
 extension Catalog {
@@ -158,6 +159,27 @@ extension Catalog {
         }
     }
 
+    /// A consistent copy of the whole catalog at `path` (SQLite's VACUUM INTO, from a read
+    /// connection: ingest goes on meanwhile). `path` must not exist yet.
+    public func snapshot(to path: String) async throws {
+        try await pool.unsafeRead { db in try db.execute(sql: "VACUUM INTO ?", arguments: [path]) }
+    }
+
+    /// When a catalog snapshot last reached each target (nil: never).
+    public func lastSnapshots() async throws -> [String: Date?] {
+        try await pool.read { db in
+            Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT name, lastSnapshotAt FROM replicationTarget").map { row in
+                (row["name"] as String, (row["lastSnapshotAt"] as String?).flatMap { try? Self.timestamp.parse($0) })
+            })
+        }
+    }
+
+    public func snapshotWritten(target: String, at date: Date) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "UPDATE replicationTarget SET lastSnapshotAt = ? WHERE name = ?", arguments: [Self.timestamp.format(date), target])
+        }
+    }
+
     /// Puts items failed for good back in the queue (after the cause was fixed); returns how many.
     public func retryPermanentFailures(target: String) async throws -> Int {
         try await pool.write { db in
@@ -217,7 +239,7 @@ extension Catalog {
         let minuteAgo = Self.timestamp.format(date.addingTimeInterval(-60))
         return try await pool.read { db in
             try Row.fetchAll(db, sql: """
-                SELECT t.name, t.active, t.lastSuccessAt, t.lastError, t.lastErrorAt,
+                SELECT t.name, t.active, t.lastSuccessAt, t.lastError, t.lastErrorAt, t.lastSnapshotAt,
                        (SELECT count(*) FROM outbox WHERE targetRef = t.id AND permanent = 0) AS queued,
                        (SELECT count(*) FROM outbox WHERE targetRef = t.id AND permanent = 1) AS failed,
                        (SELECT min(enqueuedAt) FROM outbox WHERE targetRef = t.id) AS oldest,
@@ -229,7 +251,8 @@ extension Catalog {
                 return ReplicationTargetStatus(name: row["name"], active: row["active"], queueDepth: row["queued"], permanentFailures: row["failed"],
                                         oldestUnreplicatedAt: oldest, recoveryPointSeconds: since.map { max(0, date.timeIntervalSince($0)) } ?? 0,
                                         replicatedLastMinute: row["lastMinute"],
-                                        lastSuccessAt: row["lastSuccessAt"], lastError: row["lastError"], lastErrorAt: row["lastErrorAt"])
+                                        lastSuccessAt: row["lastSuccessAt"], lastError: row["lastError"], lastErrorAt: row["lastErrorAt"],
+                                        lastSnapshotAt: row["lastSnapshotAt"])
             }
         }
     }

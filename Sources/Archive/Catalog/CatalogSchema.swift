@@ -143,6 +143,9 @@ enum CatalogSchema {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("4: catalog snapshots at targets") { db in
+            try db.execute(sql: "ALTER TABLE replicationTarget ADD COLUMN lastSnapshotAt TEXT")
+        }
         return migrator
     }
 }

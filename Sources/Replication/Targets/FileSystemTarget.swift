@@ -19,6 +19,7 @@ public struct FileSystemTarget: ReplicationTarget {
         do {
             store = try LocalBlobStore(root: root)
             try FileManager.default.createDirectory(atPath: root + "/studies", withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: root + "/catalog", withIntermediateDirectories: true)
         } catch {
             throw .transient("\(name): cannot use \(root): \(error)")
         }
@@ -69,6 +70,14 @@ public struct FileSystemTarget: ReplicationTarget {
             _ = try await store.put(staged)
         } catch {
             throw .transient("\(name): \(error)")
+        }
+    }
+
+    public func put(snapshot path: String, name: String) async throws(ReplicationError) {
+        do {
+            try DurableFile.copy(path, to: "\(root)/\(TargetLayout.snapshotKey(name))", staging: store.stagingDirectory)
+        } catch {
+            throw .transient("\(self.name): cannot copy the catalog snapshot to \(root): \(error)")
         }
     }
 

@@ -53,6 +53,16 @@ public struct S3Target: ReplicationTarget {
         }
     }
 
+    public func put(snapshot path: String, name: String) async throws(ReplicationError) {
+        var options = options()
+        options.contentType = "application/vnd.sqlite3"
+        do throws(S3Error) {
+            try await client.put(prefix + TargetLayout.snapshotKey(name), file: path, options: options)
+        } catch {
+            throw .transient("\(self.name): the catalog snapshot: \(error)")
+        }
+    }
+
     /// A local file that is unreadable or not what its name says concerns that version alone;
     /// anything the service says — even a refused key, until someone fixes it — is retried.
     static func classify(_ error: S3Error, name: String, what: String) -> ReplicationError {
