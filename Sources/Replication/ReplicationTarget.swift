@@ -41,6 +41,9 @@ public protocol ReplicationTarget: Sendable {
     /// Whether the target keeps files beside the blobs (manifests, catalog snapshots) from
     /// which the archive can be rebuilt; a DICOM node does not.
     var keepsManifests: Bool { get }
+    /// How many `put` calls may run at once, and at most how many blobs each is given.
+    var concurrency: Int { get }
+    var batchSize: Int { get }
 
     /// Makes each blob durable at the target under its SHA-256 — checking the local bytes
     /// against it on the way (zero-loss invariant 3) — and says, in order, how each went.
@@ -56,35 +59,29 @@ public protocol ReplicationTarget: Sendable {
 
 extension ReplicationTarget {
     public var keepsManifests: Bool { true }
+    public var batchSize: Int { 1 }
     public func put(_ manifest: StudyManifest) async throws(ReplicationError) {}
     public func put(snapshot path: String, name: String) async throws(ReplicationError) {}
+}
 
-    /// `put` of each blob through `one`, at most `width` at a time.
-    func putConcurrently(_ blobs: [OutboundBlob], width: Int,
-                         _ one: @escaping @Sendable (OutboundBlob) async throws(ReplicationError) -> Void) async -> [Result<Void, ReplicationError>] {
-        await withTaskGroup(of: (Int, Result<Void, ReplicationError>).self) { group in
-            var results = [Result<Void, ReplicationError>](repeating: .success(()), count: blobs.count)
-            var next = 0
-            func start() {
-                guard next < blobs.count else { return }
-                let index = next
-                next += 1
-                group.addTask {
-                    do throws(ReplicationError) {
-                        try await one(blobs[index])
-                        return (index, .success(()))
-                    } catch {
-                        return (index, .failure(error))
-                    }
-                }
+/// A target that takes one blob at a time (S3, a file system, another Lifeboat): the
+/// worker keeps `concurrency` of them on their way.
+public protocol SingleBlobTarget: ReplicationTarget {
+    func put(_ blob: OutboundBlob) async throws(ReplicationError)
+}
+
+extension SingleBlobTarget {
+    public func put(_ blobs: [OutboundBlob]) async -> [Result<Void, ReplicationError>] {
+        var results: [Result<Void, ReplicationError>] = []
+        for blob in blobs {
+            do throws(ReplicationError) {
+                try await put(blob)
+                results.append(.success(()))
+            } catch {
+                results.append(.failure(error))
             }
-            for _ in 0..<max(width, 1) { start() }
-            while let (index, result) = await group.next() {
-                results[index] = result
-                start()
-            }
-            return results
         }
+        return results
     }
 }
 

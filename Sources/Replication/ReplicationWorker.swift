@@ -2,56 +2,112 @@ import Archive
 import Foundation
 import Logging
 
-/// Drains one target's outbox: takes the next versions in rank order, puts them, and
-/// records each outcome in the catalog — confirmed ones become replicas, permanent failures
-/// are set aside (and logged as critical), transient ones are retried after a backoff. When
-/// nothing is owed it writes the manifests that are behind and waits for the doorbell.
+/// Drains one target's outbox as a pipeline: up to `target.concurrency` puts on their way at
+/// once, each of at most `target.batchSize` versions, taken in rank order (read a few puts'
+/// worth at a time) and topped up as each finishes or as new versions arrive (the doorbell). Each outcome goes to the catalog —
+/// confirmed versions become replicas (the puts finishing together share one transaction),
+/// permanent failures are set aside and logged as critical, transient ones are retried after
+/// a backoff. Manifests that are behind are written every few seconds, and once things are
+/// quiet (not after every version: a study's manifest lists all its instances).
 struct ReplicationWorker: Sendable {
     let target: any ReplicationTarget
     let catalog: Catalog
     let blobs: any BlobStore
-    var batchSize = 32
     var idleWait: Duration = .seconds(2)
     var backoff = Backoff()
     /// How often manifests are brought up to date while versions keep coming.
     var manifestInterval: TimeInterval = 5
     let logger: Logger
-    /// Told of each batch the target confirmed.
+    /// Told of versions the target confirmed, once the catalog has them as replicas.
     var onConfirmed: @Sendable ([OutboxItem]) -> Void = { _ in }
 
+    private enum Event: Sendable {
+        /// A put ended: its versions, a transient failure if there was one, and when it began.
+        case sent(ids: [Int64], failure: ReplicationError?, began: ContinuousClock.Instant)
+        /// The doorbell rang (true), or the wait for it timed out: nothing is happening.
+        case woke(rang: Bool)
+    }
+
     func run() async {
-        var backoff = self.backoff
-        var lastManifests = Date.distantPast
-        while !Task.isCancelled {
-            let rings = catalog.outboxBell.rings
-            let items: [OutboxItem]
+        let confirmer = GroupCommit<[OutboxItem], Void> { [catalog, target, onConfirmed, logger] batches in
+            let items = batches.flatMap { $0 }
             do {
-                items = try await catalog.nextOutboxItems(target: target.name, limit: batchSize)
+                try await catalog.confirmReplicas(target: target.name, items: items)
+                onConfirmed(items)
             } catch {
-                logger.error("cannot read the outbox", metadata: ["target": "\(target.name)", "error": "\(error)"])
-                try? await Task.sleep(for: backoff.failed())
-                continue
+                // Not recorded: they are sent again later, which a target takes as a no-op.
+                logger.error("cannot record replicas", metadata: ["target": "\(target.name)", "error": "\(error)"])
             }
-            if items.isEmpty || Date().timeIntervalSince(lastManifests) >= manifestInterval {
-                await writeManifests()
-                lastManifests = Date()
+            return batches.map { _ in .success(()) }
+        }
+        await withTaskGroup(of: Event.self) { group in
+            var backoff = self.backoff
+            var inFlight = Set<Int64>()
+            var running = 0
+            var listening = false
+            var lastManifests = Date.distantPast
+            var backedOff = ContinuousClock.now
+            // The next versions in rank order, read a few puts' worth at a time.
+            var queue: [OutboxItem] = []
+            while !Task.isCancelled {
+                let rings = catalog.outboxBell.rings
+                // After a failure, one put at a time probes the target until one succeeds.
+                let width = backoff.current == nil ? target.concurrency : 1
+                if running < width && queue.isEmpty {
+                    do {
+                        queue = try await catalog.nextOutboxItems(target: target.name, limit: 4 * target.concurrency * target.batchSize, excluding: inFlight)
+                    } catch {
+                        logger.error("cannot read the outbox", metadata: ["target": "\(target.name)", "error": "\(error)"])
+                    }
+                }
+                while running < width && !queue.isEmpty {
+                    let batch = Array(queue.prefix(target.batchSize))
+                    queue.removeFirst(batch.count)
+                    inFlight.formUnion(batch.map(\.id))
+                    running += 1
+                    group.addTask { await send(batch, confirmer: confirmer) }
+                }
+                if Date().timeIntervalSince(lastManifests) >= manifestInterval {
+                    await writeManifests()
+                    lastManifests = Date()
+                }
+                // Wake for a put ending or, with room for more, for new versions.
+                if running < width && queue.isEmpty && !listening {
+                    listening = true
+                    group.addTask { [catalog, idleWait] in .woke(rang: await catalog.outboxBell.wait(after: rings, timeout: idleWait)) }
+                }
+                guard let event = await group.next() else { continue }
+                switch event {
+                case .woke(let rang):
+                    listening = false
+                    // Quiet: the manifests catch up with what the target now holds.
+                    if !rang && running == 0 {
+                        await writeManifests()
+                        lastManifests = Date()
+                    }
+                case .sent(let ids, let failure, let began):
+                    running -= 1
+                    inFlight.subtract(ids)
+                    if let failure {
+                        // Puts already on their way when the target went fail too: one outage, one step.
+                        guard began >= backedOff else { continue }
+                        let delay = backoff.failed()
+                        logger.warning("target unavailable; trying again", metadata: ["target": "\(target.name)", "in": "\(delay)", "error": "\(failure)"])
+                        try? await Task.sleep(for: delay)
+                        backedOff = .now
+                    } else {
+                        backoff.succeeded()
+                    }
+                }
             }
-            if items.isEmpty {
-                await catalog.outboxBell.wait(after: rings, timeout: idleWait)
-                continue
-            }
-            if let failure = await send(items) {
-                let delay = backoff.failed()
-                logger.warning("target unavailable; trying again", metadata: ["target": "\(target.name)", "in": "\(delay)", "error": "\(failure)"])
-                try? await Task.sleep(for: delay)
-            } else {
-                backoff.succeeded()
-            }
+            group.cancelAll()
         }
     }
 
-    /// Sends a batch and records how it went; returns the first transient failure, if any.
-    func send(_ items: [OutboxItem]) async -> ReplicationError? {
+    /// Sends a batch and records how it went; says which versions it carried and the first
+    /// transient failure, if any.
+    private func send(_ items: [OutboxItem], confirmer: GroupCommit<[OutboxItem], Void>) async -> Event {
+        let began = ContinuousClock.now
         var outbound: [OutboundBlob] = []
         var sendable: [OutboxItem] = []
         for item in items {
@@ -74,14 +130,8 @@ struct ReplicationWorker: Sendable {
                 await record(item, error)
             }
         }
-        do {
-            try await catalog.confirmReplicas(target: target.name, items: confirmed)
-            onConfirmed(confirmed)
-        } catch {
-            // Not recorded: they are sent again later, which a target takes as a no-op.
-            logger.error("cannot record replicas", metadata: ["target": "\(target.name)", "error": "\(error)"])
-        }
-        return transient
+        if !confirmed.isEmpty { try? await confirmer.submit(confirmed) }
+        return .sent(ids: items.map(\.id), failure: transient, began: began)
     }
 
     func record(_ item: OutboxItem, _ error: ReplicationError) async {

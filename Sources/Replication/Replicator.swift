@@ -11,20 +11,23 @@ public struct Replicator: Sendable {
     let catalog: Catalog
     let blobs: any BlobStore
     let logger: Logger
-    var batchSize = 32
     /// Told of what each target confirms: synchronous mode's quorum waits on it.
     let quorum: SyncQuorum?
     /// How often the catalog is copied to each target that keeps files, and where the copy
     /// is made first; nil: never.
     let snapshots: (every: Duration, scratch: String)?
+    /// How long a worker waits after a target failed, growing while it keeps failing.
+    let backoff: Backoff
 
     public init(targets: [any ReplicationTarget], catalog: Catalog, blobs: any BlobStore, quorum: SyncQuorum? = nil,
-                snapshots: (every: Duration, scratch: String)? = nil, logger: Logger = Logger(label: "lifeboat.replication")) {
+                snapshots: (every: Duration, scratch: String)? = nil, backoff: Backoff = Backoff(),
+                logger: Logger = Logger(label: "lifeboat.replication")) {
         self.targets = targets
         self.catalog = catalog
         self.blobs = blobs
         self.quorum = quorum
         self.snapshots = snapshots
+        self.backoff = backoff
         self.logger = logger
     }
 
@@ -50,7 +53,7 @@ public struct Replicator: Sendable {
             }
             for target in targets {
                 let quorum = self.quorum
-                let worker = ReplicationWorker(target: target, catalog: catalog, blobs: blobs, batchSize: batchSize, logger: logger) { items in
+                let worker = ReplicationWorker(target: target, catalog: catalog, blobs: blobs, backoff: backoff, logger: logger) { items in
                     quorum?.confirmed(items.map(\.blob), at: target.name)
                 }
                 group.addTask { await worker.run() }

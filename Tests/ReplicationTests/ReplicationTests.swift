@@ -92,9 +92,11 @@ typealias Tag = DICOM.Tag
 
     static func sha256(ofFile path: String) -> BlobID? { FileManager.default.contents(atPath: path).map { BlobID(of: Array($0)) } }
 
-    static func s3(_ moto: MotoServer, port: Int? = nil, bucket: String = "offsite") throws -> S3Client {
+    /// A client of moto's bucket, straight or through `port` (a proxy). async-http-client keeps
+    /// trying to connect until the request times out, so a cut link shows after `timeout`.
+    static func s3(_ moto: MotoServer, port: Int? = nil, bucket: String = "offsite", timeout: TimeAmount = .seconds(10)) throws -> S3Client {
         S3Client(location: try #require(S3Location(endpoint: "http://127.0.0.1:\(port ?? moto.port)", bucket: bucket)),
-                 credentials: S3Credentials(accessKeyID: moto.accessKeyID, secretAccessKey: moto.secretAccessKey), timeout: .seconds(10))
+                 credentials: S3Credentials(accessKeyID: moto.accessKeyID, secretAccessKey: moto.secretAccessKey), timeout: timeout)
     }
 
     // MARK: File system
@@ -201,10 +203,12 @@ typealias Tag = DICOM.Tag
         let helper = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Helpers/tcp_proxy.py").path
         var proxy = try BackgroundProcess("/usr/bin/env", ["python3", helper, String(proxyPort), String(moto.port)])
         try await LoopbackPort.waitUntilListening(proxyPort)
-        let through = try Self.s3(moto, port: proxyPort)
+        let through = try Self.s3(moto, port: proxyPort, timeout: .seconds(2))
         let direct = try Self.s3(moto)
         let site = try Site()
-        let task = Task { try await site.replicator([S3Target(name: "offsite", client: through, concurrency: 2)]).run() }
+        let replicator = Replicator(targets: [S3Target(name: "offsite", client: through, concurrency: 2)], catalog: site.archive.catalog,
+                                    blobs: site.archive.blobs, backoff: Backoff(initial: .milliseconds(200), ceiling: .seconds(2)))
+        let task = Task { try await replicator.run() }
         defer { task.cancel() }
         var blobs = try await site.store(10, study: "1.2.826.0.4.1", pixels: 64 << 10)
         try await Self.waitUntil(seconds: 30) { try await direct.list().objects.count >= 1 }

@@ -7,7 +7,7 @@ public final class Doorbell: Sendable {
     private struct State {
         var rings: UInt64 = 0
         var nextWaiter: UInt64 = 0
-        var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
+        var waiters: [UInt64: CheckedContinuation<Bool, Never>] = [:]
     }
 
     private let state = NIOLockedValueBox(State())
@@ -23,22 +23,24 @@ public final class Doorbell: Sendable {
             defer { state.waiters = [:] }
             return state.waiters
         }
-        for waiter in waiters.values { waiter.resume() }
+        for waiter in waiters.values { waiter.resume(returning: true) }
     }
 
-    /// Returns at once if it rang since `seen`, else at the next ring or after `timeout`.
-    public func wait(after seen: UInt64, timeout: Duration) async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+    /// Returns at once if it rang since `seen`, else at the next ring or after `timeout`;
+    /// says whether it rang.
+    @discardableResult
+    public func wait(after seen: UInt64, timeout: Duration) async -> Bool {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
             let id: UInt64? = state.withLockedValue { state in
                 guard state.rings == seen else { return nil }
                 state.nextWaiter += 1
                 state.waiters[state.nextWaiter] = continuation
                 return state.nextWaiter
             }
-            guard let id else { return continuation.resume() }
+            guard let id else { return continuation.resume(returning: true) }
             Task {
                 try? await Task.sleep(for: timeout)
-                state.withLockedValue { $0.waiters.removeValue(forKey: id) }?.resume()
+                state.withLockedValue { $0.waiters.removeValue(forKey: id) }?.resume(returning: false)
             }
         }
     }

@@ -1,17 +1,17 @@
 /// Makes many concurrent requests share one expensive flush (an fsync, a transaction
 /// commit). One flush runs at a time; requests that arrive while it runs wait and are all
 /// served by the next one. Nobody waits for more than the flush in progress plus their own.
-actor GroupCommit<Item: Sendable, Output: Sendable> {
-    typealias Flush = @Sendable ([Item]) async -> [Result<Output, any Error>]
+public actor GroupCommit<Item: Sendable, Output: Sendable> {
+    public typealias Flush = @Sendable ([Item]) async -> [Result<Output, any Error>]
 
     private let flush: Flush
     private var pending: [(item: Item, reply: CheckedContinuation<Output, any Error>)] = []
     private var flushing = false
 
     /// `flush` gets every item of a round and returns one result per item, in order.
-    init(flush: @escaping Flush) { self.flush = flush }
+    public init(flush: @escaping Flush) { self.flush = flush }
 
-    func submit(_ item: Item) async throws -> Output {
+    public func submit(_ item: Item) async throws -> Output {
         try await withCheckedThrowingContinuation { reply in
             pending.append((item, reply))
             if !flushing {

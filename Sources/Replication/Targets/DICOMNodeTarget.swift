@@ -20,6 +20,9 @@ public struct DICOMNodeTarget: ReplicationTarget {
     }
 
     public var keepsManifests: Bool { false }
+    /// One association at a time (many PACS allow few per AE), each carrying a batch.
+    public var concurrency: Int { 1 }
+    public var batchSize: Int { 32 }
 
     public func put(_ blobs: [OutboundBlob]) async -> [Result<Void, ReplicationError>] {
         let byPath = Dictionary(blobs.map { ($0.path, $0) }) { first, _ in first }

@@ -6,11 +6,11 @@ import Foundation
 /// data directory (`blobs/`, `tmp/`) plus `studies/`: each blob copied into `tmp/` while
 /// hashed, checked against its name, then made durable and linked into place by the same
 /// blob store the archive uses.
-public struct FileSystemTarget: ReplicationTarget {
+public struct FileSystemTarget: SingleBlobTarget {
     public let name: String
     public let root: String
     let store: LocalBlobStore
-    let concurrency: Int
+    public let concurrency: Int
 
     public init(name: String, root: String, concurrency: Int = 4) throws(ReplicationError) {
         self.name = name
@@ -25,11 +25,7 @@ public struct FileSystemTarget: ReplicationTarget {
         }
     }
 
-    public func put(_ blobs: [OutboundBlob]) async -> [Result<Void, ReplicationError>] {
-        await putConcurrently(blobs, width: concurrency) { blob throws(ReplicationError) in try await copy(blob) }
-    }
-
-    func copy(_ blob: OutboundBlob) async throws(ReplicationError) {
+    public func put(_ blob: OutboundBlob) async throws(ReplicationError) {
         do {
             if try await store.contains(blob.blob), try await store.size(of: blob.blob) == blob.size { return }
         } catch {

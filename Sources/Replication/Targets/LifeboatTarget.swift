@@ -8,12 +8,12 @@ import S3
 /// which stores it only if the bytes hash to the name and answers once it is durable and
 /// cataloged there — a second working archive, not just a copy. Idempotent: a blob it
 /// already holds is answered 200.
-public struct LifeboatTarget: ReplicationTarget {
+public struct LifeboatTarget: SingleBlobTarget {
     public let name: String
     /// The other site's HTTP base, e.g. https://lifeboat-b.example.org:8080.
     public let baseURL: String
     let token: String
-    let concurrency: Int
+    public let concurrency: Int
     let http: HTTPClient
     let timeout: TimeAmount
 
@@ -29,11 +29,7 @@ public struct LifeboatTarget: ReplicationTarget {
     /// It catalogs what it receives and can be rebuilt from its own blobs: no manifests.
     public var keepsManifests: Bool { false }
 
-    public func put(_ blobs: [OutboundBlob]) async -> [Result<Void, ReplicationError>] {
-        await putConcurrently(blobs, width: concurrency) { blob throws(ReplicationError) in try await send(blob) }
-    }
-
-    func send(_ blob: OutboundBlob) async throws(ReplicationError) {
+    public func put(_ blob: OutboundBlob) async throws(ReplicationError) {
         var request = HTTPClientRequest(url: "\(baseURL)/api/replication/blobs/\(blob.blob.hex)")
         request.method = .PUT
         request.headers.add(name: "authorization", value: "Bearer \(token)")

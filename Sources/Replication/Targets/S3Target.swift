@@ -6,13 +6,13 @@ import S3
 /// An S3 bucket (AWS, MinIO, Ceph RGW...): blobs under `prefix` + `TargetLayout`, each put
 /// with its SHA-256 signed and checked by the service, optionally encrypted at rest and held
 /// under object lock for a number of days.
-public struct S3Target: ReplicationTarget {
+public struct S3Target: SingleBlobTarget {
     public let name: String
     public let client: S3Client
     public let prefix: String
     let options: S3Client.PutOptions
     let retentionDays: Int?
-    let concurrency: Int
+    public let concurrency: Int
 
     public init(name: String, client: S3Client, prefix: String = "", encryption: S3Client.PutOptions.Encryption? = nil,
                 lock: (mode: S3Client.PutOptions.LockMode, days: Int)? = nil, concurrency: Int = 8) {
@@ -33,13 +33,11 @@ public struct S3Target: ReplicationTarget {
         return options
     }
 
-    public func put(_ blobs: [OutboundBlob]) async -> [Result<Void, ReplicationError>] {
-        await putConcurrently(blobs, width: concurrency) { blob throws(ReplicationError) in
-            do throws(S3Error) {
-                try await client.put(prefix + TargetLayout.blobKey(blob.blob), file: blob.path, sha256: blob.blob.bytes, options: options())
-            } catch {
-                throw Self.classify(error, name: name, what: blob.sopInstanceUID)
-            }
+    public func put(_ blob: OutboundBlob) async throws(ReplicationError) {
+        do throws(S3Error) {
+            try await client.put(prefix + TargetLayout.blobKey(blob.blob), file: blob.path, sha256: blob.blob.bytes, options: options())
+        } catch {
+            throw Self.classify(error, name: name, what: blob.sopInstanceUID)
         }
     }
 
