@@ -119,6 +119,10 @@ typealias Tag = DICOM.Tag
         #expect(manifest.patientID == "P-1.2.826.0.1.1")
         #expect(Set(manifest.instances.map(\.sha256)).isSubset(of: Set(blobs.map(\.hex))))
         #expect(try FileManager.default.contentsOfDirectory(atPath: nas + "/tmp").isEmpty, "nothing half-written left behind")
+        // The directory alone is an archive: a catalog rebuilt from its blobs holds every instance.
+        let (report, _) = try await LocalArchive.rebuildCatalog(in: nas)
+        #expect(report.recataloged == 8 && report.unreadable.isEmpty, "\(report)")
+        #expect(try await LocalArchive(root: nas).catalog.counts().instances == 8)
     }
 
     @Test func targetsThatKeepFilesGetACatalogSnapshotThatOpensAsTheCatalog() async throws {
