@@ -123,11 +123,23 @@ public struct Configuration: Sendable, Equatable {
                 throw ConfigurationError("\(source): \(name) (line \(value.mark?.line ?? 0)): \(error)")
             }
         }
-        let sync = configuration.replicationTargets.filter(\.sync).count
-        guard configuration.replicationQuorum <= sync else {
-            throw ConfigurationError("\(source): replication-quorum is \(configuration.replicationQuorum) but only \(sync) target\(sync == 1 ? "" : "s") can count toward it")
+        do {
+            try configuration.validate()
+        } catch {
+            throw ConfigurationError("\(source): \(error)")
         }
         return configuration
+    }
+
+    /// What no single key can check: the quorum against the targets, the ranges of values
+    /// the command line may set.
+    public func validate() throws(ConfigurationError) {
+        let sync = replicationTargets.filter(\.sync).count
+        guard replicationQuorum <= sync else {
+            throw ConfigurationError("replication-quorum is \(replicationQuorum) but only \(sync) target\(sync == 1 ? "" : "s") can count toward it")
+        }
+        guard (1...3600).contains(replicationSyncTimeout) else { throw ConfigurationError("replication-sync-timeout is from 1 to 3600 seconds") }
+        guard (0...8760).contains(catalogSnapshotHours) else { throw ConfigurationError("catalog-snapshot-hours is from 0 to 8760") }
     }
 
     private static func string(_ node: Node) throws -> String {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LifeboatServer
 import Logging
+import Replication
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -11,7 +12,8 @@ struct Serve: AsyncParsableCommand {
             file fsync'ed under blobs/ (named by its SHA-256) and its catalog row committed in
             catalog.sqlite. On start, what a crash left half-done is put right first.
             Every option can also be set in the --config file (`lifeboat config example`
-            prints one); an option on the command line wins. Runs until interrupted.
+            prints one); an option on the command line wins. Replication targets are set in
+            the file only (replication-targets). Runs until interrupted.
 
             Examples:
               lifeboat serve
@@ -54,8 +56,23 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "A DICOM node C-MOVE may send to, as AE@host:port; repeat it or separate nodes with commas.")
     var dicomNodes: [String] = []
 
+    @Option(help: "Answer a store Success only once this many replication targets hold it; 0 replicates asynchronously (default: 0).")
+    var replicationQuorum: Int?
+
+    @Option(help: "Seconds a store waits for the replication quorum (default: 10).")
+    var replicationSyncTimeout: Int?
+
+    @Option(help: "When the quorum is not reached in time: fail (A700, the sender retries) or accept (with an alert) (default: fail).")
+    var replicationSyncPolicy: String?
+
+    @Option(help: "How often a copy of the catalog goes to each s3 and filesystem target, in hours; 0: never (default: 6).")
+    var catalogSnapshotHours: Int?
+
     @Flag(help: "Let other Lifeboats replicate here, presenting the token in $LIFEBOAT_REPLICATION_TOKEN (or replication-token-env).")
     var acceptReplication = false
+
+    @Option(help: "The environment variable holding the token other Lifeboats present (default: LIFEBOAT_REPLICATION_TOKEN).")
+    var replicationTokenEnv: String?
 
     /// The file's settings with the command line's on top.
     func resolvedConfiguration() throws -> Configuration {
@@ -70,7 +87,16 @@ struct Serve: AsyncParsableCommand {
         if anyCalledAETitle { settings.anyCalledAETitle = true }
         if let caseInsensitiveNames { settings.caseInsensitiveNames = caseInsensitiveNames }
         if !dicomNodes.isEmpty { settings.dicomNodes = try Configuration.nodes(from: dicomNodes) }
+        if let replicationQuorum { settings.replicationQuorum = replicationQuorum }
+        if let replicationSyncTimeout { settings.replicationSyncTimeout = replicationSyncTimeout }
+        if let replicationSyncPolicy {
+            guard let policy = SyncQuorum.Policy(rawValue: replicationSyncPolicy) else { throw CLIError("--replication-sync-policy is fail or accept") }
+            settings.replicationSyncPolicy = policy
+        }
+        if let catalogSnapshotHours { settings.catalogSnapshotHours = catalogSnapshotHours }
         if acceptReplication { settings.acceptReplication = true }
+        if let replicationTokenEnv { settings.replicationTokenVariable = replicationTokenEnv }
+        try settings.validate()
         return settings
     }
 

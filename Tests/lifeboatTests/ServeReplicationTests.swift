@@ -16,14 +16,14 @@ import Testing
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("serve-replication-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: work) }
         try FileManager.default.createDirectory(atPath: work + "/corpus", withIntermediateDirectories: true)
-        let count = 60
+        let count = 120
         _ = try Subprocess.succeed("/usr/bin/env", ["python3", ServeArchiveTests.root + "/Benchmarks/make-ct-corpus.py", work + "/corpus", "\(count)"])
         let config = work + "/lifeboat.yaml"
         try """
             data: \(work)/data
             http-port: 0
             replication-targets:
-              - {name: offsite, type: s3, endpoint: "\(moto.endpoint)", bucket: offsite, concurrency: 2}
+              - {name: offsite, type: s3, endpoint: "\(moto.endpoint)", bucket: offsite, concurrency: 1}
               - {name: nas, type: filesystem, path: "\(work)/nas"}
             """.write(toFile: config, atomically: true, encoding: .utf8)
         let port = LoopbackPort.free()
@@ -34,7 +34,12 @@ import Testing
         let files = try FileManager.default.contentsOfDirectory(atPath: work + "/corpus").sorted().map { "\(work)/corpus/\($0)" }
         // SIGKILL while instances still arrive and replication to S3 has begun.
         let sender = Task { try await Subprocess.run("/usr/bin/env", ["TCP_NODELAY=1", "/usr/bin/storescu", "-aec", "LIFEBOAT", "127.0.0.1", "\(port)"] + files) }
-        try await ReplicationTestsSupport.waitUntil(seconds: 60) { try await s3.list().objects.count >= 3 }
+        // One upload at a time to moto is slower than storescu: the kill lands while S3 is owed more.
+        let catalogPath = LocalArchive.catalogPath(in: work + "/data")
+        try await ReplicationTestsSupport.waitUntil(seconds: 60) {
+            guard try await s3.list().objects.count >= 3 else { return false }
+            return try await Catalog(path: catalogPath).replicationStatus().contains { $0.name == "offsite" && $0.queueDepth > 0 }
+        }
         serve.killAbruptly()
         _ = try await sender.value // storescu sees its association drop; what it was told is stored must be replicated
         let catalog = try Catalog(path: LocalArchive.catalogPath(in: work + "/data"))

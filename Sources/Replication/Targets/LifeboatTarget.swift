@@ -7,7 +7,7 @@ import S3
 /// A second Lifeboat, over HTTP(S): each blob PUT by its SHA-256 to its replication API,
 /// which stores it only if the bytes hash to the name and answers once it is durable and
 /// cataloged there — a second working archive, not just a copy. Idempotent: a blob it
-/// already holds is answered 200.
+/// already holds (HEAD first) is not sent again.
 public struct LifeboatTarget: SingleBlobTarget {
     public let name: String
     /// The other site's HTTP base, e.g. https://lifeboat-b.example.org:8080.
@@ -30,6 +30,10 @@ public struct LifeboatTarget: SingleBlobTarget {
     public var keepsManifests: Bool { false }
 
     public func put(_ blob: OutboundBlob) async throws(ReplicationError) {
+        // Asked first, with a short deadline: a copy already there is not sent again, and a
+        // site that is down shows in seconds (async-http-client keeps trying to connect until
+        // a request's deadline, and an upload's is long).
+        if try await holds(blob) { return }
         var request = HTTPClientRequest(url: "\(baseURL)/api/replication/blobs/\(blob.blob.hex)")
         request.method = .PUT
         request.headers.add(name: "authorization", value: "Bearer \(token)")
@@ -53,6 +57,23 @@ public struct LifeboatTarget: SingleBlobTarget {
         // It refused this instance itself (it cannot read it): retrying will not help.
         case 422: throw .permanent("\(name) refused \(blob.sopInstanceUID): \(Self.detail(body))")
         default: throw .transient("\(name) answered \(response.status.code): \(Self.detail(body))")
+        }
+    }
+
+    func holds(_ blob: OutboundBlob) async throws(ReplicationError) -> Bool {
+        var request = HTTPClientRequest(url: "\(baseURL)/api/replication/blobs/\(blob.blob.hex)")
+        request.method = .HEAD
+        request.headers.add(name: "authorization", value: "Bearer \(token)")
+        let status: UInt
+        do {
+            status = try await http.execute(request, timeout: .seconds(10)).status.code
+        } catch {
+            throw .transient("\(name) unreachable at \(baseURL): \(error)")
+        }
+        switch status {
+        case 200: return true
+        case 404: return false
+        default: throw .transient("\(name) answered \(status) to HEAD")
         }
     }
 
