@@ -79,15 +79,8 @@ typealias Tag = DICOM.Tag
         }
     }
 
-    /// Polls `condition` until it holds; fails the test after `seconds`.
     static func waitUntil(seconds: Double, _ condition: () async throws -> Bool) async throws {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if try await condition() { return }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        Issue.record("not done within \(seconds) s")
-        throw CancellationError()
+        try await Polling.waitUntil(seconds: seconds, condition)
     }
 
     static func sha256(ofFile path: String) -> BlobID? { FileManager.default.contents(atPath: path).map { BlobID(of: Array($0)) } }
@@ -235,23 +228,41 @@ typealias Tag = DICOM.Tag
 
     // MARK: DICOM node
 
-    @Test func aDICOMNodeReceivesEveryInstanceByCStore() async throws {
+    /// dcmtk's storescp as the PACS "PACS", writing what it receives to `directory`.
+    struct PACS {
         let port = LoopbackPort.free()
-        let received = FileManager.default.temporaryDirectory.appendingPathComponent("storescp-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: received, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: received) }
-        let storescp = try BackgroundProcess("/usr/bin/storescp", ["-aet", "PACS", "-od", received, String(port)], environment: ["TCP_NODELAY": "1"])
-        defer { storescp.stop() }
-        try await LoopbackPort.waitUntilListening(port)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("storescp-\(UUID().uuidString)").path
+
+        func start() async throws -> BackgroundProcess {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            let process = try BackgroundProcess("/usr/bin/storescp", ["-aet", "PACS", "-od", directory, String(port)], environment: ["TCP_NODELAY": "1"])
+            try await LoopbackPort.waitUntilListening(port)
+            return process
+        }
+
+        func target(for site: Site) throws -> DICOMNodeTarget {
+            DICOMNodeTarget(name: "pacs", node: try #require(DICOMNode("PACS@127.0.0.1:\(port)")),
+                            callingAETitle: try #require(AETitle(validating: "LIFEBOAT")), local: site.archive.blobs)
+        }
+
+        /// The SOP Instance UIDs of the files received.
+        func received() throws -> [String] {
+            try FileManager.default.contentsOfDirectory(atPath: directory).map {
+                try DICOMFile(path: "\(directory)/\($0)", options: .headerOnly).dataSet.uid(.sopInstanceUID) ?? ""
+            }
+        }
+    }
+
+    @Test func aDICOMNodeReceivesEveryInstanceByCStore() async throws {
+        let pacs = PACS()
+        let storescp = try await pacs.start()
+        defer { storescp.stop(); try? FileManager.default.removeItem(atPath: pacs.directory) }
         let site = try Site()
         try await site.store(5, study: "1.2.826.0.5.1")
-        let node = try #require(DICOMNode("PACS@127.0.0.1:\(port)"))
-        let target = DICOMNodeTarget(name: "pacs", node: node, callingAETitle: try #require(AETitle(validating: "LIFEBOAT")), local: site.archive.blobs)
-        try await site.replicate([target])
-        let files = try FileManager.default.contentsOfDirectory(atPath: received)
-        #expect(files.count == 5, "\(files)")
-        let uids = Set(try files.map { try DICOMFile(path: "\(received)/\($0)", options: .headerOnly).dataSet.uid(.sopInstanceUID) ?? "" })
-        #expect(uids == Set((0..<5).map { "1.2.826.0.5.1.9.\($0)" }))
+        try await site.replicate([try pacs.target(for: site)])
+        let received = try pacs.received()
+        #expect(received.count == 5, "\(received)")
+        #expect(Set(received) == Set((0..<5).map { "1.2.826.0.5.1.9.\($0)" }))
     }
 
     // MARK: Synchronous mode
@@ -302,6 +313,28 @@ typealias Tag = DICOM.Tag
             #expect(try await site.archive.catalog.versions(of: "\(study).9.0").count == 1, "stored here either way")
             #expect(try await site.archive.catalog.replicationStatus().first?.queueDepth ?? 0 >= 1, "and still owed to the target")
         }
+    }
+
+    @Test func aDICOMNodeStoppedMidStreamAndStartedAgainGetsEveryInstance() async throws {
+        let pacs = PACS()
+        var storescp = try await pacs.start()
+        defer { try? FileManager.default.removeItem(atPath: pacs.directory) }
+        let site = try Site()
+        let replicator = Replicator(targets: [try pacs.target(for: site)], catalog: site.archive.catalog, blobs: site.archive.blobs,
+                                    backoff: Backoff(initial: .milliseconds(200), ceiling: .seconds(1)))
+        let task = Task { try await replicator.run() }
+        defer { task.cancel() }
+        try await site.store(10, study: "1.2.826.0.9.1", pixels: 256 << 10)
+        try await Self.waitUntil(seconds: 30) { try !pacs.received().isEmpty }
+        storescp.stop() // the PACS goes down mid-stream
+        try await site.store(10, study: "1.2.826.0.9.2", pixels: 256 << 10)
+        try await Self.waitUntil(seconds: 30) { try await site.archive.catalog.replicationStatus().first?.lastErrorAt != nil }
+        #expect(try await site.archive.catalog.replicationStatus().first?.permanentFailures == 0, "a PACS down is not a reason to give up")
+        storescp = try await pacs.start()
+        defer { storescp.stop() }
+        try await Self.waitUntil(seconds: 60) { try await site.archive.catalog.replicationStatus().first?.queueDepth == 0 }
+        #expect(Set(try pacs.received()) == Set((0..<10).flatMap { ["1.2.826.0.9.1.9.\($0)", "1.2.826.0.9.2.9.\($0)"] }),
+                "every instance, whatever was in flight")
     }
 
     @Test func backoffDoublesToItsCeilingAndStartsOverAfterASuccess() {

@@ -36,7 +36,7 @@ import Testing
         let sender = Task { try await Subprocess.run("/usr/bin/env", ["TCP_NODELAY=1", "/usr/bin/storescu", "-aec", "LIFEBOAT", "127.0.0.1", "\(port)"] + files) }
         // One upload at a time to moto is slower than storescu: the kill lands while S3 is owed more.
         let catalogPath = LocalArchive.catalogPath(in: work + "/data")
-        try await ReplicationTestsSupport.waitUntil(seconds: 60) {
+        try await Polling.waitUntil(seconds: 60) {
             guard try await s3.list().objects.count >= 3 else { return false }
             return try await Catalog(path: catalogPath).replicationStatus().contains { $0.name == "offsite" && $0.queueDepth > 0 }
         }
@@ -48,7 +48,7 @@ import Testing
 
         serve = try BackgroundProcess(DumpCommandTests.binary.path, arguments, environment: environment)
         defer { serve.stop() }
-        try await ReplicationTestsSupport.waitUntil(seconds: 120) {
+        try await Polling.waitUntil(seconds: 120) {
             let status = try await catalog.replicationStatus()
             let manifests = try await s3.list().objects.filter { $0.key.hasPrefix("studies/") }.count
             return status.count == 2 && status.allSatisfy { $0.queueDepth == 0 } && manifests == 1
@@ -64,18 +64,5 @@ import Testing
             #expect(copy.map { BlobID(of: Array($0)) } == blob, "the directory holds it intact")
         }
         #expect(try await catalog.replicationStatus().allSatisfy { $0.permanentFailures == 0 })
-    }
-}
-
-enum ReplicationTestsSupport {
-    /// Polls `condition` until it holds; fails the test after `seconds`.
-    static func waitUntil(seconds: Double, _ condition: () async throws -> Bool) async throws {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if try await condition() { return }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        Issue.record("not done within \(seconds) s")
-        throw CancellationError()
     }
 }

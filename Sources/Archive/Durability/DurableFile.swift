@@ -9,30 +9,40 @@ import Foundation
 /// contents or the new, never part of either, and the new survives a crash once `replace`
 /// returns.
 public enum DurableFile {
-    /// Copies the file at `source` to `path` as `replace` writes: through a flushed file in
-    /// `staging`, renamed into place, the directory flushed. A MiB at a time, whatever its size.
+    /// Copies the file at `source` to `path` as `replace` writes, a MiB at a time whatever its size.
     public static func copy(_ source: String, to path: String, staging: String) throws(BlobStoreError) {
-        let temporary = "\(staging)/\(UUID().uuidString).tmp"
-        do throws(SystemCallError) {
+        try install(path, staging: staging) { output, temporary throws(SystemCallError) in
             let input = open(source, O_RDONLY | O_CLOEXEC)
             guard input >= 0 else { throw SystemCallError("cannot open \(source)") }
             defer { close(input) }
+            var buffer = [UInt8](repeating: 0, count: 1 << 20)
+            while true {
+                let got = buffer.withUnsafeMutableBytes { read(input, $0.baseAddress!, $0.count) }
+                if got < 0 && errno == EINTR { continue }
+                guard got >= 0 else { throw SystemCallError("cannot read \(source)") }
+                if got == 0 { return }
+                try write(Array(buffer[..<got]), to: output, temporary)
+            }
+        }
+    }
+
+    /// Writes `bytes` to a new file in `staging` (on the same file system), flushes it,
+    /// renames it over `path` and flushes `path`'s directory.
+    public static func replace(_ path: String, with bytes: [UInt8], staging: String) throws(BlobStoreError) {
+        try install(path, staging: staging) { output, temporary throws(SystemCallError) in try write(bytes, to: output, temporary) }
+    }
+
+    /// A new file in `staging` filled by `fill`, flushed, renamed over `path`, and `path`'s
+    /// directory flushed; on any failure the new file is removed and `path` is as it was.
+    private static func install(_ path: String, staging: String,
+                                fill: (Int32, String) throws(SystemCallError) -> Void) throws(BlobStoreError) {
+        let temporary = "\(staging)/\(UUID().uuidString).tmp"
+        do throws(SystemCallError) {
             let output = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
             guard output >= 0 else { throw SystemCallError("cannot create \(temporary)") }
             do {
                 defer { close(output) }
-                var buffer = [UInt8](repeating: 0, count: 1 << 20)
-                while true {
-                    let got = buffer.withUnsafeMutableBytes { read(input, $0.baseAddress!, $0.count) }
-                    if got < 0 && errno == EINTR { continue }
-                    guard got >= 0 else { throw SystemCallError("cannot read \(source)") }
-                    if got == 0 { break }
-                    var failure: SystemCallError?
-                    buffer.withUnsafeBytes { raw in
-                        do throws(SystemCallError) { try SystemCalls.writeAll(output, UnsafeRawBufferPointer(rebasing: raw[..<got]), path: temporary) } catch { failure = error }
-                    }
-                    if let failure { throw failure }
-                }
+                try fill(output, temporary)
                 guard fsync(output) == 0 else { throw SystemCallError("cannot fsync \(temporary)") }
             }
             guard rename(temporary, path) == 0 else { throw SystemCallError("cannot rename \(temporary) to \(path)") }
@@ -43,27 +53,11 @@ public enum DurableFile {
         }
     }
 
-    /// Writes `bytes` to a new file in `staging` (on the same file system), flushes it,
-    /// renames it over `path` and flushes `path`'s directory.
-    public static func replace(_ path: String, with bytes: [UInt8], staging: String) throws(BlobStoreError) {
-        let temporary = "\(staging)/\(UUID().uuidString).tmp"
-        do throws(SystemCallError) {
-            let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-            guard fd >= 0 else { throw SystemCallError("cannot create \(temporary)") }
-            do {
-                defer { close(fd) }
-                var failure: SystemCallError?
-                bytes.withUnsafeBytes { raw in
-                    do throws(SystemCallError) { try SystemCalls.writeAll(fd, raw, path: temporary) } catch { failure = error }
-                }
-                if let failure { throw failure }
-                guard fsync(fd) == 0 else { throw SystemCallError("cannot fsync \(temporary)") }
-            }
-            guard rename(temporary, path) == 0 else { throw SystemCallError("cannot rename \(temporary) to \(path)") }
-            try SystemCalls.fsync(path: (path as NSString).deletingLastPathComponent, directory: true)
-        } catch {
-            unlink(temporary)
-            throw error.blobStoreError
+    private static func write(_ bytes: [UInt8], to fd: Int32, _ path: String) throws(SystemCallError) {
+        var failure: SystemCallError?
+        bytes.withUnsafeBytes { raw in
+            do throws(SystemCallError) { try SystemCalls.writeAll(fd, raw, path: path) } catch { failure = error }
         }
+        if let failure { throw failure }
     }
 }
