@@ -95,6 +95,14 @@ import Testing
         changed[changed.count - 1] ^= 0xFF
         #expect(try await put(changed, as: name, token: Self.token) == 422, "bytes that do not hash to the name")
         #expect(try await b.catalog.counts().instances == 0, "nothing stored by any of them")
+        // A sender that goes away mid-body leaves nothing staged behind.
+        do {
+            let raw = try RawConnection(port: b.httpPort)
+            raw.send(Array("PUT /api/replication/blobs/\(name) HTTP/1.1\r\nHost: b\r\nAuthorization: Bearer \(Self.token)\r\nContent-Length: \(bytes.count)\r\n\r\n".utf8)
+                     + Array(bytes.prefix(1000)))
+            try await Polling.waitUntil(seconds: 10) { try FileManager.default.contentsOfDirectory(atPath: b.root + "/data/tmp").count == 1 }
+        }
+        try await Polling.waitUntil(seconds: 10) { try FileManager.default.contentsOfDirectory(atPath: b.root + "/data/tmp").isEmpty }
         #expect(try await put(bytes, as: name, token: Self.token) == 201)
         #expect(try await put(bytes, as: name, token: Self.token) == 200, "a repeat is a no-op")
         #expect(try await b.catalog.counts().instances == 1)

@@ -42,21 +42,20 @@ struct ReplicaReceiver: Sendable {
 
     func put(_ request: Request, _ context: WebContext) async throws -> Response {
         let id = try authorize(request, context)
-        let staging: StagingFile
+        let staged: StagedBlob
+        var staging: StagingFile?
         do {
             staging = try StagingFile(in: ingestor.stagingDirectory)
             for try await chunk in request.body {
-                try chunk.withUnsafeReadableBytes { raw throws(BlobStoreError) in try staging.write(raw) }
+                try chunk.withUnsafeReadableBytes { raw throws(BlobStoreError) in try staging?.write(raw) }
             }
-        } catch let error as BlobStoreError {
-            if case .outOfSpace = error { throw Problem(.serviceUnavailable, "out of space: the blob was not stored") }
-            throw Problem(.internalServerError, "cannot stage the blob: \(error)")
-        }
-        let staged: StagedBlob
-        do {
-            staged = try staging.finish()
+            staged = try staging!.finish()
         } catch {
-            throw Problem(.internalServerError, "cannot stage the blob: \(error)")
+            // Nothing half-written stays behind: not on a full disk, not when the sender goes away.
+            staging?.discard()
+            if case .outOfSpace? = error as? BlobStoreError { throw Problem(.serviceUnavailable, "out of space: the blob was not stored") }
+            if error is BlobStoreError { throw Problem(.internalServerError, "cannot stage the blob: \(error)") }
+            throw error
         }
         guard staged.id == id else {
             staged.discard()
