@@ -119,5 +119,18 @@ import Testing
         let status = try #require(try await catalogA.replicationStatus().first)
         #expect(status.lastError?.contains("401") == true, "\(status.lastError ?? "")")
         #expect(status.queueDepth == 1 && status.permanentFailures == 0)
+
+        // What an administrator sees.
+        let table = try await Subprocess.run(DumpCommandTests.binary.path, ["replication", "status", "--data", a.root + "/data"])
+        #expect(table.status == 0, "no version failed for good: \(table.errors)")
+        let row = try #require(table.text.split(separator: "\n").first { $0.hasPrefix("site-b\t") }, "\(table.text)")
+        #expect(row.split(separator: "\t")[1] == "1" && row.contains("401"), "\(row)")
+        let json = try await Subprocess.run(DumpCommandTests.binary.path, ["replication", "status", "--data", a.root + "/data", "--json"])
+        let targets = try #require(try JSONSerialization.jsonObject(with: json.output) as? [[String: Any]])
+        #expect(targets.first?["name"] as? String == "site-b" && targets.first?["queueDepth"] as? Int == 1)
+        #expect(try await Subprocess.run(DumpCommandTests.binary.path, ["replication", "retry", "site-b", "--data", a.root + "/data"]).text
+            == "0 versions are queued again for site-b\n")
+        let unknown = try await Subprocess.run(DumpCommandTests.binary.path, ["replication", "retry", "nowhere", "--data", a.root + "/data"])
+        #expect(unknown.status != 0 && unknown.errors.contains("no replication target named nowhere"))
     }
 }
