@@ -62,6 +62,17 @@ typealias Tag = DICOM.Tag
         /// Every stored version's blob.
         func blobs() async throws -> [BlobID] { Array(try await archive.catalog.blobs(withPrefix: "")).sorted() }
 
+        /// Replication to `target` in synchronous mode, running until the returned task is
+        /// cancelled, and the ingest that waits on its quorum of one.
+        func synchronous(_ target: any ReplicationTarget, timeout: Duration, policy: SyncQuorum.Policy) async throws -> (Ingestor, Task<Void, Never>) {
+            let quorum = SyncQuorum(targets: [target.name], quorum: 1, timeout: timeout, policy: policy, catalog: archive.catalog)
+            var ingestor = archive.ingestor
+            ingestor.quorum = quorum
+            let replicator = Replicator(targets: [target], catalog: archive.catalog, blobs: archive.blobs, quorum: quorum)
+            try await replicator.activate()
+            return (ingestor, Task { await replicator.drain() })
+        }
+
         func replicator(_ targets: [any ReplicationTarget]) -> Replicator {
             Replicator(targets: targets, catalog: archive.catalog, blobs: archive.blobs)
         }
@@ -271,13 +282,7 @@ typealias Tag = DICOM.Tag
         let site = try Site()
         let nas = site.root + "-nas"
         defer { try? FileManager.default.removeItem(atPath: nas) }
-        let target = try FileSystemTarget(name: "nas", root: nas)
-        let quorum = SyncQuorum(targets: ["nas"], quorum: 1, timeout: .seconds(30), policy: .fail, catalog: site.archive.catalog)
-        var ingestor = site.archive.ingestor
-        ingestor.quorum = quorum
-        let replicator = Replicator(targets: [target], catalog: site.archive.catalog, blobs: site.archive.blobs, quorum: quorum)
-        try await replicator.activate()
-        let task = Task { await replicator.drain() }
+        let (ingestor, task) = try await site.synchronous(try FileSystemTarget(name: "nas", root: nas), timeout: .seconds(30), policy: .fail)
         defer { task.cancel() }
         for index in 0..<5 {
             let outcome = try await site.store(index, study: "1.2.826.0.6.1", through: ingestor)
@@ -295,12 +300,7 @@ typealias Tag = DICOM.Tag
         let down = S3Target(name: "offsite", client: S3Client(location: try #require(S3Location(endpoint: "http://127.0.0.1:\(LoopbackPort.free())", bucket: "b")),
                                                                 credentials: S3Credentials(accessKeyID: "id", secretAccessKey: "secret"), timeout: .seconds(2)))
         for policy in [SyncQuorum.Policy.fail, .accept] {
-            let quorum = SyncQuorum(targets: ["offsite"], quorum: 1, timeout: .milliseconds(800), policy: policy, catalog: site.archive.catalog)
-            var ingestor = site.archive.ingestor
-            ingestor.quorum = quorum
-            let replicator = Replicator(targets: [down], catalog: site.archive.catalog, blobs: site.archive.blobs, quorum: quorum)
-            try await replicator.activate()
-            let task = Task { await replicator.drain() }
+            let (ingestor, task) = try await site.synchronous(down, timeout: .milliseconds(800), policy: policy)
             defer { task.cancel() }
             let study = policy == .fail ? "1.2.826.0.7.1" : "1.2.826.0.7.2"
             let outcome = try await site.store(0, study: study, through: ingestor)
