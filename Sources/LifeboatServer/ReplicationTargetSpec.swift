@@ -56,7 +56,7 @@ public struct ReplicationTargetSpec: Sendable, Equatable {
             object-lock-days: 3650        # with object-lock
             access-key-id-env: AWS_ACCESS_KEY_ID          # the variables the keys are read from
             secret-access-key-env: AWS_SECRET_ACCESS_KEY  # (these are the defaults)
-            concurrency: 8                # uploads at once (default 8)
+            concurrency: 8                # uploads at once (default 8; filesystem and lifeboat 4, dicom 1 association)
           - name: nas                     # filesystem: a mounted NAS share or external disk
             type: filesystem
             path: /mnt/nas/lifeboat
@@ -160,7 +160,8 @@ public struct ReplicationTargetSpec: Sendable, Equatable {
             guard let node = DICOMNode(text) else { throw ConfigurationError("target \(name): node \"\(text)\" is not AE@host:port") }
             kind = .dicom(node)
         }
-        var spec = ReplicationTargetSpec(name: name, kind: kind, concurrency: try number("concurrency", default: type == "s3" ? 8 : 4, in: 1...256))
+        let concurrency = try number("concurrency", default: ["s3": 8, "dicom": 1][type] ?? 4, in: 1...256)
+        var spec = ReplicationTargetSpec(name: name, kind: kind, concurrency: concurrency)
         if let sync = values["sync"] {
             guard let value = ["true": true, "false": false][sync.lowercased()] else { throw ConfigurationError("target \(name): sync is true or false") }
             spec.sync = value
@@ -197,7 +198,7 @@ public struct ReplicationTargetSpec: Sendable, Equatable {
         case .fileSystem(let path):
             return try FileSystemTarget(name: name, root: path, concurrency: concurrency)
         case .dicom(let node):
-            return DICOMNodeTarget(name: name, node: node, callingAETitle: aeTitle, local: archive.blobs)
+            return DICOMNodeTarget(name: name, node: node, callingAETitle: aeTitle, local: archive.blobs, concurrency: concurrency)
         case .lifeboat(let url, let variable):
             guard let token = environment[variable], !token.isEmpty else {
                 throw ConfigurationError("target \(name): set \(variable) in the environment to the other Lifeboat's replication token")

@@ -91,6 +91,7 @@ import Testing
         #expect(targets[0].concurrency == 16)
         #expect(targets[1].kind == .fileSystem(path: "/mnt/nas") && targets[1].concurrency == 4)
         #expect(targets[2].kind == .dicom(DICOMNode("PACS@10.0.0.5:104")!))
+        #expect(targets[2].concurrency == 1, "one association to a PACS unless told otherwise")
     }
 
     @Test func replicationTargetMistakesAreNamed() {

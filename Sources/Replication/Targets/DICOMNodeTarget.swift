@@ -12,16 +12,17 @@ public struct DICOMNodeTarget: ReplicationTarget {
     /// The store the files come from, which checks them.
     let local: any BlobStore
 
-    public init(name: String, node: DICOMNode, callingAETitle: AETitle, local: any BlobStore) {
+    public init(name: String, node: DICOMNode, callingAETitle: AETitle, local: any BlobStore, concurrency: Int = 1) {
         self.name = name
         self.node = node
         self.local = local
+        self.concurrency = concurrency
         sender = FileSender(configuration: .init(host: node.host, port: node.port, callingAETitle: callingAETitle, calledAETitle: node.aeTitle))
     }
 
     public var keepsManifests: Bool { false }
-    /// One association at a time (many PACS allow few per AE), each carrying a batch.
-    public var concurrency: Int { 1 }
+    /// Associations at once (by default one: many PACS allow few per AE), each carrying a batch.
+    public let concurrency: Int
     public var batchSize: Int { 32 }
 
     public func put(_ blobs: [OutboundBlob]) async -> [Result<Void, ReplicationError>] {
