@@ -60,6 +60,11 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
+        // Who may do what, and the tamper-evident record of what was done.
+        .target(
+            name: "Security",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto"), .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]
+        ),
         // HTTP: DICOMweb (PS3.18), the browser viewer.
         .target(
             name: "Web",
@@ -81,7 +86,7 @@ let package = Package(
         .executableTarget(
             name: "lifeboat",
             dependencies: [
-                "DICOM", "DICOMNetwork", "Archive", "LifeboatServer", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "DICOM", "DICOMNetwork", "Archive", "LifeboatServer", "Security", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -106,6 +111,7 @@ let package = Package(
         ),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "TestSupport"]),
         .testTarget(name: "S3Tests", dependencies: ["S3", "TestSupport"]),
+        .testTarget(name: "SecurityTests", dependencies: ["Security"]),
         .testTarget(name: "ReplicationTests", dependencies: ["Replication", "Archive", "DICOM", "DICOMNetwork", "S3", "TestSupport"], exclude: ["Helpers"]),
         .testTarget(name: "LifeboatServerTests", dependencies: ["LifeboatServer", "DICOMNetwork", "Archive"]),
         .testTarget(
@@ -115,7 +121,9 @@ let package = Package(
         ),
         .testTarget(
             name: "lifeboatTests",
-            dependencies: ["lifeboat", "Archive", "DICOM", "S3", "Replication", "TestSupport", .product(name: "AsyncHTTPClient", package: "async-http-client")]
+            dependencies: [
+                "lifeboat", "Archive", "DICOM", "S3", "Replication", "Security", "TestSupport", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
         ),
         // Against real peers: dcmtk and pynetdicom, started by the tests on loopback ports.
         .testTarget(name: "InteropTests", dependencies: ["DICOMNetwork", "Archive", "Web", "TestSupport"], exclude: ["Helpers"]),

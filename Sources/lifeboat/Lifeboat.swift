@@ -19,6 +19,6 @@ struct Lifeboat: AsyncParsableCommand {
               lifeboat replication status --data /var/lib/lifeboat
             """,
         version: version,
-        subcommands: [Serve.self, Echo.self, Send.self, Import.self, Stats.self, Dump.self, CatalogCommand.self, ReplicationCommand.self, ConfigCommand.self]
+        subcommands: [Serve.self, Echo.self, Send.self, Import.self, Stats.self, Dump.self, CatalogCommand.self, ReplicationCommand.self, AuditCommand.self, ConfigCommand.self]
     )
 }

@@ -1,0 +1,49 @@
+import Foundation
+
+/// Walks an audit log's chain and names the first record that was altered, removed or
+/// reordered.
+public enum AuditVerifier {
+    public struct Report: Sendable, Equatable {
+        public var records: Int
+        /// The first break: its line (from 1) and what is wrong there; nil for an intact chain.
+        public var firstProblem: (line: Int, what: String)?
+        public var head: String
+
+        public static func == (a: Report, b: Report) -> Bool {
+            a.records == b.records && a.head == b.head && a.firstProblem?.line == b.firstProblem?.line && a.firstProblem?.what == b.firstProblem?.what
+        }
+    }
+
+    public static func verify(path: String) throws -> Report {
+        guard let data = FileManager.default.contents(atPath: path) else { throw AuditLog.Failure(description: "cannot read \(path)") }
+        let lines = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated().filter { !$0.element.isEmpty }
+        let records = lines.map { try? JSONDecoder().decode(AuditRecord.self, from: Data($0.element)) }
+        var previous = AuditRecord.genesis
+        var count = 0
+        for (position, (index, _)) in lines.enumerated() {
+            let number = index + 1
+            let expected = count + 1
+            func broken(_ what: String) -> Report { Report(records: count, firstProblem: (number, what), head: previous) }
+            guard let record = records[position] else { return broken("line \(number) is not an audit record: altered") }
+            if record.computedHash() != record.hash {
+                return broken("record \(record.sequence) (line \(number)) was altered: its contents no longer hash to its hash")
+            }
+            if record.sequence != expected {
+                if records[(position + 1)...].contains(where: { $0?.sequence == expected }) {
+                    return broken("records are out of order at line \(number): record \(record.sequence) stands where record \(expected) should")
+                }
+                if record.sequence > expected {
+                    let missing = record.sequence == expected + 1 ? "record \(expected) was" : "records \(expected) to \(record.sequence - 1) were"
+                    return broken("\(missing) removed before line \(number)")
+                }
+                return broken("record \(record.sequence) (line \(number)) is out of order")
+            }
+            if record.previous != previous {
+                return broken("record \(record.sequence - 1) (line \(number - 1)) was altered or replaced: record \(record.sequence) is not chained to it")
+            }
+            previous = record.hash
+            count += 1
+        }
+        return Report(records: count, firstProblem: nil, head: previous)
+    }
+}

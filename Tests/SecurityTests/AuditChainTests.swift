@@ -1,0 +1,80 @@
+import Foundation
+@testable import Security
+import Testing
+
+/// The hash-chained audit log: appended, read back intact, and every kind of tampering found
+/// at the record where it happened.
+@Suite struct AuditChainTests {
+    static func log(_ records: Int) throws -> (AuditLog, String) {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("audit-\(UUID().uuidString)").path
+        let log = try AuditLog(directory: directory)
+        for index in 1...records {
+            try log.append(index % 2 == 0 ? .query : .store, actor: "CT\(index)", source: "10.0.0.\(index)", subject: "P\(index)", detail: "record \(index)")
+        }
+        return (log, directory)
+    }
+
+    /// The log's lines, changed by `edit`, written back.
+    static func tamper(_ path: String, _ edit: (inout [String]) -> Void) throws {
+        var lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map(String.init)
+        edit(&lines)
+        try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+    }
+
+    @Test func anIntactLogVerifiesAndAReopenedLogContinuesItsChain() throws {
+        let (log, directory) = try Self.log(5)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let head = log.head
+        let reopened = try AuditLog(directory: directory)
+        #expect(reopened.head == head)
+        let sixth = try reopened.append(.loginFailed, succeeded: false, actor: "mallory", source: "10.6.6.6", detail: "wrong password")
+        #expect(sixth.sequence == 6 && sixth.previous == head)
+        let report = try AuditVerifier.verify(path: log.path)
+        #expect(report.records == 6 && report.firstProblem == nil && report.head == sixth.hash)
+    }
+
+    @Test func anEditedRecordIsFoundWhereItWasEdited() throws {
+        let (log, directory) = try Self.log(5)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try Self.tamper(log.path) { $0[2] = $0[2].replacingOccurrences(of: "\"actor\":\"CT3\"", with: "\"actor\":\"CT9\"") }
+        let report = try AuditVerifier.verify(path: log.path)
+        #expect(report.firstProblem?.line == 3 && report.firstProblem?.what.contains("record 3 (line 3) was altered") == true, "\(String(describing: report.firstProblem))")
+        #expect(report.records == 2)
+    }
+
+    @Test func anEditWithItsHashRecomputedIsFoundByTheNextRecordsLink() throws {
+        let (log, directory) = try Self.log(5)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try Self.tamper(log.path) { lines in
+            var record = try! JSONDecoder().decode(AuditRecord.self, from: Data(lines[1].utf8))
+            record.subject = "someone else"
+            record.hash = record.computedHash()
+            lines[1] = String(decoding: record.line().dropLast(), as: UTF8.self)
+        }
+        let report = try AuditVerifier.verify(path: log.path)
+        #expect(report.firstProblem?.what == "record 2 (line 2) was altered or replaced: record 3 is not chained to it")
+    }
+
+    @Test func aRemovedRecordIsFoundWhereItWas() throws {
+        let (log, directory) = try Self.log(5)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try Self.tamper(log.path) { $0.remove(at: 3) }
+        let report = try AuditVerifier.verify(path: log.path)
+        #expect(report.firstProblem?.line == 4 && report.firstProblem?.what == "record 4 was removed before line 4")
+    }
+
+    @Test func reorderedRecordsAreFoundWhereTheOrderBreaks() throws {
+        let (log, directory) = try Self.log(5)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try Self.tamper(log.path) { $0.swapAt(1, 3) }
+        let report = try AuditVerifier.verify(path: log.path)
+        #expect(report.firstProblem?.line == 2 && report.firstProblem?.what == "records are out of order at line 2: record 4 stands where record 2 should")
+    }
+
+    @Test func garbageInTheLogIsNamed() throws {
+        let (log, directory) = try Self.log(3)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try Self.tamper(log.path) { $0[0] = "not json" }
+        #expect(try AuditVerifier.verify(path: log.path).firstProblem?.what == "line 1 is not an audit record: altered")
+    }
+}
