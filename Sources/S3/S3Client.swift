@@ -143,7 +143,8 @@ public struct S3Client: Sendable {
     /// GET into a file, streamed: written to `path` as it arrives (the caller renames it into
     /// place once checked).
     public func download(_ key: String, to path: String) async throws(S3Error) -> Int {
-        guard let output = FileHandle(forWritingAtPath: path) ?? (FileManager.default.createFile(atPath: path, contents: nil) ? FileHandle(forWritingAtPath: path) : nil) else {
+        // Created anew (an old file there is emptied): no earlier bytes may outlive the download.
+        guard FileManager.default.createFile(atPath: path, contents: nil), let output = FileHandle(forWritingAtPath: path) else {
             throw S3Error(status: nil, code: "LocalFile", message: "cannot write \(path)", key: key)
         }
         defer { try? output.close() }

@@ -78,6 +78,10 @@ import Testing
         #expect(try await s3.head("large.dcm")?.size == bytes.count)
         #expect(try await s3.download("large.dcm", to: back) == bytes.count)
         #expect(FileManager.default.contents(atPath: back) == Data(bytes), "three parts put together in order")
+        // Over a longer file already there, nothing of it is left behind.
+        try await s3.put("small.dcm", bytes: ByteBuffer(string: "small"))
+        #expect(try await s3.download("small.dcm", to: back) == 5)
+        #expect(FileManager.default.contents(atPath: back) == Data("small".utf8))
     }
 
     @Test func refusalsSayWhyAndWhetherToTryAgain() async throws {
