@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.5.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.24.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.0.0"),
     ],
     targets: [
         // zlib for the Deflated Explicit VR Little Endian transfer syntax (PS3.5 A.5).
@@ -63,7 +64,10 @@ let package = Package(
         // Who may do what, and the tamper-evident record of what was done.
         .target(
             name: "Security",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto"), .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]
+            dependencies: [
+                "Archive", .product(name: "Crypto", package: "swift-crypto"), .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "GRDB", package: "GRDB.swift"), .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+            ]
         ),
         // HTTP: DICOMweb (PS3.18), the browser viewer.
         .target(

@@ -78,3 +78,22 @@ import Testing
         #expect(try AuditVerifier.verify(path: log.path).firstProblem?.what == "line 1 is not an audit record: altered")
     }
 }
+
+/// Records appended at the same moment by a server share one flush and still form one chain.
+@Suite struct AuditGroupCommitTests {
+    @Test func concurrentRecordsFormOneUnbrokenChain() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("audit-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let log = try AuditLog(directory: directory)
+        try await withThrowingTaskGroup(of: AuditRecord.self) { group in
+            for index in 0..<200 {
+                group.addTask { try await log.record(.init(.view, actor: "reader\(index % 7)", source: "10.0.0.1", subject: "P\(index)")) }
+            }
+            var sequences: [Int] = []
+            for try await record in group { sequences.append(record.sequence) }
+            #expect(sequences.sorted() == Array(1...200))
+        }
+        let report = try AuditVerifier.verify(path: log.path)
+        #expect(report.records == 200 && report.firstProblem == nil && report.head == log.head)
+    }
+}

@@ -1,0 +1,37 @@
+import Foundation
+
+/// Slows password guessing: after `limit` failed sign-ins for one user name, or from one
+/// address, within `window`, further attempts are refused (without checking the password)
+/// until the window has passed since the latest failure. A success clears the user's count.
+/// A value: the caller keeps it behind a lock and passes the time in.
+public struct LoginThrottle: Sendable {
+    public var limit: Int
+    public var window: TimeInterval
+    private var failures: [String: [Date]] = [:]
+
+    public init(limit: Int = 5, window: Duration = .seconds(15 * 60)) {
+        self.limit = limit
+        self.window = TimeInterval(window.components.seconds)
+    }
+
+    static func keys(user: String, address: String) -> [String] { ["user:" + user.lowercased(), "address:" + address] }
+
+    /// When a refused caller may try again; nil: go ahead and check the password.
+    public mutating func retryAfter(user: String, address: String, at now: Date) -> Date? {
+        var latest: Date?
+        for key in Self.keys(user: user, address: address) {
+            let recent = (failures[key] ?? []).filter { now.timeIntervalSince($0) < window }
+            failures[key] = recent.isEmpty ? nil : recent
+            if recent.count >= limit, let last = recent.last {
+                latest = max(latest ?? last, last)
+            }
+        }
+        return latest.map { $0.addingTimeInterval(window) }
+    }
+
+    public mutating func failed(user: String, address: String, at now: Date) {
+        for key in Self.keys(user: user, address: address) { failures[key, default: []].append(now) }
+    }
+
+    public mutating func succeeded(user: String) { failures["user:" + user.lowercased()] = nil }
+}
