@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.5.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.24.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
     ],
     targets: [
         // zlib for the Deflated Explicit VR Little Endian transfer syntax (PS3.5 A.5).
@@ -65,15 +66,18 @@ let package = Package(
         .target(
             name: "Security",
             dependencies: [
-                "Archive", .product(name: "Crypto", package: "swift-crypto"), .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                "Archive", "DICOMNetwork", .product(name: "Crypto", package: "swift-crypto"), .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "GRDB", package: "GRDB.swift"), .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // HTTP: DICOMweb (PS3.18), the browser viewer.
         .target(
             name: "Web",
             dependencies: [
-                "DICOM", "DICOMNetwork", "Archive", "CZlib", .product(name: "Hummingbird", package: "hummingbird"),
+                "DICOM", "DICOMNetwork", "Archive", "Security", "CZlib", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto"), .product(name: "NIOCore", package: "swift-nio"),
             ],
             // The viewer's files are compiled in (Scripts/embed-ui.py), not shipped beside the binary.
@@ -83,7 +87,7 @@ let package = Package(
         .target(
             name: "LifeboatServer",
             dependencies: [
-                "Archive", "DICOMNetwork", "Web", "Replication", "S3", .product(name: "Yams", package: "Yams"),
+                "Archive", "DICOMNetwork", "Web", "Replication", "S3", "Security", .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"), .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
@@ -115,12 +119,15 @@ let package = Package(
         ),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "TestSupport"]),
         .testTarget(name: "S3Tests", dependencies: ["S3", "TestSupport"]),
-        .testTarget(name: "SecurityTests", dependencies: ["Security"]),
+        .testTarget(name: "SecurityTests", dependencies: ["Security", "DICOMNetwork"]),
         .testTarget(name: "ReplicationTests", dependencies: ["Replication", "Archive", "DICOM", "DICOMNetwork", "S3", "TestSupport"], exclude: ["Helpers"]),
-        .testTarget(name: "LifeboatServerTests", dependencies: ["LifeboatServer", "DICOMNetwork", "Archive"]),
+        .testTarget(name: "LifeboatServerTests", dependencies: ["LifeboatServer", "DICOMNetwork", "Archive", "Security"]),
         .testTarget(
             name: "WebTests",
-            dependencies: ["Web", "Archive", "DICOM", "TestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            dependencies: [
+                "Web", "Archive", "DICOM", "Security", "TestSupport", .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
             exclude: ["Helpers"]
         ),
         .testTarget(
@@ -130,7 +137,7 @@ let package = Package(
             ]
         ),
         // Against real peers: dcmtk and pynetdicom, started by the tests on loopback ports.
-        .testTarget(name: "InteropTests", dependencies: ["DICOMNetwork", "Archive", "Web", "TestSupport"], exclude: ["Helpers"]),
+        .testTarget(name: "InteropTests", dependencies: ["DICOMNetwork", "Archive", "Web", "Security", "TestSupport"], exclude: ["Helpers"]),
     ],
     swiftLanguageModes: [.v6]
 )

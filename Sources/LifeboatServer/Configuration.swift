@@ -1,6 +1,7 @@
 import DICOMNetwork
 import Foundation
 import Replication
+import Security
 import Yams
 
 /// Everything `lifeboat serve` can be told, from one YAML file (`--config`) whose keys are
@@ -23,6 +24,9 @@ public struct Configuration: Sendable, Equatable {
     public var catalogSnapshotHours = 6
     public var acceptReplication = false
     public var replicationTokenVariable = "LIFEBOAT_REPLICATION_TOKEN"
+    public var dicomPeers: [DICOMAccess.Peer] = []
+    public var dicomStrict = false
+    public var httpBasicAuth = false
 
     public init() {}
 
@@ -80,7 +84,17 @@ public struct Configuration: Sendable, Equatable {
             read: { $0.acceptReplication = try boolean($1) }, write: { "\($0.acceptReplication)" }),
         Key(name: "replication-token-env", help: "The environment variable holding the token other Lifeboats must present to replicate here.",
             read: { $0.replicationTokenVariable = try string($1) }, write: { $0.replicationTokenVariable }),
+        Key(name: "dicom-peers", help: DICOMPeerSpec.help,
+            read: { $0.dicomPeers = try DICOMPeerSpec.list($1) }, write: { "[" + $0.dicomPeers.map(DICOMPeerSpec.summary).joined(separator: ", ") + "]" }),
+        Key(name: "dicom-strict", help: "Refuse associations (A-ASSOCIATE-RJ, calling AE title not recognized) from AEs not in dicom-peers.",
+            read: { $0.dicomStrict = try boolean($1) }, write: { "\($0.dicomStrict)" }),
+        Key(name: "http-basic-auth", help: "Also accept HTTP Basic (a user's name and password on every request), for viewers that know no tokens.",
+            read: { $0.httpBasicAuth = try boolean($1) }, write: { "\($0.httpBasicAuth)" }),
     ]
+
+    /// The settings as the file would write them, one key a line: what the audit log's
+    /// configuration records are a digest of.
+    public var canonicalText: String { Self.keys.map { "\($0.name): \($0.write(self))" }.joined(separator: "\n") }
 
     /// A complete configuration file: every key, what it means, and its default.
     public static var example: String {
@@ -140,6 +154,11 @@ public struct Configuration: Sendable, Equatable {
         }
         guard (1...3600).contains(replicationSyncTimeout) else { throw ConfigurationError("replication-sync-timeout is from 1 to 3600 seconds") }
         guard (0...8760).contains(catalogSnapshotHours) else { throw ConfigurationError("catalog-snapshot-hours is from 0 to 8760") }
+        for peer in dicomPeers {
+            for destination in peer.moveDestinations ?? [] where !dicomNodes.contains(where: { $0.aeTitle.value == destination }) {
+                throw ConfigurationError("dicom-peers: \(peer.aeTitle) may move to \(destination), which is not in dicom-nodes")
+            }
+        }
     }
 
     private static func string(_ node: Node) throws -> String {

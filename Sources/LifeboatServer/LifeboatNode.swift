@@ -3,6 +3,7 @@ import DICOMNetwork
 import Foundation
 import Logging
 import Replication
+import Security
 import Web
 
 /// The composition root: from a configuration to a running archive node.
@@ -24,7 +25,12 @@ public struct LifeboatNode: Sendable {
         if !report.missing.isEmpty {
             Logger(label: "lifeboat").critical("\(report.missing.count) cataloged blobs are missing from \(configuration.data)/blobs")
         }
-        let policy = AcceptorPolicy(aeTitle: title, requireCalledAETitle: !configuration.anyCalledAETitle, maximumLength: UInt32(configuration.maxPDU))
+        let security = try NodeSecurity(data: configuration.data)
+        if let bootstrap = try security.bootstrap(data: configuration.data) {
+            Logger(label: "lifeboat").warning("first run: an administrator was made; its user name and one-time password are in \(bootstrap) (readable by this user only); it must be changed at first sign-in, after which delete the file")
+        }
+        try recordStart(in: security.audit)
+        var policy = AcceptorPolicy(aeTitle: title, requireCalledAETitle: !configuration.anyCalledAETitle, maximumLength: UInt32(configuration.maxPDU))
         let query = QueryEngine(catalog: archive.catalog, blobs: archive.blobs, retrieveAETitle: configuration.aeTitle,
                                 options: MatchOptions(caseInsensitivePersonNames: configuration.caseInsensitiveNames))
         var quorum: SyncQuorum?
@@ -34,9 +40,15 @@ public struct LifeboatNode: Sendable {
                                 timeout: .seconds(configuration.replicationSyncTimeout), policy: configuration.replicationSyncPolicy, catalog: archive.catalog)
             ingestor.quorum = quorum
         }
+        let retrieve = RetrieveService(engine: query, nodes: configuration.dicomNodes)
+        let access = DICOMAccess(peers: configuration.dicomPeers, strict: configuration.dicomStrict)
+        policy.admission = AuditedServices.admission(access, audit: security.audit,
+                                                     offered: policy.abstractSyntaxes.union(query.findSOPClasses).union(retrieve.moveSOPClasses)
+                                                         .union(retrieve.getSOPClasses),
+                                                     queryClasses: query.findSOPClasses, retrieveClasses: retrieve.moveSOPClasses.union(retrieve.getSOPClasses))
+        let services = AuditedServices.wrap(AssociationServices(store: ingestor, query: query, retrieve: retrieve), audit: security.audit, access: access)
         let server = DICOMServer(configuration: .init(port: configuration.dicomPort, policy: policy, maximumAssociations: configuration.maxAssociations),
-                                 services: AssociationServices(store: ingestor, query: query,
-                                                               retrieve: RetrieveService(engine: query, nodes: configuration.dicomNodes)))
+                                 services: services)
         var replication: (token: String, ingestor: Ingestor)?
         if configuration.acceptReplication {
             guard let token = ProcessInfo.processInfo.environment[configuration.replicationTokenVariable], token.count >= 16 else {
@@ -46,7 +58,9 @@ public struct LifeboatNode: Sendable {
             replication = (token, archive.ingestor)
         }
         let web = WebServer(port: configuration.httpPort, corsAllowOrigin: configuration.corsAllowOrigin.isEmpty ? nil : configuration.corsAllowOrigin,
-                            dicomweb: DICOMweb(engine: query, ingestor: ingestor), catalog: archive.catalog, replication: replication)
+                            dicomweb: DICOMweb(engine: query, ingestor: ingestor),
+                            access: HTTPAccess(users: security.users, audit: security.audit, allowBasic: configuration.httpBasicAuth),
+                            catalog: archive.catalog, replication: replication)
         let targets = try configuration.replicationTargets.map { try $0.makeTarget(archive: archive, aeTitle: title) }
         let hours = configuration.catalogSnapshotHours
         let replicator = Replicator(targets: targets, catalog: archive.catalog, blobs: archive.blobs, quorum: quorum,
@@ -66,5 +80,19 @@ public struct LifeboatNode: Sendable {
             try await group.next()
             group.cancelAll()
         }
+    }
+
+    /// Records the start in the audit log, as a configuration change when the settings
+    /// differ from the last start's (their SHA-256 is kept in audit/configuration.sha256).
+    func recordStart(in audit: AuditLog) throws {
+        let digest = Secrets.digest(configuration.canonicalText)
+        let file = (audit.path as NSString).deletingLastPathComponent + "/configuration.sha256"
+        let last = (try? String(contentsOfFile: file, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+        if last != digest {
+            try audit.append(.configurationChange, actor: "lifeboat", source: "local", subject: "configuration",
+                             detail: last == nil ? "first start, settings \(digest)" : "settings changed from \(last!) to \(digest)")
+            try digest.write(toFile: file, atomically: true, encoding: .utf8)
+        }
+        try audit.append(.administration, actor: "lifeboat", source: "local", subject: configuration.aeTitle, detail: "started, settings \(digest)")
     }
 }

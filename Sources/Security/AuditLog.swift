@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Foundation
+import Logging
 import Archive
 import NIOConcurrencyHelpers
 
@@ -85,6 +86,20 @@ public final class AuditLog: Sendable {
     @discardableResult
     public func record(_ entry: Entry) async throws -> AuditRecord {
         try await committer.submit(entry)
+    }
+
+    /// Records without waiting for the flush (it follows within one fsync): for a store,
+    /// whose acknowledgement must not wait on the audit disk — the catalog already holds the
+    /// instance's provenance (calling AE, address, time) durably. A failure is logged.
+    public func note(_ entry: Entry) {
+        let committer = committer, path = path
+        Task {
+            do {
+                _ = try await committer.submit(entry)
+            } catch {
+                Logger(label: "lifeboat.audit").critical("audit record lost: \(error)", metadata: ["log": "\(path)", "action": "\(entry.action.rawValue)"])
+            }
+        }
     }
 
     func appendAll(_ entries: [Entry]) -> Result<[AuditRecord], Failure> { Self.append(entries, to: state, path: path) }

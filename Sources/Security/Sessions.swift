@@ -45,6 +45,9 @@ public final class Sessions: Sendable {
 
     public func end(key: String) { _ = table.withLockedValue { $0.removeValue(forKey: Secrets.digest(key)) } }
 
+    /// Puts back a session (the one kept when a user's others were ended).
+    public func restore(key: String, _ session: Session) { table.withLockedValue { $0[Secrets.digest(key)] = session } }
+
     /// Ends every session of a user (disabled, or their password changed).
     public func end(user: String) { table.withLockedValue { $0 = $0.filter { $0.value.user != user } } }
 

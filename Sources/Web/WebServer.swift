@@ -5,6 +5,8 @@ import NIOCore
 
 /// Lifeboat's HTTP side on one port: the browser viewer at /, DICOMweb under /dicom-web,
 /// WADO-URI at /wado, the status API under /api, and a health check at /health.
+/// Everything but the health check, the viewer's own files and signing in needs an
+/// identity with the right role (`HTTPAccess`, `Requirement`).
 public struct WebServer: Sendable {
     public var host: String
     /// 0 picks a free port (see `run(onListening:)`).
@@ -18,9 +20,11 @@ public struct WebServer: Sendable {
     /// The token another Lifeboat replicating here must present, and the ingest its copies
     /// go through (not waiting on this site's own quorum); nil: replication is not accepted.
     public let replication: (token: String, ingestor: Ingestor)?
+    public let access: HTTPAccess
 
-    public init(host: String = "0.0.0.0", port: Int = 8080, corsAllowOrigin: String? = nil, dicomweb: DICOMweb, catalog: Catalog? = nil,
-                replication: (token: String, ingestor: Ingestor)? = nil) {
+    public init(host: String = "0.0.0.0", port: Int = 8080, corsAllowOrigin: String? = nil, dicomweb: DICOMweb, access: HTTPAccess,
+                catalog: Catalog? = nil, replication: (token: String, ingestor: Ingestor)? = nil) {
+        self.access = access
         self.host = host
         self.port = port
         self.corsAllowOrigin = corsAllowOrigin
@@ -34,14 +38,15 @@ public struct WebServer: Sendable {
         if let origin = corsAllowOrigin {
             router.add(middleware: CORSMiddleware(
                 allowOrigin: origin == "*" ? .all : .custom(origin),
-                allowHeaders: [.accept, .authorization, .contentType, .origin],
+                allowHeaders: [.accept, .authorization, .contentType, .origin, .csrfToken],
                 allowMethods: [.get, .post, .head, .options],
                 exposedHeaders: ["Content-Type", "Content-Length", "Content-Location"]
             ))
         }
         router.get("health") { _, _ in "ok\n" }
-        dicomweb.addRoutes(to: router)
-        if let catalog { StatusAPI(catalog: catalog).addRoutes(to: router) }
+        SessionAPI(access: access).addRoutes(to: router)
+        dicomweb.addRoutes(to: router, access: access)
+        if let catalog { StatusAPI(catalog: catalog).addRoutes(to: router, access: access) }
         if let replication { ReplicaReceiver(ingestor: replication.ingestor, token: replication.token).addRoutes(to: router) }
         UIAssets.addRoutes(to: router)
         return router

@@ -13,7 +13,12 @@ struct Serve: AsyncParsableCommand {
             catalog.sqlite. On start, what a crash left half-done is put right first.
             Every option can also be set in the --config file (`lifeboat config example`
             prints one); an option on the command line wins. Replication targets are set in
-            the file only (replication-targets). Runs until interrupted.
+            the file only (replication-targets, dicom-peers).
+
+            HTTP needs a signed-in user or an API token (lifeboat user, lifeboat token); on the
+            first run an administrator is made with a one-time password in
+            <data>/initial-admin-password. Every store, query, retrieve, sign-in and refusal
+            is recorded in <data>/audit/audit.log (lifeboat audit verify). Runs until interrupted.
 
             Examples:
               lifeboat serve
@@ -74,6 +79,12 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "The environment variable holding the token other Lifeboats present (default: LIFEBOAT_REPLICATION_TOKEN).")
     var replicationTokenEnv: String?
 
+    @Flag(help: "Refuse associations from AEs not listed in dicom-peers (set in the --config file).")
+    var dicomStrict = false
+
+    @Flag(help: "Also accept HTTP Basic authentication (a user's name and password) on DICOMweb and the API.")
+    var httpBasicAuth = false
+
     /// The file's settings with the command line's on top.
     func resolvedConfiguration() throws -> Configuration {
         var settings = try config.map { path throws(ConfigurationError) in try Configuration.load(path: path) } ?? Configuration()
@@ -96,6 +107,8 @@ struct Serve: AsyncParsableCommand {
         if let catalogSnapshotHours { settings.catalogSnapshotHours = catalogSnapshotHours }
         if acceptReplication { settings.acceptReplication = true }
         if let replicationTokenEnv { settings.replicationTokenVariable = replicationTokenEnv }
+        if dicomStrict { settings.dicomStrict = true }
+        if httpBasicAuth { settings.httpBasicAuth = true }
         try settings.validate()
         return settings
     }

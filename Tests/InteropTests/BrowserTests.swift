@@ -37,7 +37,7 @@ import Testing
         }
         let corpus = try PydicomData.directory() + "/test_files/"
         let files = ["CT_small.dcm", "MR_small.dcm", "JPEG2000.dcm"].map { (path: corpus + $0, name: $0) }
-        try await Interop.withDICOMweb { port, archive in
+        try await Interop.withDICOMweb { port, archive, login in
             for file in files {
                 guard case .imported = await Importer(ingestor: archive.ingestor).importFile(at: file.path) else { Issue.record("\(file.name)"); return }
             }

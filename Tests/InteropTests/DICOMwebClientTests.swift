@@ -9,10 +9,12 @@ import Testing
     @Test func dicomwebClientStoresSearchesAndRetrieves() async throws {
         let files = try Interop.corpus().filter { $0.path.hasSuffix("CT_small.dcm") || $0.path.hasSuffix("MR_small.dcm") }
         #expect(files.count == 2)
-        try await Interop.withDICOMweb { port, archive in
-            let run = try await Subprocess.run("python3", [Interop.dicomwebHelper, "roundtrip", "http://127.0.0.1:\(port)/dicom-web"] + files.map(\.path))
+        try await Interop.withDICOMweb { port, archive, login in
+            let run = try await Subprocess.run("python3", [Interop.dicomwebHelper, "roundtrip", "http://127.0.0.1:\(port)/dicom-web"] + files.map(\.path),
+                                               environment: ["LIFEBOAT_TOKEN": login.token])
             let result = try #require((try? JSONSerialization.jsonObject(with: run.output)) as? [String: Any], "\(run.text) \(run.errors)")
             let uids = files.map(\.sopInstanceUID).sorted()
+            #expect(result["anonymousStatus"] as? Int == 401, "no token, no search")
             #expect(result["stored"] as? [String] == uids)
             #expect(result["failed"] as? Int == 0)
             #expect(result["sameContent"] as? Bool == true)

@@ -2,6 +2,7 @@ import Archive
 import DICOM
 import DICOMNetwork
 import Foundation
+import Security
 import NIOCore
 import TestSupport
 import Web
@@ -80,20 +81,33 @@ enum Interop {
         try await body(port, archive)
     }
 
+    /// Who the HTTP tests sign in as: a service user's API token, and a radiologist's password.
+    struct WebLogin: Sendable {
+        let token: String
+        let user: String
+        let password: String
+    }
+
     /// Runs Lifeboat's HTTP side (DICOMweb) on a free loopback port over a fresh archive for
-    /// the body's duration.
-    static func withDICOMweb(_ body: (Int, LocalArchive) async throws -> Void) async throws {
+    /// the body's duration, with a service user (its token) and a radiologist (a password).
+    static func withDICOMweb(_ body: (Int, LocalArchive, WebLogin) async throws -> Void) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("lifeboat-web-\(UUID())").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let archive = try LocalArchive(root: directory)
         let engine = QueryEngine(catalog: archive.catalog, blobs: archive.blobs, retrieveAETitle: "LIFEBOAT")
-        let web = WebServer(host: "127.0.0.1", port: 0, dicomweb: DICOMweb(engine: engine, ingestor: archive.ingestor))
+        let security = try NodeSecurity(data: directory, bcryptCost: 4)
+        try security.users.add(name: "viewer-service", role: .service, password: "service password")
+        try security.users.add(name: "dr.reader", role: .radiologist, password: "reads studies all day")
+        let login = WebLogin(token: try security.users.createToken(for: "viewer-service", label: "interop").secret, user: "dr.reader",
+                             password: "reads studies all day")
+        let web = WebServer(host: "127.0.0.1", port: 0, dicomweb: DICOMweb(engine: engine, ingestor: archive.ingestor),
+                            access: HTTPAccess(users: security.users, audit: security.audit))
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let task = Task { try await web.run { continuation.yield($0) } }
         defer { task.cancel() }
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next() else { throw Subprocess.Failure(description: "the HTTP server did not start") }
-        try await body(port, archive)
+        try await body(port, archive, login)
     }
 
     static let dicomwebHelper = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Helpers/dicomweb_peer.py").path

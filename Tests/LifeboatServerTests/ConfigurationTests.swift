@@ -2,6 +2,7 @@ import Archive
 import DICOMNetwork
 import Foundation
 @testable import LifeboatServer
+import Security
 import Testing
 
 /// The configuration file: the example is complete and reads back as the defaults, and
@@ -94,6 +95,36 @@ import Testing
         #expect(targets[2].concurrency == 1, "one association to a PACS unless told otherwise")
     }
 
+    @Test func dicomPeersAreReadAndTheirMistakesNamed() throws {
+        let configuration = try Configuration.parse("""
+            dicom-nodes: [PACS@10.0.0.5:104, WS1@10.0.0.9:11112]
+            dicom-strict: true
+            dicom-peers:
+              - {ae: PACS, address: 10.0.0.5, rights: [store, query, retrieve], move-destinations: [PACS]}
+              - {ae: CT1}
+            """, source: "test")
+        #expect(configuration.dicomStrict)
+        #expect(configuration.dicomPeers == [DICOMAccess.Peer(aeTitle: "PACS", address: "10.0.0.5", rights: [.store, .query, .retrieve], moveDestinations: ["PACS"]),
+                                             DICOMAccess.Peer(aeTitle: "CT1")])
+        let written = Configuration.example.replacingOccurrences(of: "dicom-peers: []", with: "dicom-peers: [\(DICOMPeerSpec.summary(configuration.dicomPeers[0]))]")
+            .replacingOccurrences(of: "dicom-nodes: []", with: "dicom-nodes: [PACS@10.0.0.5:104]")
+        #expect(try Configuration.parse(written, source: "x").dicomPeers == [configuration.dicomPeers[0]], "a peer's summary reads back as the peer")
+        func message(_ yaml: String) -> String? {
+            do {
+                _ = try Configuration.parse(yaml, source: "test")
+                return nil
+            } catch {
+                return error.description
+            }
+        }
+        #expect(message("dicom-peers: [{ae: CT1, rights: [store, delete]}]")?.contains("\"delete\" (line 1) is not a right: store, query or retrieve") == true)
+        #expect(message("dicom-peers: [{address: 10.0.0.1}]")?.contains("needs an ae") == true)
+        #expect(message("dicom-peers: [{ae: CT1}, {ae: CT1}]")?.hasSuffix("CT1 is listed twice in dicom-peers") == true)
+        #expect(message("dicom-peers: [{ae: CT1, aet: CT2}]")?.contains("unknown peer key \"aet\"") == true)
+        #expect(message("dicom-peers: [{ae: WS, rights: [retrieve], move-destinations: [NOWHERE]}]") ==
+            "test: dicom-peers: WS may move to NOWHERE, which is not in dicom-nodes")
+    }
+
     @Test func replicationTargetMistakesAreNamed() {
         func message(_ yaml: String) -> String? {
             do {
@@ -144,7 +175,7 @@ import Testing
     }
 
     @Test func mistakesAreNamedWithTheirLine() {
-        #expect(throws: ConfigurationError("test: unknown key \"dicom_port\" (line 2); the keys are ae-title, dicom-port, http-port, cors-allow-origin, data, max-pdu, max-associations, any-called-ae-title, case-insensitive-names, dicom-nodes, replication-targets, replication-quorum, replication-sync-timeout, replication-sync-policy, catalog-snapshot-hours, accept-replication, replication-token-env")) {
+        #expect(throws: ConfigurationError("test: unknown key \"dicom_port\" (line 2); the keys are ae-title, dicom-port, http-port, cors-allow-origin, data, max-pdu, max-associations, any-called-ae-title, case-insensitive-names, dicom-nodes, replication-targets, replication-quorum, replication-sync-timeout, replication-sync-policy, catalog-snapshot-hours, accept-replication, replication-token-env, dicom-peers, dicom-strict, http-basic-auth")) {
             try Configuration.parse("ae-title: A\ndicom_port: 104\n", source: "test")
         }
         #expect(throws: ConfigurationError("test: dicom-port (line 1): expected a whole number from 1 to 65535")) {

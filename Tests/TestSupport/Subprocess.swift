@@ -14,9 +14,11 @@ public struct Subprocess: Sendable {
         public init(description: String) { self.description = description }
     }
 
-    /// Runs `executable` (a path, or a name looked up on PATH) with `arguments`.
-    public static func run(_ executable: String, _ arguments: [String]) throws -> Subprocess {
+    /// Runs `executable` (a path, or a name looked up on PATH) with `arguments`, and
+    /// `environment` added to this process's.
+    public static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws -> Subprocess {
         let process = Process()
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         if executable.contains("/") {
             process.executableURL = URL(fileURLWithPath: executable)
             process.arguments = arguments
@@ -42,10 +44,10 @@ public struct Subprocess: Sendable {
 
     /// The same, from async code: the waiting happens on a thread of its own, so that
     /// in-process servers keep the cooperative pool while a peer runs.
-    public static func run(_ executable: String, _ arguments: [String]) async throws -> Subprocess {
+    public static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) async throws -> Subprocess {
         try await withCheckedThrowingContinuation { continuation in
             Thread.detachNewThread {
-                continuation.resume(with: Result { try run(executable, arguments) as Subprocess })
+                continuation.resume(with: Result { try run(executable, arguments, environment: environment) as Subprocess })
             }
         }
     }

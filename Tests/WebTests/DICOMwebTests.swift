@@ -54,9 +54,13 @@ typealias Tag = DICOM.Tag
             guard case .imported = await Importer(ingestor: archive.ingestor).importFile(at: path) else { Issue.record("not imported"); return }
         }
         let engine = QueryEngine(catalog: archive.catalog, blobs: archive.blobs, retrieveAETitle: "LIFEBOAT")
-        let server = WebServer(corsAllowOrigin: "https://viewer.example.org", dicomweb: DICOMweb(engine: engine, ingestor: archive.ingestor))
+        let fixture = try AccessFixture(root: root)
+        let server = WebServer(corsAllowOrigin: "https://viewer.example.org", dicomweb: DICOMweb(engine: engine, ingestor: archive.ingestor),
+                               access: fixture.access)
         let app = Application(router: server.router())
-        try await app.test(.router) { client in try await body(client, Fixture(archive: archive, root: root)) }
+        try await app.test(.router) { client in
+            try await body(SignedClient(inner: client, token: fixture.tokens[.service]!), Fixture(archive: archive, root: root))
+        }
     }
 
     static func jsonArray(_ buffer: ByteBuffer) throws -> [[String: Any]] {

@@ -19,8 +19,13 @@ import Testing
         try await archive.catalog.activateReplicationTargets(["offsite", "nas"])
 
         let engine = QueryEngine(catalog: archive.catalog, blobs: archive.blobs, retrieveAETitle: "LIFEBOAT")
-        let server = WebServer(dicomweb: DICOMweb(engine: engine, ingestor: archive.ingestor), catalog: archive.catalog)
+        let fixture = try AccessFixture(root: root)
+        let server = WebServer(dicomweb: DICOMweb(engine: engine, ingestor: archive.ingestor), access: fixture.access, catalog: archive.catalog)
         try await Application(router: server.router()).test(.router) { client in
+            try await client.execute(uri: "/api/replication/status", method: .get, headers: [.authorization: "Bearer \(fixture.tokens[.radiologist]!)"]) {
+                #expect($0.status == .forbidden, "a radiologist has no status permission")
+            }
+            let client = SignedClient(inner: client, token: fixture.tokens[.auditor]!)
             try await client.execute(uri: "/api/replication/status", method: .get) { response in
                 #expect(response.status == .ok)
                 #expect(response.headers[.contentType]?.hasPrefix("application/json") == true)

@@ -24,7 +24,7 @@ public struct RetrieveService: RetrieveProvider {
     public var moveSOPClasses: Set<String> { [Self.patientRootMove, Self.studyRootMove] }
     public var getSOPClasses: Set<String> { [Self.patientRootGet, Self.studyRootGet] }
 
-    public func destination(_ aeTitle: AETitle) -> DICOMNode? { nodes.first { $0.aeTitle == aeTitle } }
+    public func destination(_ aeTitle: AETitle, for request: QueryRetrieveRequest) -> DICOMNode? { nodes.first { $0.aeTitle == aeTitle } }
 
     public func instances(for request: QueryRetrieveRequest) async throws -> [RetrievableInstance] {
         let model: InformationModel = [Self.patientRootMove, Self.patientRootGet].contains(request.sopClassUID) ? .patientRoot : .studyRoot

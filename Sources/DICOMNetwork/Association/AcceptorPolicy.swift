@@ -17,6 +17,35 @@ public struct AcceptorPolicy: Sendable {
     /// Decides on a requestor's user identity (PS3.7 D.3.3.7); nil accepts everyone.
     public var userIdentity: (@Sendable (UserIdentity, AETitle) -> UserIdentityDecision)?
 
+    /// Decides who may associate and for which services (an AE allow-list); nil admits everyone
+    /// to everything offered.
+    public var admission: (@Sendable (Peer) -> Admission)?
+
+    /// The requestor as the acceptor sees it.
+    public struct Peer: Sendable, Equatable {
+        public var callingAETitle: AETitle
+        public var calledAETitle: AETitle
+        /// The IP address it connects from.
+        public var address: String
+        /// What it proposes, by abstract syntax.
+        public var abstractSyntaxes: [String]
+
+        public init(callingAETitle: AETitle, calledAETitle: AETitle, address: String, abstractSyntaxes: [String]) {
+            self.callingAETitle = callingAETitle
+            self.calledAETitle = calledAETitle
+            self.address = address
+            self.abstractSyntaxes = abstractSyntaxes
+        }
+    }
+
+    public enum Admission: Sendable, Equatable {
+        /// Associate, accepting only the abstract syntaxes listed; the others' presentation
+        /// contexts are answered "user-rejection" (PS3.8 table 9-18, result 1).
+        case accept(allowed: Set<String>)
+        /// A-ASSOCIATE-RJ, rejected-permanent, service-user, calling-AE-title-not-recognized (PS3.8 table 9-21, reason 3).
+        case reject
+    }
+
     public enum UserIdentityDecision: Sendable, Equatable {
         /// Accepted, with the server response a positive response request gets.
         case accept(serverResponse: [UInt8])
@@ -50,13 +79,22 @@ public struct AcceptorPolicy: Sendable {
 
     /// The answer to an association request: the A-ASSOCIATE-AC with the contexts it
     /// accepted, or the A-ASSOCIATE-RJ.
-    public func negotiate(_ request: AssociateRequest) -> Result<(AssociateAccept, [UInt8: AcceptedContext]), AssociateReject> {
+    public func negotiate(_ request: AssociateRequest, peerAddress: String = "") -> Result<(AssociateAccept, [UInt8: AcceptedContext]), AssociateReject> {
         if let rejection { return .failure(rejection) }
         if requireCalledAETitle && request.calledAETitle != aeTitle {
             return .failure(AssociateReject(result: .permanent, reason: .serviceUser(.calledAETitleNotRecognized)))
         }
         guard request.applicationContext == dicomApplicationContext else {
             return .failure(AssociateReject(result: .permanent, reason: .serviceUser(.applicationContextNameNotSupported)))
+        }
+        var admitted = abstractSyntaxes
+        if let admission {
+            let peer = Peer(callingAETitle: request.callingAETitle, calledAETitle: request.calledAETitle, address: peerAddress,
+                            abstractSyntaxes: request.presentationContexts.map(\.abstractSyntax))
+            switch admission(peer) {
+            case .reject: return .failure(AssociateReject(result: .permanent, reason: .serviceUser(.callingAETitleNotRecognized)))
+            case .accept(let allowed): admitted = allowed
+            }
         }
         var identityResponse: [UInt8]?
         if let identity = request.userInformation.userIdentity, let decide = userIdentity {
@@ -72,6 +110,10 @@ public struct AcceptorPolicy: Sendable {
         for context in request.presentationContexts {
             guard abstractSyntaxes.contains(context.abstractSyntax) else {
                 results.append(PresentationContextResult(id: context.id, result: .abstractSyntaxNotSupported, transferSyntax: context.transferSyntaxes[0]))
+                continue
+            }
+            guard admitted.contains(context.abstractSyntax) else {
+                results.append(PresentationContextResult(id: context.id, result: .userRejection, transferSyntax: context.transferSyntaxes[0]))
                 continue
             }
             guard let chosen = chooseTransferSyntax(from: context.transferSyntaxes) else {

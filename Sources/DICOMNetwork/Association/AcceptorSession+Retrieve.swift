@@ -18,8 +18,9 @@ extension AcceptorSession {
         var destination: DICOMNode?
         if isMove {
             let name = ((try? command.dataSet.string(.moveDestination)) ?? nil) ?? ""
-            guard let title = AETitle(validating: name), let node = provider.destination(title) else {
-                return try await refuse(incoming, .moveDestinationUnknown, "move destination \"\(name)\" is not a known node")
+            guard let title = AETitle(validating: name), let node = provider.destination(title, for: retrieve) else {
+                return try await refuse(incoming, .moveDestinationUnknown,
+                                        "move destination \"\(name)\" is not a known node, or not one \(retrieve.callingAETitle.value) may send to")
             }
             destination = node
         }

@@ -58,7 +58,7 @@ struct AcceptorSession {
     private mutating func handle(_ indication: UpperLayerStateMachine.Indication) async throws {
         switch indication {
         case .associateRequest(let request):
-            switch policy.negotiate(request) {
+            switch policy.negotiate(request, peerAddress: peerAddress) {
             case .success(let (accept, accepted)):
                 self.request = request
                 contexts = accepted

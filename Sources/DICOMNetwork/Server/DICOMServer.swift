@@ -76,7 +76,7 @@ public struct DICOMServer: Sendable {
                         var policy = configuration.policy
                         if overLimit { policy.rejection = AssociateReject(result: .transient, reason: .serviceProviderPresentation(.localLimitExceeded)) }
                         let association = AcceptorAssociation(channel: connection, policy: policy, services: services, timeouts: configuration.timeouts,
-                                                              peerAddress: connection.channel.remoteAddress?.description ?? "")
+                                                              peerAddress: connection.channel.remoteAddress?.ipAddress ?? "")
                         group.addTask {
                             await association.run()
                             active.withLockedValue { $0 -= 1 }

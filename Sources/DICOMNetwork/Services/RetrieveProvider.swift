@@ -57,8 +57,9 @@ public protocol RetrieveProvider: Sendable {
     /// may go, else why not (the sub-operation then fails with that reason).
     func check(_ instance: RetrievableInstance) async -> String?
 
-    /// A configured node by its AE title; nil makes a C-MOVE fail with A801.
-    func destination(_ aeTitle: AETitle) -> DICOMNode?
+    /// The node a C-MOVE from this request may send to by that AE title; nil makes it fail
+    /// with A801 (unknown, or not allowed for this caller).
+    func destination(_ aeTitle: AETitle, for request: QueryRetrieveRequest) -> DICOMNode?
 
     /// Told how a retrieve ended, for the record.
     func finished(_ request: QueryRetrieveRequest, destination: AETitle?, counts: SubOperationCounts, status: DIMSEStatus)

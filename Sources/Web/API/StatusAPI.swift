@@ -4,7 +4,7 @@ import Hummingbird
 
 /// The operations API: what a dashboard or a monitoring system polls.
 ///
-///     GET /api/replication/status   each target's queue, recovery point, throughput, last error
+///     GET /api/replication/status   each target's queue, recovery point, throughput, last error (needs `status`)
 struct StatusAPI: Sendable {
     let catalog: Catalog
 
@@ -13,8 +13,8 @@ struct StatusAPI: Sendable {
         var targets: [ReplicationTargetStatus]
     }
 
-    func addRoutes(to router: Router<WebContext>) {
-        router.get("api/replication/status") { _, _ -> ReplicationStatus in
+    func addRoutes(to router: Router<WebContext>, access: HTTPAccess) {
+        router.group("api").add(middleware: Requirement(permission: .status, access: access, action: .query)).get("replication/status") { _, _ -> ReplicationStatus in
             let now = Date()
             return ReplicationStatus(generatedAt: now.ISO8601Format(), targets: try await catalog.replicationStatus(at: now).filter(\.active))
         }

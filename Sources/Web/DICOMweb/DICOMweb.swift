@@ -17,8 +17,9 @@ public struct DICOMweb: Sendable {
         self.logger = logger
     }
 
-    public func addRoutes(to router: Router<WebContext>) {
-        let web = router.group("dicom-web")
+    /// Searches need `query`, retrieves `retrieve`, stores `store` (`Requirement`).
+    public func addRoutes(to router: Router<WebContext>, access: HTTPAccess) {
+        var web = router.group("dicom-web").add(middleware: Requirement(permission: .query, access: access, action: .query))
         // QIDO-RS (PS3.18 10.6.1)
         web.get("studies") { request, _ in try await search(request, .study, [:]) }
         web.get("series") { request, _ in try await search(request, .series, [:]) }
@@ -29,6 +30,7 @@ public struct DICOMweb: Sendable {
             try await search(request, .image, try uids(context, "study", "series"))
         }
         // WADO-RS (PS3.18 10.4.1)
+        web = router.group("dicom-web").add(middleware: Requirement(permission: .retrieve, access: access, action: .retrieve))
         web.get("studies/:study") { request, context in try await retrieve(request, try uids(context, "study")) }
         web.get("studies/:study/series/:series") { request, context in try await retrieve(request, try uids(context, "study", "series")) }
         web.get("studies/:study/series/:series/instances/:instance") { request, context in
@@ -56,12 +58,13 @@ public struct DICOMweb: Sendable {
         web.get("studies/:study/series/:series/thumbnail") { request, context in try await thumbnail(request, try uids(context, "study", "series")) }
         web.get("\(instance)/thumbnail") { request, context in try await thumbnail(request, try uids(context, "study", "series", "instance")) }
         // STOW-RS (PS3.18 10.5.1)
+        web = router.group("dicom-web").add(middleware: Requirement(permission: .store, access: access, action: .store))
         web.post("studies") { request, context in try await store(request, study: nil, from: context) }
         web.post("studies/:study") { request, context in
             try await store(request, study: try uids(context, "study")[.studyInstanceUID], from: context)
         }
         // WADO-URI (PS3.18 9)
-        router.get("wado") { request, _ in try await wadoURI(request) }
+        router.group().add(middleware: Requirement(permission: .retrieve, access: access, action: .retrieve)).get("wado") { request, _ in try await wadoURI(request) }
     }
 
     /// The UIDs of a path, checked (PS3.5 9.1): a malformed one is a bad request.

@@ -3,17 +3,26 @@
 
   dicomweb_peer.py roundtrip URL FILE...
       Stores the files (STOW-RS), then searches for them (QIDO-RS) and retrieves them
-      (WADO-RS: studies, one instance, metadata, frames' bulk data). Prints a JSON summary.
+      (WADO-RS: studies, one instance, metadata, frames' bulk data) with the API token in
+      $LIFEBOAT_TOKEN, after trying a search without it. Prints a JSON summary.
 """
 import json
+import os
 import sys
 
+import requests
 from dicomweb_client.api import DICOMwebClient
 from pydicom import dcmread
 
 
 def roundtrip(url, *files):
-    client = DICOMwebClient(url=url)
+    # Without the token the server must refuse: the status it answered.
+    try:
+        DICOMwebClient(url=url).search_for_studies()
+        anonymous = 200
+    except requests.exceptions.HTTPError as error:
+        anonymous = error.response.status_code
+    client = DICOMwebClient(url=url, headers={"Authorization": "Bearer " + os.environ["LIFEBOAT_TOKEN"]})
     sent = [dcmread(path) for path in files]
     stored = client.store_instances(sent)
     referenced = [str(item.ReferencedSOPInstanceUID) for item in stored.get("ReferencedSOPSequence", [])]
@@ -31,6 +40,7 @@ def roundtrip(url, *files):
     one = client.retrieve_instance(study, str(first.SeriesInstanceUID), str(first.SOPInstanceUID))
     metadata = client.retrieve_instance_metadata(study, str(first.SeriesInstanceUID), str(first.SOPInstanceUID))
     print(json.dumps({
+        "anonymousStatus": anonymous,
         "stored": sorted(referenced),
         "failed": len(stored.get("FailedSOPSequence", [])),
         "studiesFound": sorted(s["0020000D"]["Value"][0] for s in found_studies),

@@ -1,0 +1,125 @@
+import DICOM
+import DICOMNetwork
+import NIOCore
+
+/// The DIMSE services with the audit trail and the AE allow-list in front: every store,
+/// query and retrieve is recorded (who — the calling AE —, from where, what, how it ended),
+/// and a C-MOVE goes only where the caller's entry allows.
+public enum AuditedServices {
+    public static func wrap(_ services: AssociationServices, audit: AuditLog, access: DICOMAccess) -> AssociationServices {
+        AssociationServices(store: AuditedStore(inner: services.store, audit: audit),
+                            query: services.query.map { AuditedQuery(inner: $0, audit: audit) },
+                            retrieve: services.retrieve.map { AuditedRetrieve(inner: $0, audit: audit, access: access) })
+    }
+
+    /// The admission decision for the acceptor, recording each refusal.
+    public static func admission(_ access: DICOMAccess, audit: AuditLog, offered: Set<String>, queryClasses: Set<String>,
+                                 retrieveClasses: Set<String>) -> @Sendable (AcceptorPolicy.Peer) -> AcceptorPolicy.Admission {
+        { peer in
+            let (admission, refusal) = access.admit(peer, offered: offered, queryClasses: queryClasses, retrieveClasses: retrieveClasses)
+            let detail: String? = switch refusal {
+            case .association(let why): "association rejected: \(why)"
+            case .services(let rights, let why): "\(rights.map(\.rawValue).sorted().joined(separator: ", ")) refused: \(why)"
+            case nil: nil
+            }
+            if let detail {
+                audit.note(.init(.rejection, succeeded: false, actor: peer.callingAETitle.value, source: peer.address,
+                                 subject: "called AE \(peer.calledAETitle.value)", detail: detail))
+            }
+            return admission
+        }
+    }
+
+    /// What an identifier asks for, for the record: the patient and study keys it gives.
+    static func subject(_ identifier: DataSet) -> String {
+        let keys: [(String, Tag)] = [("PatientID", .patientID), ("PatientName", .patientName), ("StudyInstanceUID", .studyInstanceUID),
+                                     ("AccessionNumber", Tag(0x0008, 0x0050)), ("SeriesInstanceUID", .seriesInstanceUID)]
+        let level = ((try? identifier.string(Tag(0x0008, 0x0052))) ?? nil) ?? ""
+        let given = keys.compactMap { name, tag -> String? in
+            guard let value = (try? identifier.string(tag)) ?? nil, !value.isEmpty else { return nil }
+            return "\(name)=\(value)"
+        }
+        return ([level.isEmpty ? "" : "level=\(level)"] + given).filter { !$0.isEmpty }.joined(separator: " ")
+    }
+}
+
+struct AuditedStore: StoreProvider {
+    let inner: any StoreProvider
+    let audit: AuditLog
+
+    func beginStore(_ request: StoreRequest) async throws -> any StoreSink {
+        do {
+            return AuditedSink(inner: try await inner.beginStore(request), request: request, audit: audit)
+        } catch {
+            audit.note(.init(.store, succeeded: false, actor: request.callingAETitle.value, source: request.peerAddress,
+                             subject: "SOPInstanceUID=\(request.sopInstanceUID)", detail: "refused: \(error)"))
+            throw error
+        }
+    }
+}
+
+struct AuditedSink: StoreSink {
+    let inner: any StoreSink
+    let request: StoreRequest
+    let audit: AuditLog
+
+    func write(_ fragment: ByteBuffer) async throws { try await inner.write(fragment) }
+
+    func finish() async -> ServiceOutcome {
+        let outcome = await inner.finish()
+        audit.note(.init(.store, succeeded: [.success, .warning].contains(outcome.status.category), actor: request.callingAETitle.value,
+                         source: request.peerAddress, subject: "SOPInstanceUID=\(request.sopInstanceUID)",
+                         detail: "C-STORE \(request.sopClassUID) status \(outcome.status)"))
+        return outcome
+    }
+
+    func cancel() async {
+        await inner.cancel()
+        audit.note(.init(.store, succeeded: false, actor: request.callingAETitle.value, source: request.peerAddress,
+                         subject: "SOPInstanceUID=\(request.sopInstanceUID)", detail: "C-STORE abandoned: the association ended mid-instance"))
+    }
+}
+
+struct AuditedQuery: QueryProvider {
+    let inner: any QueryProvider
+    let audit: AuditLog
+
+    var findSOPClasses: Set<String> { inner.findSOPClasses }
+
+    func find(_ request: QueryRetrieveRequest, match: @Sendable (DataSet) async throws -> Void) async -> ServiceOutcome {
+        let outcome = await inner.find(request, match: match)
+        audit.note(.init(.query, succeeded: [.success, .cancel].contains(outcome.status.category), actor: request.callingAETitle.value,
+                         source: request.peerAddress, subject: AuditedServices.subject(request.identifier),
+                         detail: "C-FIND \(request.sopClassUID) status \(outcome.status)"))
+        return outcome
+    }
+}
+
+struct AuditedRetrieve: RetrieveProvider {
+    let inner: any RetrieveProvider
+    let audit: AuditLog
+    let access: DICOMAccess
+
+    var moveSOPClasses: Set<String> { inner.moveSOPClasses }
+    var getSOPClasses: Set<String> { inner.getSOPClasses }
+
+    func instances(for request: QueryRetrieveRequest) async throws -> [RetrievableInstance] { try await inner.instances(for: request) }
+    func check(_ instance: RetrievableInstance) async -> String? { await inner.check(instance) }
+
+    func destination(_ aeTitle: AETitle, for request: QueryRetrieveRequest) -> DICOMNode? {
+        guard access.mayMove(request.callingAETitle.value, to: aeTitle.value) else {
+            audit.note(.init(.rejection, succeeded: false, actor: request.callingAETitle.value, source: request.peerAddress,
+                             subject: AuditedServices.subject(request.identifier), detail: "C-MOVE to \(aeTitle.value) refused: not an allowed destination"))
+            return nil
+        }
+        return inner.destination(aeTitle, for: request)
+    }
+
+    func finished(_ request: QueryRetrieveRequest, destination: AETitle?, counts: SubOperationCounts, status: DIMSEStatus) {
+        inner.finished(request, destination: destination, counts: counts, status: status)
+        let how = destination.map { "C-MOVE to \($0.value)" } ?? "C-GET"
+        audit.note(.init(.retrieve, succeeded: status.category == .success, actor: request.callingAETitle.value, source: request.peerAddress,
+                         subject: AuditedServices.subject(request.identifier),
+                         detail: "\(how): \(counts.completed) sent, \(counts.failed) failed, \(counts.warning) warnings, status \(status)"))
+    }
+}

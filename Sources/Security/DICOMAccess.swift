@@ -1,0 +1,85 @@
+import DICOMNetwork
+
+/// The AE allow-list: which calling AE titles may do what over DICOM, and from where.
+///
+/// Out of the box any AE may echo and store — an image is never refused for want of
+/// configuration — but only listed AEs may query or retrieve, and a C-MOVE goes only to a
+/// destination the peer's entry allows. With `strict`, an AE not listed (or without the
+/// store right) cannot associate at all. A listed AE calling from another address than its
+/// entry's is refused outright: it is someone else using its name.
+public struct DICOMAccess: Sendable, Equatable {
+    public enum Right: String, Sendable, CaseIterable, Codable {
+        case store, query, retrieve
+    }
+
+    public struct Peer: Sendable, Equatable {
+        public var aeTitle: String
+        /// The IP address it must call from; nil: any.
+        public var address: String?
+        public var rights: Set<Right>
+        /// The AE titles it may C-MOVE to (each also a configured DICOM node); nil: any configured node.
+        public var moveDestinations: [String]?
+
+        public init(aeTitle: String, address: String? = nil, rights: Set<Right> = [.store], moveDestinations: [String]? = nil) {
+            self.aeTitle = aeTitle
+            self.address = address
+            self.rights = rights
+            self.moveDestinations = moveDestinations
+        }
+    }
+
+    public var peers: [Peer]
+    public var strict: Bool
+
+    public init(peers: [Peer] = [], strict: Bool = false) {
+        self.peers = peers
+        self.strict = strict
+    }
+
+    public func peer(_ aeTitle: String) -> Peer? { peers.first { $0.aeTitle == aeTitle } }
+
+    /// What this peer is refused, for the record; nil: admitted to all it proposed.
+    public enum Refusal: Sendable, Equatable {
+        case association(String)
+        case services(Set<Right>, String)
+    }
+
+    /// Decides an association: the abstract syntaxes it may use, sorted into query and
+    /// retrieve classes by the caller (everything else is echo or store).
+    public func admit(_ peer: AcceptorPolicy.Peer, offered: Set<String>, queryClasses: Set<String>,
+                      retrieveClasses: Set<String>) -> (AcceptorPolicy.Admission, Refusal?) {
+        let calling = peer.callingAETitle.value
+        let entry = self.peer(calling)
+        if let entry, let address = entry.address, address != peer.address {
+            return (.reject, .association("\(calling) is listed to call from \(address), not \(peer.address)"))
+        }
+        let rights: Set<Right> = entry?.rights ?? (strict ? [] : [.store])
+        if strict && !rights.contains(.store) && entry == nil {
+            return (.reject, .association("\(calling) is not a listed DICOM peer and dicom-strict is set"))
+        }
+        var allowed = offered
+        var refused: Set<Right> = []
+        let proposed = Set(peer.abstractSyntaxes)
+        if !rights.contains(.query) {
+            allowed.subtract(queryClasses)
+            if !proposed.isDisjoint(with: queryClasses) { refused.insert(.query) }
+        }
+        if !rights.contains(.retrieve) {
+            allowed.subtract(retrieveClasses)
+            if !proposed.isDisjoint(with: retrieveClasses) { refused.insert(.retrieve) }
+        }
+        if !rights.contains(.store) {
+            let store = offered.subtracting(queryClasses).subtracting(retrieveClasses).subtracting([SOPClass.verification])
+            allowed.subtract(store)
+            if !proposed.isDisjoint(with: store) { refused.insert(.store) }
+        }
+        let why = entry == nil ? "\(calling) is not a listed DICOM peer" : "\(calling)'s entry does not allow it"
+        return (.accept(allowed: allowed), refused.isEmpty ? nil : .services(refused, why))
+    }
+
+    /// Whether the calling AE may send to this C-MOVE destination.
+    public func mayMove(_ calling: String, to destination: String) -> Bool {
+        guard let entry = peer(calling), entry.rights.contains(.retrieve) else { return false }
+        return entry.moveDestinations?.contains(destination) ?? true
+    }
+}
