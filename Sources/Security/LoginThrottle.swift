@@ -1,16 +1,19 @@
 import Foundation
 
-/// Slows password guessing: after `limit` failed sign-ins for one user name, or from one
-/// address, within `window`, further attempts are refused (without checking the password)
+/// Slows password guessing: after `limit` failed sign-ins for one user name, or
+/// `addressLimit` from one address (higher: a ward's computers may share one address behind
+/// a proxy), within `window`, further attempts are refused (without checking the password)
 /// until the window has passed since the latest failure. A success clears the user's count.
 /// A value: the caller keeps it behind a lock and passes the time in.
 public struct LoginThrottle: Sendable {
     public var limit: Int
+    public var addressLimit: Int
     public var window: TimeInterval
     private var failures: [String: [Date]] = [:]
 
-    public init(limit: Int = 5, window: Duration = .seconds(15 * 60)) {
+    public init(limit: Int = 5, addressLimit: Int = 20, window: Duration = .seconds(15 * 60)) {
         self.limit = limit
+        self.addressLimit = addressLimit
         self.window = TimeInterval(window.components.seconds)
     }
 
@@ -22,7 +25,7 @@ public struct LoginThrottle: Sendable {
         for key in Self.keys(user: user, address: address) {
             let recent = (failures[key] ?? []).filter { now.timeIntervalSince($0) < window }
             failures[key] = recent.isEmpty ? nil : recent
-            if recent.count >= limit, let last = recent.last {
+            if recent.count >= (key.hasPrefix("user:") ? limit : addressLimit), let last = recent.last {
                 latest = max(latest ?? last, last)
             }
         }

@@ -101,8 +101,8 @@ import Testing
 
 /// Sign-in throttling and browser sessions, on a clock the test moves.
 @Suite struct SessionTests {
-    @Test func fiveFailuresLockAUserNameAndAnAddressUntilTheWindowPasses() {
-        var throttle = LoginThrottle(limit: 5, window: .seconds(900))
+    @Test func failuresLockAUserNameAndAnAddressUntilTheWindowPasses() {
+        var throttle = LoginThrottle(limit: 5, addressLimit: 5, window: .seconds(900))
         let start = Date(timeIntervalSince1970: 1_000_000)
         for second in 0..<5 {
             #expect(throttle.retryAfter(user: "jane", address: "10.0.0.9", at: start + Double(second)) == nil)
@@ -115,6 +115,15 @@ import Testing
         throttle.failed(user: "bob", address: "10.0.0.2", at: start)
         throttle.succeeded(user: "bob")
         #expect(throttle.retryAfter(user: "bob", address: "10.0.0.3", at: start + 1) == nil)
+    }
+
+    @Test func anAddressTakesMoreFailuresThanAUserName() {
+        var throttle = LoginThrottle()
+        let start = Date(timeIntervalSince1970: 1_000_000)
+        for index in 0..<19 { throttle.failed(user: "user\(index)", address: "10.0.0.9", at: start) }
+        #expect(throttle.retryAfter(user: "jane", address: "10.0.0.9", at: start + 1) == nil, "19 failures of different names")
+        throttle.failed(user: "user19", address: "10.0.0.9", at: start)
+        #expect(throttle.retryAfter(user: "jane", address: "10.0.0.9", at: start + 1) != nil, "the 20th locks the address")
     }
 
     @Test func aSessionEndsWhenIdleTooLongOrSignedOut() {
