@@ -4,39 +4,38 @@ import Foundation
 import TestSupport
 import Testing
 
-/// The viewer in a real browser: headless Chromium loads the pages from Lifeboat's HTTP
-/// port; the pages must log nothing to the console, find a study by name, show a series'
-/// picture, and say what to do with an image they cannot draw. Screenshots are kept in
-/// .build/ui-screenshots to look at.
+/// The viewer in a real browser: headless Chromium, driven over its DevTools protocol
+/// (Helpers/browser.py), signs in through the page as a radiologist would, then finds a
+/// study by name, shows a series' picture, and says what to do with an image it cannot
+/// draw — logging nothing to the console. Screenshots are kept in .build/ui-screenshots.
 @Suite(.serialized) struct BrowserTests {
     static let screenshots = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../.build/ui-screenshots").standardized.path
+    static let driver = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Helpers/browser.py").path
 
-    static func chromium(_ arguments: [String]) async throws -> Subprocess {
-        try await Subprocess.run("/usr/bin/chromium", ["--headless", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr", "--v=0",
-                                                       "--virtual-time-budget=8000"] + arguments)
+    /// Runs the steps in one browser session; returns what the recording steps recorded.
+    static func browse(_ steps: [[Any]]) async throws -> [Any] {
+        let json = String(decoding: try JSONSerialization.data(withJSONObject: steps), as: UTF8.self)
+        let run = try await Subprocess.run("python3", [driver, json])
+        let answer = try #require(try? JSONSerialization.jsonObject(with: run.output) as? [String: Any], "\(run.text) \(run.errors)")
+        if let error = answer["error"] as? String { Issue.record("the browser: \(error)") }
+        return answer["results"] as? [Any] ?? []
     }
 
-    /// The page's DOM once its scripts have run, and what it logged to the console.
-    static func load(_ url: String) async throws -> (dom: String, console: [String]) {
-        let run = try await chromium(["--dump-dom", url])
-        let console = run.errors.split(separator: "\n").filter { $0.contains(":CONSOLE") }.map(String.init)
-        return (run.text, console)
+    /// Opens a page of the viewer afresh (as from a bookmark: the session cookie carries
+    /// over) and waits until it has settled (ready or error).
+    static func visit(_ url: String) -> [[Any]] {
+        [["goto", "about:blank"], ["wait", "location.href === 'about:blank'"], ["goto", url],
+         ["wait", "['ready', 'error'].includes(document.body.dataset.state)"]]
     }
 
-    static func screenshot(_ url: String, _ name: String, width: Int, height: Int) async throws {
-        try FileManager.default.createDirectory(atPath: screenshots, withIntermediateDirectories: true)
-        let path = "\(screenshots)/\(name).png"
-        _ = try await chromium(["--window-size=\(width),\(height)", "--screenshot=\(path)", url])
-        #expect(FileManager.default.fileExists(atPath: path), "\(name)")
-    }
-
-    @Test func theViewerFindsAStudyAndShowsItsImages() async throws {
+    @Test func theViewerSignsInFindsAStudyAndShowsItsImages() async throws {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium") else {
             Issue.record("chromium is not installed: Scripts/test.sh installs it")
             return
         }
         let corpus = try PydicomData.directory() + "/test_files/"
         let files = ["CT_small.dcm", "MR_small.dcm", "JPEG2000.dcm"].map { (path: corpus + $0, name: $0) }
+        try FileManager.default.createDirectory(atPath: Self.screenshots, withIntermediateDirectories: true)
         try await Interop.withDICOMweb { port, archive, login in
             for file in files {
                 guard case .imported = await Importer(ingestor: archive.ingestor).importFile(at: file.path) else { Issue.record("\(file.name)"); return }
@@ -45,33 +44,54 @@ import Testing
             let ct = try DICOMFile(path: try #require(files.first { $0.path.hasSuffix("CT_small.dcm") }).path, options: .headerOnly).dataSet
             let j2k = try DICOMFile(path: try #require(files.first { $0.path.hasSuffix("JPEG2000.dcm") }).path, options: .headerOnly).dataSet
             let study = try #require(ct.uid(.studyInstanceUID)), series = try #require(ct.uid(.seriesInstanceUID))
+            let j2kViewer = base + "#/viewer/\(j2k.uid(.studyInstanceUID) ?? "")/\(j2k.uid(.seriesInstanceUID) ?? "")"
+            let shot = { (name: String, width: Int, height: Int) -> [Any] in ["screenshot", "\(Self.screenshots)/\(name).png", width, height] }
 
+            var steps: [[Any]] = [
+                // Not signed in: the page asks, and a wrong password is told as such.
+                ["goto", base + "#/?name=compressedsamples%5Ect1"], ["wait", "document.body.dataset.state === 'signin'"], ["dom"], ["console"],
+                shot("sign-in", 1200, 800),
+                ["fill", "input[name=user]", login.user], ["fill", "input[name=password]", "not the password"], ["click", "button[type=submit]"],
+                ["wait", "document.body.dataset.state === 'signin-failed'"], ["dom"], ["console"],
+                ["fill", "input[name=password]", login.password], ["click", "button[type=submit]"],
+                ["wait", "document.body.dataset.state === 'ready'"],
+            ]
             // The study list, searched by name as a radiologist types it (lower case, a prefix).
-            let list = try await Self.load(base + "#/?name=compressedsamples%5Ect1")
-            #expect(list.console.isEmpty, "\(list.console)")
-            #expect(list.dom.contains("data-state=\"ready\""))
-            #expect(list.dom.contains("data-uid=\"\(study)\""))
-            #expect(!list.dom.contains("data-uid=\"\(j2k.uid(.studyInstanceUID) ?? "-")\""), "only the study searched for")
-
-            let page = try await Self.load(base + "#/study/\(study)")
-            #expect(page.console.isEmpty, "\(page.console)")
-            #expect(page.dom.contains("data-uid=\"\(series)\""))
-            #expect(page.dom.contains("alt=\"series thumbnail\""))
-
-            let viewer = try await Self.load(base + "#/viewer/\(study)/\(series)")
-            #expect(viewer.console.isEmpty, "\(viewer.console)")
-            #expect(viewer.dom.contains("data-loaded=\"true\""), "the frame was drawn and loaded")
-
+            steps += Self.visit(base + "#/?name=compressedsamples%5Ect1") + [["dom"], ["console"]]
+            steps += Self.visit(base + "#/study/\(study)") + [["dom"], ["console"]]
+            steps += Self.visit(base + "#/viewer/\(study)/\(series)") + [["wait", "document.querySelector('img[data-loaded=\"true\"]') !== null"],
+                                                                     ["dom"], ["console"]]
             // JPEG 2000 is not drawn here: the page says so and offers the file.
-            let compressed = try await Self.load(base + "#/viewer/\(j2k.uid(.studyInstanceUID) ?? "")/\(j2k.uid(.seriesInstanceUID) ?? "")")
-            #expect(compressed.dom.contains("diagnostic viewer"))
-            #expect(compressed.dom.contains("contentType=application/dicom"))
+            steps += Self.visit(j2kViewer) + [["wait", "document.body.innerText.includes('diagnostic viewer')"], ["dom"]]
+            steps += Self.visit(base + "#/?name=compressed") + [shot("study-list", 1200, 800)]
+            steps += Self.visit(base + "#/study/\(study)") + [["wait", "[...document.images].every(i => i.complete)"], shot("study", 1200, 800)]
+            steps += Self.visit(base + "#/viewer/\(study)/\(series)") + [["wait", "document.querySelector('img[data-loaded=\"true\"]') !== null"],
+                                                                     shot("viewer-phone", 390, 844)]
+            steps += Self.visit(j2kViewer) + [["wait", "document.body.innerText.includes('diagnostic viewer')"], shot("viewer-jpeg2000", 800, 700)]
+            // Signing out ends the session: the page asks again.
+            steps += [["click", "#who button"], ["wait", "document.body.dataset.state === 'signin'"], ["eval", "fetch('/dicom-web/studies').then(r => r.status)"]]
 
-            try await Self.screenshot(base + "#/?name=compressed", "study-list", width: 1200, height: 800)
-            try await Self.screenshot(base + "#/study/\(study)", "study", width: 1200, height: 800)
-            try await Self.screenshot(base + "#/viewer/\(study)/\(series)", "viewer-phone", width: 390, height: 844)
-            try await Self.screenshot(base + "#/viewer/\(j2k.uid(.studyInstanceUID) ?? "")/\(j2k.uid(.seriesInstanceUID) ?? "")", "viewer-jpeg2000",
-                                      width: 800, height: 700)
+            let results = try await Self.browse(steps)
+            guard results.count == 17 else { Issue.record("the browser recorded \(results.count) results"); return }
+            let doms = results.compactMap { $0 as? String }.filter { $0.hasPrefix("<html") }
+            let consoles = results.compactMap { $0 as? [String] }
+            #expect(doms.count == 6 && consoles.count == 5)
+            #expect(doms[0].contains("Sign in") && !doms[0].contains(study), "nothing of a patient before signing in")
+            #expect(consoles[0].isEmpty, "\(consoles[0])")
+            #expect(doms[1].contains("wrong user name or password"))
+            #expect(doms[2].contains("data-uid=\"\(study)\""), "the study searched for")
+            #expect(!doms[2].contains("data-uid=\"\(j2k.uid(.studyInstanceUID) ?? "-")\""), "only the study searched for")
+            #expect(doms[2].contains("\(login.user) (radiologist)"))
+            #expect(consoles[2].isEmpty, "\(consoles[2])")
+            #expect(doms[3].contains("data-uid=\"\(series)\"") && doms[3].contains("alt=\"series thumbnail\""))
+            #expect(consoles[3].isEmpty, "\(consoles[3])")
+            #expect(doms[4].contains("data-loaded=\"true\""), "the frame was drawn and loaded")
+            #expect(consoles[4].isEmpty, "\(consoles[4])")
+            #expect(doms[5].contains("diagnostic viewer") && doms[5].contains("contentType=application/dicom"))
+            #expect(results.last as? Int == 401, "signed out, the archive answers nothing")
+            for name in ["sign-in", "study-list", "study", "viewer-phone", "viewer-jpeg2000"] {
+                #expect(FileManager.default.fileExists(atPath: "\(Self.screenshots)/\(name).png"), "\(name)")
+            }
         }
     }
 }

@@ -5,7 +5,7 @@ import Security
 /// Signing in from a browser:
 ///
 ///     POST /api/login      {"user", "password"} → the session cookie, and {"user", "role", "csrf", "mustChangePassword"}
-///     GET  /api/session    the same answer for the session the cookie names (401 without one)
+///     GET  /api/session    the same answer for the session the cookie names; {"signedIn": false} without one
 ///     POST /api/password   {"current", "new"}: change one's own password (X-CSRF-Token with a session)
 ///     POST /api/logout     ends the session
 ///
@@ -26,6 +26,7 @@ struct SessionAPI: Sendable {
     }
 
     struct SessionInfo: Codable, ResponseEncodable {
+        var signedIn = true
         var user: String
         var role: String
         var csrf: String
@@ -34,9 +35,12 @@ struct SessionAPI: Sendable {
 
     func addRoutes(to router: Router<WebContext>) {
         router.post("api/login") { request, context in try await login(request, context) }
-        router.get("api/session") { request, context -> SessionInfo in
-            let identity = try await sessionIdentity(request, context)
-            return SessionInfo(user: identity.user, role: identity.role.rawValue, csrf: identity.csrf ?? "", mustChangePassword: identity.mustChangePassword)
+        router.get("api/session") { request, context -> Response in
+            // The page asks before it knows: not being signed in is an answer, not an error.
+            guard let identity = try await access.identify(request, source: source(context)) else {
+                return try ["signedIn": false].response(from: request, context: context)
+            }
+            return try SessionInfo(user: identity.user, role: identity.role.rawValue, csrf: identity.csrf ?? "", mustChangePassword: identity.mustChangePassword).response(from: request, context: context)
         }
         router.post("api/logout") { request, context -> Response in
             let identity = try await sessionIdentity(request, context)

@@ -39,6 +39,7 @@ async function search(path, parameters = {}) {
   const url = new URL(api + path, location.origin);
   for (const [key, val] of Object.entries(parameters)) if (val !== "" && val !== undefined) url.searchParams.set(key, val);
   const response = await fetch(url, { headers: { Accept: "application/dicom+json" } });
+  if (response.status === 401) throw new SignInNeeded();
   if (!response.ok) throw new Error(await problem(response));
   return response.json();
 }
@@ -52,7 +53,62 @@ function renderedURL(study, series, instance, window) {
 function downloadURL(study, series, instance) {
   return `/wado?requestType=WADO&studyUID=${study}&seriesUID=${series}&objectUID=${instance}&contentType=application/dicom`;
 }
+// Signing in: the session is a cookie the script never sees; the CSRF token it is given goes
+// with any request that changes something.
+class SignInNeeded extends Error { constructor() { super("sign in to see studies"); } }
+let session = null;
+async function post(path, body) {
+  const headers = { "Content-Type": "application/json" };
+  if (session) headers["X-CSRF-Token"] = session.csrf;
+  return fetch(path, { method: "POST", headers, body: JSON.stringify(body) });
+}
+function signedIn(info) {
+  session = info;
+  const who = document.getElementById("who");
+  who.replaceChildren(`${info.user} (${info.role}) `, element("button", { type: "button", class: "link", onclick: async () => {
+    await post("/api/logout", {});
+    session = null;
+    who.replaceChildren();
+    route();
+  } }, "Sign out"));
+}
+function signInPage() {
+  const message = element("p", { class: "muted", role: "status" });
+  const form = element("form", { class: "signin", onsubmit: async (event) => {
+    event.preventDefault();
+    const data = new FormData(form);
+    const response = await post("/api/login", { user: data.get("user"), password: data.get("password") });
+    if (!response.ok) { message.textContent = await problem(response); document.body.dataset.state = "signin-failed"; return; }
+    signedIn(await response.json());
+    route();
+  } },
+    element("h1", {}, "Sign in"),
+    element("label", {}, "User name", element("input", { name: "user", autocomplete: "username", required: "" })),
+    element("label", {}, "Password", element("input", { name: "password", type: "password", autocomplete: "current-password", required: "" })),
+    element("button", { type: "submit" }, "Sign in"), message);
+  main.replaceChildren(form);
+  document.body.dataset.state = "signin";
+}
+function changePasswordPage() {
+  const message = element("p", { class: "muted", role: "status" }, "Your password was set for one use: choose your own (at least 12 characters).");
+  const form = element("form", { class: "signin", onsubmit: async (event) => {
+    event.preventDefault();
+    const data = new FormData(form);
+    const response = await post("/api/password", { current: data.get("current"), new: data.get("new") });
+    if (!response.ok) { message.textContent = await problem(response); return; }
+    session.mustChangePassword = false;
+    route();
+  } },
+    element("h1", {}, "Choose a password"),
+    element("label", {}, "Current password", element("input", { name: "current", type: "password", autocomplete: "current-password", required: "" })),
+    element("label", {}, "New password", element("input", { name: "new", type: "password", autocomplete: "new-password", minlength: "12", required: "" })),
+    element("button", { type: "submit" }, "Save"), message);
+  main.replaceChildren(form);
+  document.body.dataset.state = "change-password";
+}
+
 function showError(error) {
+  if (error instanceof SignInNeeded) { session = null; signInPage(); return; }
   main.replaceChildren(element("p", { class: "message", role: "alert" }, `Something went wrong: ${error.message}`));
   document.body.dataset.state = "error";
 }
@@ -203,6 +259,12 @@ async function viewer(study, series) {
 
 async function route() {
   document.body.dataset.state = "loading";
+  if (!session) {
+    const info = await (await fetch("/api/session")).json();
+    if (!info.signedIn) { signInPage(); return; }
+    signedIn(info);
+  }
+  if (session.mustChangePassword) { changePasswordPage(); return; }
   const hash = location.hash.slice(1) || "/";
   const [path, query] = hash.split("?");
   const parts = path.split("/").filter(Boolean);
@@ -231,6 +293,7 @@ route();
   <header>
     <a class="brand" href="#/">Lifeboat</a>
     <span class="note">Downtime access to archived studies</span>
+    <span id="who" class="who"></span>
   </header>
   <main id="main" aria-live="polite"></main>
   <script src="/ui/app.js"></script>
@@ -267,9 +330,13 @@ tr.study:hover { background: var(--panel); }
 .controls input[type=range] { flex: 1 1 200px; }
 .message { background: var(--panel); border: 1px solid #d29922; border-radius: 6px; padding: 1em; }
 .message a { color: var(--accent); }
+.who { margin-left: auto; color: var(--muted); }
+button.link { background: none; border: none; color: var(--accent); padding: 0; }
+form.signin { display: flex; flex-direction: column; gap: .8em; max-width: 320px; margin: 3em auto; }
+form.signin label { display: flex; flex-direction: column; gap: .3em; color: var(--muted); }
 @media (max-width: 600px) {
   main { padding: .5em; }
-  .hide-narrow { display: none; }
+  .hide-narrow, header .note { display: none; }
   th, td { padding: .35em .3em; font-size: .9em; }
 }
 """#),
