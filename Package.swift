@@ -134,6 +134,7 @@ let package = Package(
             name: "lifeboatTests",
             dependencies: [
                 "lifeboat", "Archive", "DICOM", "S3", "Replication", "Security", "TestSupport", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
         // Against real peers: dcmtk and pynetdicom, started by the tests on loopback ports.

@@ -1,0 +1,154 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import Security
+import TestSupport
+import Testing
+
+/// `lifeboat serve` with its AE allow-list, its first-run administrator and its user
+/// commands, against dcmtk's tools and plain HTTP: each refusal happens, and is in the
+/// audit log, which still verifies.
+@Suite(.serialized) struct SecurityServeTests {
+    static let corpus = { (try? PydicomData.directory()).map { $0 + "/test_files/" } ?? "" }()
+
+    struct Site {
+        let data: String
+        let dicomPort: Int
+        let httpPort: Int
+        let serve: BackgroundProcess
+    }
+
+    static func withServe(config: String, arguments: [String] = [], _ body: (Site) async throws -> Void) async throws {
+        let data = FileManager.default.temporaryDirectory.appendingPathComponent("secure-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        try config.write(toFile: data + "/lifeboat.yaml", atomically: true, encoding: .utf8)
+        let dicomPort = LoopbackPort.free(), httpPort = LoopbackPort.free()
+        let serve = try BackgroundProcess(DumpCommandTests.binary.path, ["serve", "--config", data + "/lifeboat.yaml", "--data", data,
+                                                                         "--dicom-port", "\(dicomPort)", "--http-port", "\(httpPort)"] + arguments)
+        defer { serve.stop() }
+        try await LoopbackPort.waitUntilListening(dicomPort)
+        try await LoopbackPort.waitUntilListening(httpPort)
+        try await body(Site(data: data, dicomPort: dicomPort, httpPort: httpPort, serve: serve))
+    }
+
+    static func dcmtk(_ tool: String, _ arguments: [String]) async throws -> Subprocess {
+        try await Subprocess.run("/usr/bin/env", ["TCP_NODELAY=1", "/usr/bin/\(tool)"] + arguments)
+    }
+
+    static func records(_ data: String) throws -> [AuditRecord] {
+        try String(contentsOfFile: data + "/audit/audit.log", encoding: .utf8).split(separator: "\n")
+            .map { try JSONDecoder().decode(AuditRecord.self, from: Data($0.utf8)) }
+    }
+
+    /// Waits for a record the server writes without holding up the peer (stores, queries).
+    static func waitForRecord(_ data: String, _ matches: @escaping (AuditRecord) -> Bool) async throws -> AuditRecord? {
+        try await Polling.waitUntil(seconds: 10) { try records(data).contains(where: matches) }
+        return try records(data).first(where: matches)
+    }
+
+    @Test func anUnlistedAEStoresButCannotQueryAndAListedNameFromAnotherAddressIsRejected() async throws {
+        let config = """
+            dicom-nodes: [WS1@127.0.0.1:9, WS2@127.0.0.1:9]
+            dicom-peers:
+              - {ae: READER, address: 127.0.0.1, rights: [query, retrieve], move-destinations: [WS1]}
+              - {ae: IMPOSTOR, address: 10.9.9.9, rights: [store, query]}
+            """
+        try await Self.withServe(config: config) { site in
+            let port = "\(site.dicomPort)"
+            let find = ["-S", "-aec", "LIFEBOAT", "-k", "QueryRetrieveLevel=STUDY", "-k", "StudyInstanceUID", "127.0.0.1", port]
+            // Out of the box: anyone echoes and stores.
+            #expect(try await Self.dcmtk("echoscu", ["-aet", "MODALITY", "-aec", "LIFEBOAT", "127.0.0.1", port]).status == 0)
+            let stored = try await Self.dcmtk("storescu", ["-aet", "MODALITY", "-aec", "LIFEBOAT", "127.0.0.1", port, Self.corpus + "CT_small.dcm"])
+            #expect(stored.status == 0, "\(stored.failures)")
+            // But an unlisted AE may not search: its presentation context is refused.
+            let unlisted = try await Self.dcmtk("findscu", ["-aet", "MODALITY"] + find)
+            #expect(unlisted.status != 0 && (unlisted.text + unlisted.errors).contains("No Acceptable Presentation Contexts"), "\(unlisted.text)\(unlisted.errors)")
+            let listed = try await Self.dcmtk("findscu", ["-aet", "READER", "-X"] + find)
+            #expect(listed.status == 0, "\(listed.failures)")
+            // A listed name from another address is someone else.
+            let impostor = try await Self.dcmtk("echoscu", ["-aet", "IMPOSTOR", "-aec", "LIFEBOAT", "127.0.0.1", port])
+            #expect(impostor.status != 0 && (impostor.text + impostor.errors).contains("Calling AE Title Not Recognized"), "\(impostor.text)\(impostor.errors)")
+            // READER may move to WS1 only.
+            let move = try await Self.dcmtk("movescu", ["-S", "-aet", "READER", "-aec", "LIFEBOAT", "-aem", "WS2", "-k", "QueryRetrieveLevel=STUDY",
+                                                        "-k", "StudyInstanceUID=1.3.6.1.4.1.5962.1.2.1.20040119072730.12322", "127.0.0.1", port])
+            #expect((move.text + move.errors).contains("Refused: MoveDestinationUnknown"), "\(move.text)\(move.errors)")
+
+            let refusedQuery = try await Self.waitForRecord(site.data) { $0.action == .rejection && $0.actor == "MODALITY" }
+            #expect(refusedQuery?.detail == "query refused: MODALITY is not a listed DICOM peer" && refusedQuery?.source == "127.0.0.1")
+            let rejected = try await Self.waitForRecord(site.data) { $0.action == .rejection && $0.actor == "IMPOSTOR" }
+            #expect(rejected?.detail == "association rejected: IMPOSTOR is listed to call from 10.9.9.9, not 127.0.0.1")
+            let store = try await Self.waitForRecord(site.data) { $0.action == .store && $0.actor == "MODALITY" }
+            #expect(store?.succeeded == true && store?.subject == "SOPInstanceUID=1.3.6.1.4.1.5962.1.1.1.1.1.20040119072730.12322")
+            let query = try await Self.waitForRecord(site.data) { $0.action == .query && $0.actor == "READER" }
+            #expect(query?.subject == "level=STUDY" && query?.succeeded == true)
+            let refusedMove = try await Self.waitForRecord(site.data) { $0.action == .rejection && $0.actor == "READER" }
+            #expect(refusedMove?.detail == "C-MOVE to WS2 refused: not an allowed destination")
+            #expect(try Self.records(site.data).contains { $0.action == .configurationChange && $0.detail.hasPrefix("first start, settings ") })
+
+            let verify = try await Subprocess.run(DumpCommandTests.binary.path, ["audit", "verify", "--data", site.data])
+            #expect(verify.status == 0 && verify.text.hasPrefix("audit log intact"), "\(verify.text)")
+        }
+    }
+
+    @Test func strictRefusesAnyAENotListed() async throws {
+        try await Self.withServe(config: "dicom-peers: [{ae: PACS, rights: [store, query, retrieve]}]\n", arguments: ["--dicom-strict"]) { site in
+            let unknown = try await Self.dcmtk("echoscu", ["-aet", "MODALITY", "-aec", "LIFEBOAT", "127.0.0.1", "\(site.dicomPort)"])
+            #expect(unknown.status != 0 && (unknown.text + unknown.errors).contains("Calling AE Title Not Recognized"), "\(unknown.text)\(unknown.errors)")
+            #expect(try await Self.dcmtk("echoscu", ["-aet", "PACS", "-aec", "LIFEBOAT", "127.0.0.1", "\(site.dicomPort)"]).status == 0)
+            let record = try await Self.waitForRecord(site.data) { $0.action == .rejection }
+            #expect(record?.detail == "association rejected: MODALITY is not a listed DICOM peer and dicom-strict is set")
+        }
+    }
+
+    static func http(_ method: HTTPMethod, _ url: String, token: String? = nil, json: String? = nil) async throws -> (Int, String, HTTPHeaders) {
+        var request = HTTPClientRequest(url: url)
+        request.method = method
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        if let json { request.body = .bytes(ByteBuffer(string: json)) }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        let body = try await response.body.collect(upTo: 1 << 20)
+        return (Int(response.status.code), String(buffer: body), response.headers)
+    }
+
+    @Test func theFirstRunMakesAnAdministratorWithAOneTimePasswordAndUsersAreManagedFromTheCommandLine() async throws {
+        try await Self.withServe(config: "") { site in
+            let base = "http://127.0.0.1:\(site.httpPort)"
+            let file = NodeSecurity.bootstrapFile(in: site.data)
+            let attributes = try FileManager.default.attributesOfItem(atPath: file)
+            #expect((attributes[.posixPermissions] as? Int) == 0o600, "only the service's user may read it")
+            let lines = try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n").map(String.init)
+            #expect(lines.count == 2 && lines[0] == "admin")
+            let (status, body, _) = try await Self.http(.POST, base + "/api/login", json: "{\"user\": \"admin\", \"password\": \"\(lines[1])\"}")
+            #expect(status == 200 && body.contains("\"mustChangePassword\":true"))
+            #expect(try await Self.http(.POST, base + "/api/login", json: "{\"user\": \"admin\", \"password\": \"admin\"}").0 == 401, "no default password")
+
+            let lifeboat = DumpCommandTests.binary.path
+            let add = try await Subprocess.run("/bin/sh", ["-c", "printf 'reads many studies\\n' | '\(lifeboat)' user add jane --role reader --password-stdin --data '\(site.data)'"])
+            #expect(add.status == 0 && add.text == "added jane (radiologist)\n", "\(add.text)\(add.errors)")
+            let weak = try await Subprocess.run("/bin/sh", ["-c", "printf 'short\\n' | '\(lifeboat)' user add bob --role reader --password-stdin --data '\(site.data)'"])
+            #expect(weak.status != 0 && weak.errors.contains("password refused: at least 12 characters"), "\(weak.errors)")
+            let badRole = try await Subprocess.run(lifeboat, ["user", "add", "bob", "--role", "janitor", "--data", site.data])
+            #expect(badRole.status != 0 && badRole.errors.contains("\"janitor\" is not a role"))
+            let token = try await Subprocess.run(lifeboat, ["token", "create", "jane", "--label", "ohif", "--data", site.data])
+            let secret = token.text.trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(token.status == 0 && secret.hasPrefix("lbt_"))
+            #expect(try await Self.http(.GET, base + "/dicom-web/studies", token: secret).0 == 200)
+            let list = try await Subprocess.run(lifeboat, ["user", "list", "--data", site.data])
+            #expect(list.text.contains("admin\tadministrator\tmust change password") && list.text.contains("jane\tradiologist\tenabled"), "\(list.text)")
+
+            #expect(try await Subprocess.run(lifeboat, ["user", "disable", "jane", "--data", site.data]).status == 0)
+            #expect(try await Self.http(.GET, base + "/dicom-web/studies", token: secret).0 == 401, "the running server sees the change at once")
+            let last = try await Subprocess.run(lifeboat, ["user", "disable", "admin", "--data", site.data])
+            #expect(last.status != 0 && last.errors.contains("last enabled administrator"))
+            let reset = try await Subprocess.run(lifeboat, ["user", "reset-password", "jane", "--data", site.data])
+            #expect(reset.status == 0 && reset.text.contains("one-time password: "))
+
+            let administration = try Self.records(site.data).filter { $0.action == .administration && $0.source == "local" }.map(\.detail)
+            #expect(administration.contains("user added with role radiologist") && administration.contains("user disabled")
+                && administration.contains("password reset") && administration.contains { $0.hasPrefix("token ") && $0.hasSuffix("created (ohif, 90 days)") })
+            #expect(administration.contains { $0.hasPrefix("first run: administrator created") })
+        }
+    }
+}
