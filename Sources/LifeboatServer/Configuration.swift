@@ -27,6 +27,7 @@ public struct Configuration: Sendable, Equatable {
     public var dicomPeers: [DICOMAccess.Peer] = []
     public var dicomStrict = false
     public var httpBasicAuth = false
+    public var auditHeadMinutes = 5
 
     public init() {}
 
@@ -90,6 +91,8 @@ public struct Configuration: Sendable, Equatable {
             read: { $0.dicomStrict = try boolean($1) }, write: { "\($0.dicomStrict)" }),
         Key(name: "http-basic-auth", help: "Also accept HTTP Basic (a user's name and password on every request), for viewers that know no tokens.",
             read: { $0.httpBasicAuth = try boolean($1) }, write: { "\($0.httpBasicAuth)" }),
+        Key(name: "audit-head-minutes", help: "How often the audit log's newest record (its number and hash) is copied to each s3 and filesystem target, when it has grown; 0: never.",
+            read: { $0.auditHeadMinutes = try integer($1, in: 0...1440) }, write: { "\($0.auditHeadMinutes)" }),
     ]
 
     /// The settings as the file would write them, one key a line: what the audit log's
@@ -154,6 +157,7 @@ public struct Configuration: Sendable, Equatable {
         }
         guard (1...3600).contains(replicationSyncTimeout) else { throw ConfigurationError("replication-sync-timeout is from 1 to 3600 seconds") }
         guard (0...8760).contains(catalogSnapshotHours) else { throw ConfigurationError("catalog-snapshot-hours is from 0 to 8760") }
+        guard (0...1440).contains(auditHeadMinutes) else { throw ConfigurationError("audit-head-minutes is from 0 to 1440") }
         for peer in dicomPeers {
             for destination in peer.moveDestinations ?? [] where !dicomNodes.contains(where: { $0.aeTitle.value == destination }) {
                 throw ConfigurationError("dicom-peers: \(peer.aeTitle) may move to \(destination), which is not in dicom-nodes")

@@ -63,8 +63,13 @@ public struct LifeboatNode: Sendable {
                             catalog: archive.catalog, replication: replication)
         let targets = try configuration.replicationTargets.map { try $0.makeTarget(archive: archive, aeTitle: title) }
         let hours = configuration.catalogSnapshotHours
+        let audit = security.audit, node = configuration.aeTitle
+        let currentHead: @Sendable () -> ChainHead = { audit.chainHead(node: node) }
         let replicator = Replicator(targets: targets, catalog: archive.catalog, blobs: archive.blobs, quorum: quorum,
-                                    snapshots: hours > 0 ? (.seconds(hours * 3600), archive.blobs.stagingDirectory) : nil)
+                                    snapshots: hours > 0 ? (.seconds(hours * 3600), archive.blobs.stagingDirectory) : nil,
+                                    auditHeads: configuration.auditHeadMinutes > 0
+                                        ? (.seconds(configuration.auditHeadMinutes * 60), currentHead)
+                                        : nil)
         try await replicator.activate()
         let httpPort = configuration.httpPort
         try await withThrowingTaskGroup(of: Void.self) { group in

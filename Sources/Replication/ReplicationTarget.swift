@@ -55,6 +55,9 @@ public protocol ReplicationTarget: Sendable {
 
     /// Keeps a catalog snapshot (an SQLite file) under `catalog/<name>`.
     func put(snapshot path: String, name: String) async throws(ReplicationError)
+
+    /// Keeps a copy of the audit log's head under `audit/<name>`, beside the earlier ones.
+    func put(auditHead: ChainHead, name: String) async throws(ReplicationError)
 }
 
 extension ReplicationTarget {
@@ -62,6 +65,7 @@ extension ReplicationTarget {
     public var batchSize: Int { 1 }
     public func put(_ manifest: StudyManifest) async throws(ReplicationError) {}
     public func put(snapshot path: String, name: String) async throws(ReplicationError) {}
+    public func put(auditHead: ChainHead, name: String) async throws(ReplicationError) {}
 }
 
 /// A target that takes one blob at a time (S3, a file system, another Lifeboat): the
@@ -91,8 +95,10 @@ extension SingleBlobTarget {
 ///     blobs/ab/ab12…ef.dcm      each version: a plain Part 10 file named by its SHA-256
 ///     studies/<Study UID>.json  each study's manifest (StudyManifest)
 ///     catalog/<time>.sqlite     catalog snapshots
+///     audit/<time>.json         the audit log's head (ChainHead), copied as it grows
 public enum TargetLayout {
     public static func blobKey(_ id: BlobID) -> String { "blobs/\(id.hex.prefix(2))/\(id.hex).dcm" }
     public static func manifestKey(_ studyInstanceUID: String) -> String { "studies/\(studyInstanceUID).json" }
     public static func snapshotKey(_ name: String) -> String { "catalog/\(name)" }
+    public static func auditHeadKey(_ name: String) -> String { "audit/\(name)" }
 }

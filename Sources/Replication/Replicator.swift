@@ -18,10 +18,14 @@ public struct Replicator: Sendable {
     let snapshots: (every: Duration, scratch: String)?
     /// How long a worker waits after a target failed, growing while it keeps failing.
     let backoff: Backoff
+    /// How often the audit log's head is copied to each target that keeps files (when it has
+    /// grown), and where it is read; nil: never.
+    let auditHeads: (every: Duration, current: @Sendable () -> ChainHead)?
 
     public init(targets: [any ReplicationTarget], catalog: Catalog, blobs: any BlobStore, quorum: SyncQuorum? = nil,
                 snapshots: (every: Duration, scratch: String)? = nil, backoff: Backoff = Backoff(),
-                logger: Logger = Logger(label: "lifeboat.replication")) {
+                auditHeads: (every: Duration, current: @Sendable () -> ChainHead)? = nil, logger: Logger = Logger(label: "lifeboat.replication")) {
+        self.auditHeads = auditHeads
         self.targets = targets
         self.catalog = catalog
         self.blobs = blobs
@@ -51,6 +55,9 @@ public struct Replicator: Sendable {
             if let snapshots, targets.contains(where: \.keepsManifests) {
                 group.addTask { await copySnapshots(every: snapshots.every, scratch: snapshots.scratch) }
             }
+            if let auditHeads, targets.contains(where: \.keepsManifests) {
+                group.addTask { await copyAuditHeads(every: auditHeads.every, current: auditHeads.current) }
+            }
             for target in targets {
                 let quorum = self.quorum
                 let worker = ReplicationWorker(target: target, catalog: catalog, blobs: blobs, backoff: backoff, logger: logger) { items in
@@ -68,6 +75,24 @@ public struct Replicator: Sendable {
         while !Task.isCancelled {
             await copySnapshotsDue(olderThan: seconds, scratch: scratch)
             try? await Task.sleep(for: min(interval, .seconds(60)))
+        }
+    }
+
+    /// Copies the audit head to every target that keeps files, at once and then whenever it
+    /// has moved on, checking every `interval`; a target that failed is tried again next time.
+    func copyAuditHeads(every interval: Duration, current: @Sendable () -> ChainHead) async {
+        var copied: [String: ChainHead] = [:]
+        while !Task.isCancelled {
+            let head = current()
+            for target in targets where target.keepsManifests && copied[target.name]?.hash != head.hash {
+                do {
+                    try await target.put(auditHead: head, name: SigV4.timestamp(Date()) + ".json")
+                    copied[target.name] = head
+                } catch {
+                    logger.warning("cannot copy the audit head; trying again later", metadata: ["target": "\(target.name)", "error": "\(error)"])
+                }
+            }
+            try? await Task.sleep(for: interval)
         }
     }
 

@@ -52,6 +52,11 @@ public final class AuditLog: Sendable {
     /// The hash of the newest record: what is copied elsewhere so a rewritten log shows.
     public var head: String { state.withLockedValue { $0.head } }
 
+    /// The newest record's number and hash, as copied to the replication targets.
+    public func chainHead(node: String) -> ChainHead {
+        state.withLockedValue { ChainHead(sequence: $0.sequence, hash: $0.head, node: node) }
+    }
+
     /// What is to be recorded; the log adds the sequence number and the chain.
     public struct Entry: Sendable {
         public var action: AuditRecord.Action

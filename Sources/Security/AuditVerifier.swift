@@ -1,3 +1,4 @@
+import Archive
 import Foundation
 
 /// Walks an audit log's chain and names the first record that was altered, removed or
@@ -45,5 +46,20 @@ public enum AuditVerifier {
             count += 1
         }
         return Report(records: count, firstProblem: nil, head: previous)
+    }
+
+    /// Whether the log still holds the record a copied head names, unchanged: nil if so,
+    /// else what was done. Catches what the chain alone cannot — the newest records cut off,
+    /// or the whole log rewritten and re-hashed.
+    public static func check(path: String, against head: ChainHead) throws -> String? {
+        guard let data = FileManager.default.contents(atPath: path) else { throw AuditLog.Failure(description: "cannot read \(path)") }
+        let records = data.split(separator: UInt8(ascii: "\n")).compactMap { try? JSONDecoder().decode(AuditRecord.self, from: Data($0)) }
+        guard let record = records.first(where: { $0.sequence == head.sequence }) else {
+            return "record \(head.sequence), the head copied from \(head.node) at \(head.time), is gone: the log ends at record \(records.last?.sequence ?? 0)"
+        }
+        guard record.hash == head.hash else {
+            return "record \(head.sequence) is not the one copied from \(head.node) at \(head.time): the log was rewritten"
+        }
+        return nil
     }
 }

@@ -1,3 +1,4 @@
+import Archive
 import ArgumentParser
 import Foundation
 import Security
@@ -14,15 +15,20 @@ struct AuditCommand: AsyncParsableCommand {
             abstract: "Check the audit log's hash chain; name the first record altered, removed or reordered.",
             discussion: """
                 Each record carries the SHA-256 of the one before. Exits with 1 when the chain is
-                broken, printing where.
+                broken, printing where. With --head, also checks that the log still holds a head
+                copied to a replication target: a log cut short or rewritten whole shows there.
 
                 Example:
                   lifeboat audit verify --data /var/lib/lifeboat
+                  lifeboat audit verify --head /mnt/nas/lifeboat/audit/20261122T170000Z.json
                 """
         )
 
         @Option(help: "The data directory (its audit/audit.log).")
         var data = "lifeboat-data"
+
+        @Option(help: "A head copied to a replication target (audit/<time>.json there): the log must still hold that record.")
+        var head: [String] = []
 
         func run() async throws {
             let path = data + "/audit/audit.log"
@@ -33,7 +39,17 @@ struct AuditCommand: AsyncParsableCommand {
                 print("audit log TAMPERED at line \(problem.line): \(problem.what) (\(intact) intact before it)")
                 throw ExitCode(1)
             }
-            print("audit log intact: \(report.records) records, head \(report.head)")
+            for file in head {
+                guard let bytes = FileManager.default.contents(atPath: file), let copied = try? JSONDecoder().decode(ChainHead.self, from: bytes) else {
+                    throw CLIError("\(file): not an audit head (audit/<time>.json from a replication target)")
+                }
+                if let problem = try AuditVerifier.check(path: path, against: copied) {
+                    print("audit log TAMPERED: \(problem)")
+                    throw ExitCode(1)
+                }
+            }
+            let checked = head.isEmpty ? "" : ", holding the \(head.count == 1 ? "copied head" : "\(head.count) copied heads")"
+            print("audit log intact: \(report.records) records, head \(report.head)\(checked)")
         }
     }
 }

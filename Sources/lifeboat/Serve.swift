@@ -85,6 +85,9 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Also accept HTTP Basic authentication (a user's name and password) on DICOMweb and the API.")
     var httpBasicAuth = false
 
+    @Option(help: "How often the audit log's head is copied to each s3 and filesystem target, in minutes; 0: never (default: 5).")
+    var auditHeadMinutes: Int?
+
     /// The file's settings with the command line's on top.
     func resolvedConfiguration() throws -> Configuration {
         var settings = try config.map { path throws(ConfigurationError) in try Configuration.load(path: path) } ?? Configuration()
@@ -109,6 +112,7 @@ struct Serve: AsyncParsableCommand {
         if let replicationTokenEnv { settings.replicationTokenVariable = replicationTokenEnv }
         if dicomStrict { settings.dicomStrict = true }
         if httpBasicAuth { settings.httpBasicAuth = true }
+        if let auditHeadMinutes { settings.auditHeadMinutes = auditHeadMinutes }
         try settings.validate()
         return settings
     }

@@ -129,7 +129,7 @@ typealias Tag = DICOM.Tag
         #expect(try await LocalArchive(root: nas).catalog.counts().instances == 8)
     }
 
-    @Test func targetsThatKeepFilesGetACatalogSnapshotThatOpensAsTheCatalog() async throws {
+    @Test func targetsThatKeepFilesGetACatalogSnapshotAndTheAuditHead() async throws {
         let moto = try await MotoServer()
         let s3 = try Self.s3(moto)
         try await s3.createBucket()
@@ -138,11 +138,18 @@ typealias Tag = DICOM.Tag
         let nas = site.root + "-nas"
         defer { try? FileManager.default.removeItem(atPath: nas) }
         let targets: [any ReplicationTarget] = [try FileSystemTarget(name: "nas", root: nas), S3Target(name: "offsite", client: s3)]
+        let head = ChainHead(sequence: 42, hash: String(repeating: "ab", count: 32), node: "SITE-A")
         let replicator = Replicator(targets: targets, catalog: site.archive.catalog, blobs: site.archive.blobs,
-                                    snapshots: (.seconds(3600), site.archive.blobs.stagingDirectory))
+                                    snapshots: (.seconds(3600), site.archive.blobs.stagingDirectory), auditHeads: (.seconds(3600), { head }))
         let task = Task { try await replicator.run() }
         defer { task.cancel() }
         try await Self.waitUntil(seconds: 30) { try await site.archive.catalog.replicationStatus().filter { $0.lastSnapshotAt != nil }.count == 2 }
+        try await Self.waitUntil(seconds: 30) { try await s3.list().objects.contains { $0.key.hasPrefix("audit/") } }
+        let heads = try FileManager.default.contentsOfDirectory(atPath: nas + "/audit")
+        #expect(heads.count == 1 && heads[0].hasSuffix(".json"))
+        #expect(try JSONDecoder().decode(ChainHead.self, from: try #require(FileManager.default.contents(atPath: nas + "/audit/" + heads[0]))) == head)
+        let headKey = try #require(try await s3.list().objects.map(\.key).first { $0.hasPrefix("audit/") })
+        #expect(try JSONDecoder().decode(ChainHead.self, from: Data(try await s3.get(headKey).readableBytesView)) == head)
         let copies = try FileManager.default.contentsOfDirectory(atPath: nas + "/catalog")
         try #require(copies.count == 1 && copies[0].hasSuffix(".sqlite"), "\(copies)")
         let opened = site.root + "-snapshot.sqlite" // opened elsewhere: opening adds -wal and -shm files beside it

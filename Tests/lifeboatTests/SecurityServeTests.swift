@@ -1,3 +1,4 @@
+import Archive
 import AsyncHTTPClient
 import Foundation
 import NIOCore
@@ -150,5 +151,42 @@ import Testing
                 && administration.contains("password reset") && administration.contains { $0.hasPrefix("token ") && $0.hasSuffix("created (ohif, 90 days)") })
             #expect(administration.contains { $0.hasPrefix("first run: administrator created") })
         }
+    }
+
+    @Test func theAuditHeadIsCopiedOffSiteSoARewrittenLogShows() async throws {
+        let nas = FileManager.default.temporaryDirectory.appendingPathComponent("nas-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: nas) }
+        var data = ""
+        try await Self.withServe(config: "replication-targets:\n  - {name: nas, type: filesystem, path: \(nas)}\n") { site in
+            data = site.data
+            try await Polling.waitUntil(seconds: 20) { ((try? FileManager.default.contentsOfDirectory(atPath: nas + "/audit")) ?? []).count == 1 }
+            // Kept alive past the test's end: the copy is checked against the log left behind.
+            try FileManager.default.copyItem(atPath: site.data, toPath: site.data + "-kept")
+        }
+        data += "-kept"
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let copies = try FileManager.default.contentsOfDirectory(atPath: nas + "/audit")
+        let head = nas + "/audit/" + copies[0]
+        let copied = try JSONDecoder().decode(ChainHead.self, from: try #require(FileManager.default.contents(atPath: head)))
+        #expect(copied.node == "LIFEBOAT" && copied.sequence >= 2)
+        let lifeboat = DumpCommandTests.binary.path
+        let intact = try await Subprocess.run(lifeboat, ["audit", "verify", "--data", data, "--head", head])
+        #expect(intact.status == 0 && intact.text.hasSuffix("holding the copied head\n"), "\(intact.text)\(intact.errors)")
+
+        // Someone rewrites the log from scratch: a chain that verifies on its own.
+        let log = data + "/audit/audit.log"
+        try FileManager.default.removeItem(atPath: log)
+        let forged = try AuditLog(directory: data + "/audit")
+        for _ in 0..<copied.sequence + 1 { try forged.append(.administration, actor: "lifeboat", source: "local", detail: "started") }
+        #expect(try await Subprocess.run(lifeboat, ["audit", "verify", "--data", data]).status == 0, "the forged chain is whole")
+        let caught = try await Subprocess.run(lifeboat, ["audit", "verify", "--data", data, "--head", head])
+        #expect(caught.status == 1 && caught.text.contains("record \(copied.sequence) is not the one copied from LIFEBOAT"), "\(caught.text)")
+
+        // Or cuts its newest records off.
+        var lines = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n")
+        lines.removeLast(2)
+        try (lines.joined(separator: "\n") + "\n").write(toFile: log, atomically: true, encoding: .utf8)
+        let cut = try await Subprocess.run(lifeboat, ["audit", "verify", "--data", data, "--head", head])
+        #expect(cut.status == 1 && cut.text.contains("is gone: the log ends at record \(copied.sequence - 1)"), "\(cut.text)")
     }
 }

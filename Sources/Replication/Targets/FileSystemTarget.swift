@@ -3,7 +3,7 @@ import DICOM
 import Foundation
 
 /// A mounted file system — a NAS share, an external disk — laid out like Lifeboat's own
-/// data directory (`blobs/`, `tmp/`) plus `studies/`: each blob copied into `tmp/` while
+/// data directory (`blobs/`, `tmp/`) plus `studies/`, `catalog/` and `audit/`: each blob copied into `tmp/` while
 /// hashed, checked against its name, then made durable and linked into place by the same
 /// blob store the archive uses.
 public struct FileSystemTarget: SingleBlobTarget {
@@ -20,6 +20,7 @@ public struct FileSystemTarget: SingleBlobTarget {
             store = try LocalBlobStore(root: root)
             try FileManager.default.createDirectory(atPath: root + "/studies", withIntermediateDirectories: true)
             try FileManager.default.createDirectory(atPath: root + "/catalog", withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: root + "/audit", withIntermediateDirectories: true)
         } catch {
             throw .transient("\(name): cannot use \(root): \(error)")
         }
@@ -74,6 +75,15 @@ public struct FileSystemTarget: SingleBlobTarget {
             try DurableFile.copy(path, to: "\(root)/\(TargetLayout.snapshotKey(name))", staging: store.stagingDirectory)
         } catch {
             throw .transient("\(self.name): cannot copy the catalog snapshot to \(root): \(error)")
+        }
+    }
+
+    public func put(auditHead: ChainHead, name: String) async throws(ReplicationError) {
+        let path = "\(root)/\(TargetLayout.auditHeadKey(name))"
+        do {
+            try DurableFile.replace(path, with: [UInt8](auditHead.json()), staging: store.stagingDirectory)
+        } catch {
+            throw .transient("\(self.name): cannot write \(path): \(error)")
         }
     }
 

@@ -61,6 +61,17 @@ public struct S3Target: SingleBlobTarget {
         }
     }
 
+    /// Under object lock like the blobs: a head once copied cannot be taken back.
+    public func put(auditHead: ChainHead, name: String) async throws(ReplicationError) {
+        var options = options()
+        options.contentType = "application/json"
+        do throws(S3Error) {
+            try await client.put(prefix + TargetLayout.auditHeadKey(name), bytes: ByteBuffer(bytes: [UInt8](auditHead.json())), options: options)
+        } catch {
+            throw .transient("\(self.name): the audit head: \(error)")
+        }
+    }
+
     /// A local file that is unreadable or not what its name says concerns that version alone;
     /// anything the service says — even a refused key, until someone fixes it — is retried.
     static func classify(_ error: S3Error, name: String, what: String) -> ReplicationError {
