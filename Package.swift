@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.24.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.0.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.0.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.27.0"),
     ],
     targets: [
         // zlib for the Deflated Explicit VR Little Endian transfer syntax (PS3.5 A.5).
@@ -32,7 +33,8 @@ let package = Package(
             name: "DICOMNetwork",
             dependencies: [
                 "DICOM", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
             ]
         ),
         .target(name: "CSystemExtras"),
@@ -68,7 +70,7 @@ let package = Package(
             dependencies: [
                 "Archive", "DICOMNetwork", .product(name: "Crypto", package: "swift-crypto"), .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "GRDB", package: "GRDB.swift"), .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
-                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Logging", package: "swift-log"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
         // HTTP: DICOMweb (PS3.18), the browser viewer.
@@ -77,7 +79,7 @@ let package = Package(
             dependencies: [
                 "DICOM", "DICOMNetwork", "Archive", "Security", "CZlib", .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto"), .product(name: "NIOCore", package: "swift-nio"),
             ],
             // The viewer's files are compiled in (Scripts/embed-ui.py), not shipped beside the binary.
@@ -134,7 +136,7 @@ let package = Package(
             name: "lifeboatTests",
             dependencies: [
                 "lifeboat", "Archive", "DICOM", "S3", "Replication", "Security", "TestSupport", .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
         // Against real peers: dcmtk and pynetdicom, started by the tests on loopback ports.

@@ -28,6 +28,11 @@ public struct Configuration: Sendable, Equatable {
     public var dicomStrict = false
     public var httpBasicAuth = false
     public var auditHeadMinutes = 5
+    public var dicomTLSPort = 0
+    public var https = false
+    public var tlsCertificate = ""
+    public var tlsKey = ""
+    public var tlsClientCA = ""
 
     public init() {}
 
@@ -93,7 +98,23 @@ public struct Configuration: Sendable, Equatable {
             read: { $0.httpBasicAuth = try boolean($1) }, write: { "\($0.httpBasicAuth)" }),
         Key(name: "audit-head-minutes", help: "How often the audit log's newest record (its number and hash) is copied to each s3 and filesystem target, when it has grown; 0: never.",
             read: { $0.auditHeadMinutes = try integer($1, in: 0...1440) }, write: { "\($0.auditHeadMinutes)" }),
+        Key(name: "dicom-tls-port", help: "A second DICOM port that speaks TLS 1.2 or later (BCP 195, PS3.15 B.9; 2762 by convention); 0: none.",
+            read: { $0.dicomTLSPort = try integer($1, in: 0...65535) }, write: { "\($0.dicomTLSPort)" }),
+        Key(name: "https", help: "Serve the HTTP port as HTTPS (the session cookie is then marked Secure).",
+            read: { $0.https = try boolean($1) }, write: { "\($0.https)" }),
+        Key(name: "tls-certificate", help: "The server's certificate (PEM, chain allowed) for dicom-tls-port and https.",
+            read: { $0.tlsCertificate = try string($1) }, write: { "\"\($0.tlsCertificate)\"" }),
+        Key(name: "tls-key", help: "The certificate's private key (PEM).",
+            read: { $0.tlsKey = try string($1) }, write: { "\"\($0.tlsKey)\"" }),
+        Key(name: "tls-client-ca", help: "Mutual TLS on dicom-tls-port: the CA certificate (PEM) that must have signed peers' certificates; empty: peers present none.",
+            read: { $0.tlsClientCA = try string($1) }, write: { "\"\($0.tlsClientCA)\"" }),
     ]
+
+    /// The TLS identity, when TLS is used at all.
+    public var tlsFiles: TLSFiles? {
+        guard dicomTLSPort != 0 || https else { return nil }
+        return TLSFiles(certificate: tlsCertificate, key: tlsKey, clientCA: tlsClientCA.isEmpty ? nil : tlsClientCA)
+    }
 
     /// The settings as the file would write them, one key a line: what the audit log's
     /// configuration records are a digest of.
@@ -158,6 +179,10 @@ public struct Configuration: Sendable, Equatable {
         guard (1...3600).contains(replicationSyncTimeout) else { throw ConfigurationError("replication-sync-timeout is from 1 to 3600 seconds") }
         guard (0...8760).contains(catalogSnapshotHours) else { throw ConfigurationError("catalog-snapshot-hours is from 0 to 8760") }
         guard (0...1440).contains(auditHeadMinutes) else { throw ConfigurationError("audit-head-minutes is from 0 to 1440") }
+        if (dicomTLSPort != 0 || https) && (tlsCertificate.isEmpty || tlsKey.isEmpty) {
+            throw ConfigurationError("\(https ? "https" : "dicom-tls-port") needs tls-certificate and tls-key")
+        }
+        guard dicomTLSPort == 0 || dicomTLSPort != dicomPort else { throw ConfigurationError("dicom-tls-port and dicom-port are both \(dicomPort)") }
         for peer in dicomPeers {
             for destination in peer.moveDestinations ?? [] where !dicomNodes.contains(where: { $0.aeTitle.value == destination }) {
                 throw ConfigurationError("dicom-peers: \(peer.aeTitle) may move to \(destination), which is not in dicom-nodes")

@@ -49,6 +49,14 @@ public struct LifeboatNode: Sendable {
         let services = AuditedServices.wrap(AssociationServices(store: ingestor, query: query, retrieve: retrieve), audit: security.audit, access: access)
         let server = DICOMServer(configuration: .init(port: configuration.dicomPort, policy: policy, maximumAssociations: configuration.maxAssociations),
                                  services: services)
+        let tls = try configuration.tlsFiles?.serverConfiguration()
+        let httpsTLS = try configuration.tlsFiles?.serverConfiguration(mutual: false)
+        let tlsServer = configuration.dicomTLSPort == 0 ? nil : DICOMServer(
+            configuration: .init(port: configuration.dicomTLSPort, policy: policy, maximumAssociations: configuration.maxAssociations, tls: tls,
+                                 tlsRefused: { [audit = security.audit] address, why in
+                                     audit.note(.init(.rejection, succeeded: false, actor: "unknown", source: address, subject: "DICOM TLS port", detail: why))
+                                 }),
+            services: services)
         var replication: (token: String, ingestor: Ingestor)?
         if configuration.acceptReplication {
             guard let token = ProcessInfo.processInfo.environment[configuration.replicationTokenVariable], token.count >= 16 else {
@@ -57,10 +65,12 @@ public struct LifeboatNode: Sendable {
             guard configuration.httpPort != 0 else { throw ConfigurationError("accept-replication needs HTTP: http-port is 0") }
             replication = (token, archive.ingestor)
         }
-        let web = WebServer(port: configuration.httpPort, corsAllowOrigin: configuration.corsAllowOrigin.isEmpty ? nil : configuration.corsAllowOrigin,
+        var web = WebServer(port: configuration.httpPort, corsAllowOrigin: configuration.corsAllowOrigin.isEmpty ? nil : configuration.corsAllowOrigin,
                             dicomweb: DICOMweb(engine: query, ingestor: ingestor),
-                            access: HTTPAccess(users: security.users, audit: security.audit, allowBasic: configuration.httpBasicAuth),
+                            access: HTTPAccess(users: security.users, audit: security.audit, allowBasic: configuration.httpBasicAuth,
+                                               secureCookies: configuration.https),
                             catalog: archive.catalog, replication: replication)
+        if configuration.https { web.tls = httpsTLS }
         let targets = try configuration.replicationTargets.map { try $0.makeTarget(archive: archive, aeTitle: title) }
         let hours = configuration.catalogSnapshotHours
         let audit = security.audit, node = configuration.aeTitle
@@ -72,9 +82,11 @@ public struct LifeboatNode: Sendable {
                                         : nil)
         try await replicator.activate()
         let httpPort = configuration.httpPort
+        let webServer = web
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await server.run(onBound: onListening) }
-            if httpPort != 0 { group.addTask { try await web.run { onHTTPListening($0) } } }
+            if let tlsServer { group.addTask { try await tlsServer.run() } }
+            if httpPort != 0 { group.addTask { try await webServer.run { onHTTPListening($0) } } }
             if !targets.isEmpty {
                 group.addTask {
                     await replicator.drain()

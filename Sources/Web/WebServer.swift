@@ -1,5 +1,6 @@
 import Archive
 import Hummingbird
+import HummingbirdTLS
 import Logging
 import NIOCore
 
@@ -21,6 +22,8 @@ public struct WebServer: Sendable {
     /// go through (not waiting on this site's own quorum); nil: replication is not accepted.
     public let replication: (token: String, ingestor: Ingestor)?
     public let access: HTTPAccess
+    /// Serve HTTPS with this (the session cookie is then marked Secure); nil: plain HTTP.
+    public var tls: TLSConfiguration?
 
     public init(host: String = "0.0.0.0", port: Int = 8080, corsAllowOrigin: String? = nil, dicomweb: DICOMweb, access: HTTPAccess,
                 catalog: Catalog? = nil, replication: (token: String, ingestor: Ingestor)? = nil) {
@@ -56,6 +59,7 @@ public struct WebServer: Sendable {
     public func run(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         let app = Application(
             router: router(),
+            server: try tls.map { try .tls(.http1(), tlsConfiguration: $0) } ?? .http1(),
             configuration: .init(address: .hostname(host, port: port), serverName: "Lifeboat"),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? port) },
             logger: Logger(label: "lifeboat.http")

@@ -88,6 +88,21 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "How often the audit log's head is copied to each s3 and filesystem target, in minutes; 0: never (default: 5).")
     var auditHeadMinutes: Int?
 
+    @Option(help: "A second DICOM port speaking TLS (2762 by convention); 0: none (default: 0).")
+    var dicomTLSPort: Int?
+
+    @Flag(help: "Serve the HTTP port as HTTPS.")
+    var https = false
+
+    @Option(help: "The server's certificate (PEM) for the DICOM TLS port and HTTPS.")
+    var tlsCertificate: String?
+
+    @Option(help: "The certificate's private key (PEM).")
+    var tlsKey: String?
+
+    @Option(help: "Mutual TLS: the CA certificate (PEM) that must have signed peers' certificates.")
+    var tlsClientCA: String?
+
     /// The file's settings with the command line's on top.
     func resolvedConfiguration() throws -> Configuration {
         var settings = try config.map { path throws(ConfigurationError) in try Configuration.load(path: path) } ?? Configuration()
@@ -113,6 +128,11 @@ struct Serve: AsyncParsableCommand {
         if dicomStrict { settings.dicomStrict = true }
         if httpBasicAuth { settings.httpBasicAuth = true }
         if let auditHeadMinutes { settings.auditHeadMinutes = auditHeadMinutes }
+        if let dicomTLSPort { settings.dicomTLSPort = dicomTLSPort }
+        if https { settings.https = true }
+        if let tlsCertificate { settings.tlsCertificate = tlsCertificate }
+        if let tlsKey { settings.tlsKey = tlsKey }
+        if let tlsClientCA { settings.tlsClientCA = tlsClientCA }
         try settings.validate()
         return settings
     }

@@ -3,6 +3,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 import Security
 import TestSupport
 import Testing
@@ -188,5 +189,98 @@ import Testing
         try (lines.joined(separator: "\n") + "\n").write(toFile: log, atomically: true, encoding: .utf8)
         let cut = try await Subprocess.run(lifeboat, ["audit", "verify", "--data", data, "--head", head])
         #expect(cut.status == 1 && cut.text.contains("is gone: the log ends at record \(copied.sequence - 1)"), "\(cut.text)")
+    }
+}
+
+/// DICOM over TLS and HTTPS with certificates made by openssl for the test: dcmtk's echoscu
+/// and storescu with +tls against the TLS port, mutual TLS refusing a certificate from
+/// another CA, and each failed handshake in the audit log.
+@Suite(.serialized) struct TLSServeTests {
+    /// A CA, a server certificate for 127.0.0.1 signed by it, a client certificate signed by
+    /// it, and a self-signed client certificate nobody trusts.
+    static func certificates(in directory: String) throws {
+        let script = """
+            set -e
+            cd '\(directory)'
+            openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 2 -subj /CN=Lifeboat-Test-CA 2>/dev/null
+            openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj /CN=127.0.0.1 2>/dev/null
+            printf 'subjectAltName=IP:127.0.0.1\\n' > san.ext
+            openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out server.crt -days 2 -extfile san.ext 2>/dev/null
+            openssl req -newkey rsa:2048 -nodes -keyout client.key -out client.csr -subj /CN=MODALITY 2>/dev/null
+            openssl x509 -req -in client.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out client.crt -days 2 2>/dev/null
+            openssl req -x509 -newkey rsa:2048 -nodes -keyout rogue.key -out rogue.crt -days 2 -subj /CN=ROGUE 2>/dev/null
+            """
+        let run = try Subprocess.run("/bin/sh", ["-c", script])
+        guard run.status == 0 else { throw Subprocess.Failure(description: "openssl: \(run.errors)") }
+    }
+
+    static func withTLSServe(mutual: Bool, _ body: (SecurityServeTests.Site, Int, String) async throws -> Void) async throws {
+        let certificates = FileManager.default.temporaryDirectory.appendingPathComponent("tls-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: certificates, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: certificates) }
+        try Self.certificates(in: certificates)
+        let tlsPort = LoopbackPort.free()
+        var arguments = ["--dicom-tls-port", "\(tlsPort)", "--https", "--tls-certificate", certificates + "/server.crt", "--tls-key", certificates + "/server.key"]
+        if mutual { arguments += ["--tls-client-ca", certificates + "/ca.crt"] }
+        try await SecurityServeTests.withServe(config: "", arguments: arguments) { site in
+            try await LoopbackPort.waitUntilListening(tlsPort)
+            try await body(site, tlsPort, certificates)
+        }
+    }
+
+    @Test func dcmtkEchoesAndStoresOverTLSAndPlainTCPOnTheTLSPortIsRefused() async throws {
+        try await Self.withTLSServe(mutual: false) { site, tlsPort, certificates in
+            let tls = ["+tls", certificates + "/client.key", certificates + "/client.crt", "+cf", certificates + "/ca.crt"]
+            let echo = try await SecurityServeTests.dcmtk("echoscu", tls + ["-aec", "LIFEBOAT", "127.0.0.1", "\(tlsPort)"])
+            #expect(echo.status == 0, "\(echo.text)\(echo.errors)")
+            let store = try await SecurityServeTests.dcmtk("storescu", tls + ["-aec", "LIFEBOAT", "127.0.0.1", "\(tlsPort)", SecurityServeTests.corpus + "CT_small.dcm"])
+            #expect(store.status == 0, "\(store.failures)")
+            let stored = try await SecurityServeTests.waitForRecord(site.data) { $0.action == .store && $0.actor == "STORESCU" }
+            #expect(stored?.succeeded == true)
+            // The server's certificate is checked by the client: one from another CA is refused.
+            let untrusting = try await SecurityServeTests.dcmtk("echoscu", ["+tls", certificates + "/client.key", certificates + "/client.crt",
+                                                                           "+cf", certificates + "/rogue.crt", "-aec", "LIFEBOAT", "127.0.0.1", "\(tlsPort)"])
+            #expect(untrusting.status != 0)
+            // Plain DICOM on the TLS port gets nowhere, and is recorded.
+            let plain = try await SecurityServeTests.dcmtk("echoscu", ["-to", "5", "-aec", "LIFEBOAT", "127.0.0.1", "\(tlsPort)"])
+            #expect(plain.status != 0)
+            let refused = try await SecurityServeTests.waitForRecord(site.data) { $0.action == .rejection && $0.subject == "DICOM TLS port" }
+            #expect(refused?.detail.hasPrefix("TLS handshake failed") == true && refused?.source == "127.0.0.1")
+
+            // HTTPS: the same certificate; the health check answers over TLS only.
+            var configuration = HTTPClient.Configuration()
+            configuration.tlsConfiguration = .makeClientConfiguration()
+            configuration.tlsConfiguration?.trustRoots = .file(certificates + "/ca.crt")
+            let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+            defer { _ = client.shutdown() }
+            let response = try await client.execute(HTTPClientRequest(url: "https://127.0.0.1:\(site.httpPort)/health"), timeout: .seconds(10))
+            #expect(response.status == .ok)
+            let login = try await client.execute({
+                var request = HTTPClientRequest(url: "https://127.0.0.1:\(site.httpPort)/api/login")
+                request.method = .POST
+                request.body = .bytes(ByteBuffer(string: "{\"user\": \"admin\", \"password\": \"wrong password\"}"))
+                return request
+            }(), timeout: .seconds(10))
+            #expect(login.status == .unauthorized)
+            await #expect(throws: (any Error).self) {
+                _ = try await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(site.httpPort)/health"), timeout: .seconds(5))
+                    .body.collect(upTo: 1024)
+            }
+        }
+    }
+
+    @Test func mutualTLSRefusesAPeerWithoutACertificateFromTheClientCA() async throws {
+        try await Self.withTLSServe(mutual: true) { site, tlsPort, certificates in
+            let trusted = ["+tls", certificates + "/client.key", certificates + "/client.crt", "+cf", certificates + "/ca.crt"]
+            #expect(try await SecurityServeTests.dcmtk("echoscu", trusted + ["-aec", "LIFEBOAT", "127.0.0.1", "\(tlsPort)"]).status == 0)
+            let rogue = ["+tls", certificates + "/rogue.key", certificates + "/rogue.crt", "+cf", certificates + "/ca.crt"]
+            let refused = try await SecurityServeTests.dcmtk("echoscu", rogue + ["-aec", "LIFEBOAT", "127.0.0.1", "\(tlsPort)"])
+            #expect(refused.status != 0, "\(refused.text)\(refused.errors)")
+            let anonymous = try await SecurityServeTests.dcmtk("echoscu", ["+tla", "+cf", certificates + "/ca.crt", "-aec", "LIFEBOAT", "127.0.0.1", "\(tlsPort)"])
+            #expect(anonymous.status != 0, "no certificate at all")
+            try await Polling.waitUntil(seconds: 10) {
+                try SecurityServeTests.records(site.data).filter { $0.action == .rejection && $0.subject == "DICOM TLS port" }.count >= 2
+            }
+        }
     }
 }

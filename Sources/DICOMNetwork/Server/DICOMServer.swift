@@ -1,6 +1,7 @@
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import NIOSSL
 
 /// A DICOM SCP: accepts associations on a TCP port and serves C-ECHO, C-STORE through a
 /// `StoreProvider`, C-FIND through a `QueryProvider` and C-MOVE and C-GET through a
@@ -14,6 +15,10 @@ public struct DICOMServer: Sendable {
         public var timeouts: AssociationTimeouts
         /// More associations at once are rejected as transient, local limit exceeded (PS3.8 table 9-21).
         public var maximumAssociations: Int
+        /// TLS on this port (PS3.15 B.9): every connection's handshake comes before its first PDU.
+        public var tls: TLSConfiguration?
+        /// Told of each connection whose TLS handshake failed: the peer's address and why.
+        public var tlsRefused: (@Sendable (String, String) -> Void)?
 
         public init(host: String = "0.0.0.0", port: Int = 11112, policy: AcceptorPolicy,
                     timeouts: AssociationTimeouts = AssociationTimeouts(), maximumAssociations: Int = 64) {
@@ -22,6 +27,13 @@ public struct DICOMServer: Sendable {
             self.policy = policy
             self.timeouts = timeouts
             self.maximumAssociations = maximumAssociations
+        }
+
+        public init(host: String = "0.0.0.0", port: Int, policy: AcceptorPolicy, timeouts: AssociationTimeouts = AssociationTimeouts(),
+                    maximumAssociations: Int = 64, tls: TLSConfiguration?, tlsRefused: (@Sendable (String, String) -> Void)? = nil) {
+            self.init(host: host, port: port, policy: policy, timeouts: timeouts, maximumAssociations: maximumAssociations)
+            self.tls = tls
+            self.tlsRefused = tlsRefused
         }
     }
 
@@ -40,11 +52,16 @@ public struct DICOMServer: Sendable {
         self.init(configuration: configuration, services: AssociationServices(store: store))
     }
 
-    /// The channel pipeline of a DICOM connection: PDUs in and out.
-    static func pduChannel(_ channel: Channel, maximumDataLength: UInt32) -> EventLoopFuture<NIOAsyncChannel<PDU, PDU>> {
+    /// The channel pipeline of a DICOM connection: TLS where configured, then PDUs in and out.
+    static func pduChannel(_ channel: Channel, maximumDataLength: UInt32, tls: NIOSSLContext? = nil,
+                           tlsRefused: (@Sendable (String, String) -> Void)? = nil) -> EventLoopFuture<NIOAsyncChannel<PDU, PDU>> {
         channel.eventLoop.makeCompletedFuture {
             // The decoder takes what we announce; 0 ("no limit") still gets a ceiling.
             let limit = maximumDataLength == 0 ? 16 << 20 : Int(maximumDataLength)
+            if let tls {
+                try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls))
+                try channel.pipeline.syncOperations.addHandler(TLSFailureObserver(address: channel.remoteAddress?.ipAddress ?? "", refused: tlsRefused))
+            }
             try channel.pipeline.syncOperations.addHandlers([
                 ByteToMessageHandler(PDUDecoder(maximumDataLength: limit)),
                 MessageToByteHandler(PDUEncoder()),
@@ -56,12 +73,13 @@ public struct DICOMServer: Sendable {
     /// Binds, calls `onBound` with the port, and serves until the task is cancelled.
     public func run(onBound: @Sendable (Int) -> Void = { _ in }) async throws {
         let configuration = self.configuration
+        let tls = try configuration.tls.map { try NIOSSLContext(configuration: $0) }
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             .bind(host: configuration.host, port: configuration.port) { channel in
-                Self.pduChannel(channel, maximumDataLength: configuration.policy.maximumLength)
+                Self.pduChannel(channel, maximumDataLength: configuration.policy.maximumLength, tls: tls, tlsRefused: configuration.tlsRefused)
             }
         onBound(server.channel.localAddress?.port ?? configuration.port)
         let active = NIOLockedValueBox(0)
