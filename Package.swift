@@ -71,6 +71,7 @@ let package = Package(
                 "Archive", "DICOMNetwork", .product(name: "Crypto", package: "swift-crypto"), .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "GRDB", package: "GRDB.swift"), .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Logging", package: "swift-log"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         // HTTP: DICOMweb (PS3.18), the browser viewer.
@@ -90,6 +91,7 @@ let package = Package(
             name: "LifeboatServer",
             dependencies: [
                 "Archive", "DICOMNetwork", "Web", "Replication", "S3", "Security", .product(name: "Yams", package: "Yams"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"), .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
@@ -137,7 +139,8 @@ let package = Package(
             dependencies: [
                 "lifeboat", "Archive", "DICOM", "S3", "Replication", "Security", "TestSupport", .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
-            ]
+            ],
+            exclude: ["Helpers"]
         ),
         // Against real peers: dcmtk and pynetdicom, started by the tests on loopback ports.
         .testTarget(name: "InteropTests", dependencies: ["DICOMNetwork", "Archive", "Web", "Security", "TestSupport"], exclude: ["Helpers"]),

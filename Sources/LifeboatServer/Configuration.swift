@@ -33,6 +33,8 @@ public struct Configuration: Sendable, Equatable {
     public var tlsCertificate = ""
     public var tlsKey = ""
     public var tlsClientCA = ""
+    public var syslog = ""
+    public var syslogCA = ""
 
     public init() {}
 
@@ -108,6 +110,17 @@ public struct Configuration: Sendable, Equatable {
             read: { $0.tlsKey = try string($1) }, write: { "\"\($0.tlsKey)\"" }),
         Key(name: "tls-client-ca", help: "Mutual TLS on dicom-tls-port: the CA certificate (PEM) that must have signed peers' certificates; empty: peers present none.",
             read: { $0.tlsClientCA = try string($1) }, write: { "\"\($0.tlsClientCA)\"" }),
+        Key(name: "syslog", help: """
+                Also send each audit record, as a DICOM audit message (PS3.15 A.5) over syslog (RFC 5424), to a
+                collector: udp://host:514 or tls://host:6514; empty: the local log only.
+                """,
+            read: {
+                let text = try string($1)
+                guard text.isEmpty || SyslogDestination(text) != nil else { throw ConfigurationError("expected udp://host:port or tls://host:port") }
+                $0.syslog = text
+            }, write: { "\"\($0.syslog)\"" }),
+        Key(name: "syslog-ca", help: "For a tls:// syslog collector: the CA certificate (PEM) its certificate must be signed by; empty: the system's.",
+            read: { $0.syslogCA = try string($1) }, write: { "\"\($0.syslogCA)\"" }),
     ]
 
     /// The TLS identity, when TLS is used at all.
@@ -182,6 +195,7 @@ public struct Configuration: Sendable, Equatable {
         if (dicomTLSPort != 0 || https) && (tlsCertificate.isEmpty || tlsKey.isEmpty) {
             throw ConfigurationError("\(https ? "https" : "dicom-tls-port") needs tls-certificate and tls-key")
         }
+        guard syslog.isEmpty || SyslogDestination(syslog) != nil else { throw ConfigurationError("syslog: expected udp://host:port or tls://host:port") }
         guard dicomTLSPort == 0 || dicomTLSPort != dicomPort else { throw ConfigurationError("dicom-tls-port and dicom-port are both \(dicomPort)") }
         for peer in dicomPeers {
             for destination in peer.moveDestinations ?? [] where !dicomNodes.contains(where: { $0.aeTitle.value == destination }) {

@@ -3,6 +3,7 @@ import DICOMNetwork
 import Foundation
 import Logging
 import Replication
+import NIOSSL
 import Security
 import Web
 
@@ -26,6 +27,8 @@ public struct LifeboatNode: Sendable {
             Logger(label: "lifeboat").critical("\(report.missing.count) cataloged blobs are missing from \(configuration.data)/blobs")
         }
         let security = try NodeSecurity(data: configuration.data)
+        let syslog = try makeSyslogExporter()
+        if let syslog { security.audit.forward(to: syslog.send) }
         if let bootstrap = try security.bootstrap(data: configuration.data) {
             Logger(label: "lifeboat").warning("first run: an administrator was made; its user name and one-time password are in \(bootstrap) (readable by this user only); it must be changed at first sign-in, after which delete the file")
         }
@@ -86,6 +89,12 @@ public struct LifeboatNode: Sendable {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await server.run(onBound: onListening) }
             if let tlsServer { group.addTask { try await tlsServer.run() } }
+            if let syslog {
+                group.addTask {
+                    await syslog.run()
+                    try Task.checkCancellation()
+                }
+            }
             if httpPort != 0 { group.addTask { try await webServer.run { onHTTPListening($0) } } }
             if !targets.isEmpty {
                 group.addTask {
@@ -97,6 +106,24 @@ public struct LifeboatNode: Sendable {
             try await group.next()
             group.cancelAll()
         }
+    }
+
+    func makeSyslogExporter() throws -> SyslogExporter? {
+        guard let destination = SyslogDestination(configuration.syslog) else { return nil }
+        var tls: TLSConfiguration?
+        if destination.transport == .tls {
+            var client = TLSConfiguration.makeClientConfiguration()
+            client.minimumTLSVersion = .tlsv12
+            if !configuration.syslogCA.isEmpty {
+                do {
+                    client.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(configuration.syslogCA))
+                } catch {
+                    throw ConfigurationError("syslog-ca \(configuration.syslogCA): not a readable PEM certificate (\(error))")
+                }
+            }
+            tls = client
+        }
+        return SyslogExporter(destination: destination, auditSource: configuration.aeTitle, tls: tls)
     }
 
     /// Records the start in the audit log, as a configuration change when the settings

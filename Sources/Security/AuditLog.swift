@@ -21,6 +21,8 @@ public final class AuditLog: Sendable {
 
     private let state: NIOLockedValueBox<State>
     private let committer: GroupCommit<Entry, AuditRecord>
+    /// Given each batch of records once it is on disk (the syslog export).
+    private let forwarder = NIOLockedValueBox<(@Sendable ([AuditRecord]) -> Void)?>(nil)
 
     public struct Failure: Error, CustomStringConvertible {
         public let description: String
@@ -39,8 +41,9 @@ public final class AuditLog: Sendable {
         guard fd >= 0 else { throw Failure(description: "cannot open \(path): \(String(cString: strerror(errno)))") }
         let state = NIOLockedValueBox(State(fd: fd, sequence: last?.sequence ?? 0, head: last?.hash ?? AuditRecord.genesis))
         self.state = state
+        let forwarder = self.forwarder
         committer = GroupCommit { [path] entries in
-            switch Self.append(entries, to: state, path: path) {
+            switch Self.append(entries, to: state, path: path, forwarder: forwarder) {
             case .success(let records): records.map { .success($0) }
             case .failure(let failure): entries.map { _ in .failure(failure) }
             }
@@ -107,10 +110,20 @@ public final class AuditLog: Sendable {
         }
     }
 
-    func appendAll(_ entries: [Entry]) -> Result<[AuditRecord], Failure> { Self.append(entries, to: state, path: path) }
+    func appendAll(_ entries: [Entry]) -> Result<[AuditRecord], Failure> { Self.append(entries, to: state, path: path, forwarder: forwarder) }
+
+    /// Sends every record appended from now on to `forward` too, once it is on disk.
+    public func forward(to forward: @escaping @Sendable ([AuditRecord]) -> Void) { forwarder.withLockedValue { $0 = forward } }
 
     /// Chains the entries on, writes their lines at once and fsyncs.
-    static func append(_ entries: [Entry], to state: NIOLockedValueBox<State>, path: String) -> Result<[AuditRecord], Failure> {
+    static func append(_ entries: [Entry], to state: NIOLockedValueBox<State>, path: String,
+                       forwarder: NIOLockedValueBox<(@Sendable ([AuditRecord]) -> Void)?>) -> Result<[AuditRecord], Failure> {
+        let result = chain(entries, to: state, path: path)
+        if case .success(let records) = result, let forward = forwarder.withLockedValue({ $0 }) { forward(records) }
+        return result
+    }
+
+    static func chain(_ entries: [Entry], to state: NIOLockedValueBox<State>, path: String) -> Result<[AuditRecord], Failure> {
         state.withLockedValue { state in
             var records: [AuditRecord] = []
             var head = state.head

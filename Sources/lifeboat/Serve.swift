@@ -103,6 +103,12 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Mutual TLS: the CA certificate (PEM) that must have signed peers' certificates.")
     var tlsClientCA: String?
 
+    @Option(help: "Also send audit records to a syslog collector: udp://host:514 or tls://host:6514.")
+    var syslog: String?
+
+    @Option(help: "The CA certificate (PEM) a tls:// syslog collector's certificate must be signed by.")
+    var syslogCA: String?
+
     /// The file's settings with the command line's on top.
     func resolvedConfiguration() throws -> Configuration {
         var settings = try config.map { path throws(ConfigurationError) in try Configuration.load(path: path) } ?? Configuration()
@@ -133,6 +139,8 @@ struct Serve: AsyncParsableCommand {
         if let tlsCertificate { settings.tlsCertificate = tlsCertificate }
         if let tlsKey { settings.tlsKey = tlsKey }
         if let tlsClientCA { settings.tlsClientCA = tlsClientCA }
+        if let syslog { settings.syslog = syslog }
+        if let syslogCA { settings.syslogCA = syslogCA }
         try settings.validate()
         return settings
     }

@@ -284,3 +284,71 @@ import Testing
         }
     }
 }
+
+/// Audit records exported as DICOM audit messages over syslog to a small collector
+/// (Helpers/syslog_receiver.py) that checks each is RFC 5424 and parses its XML.
+@Suite(.serialized) struct SyslogExportTests {
+    static let receiver = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Helpers/syslog_receiver.py").path
+
+    static func messages(_ collector: BackgroundProcess) -> [[String: Any]] {
+        collector.log.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+            .filter { $0["listening"] == nil }
+    }
+
+    /// Runs serve with the collector at `syslog`, stores an instance and is refused a search;
+    /// returns what the collector received.
+    static func exchange(syslog: String, extra: [String], collector: BackgroundProcess) async throws -> [[String: Any]] {
+        var received: [[String: Any]] = []
+        try await SecurityServeTests.withServe(config: "", arguments: ["--syslog", syslog] + extra) { site in
+            let port = "\(site.dicomPort)"
+            #expect(try await SecurityServeTests.dcmtk("storescu", ["-aet", "CT1", "-aec", "LIFEBOAT", "127.0.0.1", port, SecurityServeTests.corpus + "CT_small.dcm"]).status == 0)
+            _ = try await SecurityServeTests.dcmtk("findscu", ["-S", "-aet", "CT1", "-aec", "LIFEBOAT", "-k", "QueryRetrieveLevel=STUDY", "127.0.0.1", port])
+            try await Polling.waitUntil(seconds: 15) {
+                let events = messages(collector).compactMap { $0["event"] as? String }
+                return events.contains("110104") && events.contains("110113")
+            }
+            received = messages(collector)
+            // Everything in the local log went out.
+            #expect(received.count == (try SecurityServeTests.records(site.data)).count, "\(received.count) exported")
+        }
+        return received
+    }
+
+    static func check(_ received: [[String: Any]]) {
+        #expect(!received.isEmpty && received.allSatisfy { $0["valid"] as? Bool == true }, "\(received.filter { $0["valid"] as? Bool != true })")
+        #expect(received.allSatisfy { $0["facility"] as? Int == 10 && $0["app"] as? String == "lifeboat" && $0["msgid"] as? String == "DICOM+RFC3881" })
+        #expect(received.allSatisfy { $0["source"] as? String == "LIFEBOAT" && $0["eventSystem"] as? String == "DCM" })
+        let store = received.first { $0["event"] as? String == "110104" }
+        #expect(store?["action"] as? String == "C" && store?["outcome"] as? String == "0" && store?["user"] as? String == "CT1"
+            && store?["address"] as? String == "127.0.0.1" && store?["severity"] as? Int == 5)
+        let alert = received.first { $0["event"] as? String == "110113" && ($0["description"] as? String ?? "").contains("query refused") }
+        #expect(alert?["outcome"] as? String == "4" && alert?["severity"] as? Int == 4, "\(received)")
+    }
+
+    @Test func auditMessagesReachAUDPCollector() async throws {
+        let port = LoopbackPort.free()
+        let collector = try BackgroundProcess("/usr/bin/env", ["python3", Self.receiver, "udp", "\(port)"])
+        defer { collector.stop() }
+        try await Polling.waitUntil(seconds: 10) { collector.log.contains("listening") }
+        Self.check(try await Self.exchange(syslog: "udp://127.0.0.1:\(port)", extra: [], collector: collector))
+    }
+
+    @Test func auditMessagesReachATLSCollectorWhoseCertificateIsChecked() async throws {
+        let certificates = FileManager.default.temporaryDirectory.appendingPathComponent("syslog-tls-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: certificates, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: certificates) }
+        try TLSServeTests.certificates(in: certificates)
+        let port = LoopbackPort.free()
+        let collector = try BackgroundProcess("/usr/bin/env", ["python3", Self.receiver, "tls", "\(port)", certificates + "/server.crt", certificates + "/server.key"])
+        defer { collector.stop() }
+        try await LoopbackPort.waitUntilListening(port)
+        Self.check(try await Self.exchange(syslog: "tls://127.0.0.1:\(port)", extra: ["--syslog-ca", certificates + "/ca.crt"], collector: collector))
+
+        // A collector whose certificate is not from the configured CA gets nothing.
+        let before = Self.messages(collector).count
+        try await SecurityServeTests.withServe(config: "", arguments: ["--syslog", "tls://127.0.0.1:\(port)", "--syslog-ca", certificates + "/rogue.crt"]) { site in
+            try await Polling.waitUntil(seconds: 15) { site.serve.log.contains("cannot reach the syslog collector") }
+        }
+        #expect(Self.messages(collector).count == before)
+    }
+}
