@@ -7,7 +7,7 @@ import Foundation
 public struct AuditRecord: Codable, Sendable, Equatable {
     public enum Action: String, Codable, Sendable {
         case store, query, retrieve, view, export, login, loginFailed = "login-failed", rejection, configurationChange = "configuration-change",
-             administration
+             administration, auditRead = "audit-read"
     }
 
     /// 1, 2, 3...: a gap says an entry was removed.

@@ -17,6 +17,7 @@ public enum DICOMAuditMessage {
         case .rejection: ("110113", "Security Alert", "E", ("110132", "Use of Restricted Function"))
         case .configurationChange: ("110113", "Security Alert", "E", ("110131", "Software Configuration"))
         case .administration: ("110113", "Security Alert", "E", ("110137", "User Security Attributes Changed"))
+        case .auditRead: ("110101", "Audit Log Used", "R", nil)
         }
     }
 

@@ -49,7 +49,10 @@ public struct WebServer: Sendable {
         router.get("health") { _, _ in "ok\n" }
         SessionAPI(access: access).addRoutes(to: router)
         dicomweb.addRoutes(to: router, access: access)
-        if let catalog { StatusAPI(catalog: catalog).addRoutes(to: router, access: access) }
+        if let catalog {
+            StatusAPI(catalog: catalog).addRoutes(to: router, access: access)
+            AuditAPI(access: access, catalog: catalog).addRoutes(to: router)
+        }
         if let replication { ReplicaReceiver(ingestor: replication.ingestor, token: replication.token).addRoutes(to: router) }
         UIAssets.addRoutes(to: router)
         return router

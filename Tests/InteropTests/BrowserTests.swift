@@ -70,12 +70,16 @@ import Testing
             steps += Self.visit(j2kViewer) + [["wait", "document.body.innerText.includes('diagnostic viewer')"], shot("viewer-jpeg2000", 800, 700)]
             // Signing out ends the session: the page asks again.
             steps += [["click", "#who button"], ["wait", "document.body.dataset.state === 'signin'"], ["eval", "fetch('/dicom-web/studies').then(r => r.status)"]]
+            // An auditor asks who looked at the CT's patient: the radiologist, from this browser.
+            steps += [["fill", "input[name=user]", login.auditor], ["fill", "input[name=password]", login.auditorPassword], ["click", "button[type=submit]"],
+                      ["wait", "document.body.dataset.state !== 'signin'"], ["console"]]
+            steps += Self.visit(base + "#/audit?patient=\((try? ct.string(.patientID)) ?? "")&action=view") + [["dom"], ["console"], shot("audit", 1200, 800)]
 
             let results = try await Self.browse(steps)
-            guard results.count == 17 else { Issue.record("the browser recorded \(results.count) results"); return }
+            guard results.count == 21 else { Issue.record("the browser recorded \(results.count) results"); return }
             let doms = results.compactMap { $0 as? String }.filter { $0.hasPrefix("<html") }
             let consoles = results.compactMap { $0 as? [String] }
-            #expect(doms.count == 6 && consoles.count == 5)
+            #expect(doms.count == 7 && consoles.count == 7)
             #expect(doms[0].contains("Sign in") && !doms[0].contains(study), "nothing of a patient before signing in")
             #expect(consoles[0].isEmpty, "\(consoles[0])")
             #expect(doms[1].contains("wrong user name or password"))
@@ -88,8 +92,11 @@ import Testing
             #expect(doms[4].contains("data-loaded=\"true\""), "the frame was drawn and loaded")
             #expect(consoles[4].isEmpty, "\(consoles[4])")
             #expect(doms[5].contains("diagnostic viewer") && doms[5].contains("contentType=application/dicom"))
-            #expect(results.last as? Int == 401, "signed out, the archive answers nothing")
-            for name in ["sign-in", "study-list", "study", "viewer-phone", "viewer-jpeg2000"] {
+            #expect(results[16] as? Int == 401, "signed out, the archive answers nothing")
+            #expect(doms[6].contains("Audit trail") && doms[6].contains("<td>\(login.user)</td>") && doms[6].contains("<td>view</td>"), "the radiologist's views")
+            #expect(doms[6].contains("/dicom-web/studies/\(study)/"))
+            #expect(consoles[6].isEmpty, "\(consoles[6])")
+            for name in ["sign-in", "study-list", "study", "viewer-phone", "viewer-jpeg2000", "audit"] {
                 #expect(FileManager.default.fileExists(atPath: "\(Self.screenshots)/\(name).png"), "\(name)")
             }
         }

@@ -86,10 +86,12 @@ enum Interop {
         let token: String
         let user: String
         let password: String
+        let auditor: String
+        let auditorPassword: String
     }
 
     /// Runs Lifeboat's HTTP side (DICOMweb) on a free loopback port over a fresh archive for
-    /// the body's duration, with a service user (its token) and a radiologist (a password).
+    /// the body's duration, with a service user (its token), a radiologist and an auditor (passwords).
     static func withDICOMweb(_ body: (Int, LocalArchive, WebLogin) async throws -> Void) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("lifeboat-web-\(UUID())").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -98,10 +100,11 @@ enum Interop {
         let security = try NodeSecurity(data: directory, bcryptCost: 4)
         try security.users.add(name: "viewer-service", role: .service, password: "service password")
         try security.users.add(name: "dr.reader", role: .radiologist, password: "reads studies all day")
+        try security.users.add(name: "auditor", role: .auditor, password: "checks who looked")
         let login = WebLogin(token: try security.users.createToken(for: "viewer-service", label: "interop").secret, user: "dr.reader",
-                             password: "reads studies all day")
+                             password: "reads studies all day", auditor: "auditor", auditorPassword: "checks who looked")
         let web = WebServer(host: "127.0.0.1", port: 0, dicomweb: DICOMweb(engine: engine, ingestor: archive.ingestor),
-                            access: HTTPAccess(users: security.users, audit: security.audit))
+                            access: HTTPAccess(users: security.users, audit: security.audit), catalog: archive.catalog)
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let task = Task { try await web.run { continuation.yield($0) } }
         defer { task.cancel() }

@@ -17,10 +17,16 @@ import Testing
         let root: String
     }
 
-    static func withSite(_ body: @escaping @Sendable (any TestClientProtocol, Site) async throws -> Void) async throws {
+    static func withSite(studies: Int = 0, _ body: @escaping @Sendable (any TestClientProtocol, Site) async throws -> Void) async throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("access-\(UUID())").path
         defer { try? FileManager.default.removeItem(atPath: root) }
         let archive = try LocalArchive(root: root)
+        for index in 0..<studies {
+            let path = "\(root)/\(index).dcm"
+            try Data(try DICOMwebTests.part10(instance: "1.2.3.\(index).1.1", series: "1.2.3.\(index).1", study: "1.2.3.\(index)", name: "Patient^\(index)"))
+                .write(to: URL(fileURLWithPath: path))
+            guard case .imported = await Importer(ingestor: archive.ingestor).importFile(at: path) else { Issue.record("not imported"); return }
+        }
         let fixture = try AccessFixture(root: root)
         let engine = QueryEngine(catalog: archive.catalog, blobs: archive.blobs, retrieveAETitle: "LIFEBOAT")
         let server = WebServer(dicomweb: DICOMweb(engine: engine, ingestor: archive.ingestor), access: fixture.access, catalog: archive.catalog)
@@ -148,6 +154,40 @@ import Testing
                 #expect($0.status == .noContent)
             }
             try await client.execute(uri: "/dicom-web/studies", method: .get, headers: [.cookie: cookie]) { #expect($0.status == .ok) }
+        }
+    }
+
+    @Test func anAuditorFindsWhoLookedAtAPatient() async throws {
+        try await Self.withSite(studies: 2) { client, site in
+            let tokens = site.fixture.tokens
+            // A radiologist opens patient 0's study; a technologist searches for patient 1.
+            try await client.execute(uri: "/dicom-web/studies/1.2.3.0/metadata", method: .get, headers: Self.bearer(tokens[.radiologist]!)) {
+                #expect($0.status == .ok)
+            }
+            try await client.execute(uri: "/dicom-web/studies?PatientID=P-Patient%5E1", method: .get, headers: Self.bearer(tokens[.technologist]!)) {
+                #expect($0.status == .ok)
+            }
+            try await client.execute(uri: "/api/audit?patient=P-Patient%5E0", method: .get, headers: Self.bearer(tokens[.radiologist]!)) {
+                #expect($0.status == .forbidden, "a radiologist does not read the trail")
+            }
+            let found = try await client.execute(uri: "/api/audit?patient=P-Patient%5E0", method: .get, headers: Self.bearer(tokens[.auditor]!)) { response in
+                #expect(response.status == .ok)
+                return try JSONDecoder().decode([AuditRecord].self, from: Data(buffer: response.body))
+            }
+            // The import is no outside action; the radiologist's look is the one record about patient 0.
+            #expect(found.map(\.actor) == ["test-radiologist"] && found.first?.action == .retrieve, "\(found)")
+            let other = try await client.execute(uri: "/api/audit?patient=P-Patient%5E1", method: .get, headers: Self.bearer(tokens[.auditor]!)) { response in
+                try JSONDecoder().decode([AuditRecord].self, from: Data(buffer: response.body))
+            }
+            #expect(other.map(\.actor) == ["test-technologist"] && other.first?.action == .query)
+            let refusals = try await client.execute(uri: "/api/audit?failures=true&action=rejection", method: .get,
+                                                    headers: Self.bearer(tokens[.administrator]!)) { response in
+                try JSONDecoder().decode([AuditRecord].self, from: Data(buffer: response.body))
+            }
+            #expect(refusals.map(\.actor) == ["test-radiologist"])
+            // Reading the trail is itself on it.
+            #expect(try site.fixture.records().filter { $0.action == .auditRead }.map(\.actor) == ["test-auditor", "test-auditor", "test-administrator"])
+            try await client.execute(uri: "/api/audit?action=dance", method: .get, headers: Self.bearer(tokens[.auditor]!)) { #expect($0.status == .badRequest) }
         }
     }
 }

@@ -37,7 +37,8 @@ struct Requirement: RouterMiddleware {
         }
         // A browser looking is a view; a system fetching is a retrieve.
         let recorded: AuditRecord.Action = action == .retrieve && identity.method == .session ? .view : action
-        let subject = request.uri.path + (request.uri.query.map { "?" + $0 } ?? "")
+        // Decoded, so that the trail reads (and is searched) as the values were meant.
+        let subject = request.uri.path + (request.uri.query.map { "?" + ($0.removingPercentEncoding ?? $0) } ?? "")
         do {
             let response = try await next(request, context)
             try await access.audit.record(.init(recorded, succeeded: response.status.code < 400, actor: identity.user, source: source, subject: subject,

@@ -62,10 +62,12 @@ async function post(path, body) {
   if (session) headers["X-CSRF-Token"] = session.csrf;
   return fetch(path, { method: "POST", headers, body: JSON.stringify(body) });
 }
+const auditRoles = ["auditor", "administrator"];
 function signedIn(info) {
   session = info;
   const who = document.getElementById("who");
-  who.replaceChildren(`${info.user} (${info.role}) `, element("button", { type: "button", class: "link", onclick: async () => {
+  const audit = auditRoles.includes(info.role) ? [element("a", { href: "#/audit" }, "Audit trail"), " "] : [];
+  who.replaceChildren(...audit, `${info.user} (${info.role}) `, element("button", { type: "button", class: "link", onclick: async () => {
     await post("/api/logout", {});
     session = null;
     who.replaceChildren();
@@ -257,6 +259,44 @@ async function viewer(study, series) {
   document.body.dataset.state = "ready";
 }
 
+// The audit trail, for auditors: who did what, and who looked at a patient's images.
+async function auditPage(parameters) {
+  const field = (name, label, type = "text") => element("label", {}, label, element("input", { name, type, value: parameters.get(name) || "" }));
+  const actions = ["", "view", "retrieve", "query", "store", "export", "login", "login-failed", "rejection", "configuration-change",
+    "administration", "audit-read"];
+  const action = element("select", { name: "action" }, actions.map((name) => {
+    const option = element("option", { value: name }, name || "any");
+    if (name === (parameters.get("action") || "")) option.selected = true;
+    return option;
+  }));
+  const failures = element("input", { name: "failures", type: "checkbox", value: "true" });
+  failures.checked = parameters.get("failures") === "true";
+  const form = element("form", { class: "search", role: "search", onsubmit: (event) => {
+    event.preventDefault();
+    const query = new URLSearchParams();
+    for (const [key, val] of new FormData(form)) if (val) query.set(key, val);
+    location.hash = `#/audit?${query}`;
+  } },
+    field("patient", "Patient ID"), field("user", "User or AE"), element("label", {}, "Action", action),
+    field("from", "From", "date"), field("to", "To", "date"), element("label", {}, "Refused or failed only", failures),
+    element("button", { type: "submit" }, "Search"));
+  const url = new URL("/api/audit", location.origin);
+  for (const [key, val] of parameters) url.searchParams.set(key, val);
+  const response = await fetch(url);
+  if (response.status === 401) throw new SignInNeeded();
+  if (!response.ok) throw new Error(await problem(response));
+  const records = await response.json();
+  const rows = records.map((record) => element("tr", { class: record.succeeded ? "audit" : "audit refused", dataset: { sequence: String(record.sequence) } },
+    element("td", {}, record.time.replace("T", " ").replace(/\.\d+Z$/, "Z")), element("td", {}, record.actor), element("td", { class: "hide-narrow" }, record.source),
+    element("td", {}, record.action), element("td", {}, record.succeeded ? "yes" : "no"),
+    element("td", { class: "subject" }, record.subject), element("td", { class: "hide-narrow" }, record.detail)));
+  main.replaceChildren(element("h1", {}, "Audit trail"), form,
+    records.length === 0 ? element("p", { class: "muted" }, "No records match.") :
+      element("table", {}, element("thead", {}, element("tr", {}, ["Time", "Who", "From", "Action", "Succeeded", "What", "Detail"].map((name, index) =>
+        element("th", { class: [2, 6].includes(index) ? "hide-narrow" : "" }, name)))), element("tbody", {}, rows)));
+  document.body.dataset.state = "ready";
+}
+
 async function route() {
   document.body.dataset.state = "loading";
   if (!session) {
@@ -269,7 +309,8 @@ async function route() {
   const [path, query] = hash.split("?");
   const parts = path.split("/").filter(Boolean);
   try {
-    if (parts[0] === "study" && parts[1]) await studyPage(parts[1]);
+    if (parts[0] === "audit" || (parts.length === 0 && session.role === "auditor")) await auditPage(new URLSearchParams(query || ""));
+    else if (parts[0] === "study" && parts[1]) await studyPage(parts[1]);
     else if (parts[0] === "viewer" && parts[2]) await viewer(parts[1], parts[2]);
     else await studyList(new URLSearchParams(query || ""));
   } catch (error) {
@@ -331,6 +372,9 @@ tr.study:hover { background: var(--panel); }
 .message { background: var(--panel); border: 1px solid #d29922; border-radius: 6px; padding: 1em; }
 .message a { color: var(--accent); }
 .who { margin-left: auto; color: var(--muted); }
+.who a { color: var(--accent); margin-right: .6em; }
+tr.refused td { color: #f0883e; }
+td.subject { word-break: break-all; font-size: .9em; }
 button.link { background: none; border: none; color: var(--accent); padding: 0; }
 form.signin { display: flex; flex-direction: column; gap: .8em; max-width: 320px; margin: 3em auto; }
 form.signin label { display: flex; flex-direction: column; gap: .3em; color: var(--muted); }
