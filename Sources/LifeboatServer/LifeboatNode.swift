@@ -45,7 +45,7 @@ public struct LifeboatNode: Sendable {
         }
         let retrieve = RetrieveService(engine: query, nodes: configuration.dicomNodes)
         let access = DICOMAccess(peers: configuration.dicomPeers, strict: configuration.dicomStrict)
-        policy.admission = AuditedServices.admission(access, audit: security.audit,
+        policy.admission = AuditedServices.admission(access, identities: try DICOMUserIdentities(users: security.users), audit: security.audit,
                                                      offered: policy.abstractSyntaxes.union(query.findSOPClasses).union(retrieve.moveSOPClasses)
                                                          .union(retrieve.getSOPClasses),
                                                      queryClasses: query.findSOPClasses, retrieveClasses: retrieve.moveSOPClasses.union(retrieve.getSOPClasses))

@@ -12,11 +12,25 @@ public enum AuditedServices {
                             retrieve: services.retrieve.map { AuditedRetrieve(inner: $0, audit: audit, access: access) })
     }
 
-    /// The admission decision for the acceptor, recording each refusal.
-    public static func admission(_ access: DICOMAccess, audit: AuditLog, offered: Set<String>, queryClasses: Set<String>,
+    /// The admission decision for the acceptor: the user identity checked (`identities`),
+    /// then the allow-list; each sign-in and refusal recorded.
+    public static func admission(_ access: DICOMAccess, identities: DICOMUserIdentities?, audit: AuditLog, offered: Set<String>, queryClasses: Set<String>,
                                  retrieveClasses: Set<String>) -> @Sendable (AcceptorPolicy.Peer) -> AcceptorPolicy.Admission {
         { peer in
-            let (admission, refusal) = access.admit(peer, offered: offered, queryClasses: queryClasses, retrieveClasses: retrieveClasses)
+            var userRights: Set<DICOMAccess.Right> = []
+            switch identities?.check(peer.userIdentity) ?? .none {
+            case .none: break
+            case .refused(let name, let why):
+                audit.note(.init(.loginFailed, succeeded: false, actor: name, source: peer.address, subject: "DICOM \(peer.callingAETitle.value)",
+                                 detail: "user identity refused: \(why)"))
+                return .rejectIdentity
+            case .user(let user):
+                userRights = DICOMUserIdentities.rights(of: user.role)
+                audit.note(.init(.login, actor: user.name, source: peer.address, subject: "DICOM \(peer.callingAETitle.value)",
+                                 detail: "user identity accepted (\(user.role.rawValue))"))
+            }
+            let (admission, refusal) = access.admit(peer, offered: offered, queryClasses: queryClasses, retrieveClasses: retrieveClasses,
+                                                    userRights: userRights)
             let detail: String? = switch refusal {
             case .association(let why): "association rejected: \(why)"
             case .services(let rights, let why): "\(rights.map(\.rawValue).sorted().joined(separator: ", ")) refused: \(why)"

@@ -46,15 +46,16 @@ public struct DICOMAccess: Sendable, Equatable {
 
     /// Decides an association: the abstract syntaxes it may use, sorted into query and
     /// retrieve classes by the caller (everything else is echo or store).
+    /// `userRights`: what a user identity the peer proved adds to the AE's own.
     public func admit(_ peer: AcceptorPolicy.Peer, offered: Set<String>, queryClasses: Set<String>,
-                      retrieveClasses: Set<String>) -> (AcceptorPolicy.Admission, Refusal?) {
+                      retrieveClasses: Set<String>, userRights: Set<Right> = []) -> (AcceptorPolicy.Admission, Refusal?) {
         let calling = peer.callingAETitle.value
         let entry = self.peer(calling)
         if let entry, let address = entry.address, address != peer.address {
             return (.reject, .association("\(calling) is listed to call from \(address), not \(peer.address)"))
         }
-        let rights: Set<Right> = entry?.rights ?? (strict ? [] : [.store])
-        if strict && !rights.contains(.store) && entry == nil {
+        let rights: Set<Right> = (entry?.rights ?? (strict ? [] : [.store])).union(userRights)
+        if strict && entry == nil && userRights.isEmpty {
             return (.reject, .association("\(calling) is not a listed DICOM peer and dicom-strict is set"))
         }
         var allowed = offered
@@ -74,7 +75,7 @@ public struct DICOMAccess: Sendable, Equatable {
             if !proposed.isDisjoint(with: store) { refused.insert(.store) }
         }
         let why = entry == nil ? "\(calling) is not a listed DICOM peer" : "\(calling)'s entry does not allow it"
-        return (.accept(allowed: allowed), refused.isEmpty ? nil : .services(refused, why))
+        return (.accept(allowed: allowed, identityConfirmed: !userRights.isEmpty), refused.isEmpty ? nil : .services(refused, why))
     }
 
     /// Whether the calling AE may send to this C-MOVE destination.

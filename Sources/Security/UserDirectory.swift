@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import GRDB
 import HummingbirdBcrypt
@@ -58,7 +59,20 @@ public struct UserDirectory: Sendable {
                     createdAt TEXT NOT NULL, expiresAt TEXT);
                 """)
         }
+        migrator.registerMigration("2: the node's signing key") { db in
+            try db.execute(sql: "CREATE TABLE signingKey (id INTEGER PRIMARY KEY CHECK (id = 1), key BLOB NOT NULL)")
+            var generator = SystemRandomNumberGenerator()
+            let key = Data((0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
+            try db.execute(sql: "INSERT INTO signingKey VALUES (1, ?)", arguments: [key])
+        }
         return migrator
+    }
+
+    /// The key this node signs its JWTs with (made once, kept in this file).
+    public func signingKey() throws(SecurityError) -> SymmetricKey {
+        let key = try run("reading the signing key") { db in try Data.fetchOne(db, sql: "SELECT key FROM signingKey WHERE id = 1") }
+        guard let key else { throw .storage("\(path): no signing key") }
+        return SymmetricKey(data: key)
     }
 
     static let timestamp = Date.ISO8601FormatStyle()

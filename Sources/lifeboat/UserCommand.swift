@@ -131,8 +131,35 @@ struct TokenCommand: AsyncParsableCommand {
         commandName: "token",
         abstract: "API tokens: how a viewer (OHIF), a script or another system signs in to DICOMweb and the API.",
         discussion: "A token acts with its user's role. Send it as 'Authorization: Bearer <token>'.",
-        subcommands: [Create.self, List.self, Revoke.self]
+        subcommands: [Create.self, List.self, Revoke.self, JWTCommand.self]
     )
+
+    struct JWTCommand: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "jwt",
+            abstract: "Make a JWT a DICOM peer presents in user identity negotiation to act as a user.",
+            discussion: """
+                Signed with this node's key (in security.sqlite), short-lived; the peer gets the
+                user's role's rights (store, query, retrieve) on top of its AE's.
+
+                Example:
+                  lifeboat token jwt modality-3 --minutes 480 > ct3.jwt
+                  storescu --jwt ct3.jwt -aec LIFEBOAT archive 11112 image.dcm
+                """
+        )
+        @Argument(help: "The user it acts as.") var user: String
+        @Option(help: "Minutes until it expires.") var minutes = 60
+        @OptionGroup var options: UserCommand.DataOption
+
+        func run() async throws {
+            guard (1...525_600).contains(minutes) else { throw CLIError("--minutes is from 1 to 525600") }
+            let security = try options.security()
+            guard let found = try security.users.user(named: user), !found.disabled else { throw SecurityError.unknownUser(user) }
+            let token = JWT.sign(user: user, validFor: .seconds(minutes * 60), key: try security.users.signingKey())
+            try security.audit.append(.administration, actor: localActor(), source: "local", subject: user, detail: "JWT issued (\(minutes) minutes)")
+            print(token)
+        }
+    }
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

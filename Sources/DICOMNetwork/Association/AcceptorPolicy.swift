@@ -29,21 +29,28 @@ public struct AcceptorPolicy: Sendable {
         public var address: String
         /// What it proposes, by abstract syntax.
         public var abstractSyntaxes: [String]
+        /// Who it says it acts for (PS3.7 D.3.3.7), if anyone.
+        public var userIdentity: UserIdentity?
 
-        public init(callingAETitle: AETitle, calledAETitle: AETitle, address: String, abstractSyntaxes: [String]) {
+        public init(callingAETitle: AETitle, calledAETitle: AETitle, address: String, abstractSyntaxes: [String], userIdentity: UserIdentity? = nil) {
             self.callingAETitle = callingAETitle
             self.calledAETitle = calledAETitle
             self.address = address
             self.abstractSyntaxes = abstractSyntaxes
+            self.userIdentity = userIdentity
         }
     }
 
     public enum Admission: Sendable, Equatable {
         /// Associate, accepting only the abstract syntaxes listed; the others' presentation
-        /// contexts are answered "user-rejection" (PS3.8 table 9-18, result 1).
-        case accept(allowed: Set<String>)
+        /// contexts are answered "user-rejection" (PS3.8 table 9-18, result 1). `identityConfirmed`:
+        /// the user identity was checked, so a positive response requested is sent (PS3.7 D.3.3.7.2).
+        case accept(allowed: Set<String>, identityConfirmed: Bool = false)
         /// A-ASSOCIATE-RJ, rejected-permanent, service-user, calling-AE-title-not-recognized (PS3.8 table 9-21, reason 3).
         case reject
+        /// A-ASSOCIATE-RJ, rejected-permanent, service-user, no-reason-given: the user identity
+        /// presented was wrong (PS3.7 D.3.3.7 leaves the reason to the acceptor).
+        case rejectIdentity
     }
 
     public enum UserIdentityDecision: Sendable, Equatable {
@@ -88,15 +95,20 @@ public struct AcceptorPolicy: Sendable {
             return .failure(AssociateReject(result: .permanent, reason: .serviceUser(.applicationContextNameNotSupported)))
         }
         var admitted = abstractSyntaxes
+        var confirmedIdentity: [UInt8]?
         if let admission {
             let peer = Peer(callingAETitle: request.callingAETitle, calledAETitle: request.calledAETitle, address: peerAddress,
-                            abstractSyntaxes: request.presentationContexts.map(\.abstractSyntax))
+                            abstractSyntaxes: request.presentationContexts.map(\.abstractSyntax), userIdentity: request.userInformation.userIdentity)
             switch admission(peer) {
             case .reject: return .failure(AssociateReject(result: .permanent, reason: .serviceUser(.callingAETitleNotRecognized)))
-            case .accept(let allowed): admitted = allowed
+            case .rejectIdentity: return .failure(AssociateReject(result: .permanent, reason: .serviceUser(.noReasonGiven)))
+            case .accept(let allowed, let confirmed):
+                admitted = allowed
+                // Type 1 and 2 answer with a zero-length server response (PS3.7 D.3.3.7.2).
+                if confirmed, request.userInformation.userIdentity?.positiveResponseRequested == true { confirmedIdentity = [] }
             }
         }
-        var identityResponse: [UInt8]?
+        var identityResponse: [UInt8]? = confirmedIdentity
         if let identity = request.userInformation.userIdentity, let decide = userIdentity {
             switch decide(identity, request.callingAETitle) {
             case .reject:
