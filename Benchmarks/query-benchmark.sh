@@ -14,8 +14,10 @@ trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 Scripts/build-deps.sh python3 dcmtk
 swift build -c release --product lifeboat >/dev/null
 port=$((20000 + RANDOM % 10000))
+# Access control is on: pynetdicom's AE is listed with the query right.
+printf 'dicom-peers: [{ae: BENCH, rights: [query]}]\n' >"$work/lifeboat.yaml"
 start_lifeboat() {
-    .build/release/lifeboat serve --http-port 0 --dicom-port "$port" --data "$work/data" >/dev/null 2>"$work/lifeboat.log" &
+    .build/release/lifeboat serve --config "$work/lifeboat.yaml" --http-port 0 --dicom-port "$port" --data "$work/data" >/dev/null 2>"$work/lifeboat.log" &
     lifeboat_pid=$!
     until TCP_NODELAY=1 /usr/bin/echoscu -aec LIFEBOAT 127.0.0.1 "$port" 2>/dev/null; do sleep 0.1; done
 }

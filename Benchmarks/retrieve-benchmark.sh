@@ -28,15 +28,19 @@ size=$(echo "$blobs" | xargs du -cb | tail -1 | cut -f1)
 
 port=$((20000 + RANDOM % 10000)); http=$((port + 1)); dest=$((port + 2))
 TCP_NODELAY=1 /usr/bin/storescp --ignore --max-pdu 131072 -aet STORESCP "$dest" &
-.build/release/lifeboat serve --dicom-port "$port" --http-port "$http" --data "$work/data" --dicom-nodes "STORESCP@127.0.0.1:$dest" \
-    >/dev/null 2>"$work/lifeboat.log" &
+# Access control is on: movescu's AE is listed with the retrieve right, curl sends a service user's token.
+printf 'dicom-peers: [{ae: MOVESCU, rights: [query, retrieve], move-destinations: [STORESCP]}]\n' >"$work/lifeboat.yaml"
+printf 'benchmark service\n' | .build/release/lifeboat user add bench --role service --password-stdin --data "$work/data" >/dev/null
+token=$(.build/release/lifeboat token create bench --days 1 --data "$work/data")
+.build/release/lifeboat serve --config "$work/lifeboat.yaml" --dicom-port "$port" --http-port "$http" --data "$work/data" \
+    --dicom-nodes "STORESCP@127.0.0.1:$dest" >/dev/null 2>"$work/lifeboat.log" &
 until TCP_NODELAY=1 /usr/bin/echoscu -aec LIFEBOAT 127.0.0.1 "$port" 2>/dev/null; do sleep 0.1; done
 
 cold() { if [ "$(id -u)" = 0 ] && [ -w /proc/sys/vm/drop_caches ]; then sync; echo 3 >/proc/sys/vm/drop_caches; fi; }
 seconds() { local start end; start=$(date +%s.%N); "$@" >/dev/null; end=$(date +%s.%N); echo "$end - $start" | bc -l; }
 lower() { echo "if ($1 < $2) $1 else $2" | bc -l; }
 cat_study() { echo "$blobs" | xargs cat >/dev/null; }
-wado() { curl -sf -H 'Accept: multipart/related; type="application/dicom"' -o /dev/null "http://127.0.0.1:$http/dicom-web/studies/$study"; }
+wado() { curl -sf -H "Authorization: Bearer $token" -H 'Accept: multipart/related; type="application/dicom"' -o /dev/null "http://127.0.0.1:$http/dicom-web/studies/$study"; }
 move() { TCP_NODELAY=1 /usr/bin/movescu -S -aec LIFEBOAT -aem STORESCP -k QueryRetrieveLevel=STUDY -k "StudyInstanceUID=$study" 127.0.0.1 "$port"; }
 storescu() { echo "$blobs" | TCP_NODELAY=1 xargs /usr/bin/storescu -aec STORESCP 127.0.0.1 "$dest"; }
 

@@ -36,9 +36,15 @@ import Testing
         let sender = Task { try await Subprocess.run("/usr/bin/env", ["TCP_NODELAY=1", "/usr/bin/storescu", "-aec", "LIFEBOAT", "127.0.0.1", "\(port)"] + files) }
         // One upload at a time to moto is slower than storescu: the kill lands while S3 is owed more.
         let catalogPath = LocalArchive.catalogPath(in: work + "/data")
-        try await Polling.waitUntil(seconds: 60) {
-            guard try await s3.list().objects.count >= 3 else { return false }
-            return try await Catalog(path: catalogPath).replicationStatus().contains { $0.name == "offsite" && $0.queueDepth > 0 }
+        do {
+            try await Polling.waitUntil(seconds: 60) {
+                guard try await s3.list().objects.filter({ $0.key.hasPrefix("blobs/") }).count >= 3 else { return false }
+                return try await Catalog(path: catalogPath).replicationStatus().contains { $0.name == "offsite" && $0.queueDepth > 0 }
+            }
+        } catch {
+            let status = (try? await Catalog(path: catalogPath).replicationStatus().map { "\($0.name) queued \($0.queueDepth)" }) ?? []
+            Issue.record("no moment with 3 blobs at S3 and more owed: \(status); serve said: \(serve.log.suffix(2000))")
+            throw error
         }
         serve.killAbruptly()
         _ = try await sender.value // storescu sees its association drop; what it was told is stored must be replicated
