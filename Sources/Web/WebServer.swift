@@ -53,7 +53,7 @@ public struct WebServer: Sendable {
             StatusAPI(catalog: catalog).addRoutes(to: router, access: access)
             AuditAPI(access: access, catalog: catalog).addRoutes(to: router)
         }
-        if let replication { ReplicaReceiver(ingestor: replication.ingestor, token: replication.token).addRoutes(to: router) }
+        if let replication { ReplicaReceiver(ingestor: replication.ingestor, token: replication.token, audit: access.audit).addRoutes(to: router) }
         UIAssets.addRoutes(to: router)
         return router
     }

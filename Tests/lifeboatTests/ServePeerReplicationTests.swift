@@ -106,6 +106,13 @@ import Testing
         #expect(try await put(bytes, as: name, token: Self.token) == 201)
         #expect(try await put(bytes, as: name, token: Self.token) == 200, "a repeat is a no-op")
         #expect(try await b.catalog.counts().instances == 1)
+        // Each copy received and each refused is on site B's audit trail.
+        let trail = try await SecurityServeTests.waitForRecord(b.root + "/data") { $0.detail == "replica already held" }
+        #expect(trail?.actor == "replication" && trail?.subject == "blob \(name)")
+        let records = try SecurityServeTests.records(b.root + "/data")
+        #expect(records.filter { $0.action == .rejection && $0.detail == "PUT refused: wrong or missing replication token" }.count == 2)
+        #expect(records.contains { $0.action == .rejection && $0.subject == "blob \(name)" && $0.detail.hasPrefix("PUT refused: the bytes hash to ") })
+        #expect(records.contains { $0.action == .store && $0.succeeded && $0.detail == "replica stored" })
 
         // A sender with the wrong token keeps the versions queued and says why.
         let a = Node(root: work + "/a")

@@ -3,6 +3,7 @@ import Crypto
 import DICOMNetwork
 import Foundation
 import Hummingbird
+import Security
 
 /// The receiving end of another Lifeboat's replication (its `lifeboat` target):
 ///
@@ -15,6 +16,8 @@ import Hummingbird
 struct ReplicaReceiver: Sendable {
     let ingestor: Ingestor
     let token: String
+    /// Each copy received, and each refused, is recorded as a store by "replication".
+    let audit: AuditLog
 
     func addRoutes(to router: Router<WebContext>) {
         router.put("api/replication/blobs/:sha256") { request, context in try await put(request, context) }
@@ -32,6 +35,8 @@ struct ReplicaReceiver: Sendable {
         let key = SymmetricKey(size: .bits256)
         guard HMAC<SHA256>.authenticationCode(for: Data(presented.utf8), using: key) == HMAC<SHA256>.authenticationCode(for: Data(token.utf8), using: key),
               !presented.isEmpty else {
+            audit.note(.init(.rejection, succeeded: false, actor: "replication", source: context.remoteAddress?.ipAddress ?? "unknown",
+                             subject: request.uri.path, detail: "\(request.method) refused: wrong or missing replication token"))
             throw Problem(.unauthorized, "a replication request needs this site's replication token as a Bearer token")
         }
         guard let name = context.parameters.get("sha256"), let id = BlobID(hex: name) else {
@@ -59,14 +64,24 @@ struct ReplicaReceiver: Sendable {
         }
         guard staged.id == id else {
             staged.discard()
+            audit.note(.init(.rejection, succeeded: false, actor: "replication", source: context.remoteAddress?.ipAddress ?? "unknown",
+                             subject: "blob \(id.hex)", detail: "PUT refused: the bytes hash to \(staged.id.hex)"))
             throw Problem(.unprocessableContent, "the bytes hash to \(staged.id.hex), not to \(id.hex): not stored")
         }
         let provenance = Provenance(source: .replica, peerAddress: context.remoteAddress?.ipAddress ?? "")
+        let record = { (succeeded: Bool, detail: String) in
+            audit.note(.init(.store, succeeded: succeeded, actor: "replication", source: provenance.peerAddress, subject: "blob \(id.hex)", detail: detail))
+        }
         do {
             let result = try await ingestor.ingest(staged, expecting: nil, provenance: provenance)
-            if case .duplicate = result { return Response(status: .ok) }
+            if case .duplicate = result {
+                record(true, "replica already held")
+                return Response(status: .ok)
+            }
+            record(true, "replica stored")
             return Response(status: .created)
         } catch {
+            record(false, "replica refused: \(error.outcome.errorComment ?? "\(error.outcome.status)")")
             let status: HTTPResponse.Status = error.outcome.status == .outOfResources ? .serviceUnavailable : .unprocessableContent
             throw Problem(status, error.outcome.errorComment ?? "not stored: \(error.outcome.status)")
         }
