@@ -27,6 +27,14 @@ struct UserCommand: AsyncParsableCommand {
         var data = "lifeboat-data"
 
         func security() throws -> NodeSecurity { try NodeSecurity(data: data) }
+
+        /// Disables or enables a user, and records it.
+        func set(disabled: Bool, name: String) throws {
+            let security = try security()
+            try security.users.setDisabled(disabled, name: name)
+            try security.audit.append(.administration, actor: localActor(), source: "local", subject: name, detail: disabled ? "user disabled" : "user enabled")
+            print("\(disabled ? "disabled" : "enabled") \(name)")
+        }
     }
 
     struct Add: AsyncParsableCommand {
@@ -78,12 +86,7 @@ struct UserCommand: AsyncParsableCommand {
         @Argument var name: String
         @OptionGroup var options: DataOption
 
-        func run() async throws {
-            let security = try options.security()
-            try security.users.setDisabled(true, name: name)
-            try security.audit.append(.administration, actor: localActor(), source: "local", subject: name, detail: "user disabled")
-            print("disabled \(name)")
-        }
+        func run() async throws { try options.set(disabled: true, name: name) }
     }
 
     struct Enable: AsyncParsableCommand {
@@ -91,12 +94,7 @@ struct UserCommand: AsyncParsableCommand {
         @Argument var name: String
         @OptionGroup var options: DataOption
 
-        func run() async throws {
-            let security = try options.security()
-            try security.users.setDisabled(false, name: name)
-            try security.audit.append(.administration, actor: localActor(), source: "local", subject: name, detail: "user enabled")
-            print("enabled \(name)")
-        }
+        func run() async throws { try options.set(disabled: false, name: name) }
     }
 
     struct ResetPassword: AsyncParsableCommand {
