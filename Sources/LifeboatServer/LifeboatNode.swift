@@ -2,8 +2,8 @@ import Archive
 import DICOMNetwork
 import Foundation
 import Logging
-import Replication
 import NIOSSL
+import Replication
 import Security
 import Web
 
@@ -33,7 +33,7 @@ public struct LifeboatNode: Sendable {
             Logger(label: "lifeboat").warning("first run: an administrator was made; its user name and one-time password are in \(bootstrap) (readable by this user only); it must be changed at first sign-in, after which delete the file")
         }
         try recordStart(in: security.audit)
-        var policy = AcceptorPolicy(aeTitle: title, requireCalledAETitle: !configuration.anyCalledAETitle, maximumLength: UInt32(configuration.maxPDU))
+        let policy = AcceptorPolicy(aeTitle: title, requireCalledAETitle: !configuration.anyCalledAETitle, maximumLength: UInt32(configuration.maxPDU))
         let query = QueryEngine(catalog: archive.catalog, blobs: archive.blobs, retrieveAETitle: configuration.aeTitle,
                                 options: MatchOptions(caseInsensitivePersonNames: configuration.caseInsensitiveNames))
         var quorum: SyncQuorum?
@@ -43,23 +43,7 @@ public struct LifeboatNode: Sendable {
                                 timeout: .seconds(configuration.replicationSyncTimeout), policy: configuration.replicationSyncPolicy, catalog: archive.catalog)
             ingestor.quorum = quorum
         }
-        let retrieve = RetrieveService(engine: query, nodes: configuration.dicomNodes)
-        let access = DICOMAccess(peers: configuration.dicomPeers, strict: configuration.dicomStrict)
-        policy.admission = AuditedServices.admission(access, identities: try DICOMUserIdentities(users: security.users), audit: security.audit,
-                                                     offered: policy.abstractSyntaxes.union(query.findSOPClasses).union(retrieve.moveSOPClasses)
-                                                         .union(retrieve.getSOPClasses),
-                                                     queryClasses: query.findSOPClasses, retrieveClasses: retrieve.moveSOPClasses.union(retrieve.getSOPClasses))
-        let services = AuditedServices.wrap(AssociationServices(store: ingestor, query: query, retrieve: retrieve), audit: security.audit, access: access)
-        let server = DICOMServer(configuration: .init(port: configuration.dicomPort, policy: policy, maximumAssociations: configuration.maxAssociations),
-                                 services: services)
-        let tls = try configuration.tlsFiles?.serverConfiguration()
-        let httpsTLS = try configuration.tlsFiles?.serverConfiguration(mutual: false)
-        let tlsServer = configuration.dicomTLSPort == 0 ? nil : DICOMServer(
-            configuration: .init(port: configuration.dicomTLSPort, policy: policy, maximumAssociations: configuration.maxAssociations, tls: tls,
-                                 tlsRefused: { [audit = security.audit] address, why in
-                                     audit.note(.init(.rejection, succeeded: false, actor: "unknown", source: address, subject: "DICOM TLS port", detail: why))
-                                 }),
-            services: services)
+        let (server, tlsServer) = try dicomServers(policy: policy, query: query, ingestor: ingestor, security: security)
         var replication: (token: String, ingestor: Ingestor)?
         if configuration.acceptReplication {
             guard let token = ProcessInfo.processInfo.environment[configuration.replicationTokenVariable], token.count >= 16 else {
@@ -73,7 +57,7 @@ public struct LifeboatNode: Sendable {
                             access: HTTPAccess(users: security.users, audit: security.audit, allowBasic: configuration.httpBasicAuth,
                                                secureCookies: configuration.https),
                             catalog: archive.catalog, replication: replication)
-        if configuration.https { web.tls = httpsTLS }
+        if configuration.https { web.tls = try configuration.tlsFiles?.serverConfiguration(mutual: false) }
         let targets = try configuration.replicationTargets.map { try $0.makeTarget(archive: archive, aeTitle: title) }
         let hours = configuration.catalogSnapshotHours
         let audit = security.audit, node = configuration.aeTitle
@@ -106,37 +90,5 @@ public struct LifeboatNode: Sendable {
             try await group.next()
             group.cancelAll()
         }
-    }
-
-    func makeSyslogExporter() throws -> SyslogExporter? {
-        guard let destination = SyslogDestination(configuration.syslog) else { return nil }
-        var tls: TLSConfiguration?
-        if destination.transport == .tls {
-            var client = TLSConfiguration.makeClientConfiguration()
-            client.minimumTLSVersion = .tlsv12
-            if !configuration.syslogCA.isEmpty {
-                do {
-                    client.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(configuration.syslogCA))
-                } catch {
-                    throw ConfigurationError("syslog-ca \(configuration.syslogCA): not a readable PEM certificate (\(error))")
-                }
-            }
-            tls = client
-        }
-        return SyslogExporter(destination: destination, auditSource: configuration.aeTitle, tls: tls)
-    }
-
-    /// Records the start in the audit log, as a configuration change when the settings
-    /// differ from the last start's (their SHA-256 is kept in audit/configuration.sha256).
-    func recordStart(in audit: AuditLog) throws {
-        let digest = Secrets.digest(configuration.canonicalText)
-        let file = (audit.path as NSString).deletingLastPathComponent + "/configuration.sha256"
-        let last = (try? String(contentsOfFile: file, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
-        if last != digest {
-            try audit.append(.configurationChange, actor: "lifeboat", source: "local", subject: "configuration",
-                             detail: last == nil ? "first start, settings \(digest)" : "settings changed from \(last!) to \(digest)")
-            try digest.write(toFile: file, atomically: true, encoding: .utf8)
-        }
-        try audit.append(.administration, actor: "lifeboat", source: "local", subject: configuration.aeTitle, detail: "started, settings \(digest)")
     }
 }

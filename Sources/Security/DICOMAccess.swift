@@ -4,9 +4,9 @@ import DICOMNetwork
 ///
 /// Out of the box any AE may echo and store — an image is never refused for want of
 /// configuration — but only listed AEs may query or retrieve, and a C-MOVE goes only to a
-/// destination the peer's entry allows. With `strict`, an AE not listed (or without the
-/// store right) cannot associate at all. A listed AE calling from another address than its
-/// entry's is refused outright: it is someone else using its name.
+/// destination the peer's entry allows. With `strict`, an AE not listed cannot associate
+/// at all unless it proves a user (user identity negotiation). A listed AE calling from
+/// another address than its entry's is refused outright: it is someone else using its name.
 public struct DICOMAccess: Sendable, Equatable {
     public enum Right: String, Sendable, CaseIterable, Codable {
         case store, query, retrieve
