@@ -96,4 +96,25 @@ import Testing
         let report = try AuditVerifier.verify(path: log.path)
         #expect(report.records == 200 && report.firstProblem == nil && report.head == log.head)
     }
+
+    @Test func notedRecordsAreInTheFileAtOnceAndKeepTheChainWithAwaitedOnes() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("audit-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let log = try AuditLog(directory: directory)
+        log.note(.init(.store, actor: "CT1", source: "10.0.0.7", subject: "SOPInstanceUID=1.2.3"))
+        #expect(try String(contentsOfFile: log.path, encoding: .utf8).contains("SOPInstanceUID=1.2.3"), "written before note returns")
+        await withTaskGroup(of: Void.self) { group in
+            for index in 0..<100 {
+                group.addTask {
+                    if index % 2 == 0 {
+                        log.note(.init(.store, actor: "CT\(index)", source: "10.0.0.7"))
+                    } else {
+                        _ = try? await log.record(.init(.view, actor: "reader\(index)", source: "10.0.0.1"))
+                    }
+                }
+            }
+        }
+        let report = try AuditVerifier.verify(path: log.path)
+        #expect(report.records == 101 && report.firstProblem == nil && report.head == log.head)
+    }
 }
