@@ -144,14 +144,14 @@ public final class AuditLog: Sendable {
     static func chain(_ entries: [Entry], to state: NIOLockedValueBox<State>, path: String, sync: Bool) -> Result<[AuditRecord], Failure> {
         state.withLockedValue { state in
             var records: [AuditRecord] = []
+            var lines = Data()
             var head = state.head
             for entry in entries {
-                let record = AuditRecord(sequence: state.sequence + records.count + 1, time: entry.time, action: entry.action, succeeded: entry.succeeded,
-                                         actor: entry.actor, source: entry.source, subject: entry.subject, detail: entry.detail, previous: head)
+                let (record, line) = AuditRecord.chained(sequence: state.sequence + records.count + 1, entry: entry, previous: head)
                 head = record.hash
                 records.append(record)
+                lines += line
             }
-            let lines = records.reduce(into: Data()) { $0 += $1.line() }
             let written = lines.withUnsafeBytes { write(state.fd, $0.baseAddress, $0.count) }
             guard written == lines.count, !sync || fsync(state.fd) == 0 else {
                 // A short write leaves a torn line the verifier will name; the chain here does not advance.

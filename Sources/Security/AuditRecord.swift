@@ -30,10 +30,13 @@ public struct AuditRecord: Codable, Sendable, Equatable {
 
     public static let genesis = String(repeating: "0", count: 64)
 
+    /// ISO 8601 in UTC with milliseconds and its "Z" (RFC 5424 wants the zone too).
+    static let timeFormat = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+
     public init(sequence: Int, time: Date, action: Action, succeeded: Bool, actor: String, source: String, subject: String, detail: String,
                 previous: String) {
         self.sequence = sequence
-        self.time = time.ISO8601Format(.iso8601.year().month().day().time(includingFractionalSeconds: true))
+        self.time = Self.timeFormat.format(time)
         self.action = action
         self.succeeded = succeeded
         self.actor = actor
@@ -42,7 +45,7 @@ public struct AuditRecord: Codable, Sendable, Equatable {
         self.detail = detail
         self.previous = previous
         hash = ""
-        hash = computedHash()
+        hash = Self.hash(of: canonicalJSON())
     }
 
     /// The JSON the hash is taken over: every field but `hash`, keys sorted.
@@ -55,14 +58,43 @@ public struct AuditRecord: Codable, Sendable, Equatable {
         return (try? encoder.encode(unhashed)) ?? Data()
     }
 
-    public func computedHash() -> String {
-        SHA256.hash(data: canonicalJSON()).map { String(format: "%02x", $0) }.joined()
+    public func computedHash() -> String { Self.hash(of: canonicalJSON()) }
+
+    static func hash(of canonical: Data) -> String {
+        let hex = Array("0123456789abcdef".utf8)
+        return String(decoding: SHA256.hash(data: canonical).flatMap { [hex[Int($0 >> 4)], hex[Int($0 & 0x0F)]] }, as: UTF8.self)
     }
 
     /// The line written to the log: the canonical JSON with the hash in it.
-    func line() -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return ((try? encoder.encode(self)) ?? Data()) + Data("\n".utf8)
+    func line() -> Data { Self.line(canonical: canonicalJSON(), hash: hash) }
+
+    /// The hash goes first rather than in sorted place — readers decode the line, so key
+    /// order is no matter — and the canonical JSON hashed is reused: one encoding a record.
+    static func line(canonical: Data, hash: String) -> Data {
+        var canonical = canonical
+        // `{"action":…,"hash":"",…}` becomes `{"hash":"…","action":…}`.
+        if let empty = canonical.range(of: Data(#""hash":"","#.utf8)) { canonical.removeSubrange(empty) }
+        return Data(#"{"hash":"\#(hash)","#.utf8) + canonical.dropFirst() + Data("\n".utf8)
+    }
+
+    /// A record and its log line, encoded once.
+    static func chained(sequence: Int, entry: AuditLog.Entry, previous: String) -> (AuditRecord, Data) {
+        var record = AuditRecord(unhashed: sequence, entry: entry, previous: previous)
+        let canonical = record.canonicalJSON()
+        record.hash = hash(of: canonical)
+        return (record, line(canonical: canonical, hash: record.hash))
+    }
+
+    private init(unhashed sequence: Int, entry: AuditLog.Entry, previous: String) {
+        self.sequence = sequence
+        time = Self.timeFormat.format(entry.time)
+        action = entry.action
+        succeeded = entry.succeeded
+        actor = entry.actor
+        source = entry.source
+        subject = entry.subject
+        detail = entry.detail
+        self.previous = previous
+        hash = ""
     }
 }

@@ -13,6 +13,7 @@ import ssl
 import sys
 import xml.etree.ElementTree as ElementTree
 
+TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?(Z|[+-]\d\d:\d\d)$")
 HEADER = re.compile(r"^<(\d{1,3})>1 (\S+) (\S+) (\S+) (\S+) (\S+) (-|\[.*?\]) (.*)$", re.DOTALL)
 
 
@@ -25,7 +26,9 @@ def report(raw):
             summary["problem"] = "not an RFC 5424 message: " + text[:80]
         else:
             priority, timestamp, host, app, procid, msgid, structured, body = match.groups()
-            if not body.startswith("\ufeff"):
+            if not TIMESTAMP.match(timestamp):
+                summary["problem"] = "TIMESTAMP is not RFC 5424's (a full date and time with its zone): " + timestamp
+            elif not body.startswith("\ufeff"):
                 summary["problem"] = "UTF-8 MSG without its BOM (RFC 5424 6.4)"
             else:
                 root = ElementTree.fromstring(body[1:].encode("utf-8"))
