@@ -123,7 +123,7 @@ let package = Package(
         ),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "TestSupport"]),
         .testTarget(name: "S3Tests", dependencies: ["S3", "TestSupport"]),
-        .testTarget(name: "SecurityTests", dependencies: ["Security", "DICOMNetwork", .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(name: "SecurityTests", dependencies: ["Security", "DICOMNetwork", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "ReplicationTests", dependencies: ["Replication", "Archive", "DICOM", "DICOMNetwork", "S3", "TestSupport"], exclude: ["Helpers"]),
         .testTarget(name: "LifeboatServerTests", dependencies: ["LifeboatServer", "DICOMNetwork", "Archive", "Security"]),
         .testTarget(

@@ -23,6 +23,8 @@ public final class AuditLog: Sendable {
 
     private let state: NIOLockedValueBox<State>
     private let committer: GroupCommit<Entry, AuditRecord>
+    /// Entries noted and not yet written, and whether a writer is on its way (`note`).
+    private let notes = NIOLockedValueBox<(pending: [Entry], writing: Bool)>(([], false))
     /// Given each batch of records once it is on disk (the syslog export).
     private let forwarder = NIOLockedValueBox<(@Sendable ([AuditRecord]) -> Void)?>(nil)
 
@@ -52,7 +54,13 @@ public final class AuditLog: Sendable {
         }
     }
 
-    deinit { state.withLockedValue { _ = close($0.fd) } }
+    // A writer still on its way finds the log closed rather than writing to a reused descriptor.
+    deinit {
+        state.withLockedValue { state in
+            _ = close(state.fd)
+            state.fd = -1
+        }
+    }
 
     /// The hash of the newest record: what is copied elsewhere so a rewritten log shows.
     public var head: String { state.withLockedValue { $0.head } }
@@ -98,22 +106,45 @@ public final class AuditLog: Sendable {
         try await committer.submit(entry)
     }
 
-    /// Records at once, and fsyncs within `noteSyncDelay` together with whatever else was
-    /// noted meanwhile: for the DICOM hot path (a store, a query), which must not wait on the
-    /// audit disk nor pay an fsync each. The record is in the file before this returns, so a
-    /// crash of the process loses none; a power cut, at most the last `noteSyncDelay`. (The
-    /// catalog holds each stored instance's provenance — calling AE, address, time — durably.)
-    /// A failure to write is logged as critical.
+    /// Records without holding up the caller: for the DICOM hot path (a store, a query),
+    /// which must not wait on the audit disk, pay an fsync each, or queue behind another
+    /// association's record. The entry is handed to a writer that chains and writes whatever
+    /// has been noted meanwhile in one write (within milliseconds), and fsyncs within
+    /// `noteSyncDelay`. A process killed in those milliseconds, or a power cut within
+    /// `noteSyncDelay`, can lose the newest notes — never break the chain. (The catalog holds
+    /// each stored instance's provenance — calling AE, address, time — durably.) A failure to
+    /// write is logged as critical.
     public func note(_ entry: Entry) {
-        if case .failure(let failure) = Self.append([entry], to: state, path: path, forwarder: forwarder, sync: false) {
-            Logger(label: "lifeboat.audit").critical("audit record lost: \(failure)", metadata: ["action": "\(entry.action.rawValue)"])
+        let start = notes.withLockedValue { notes in
+            notes.pending.append(entry)
+            defer { notes.writing = true }
+            return !notes.writing
         }
+        guard start else { return }
+        let notes = notes, state = state, path = path, forwarder = forwarder, delay = noteSyncDelay
+        Task {
+            while true {
+                let batch = notes.withLockedValue { notes in
+                    defer { notes.pending = [] }
+                    if notes.pending.isEmpty { notes.writing = false }
+                    return notes.pending
+                }
+                if batch.isEmpty { break }
+                if case .failure(let failure) = Self.append(batch, to: state, path: path, forwarder: forwarder, sync: false) {
+                    Logger(label: "lifeboat.audit").critical("audit records lost: \(failure)", metadata: ["records": "\(batch.count)"])
+                }
+            }
+            Self.scheduleSync(state, after: delay)
+        }
+    }
+
+    /// One fsync `delay` from now for everything written unsynced until then.
+    static func scheduleSync(_ state: NIOLockedValueBox<State>, after delay: Duration) {
         let schedule = state.withLockedValue { state in
             defer { state.syncScheduled = true }
             return !state.syncScheduled
         }
         guard schedule else { return }
-        let state = state, delay = noteSyncDelay
         Task {
             try? await Task.sleep(for: delay)
             // Cleared first: a note arriving during the fsync schedules the next one.
@@ -143,6 +174,7 @@ public final class AuditLog: Sendable {
 
     static func chain(_ entries: [Entry], to state: NIOLockedValueBox<State>, path: String, sync: Bool) -> Result<[AuditRecord], Failure> {
         state.withLockedValue { state in
+            guard state.fd >= 0 else { return .failure(Failure(description: "\(path) was closed")) }
             var records: [AuditRecord] = []
             var lines = Data()
             var head = state.head

@@ -1,5 +1,6 @@
 import Foundation
 @testable import Security
+import TestSupport
 import Testing
 
 /// The hash-chained audit log: appended, read back intact, and every kind of tampering found
@@ -97,12 +98,12 @@ import Testing
         #expect(report.records == 200 && report.firstProblem == nil && report.head == log.head)
     }
 
-    @Test func notedRecordsAreInTheFileAtOnceAndKeepTheChainWithAwaitedOnes() async throws {
+    @Test func notedRecordsReachTheFileAndKeepTheChainWithAwaitedOnes() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("audit-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let log = try AuditLog(directory: directory)
         log.note(.init(.store, actor: "CT1", source: "10.0.0.7", subject: "SOPInstanceUID=1.2.3"))
-        #expect(try String(contentsOfFile: log.path, encoding: .utf8).contains("SOPInstanceUID=1.2.3"), "written before note returns")
+        try await Polling.waitUntil(seconds: 5) { try String(contentsOfFile: log.path, encoding: .utf8).contains("SOPInstanceUID=1.2.3") }
         await withTaskGroup(of: Void.self) { group in
             for index in 0..<100 {
                 group.addTask {
@@ -114,6 +115,7 @@ import Testing
                 }
             }
         }
+        try await Polling.waitUntil(seconds: 5) { try AuditVerifier.verify(path: log.path).records == 101 }
         let report = try AuditVerifier.verify(path: log.path)
         #expect(report.records == 101 && report.firstProblem == nil && report.head == log.head)
     }
