@@ -25,6 +25,8 @@ public final class AuditLog: Sendable {
     private let committer: GroupCommit<Entry, AuditRecord>
     /// Entries noted and not yet written, and whether a writer is on its way (`note`).
     private let notes = NIOLockedValueBox<(pending: [Entry], writing: Bool)>(([], false))
+    /// Where noted entries are written and their fsync runs.
+    private let writer = DispatchQueue(label: "lifeboat.audit.writer")
     /// Given each batch of records once it is on disk (the syslog export).
     private let forwarder = NIOLockedValueBox<(@Sendable ([AuditRecord]) -> Void)?>(nil)
 
@@ -121,8 +123,10 @@ public final class AuditLog: Sendable {
             return !notes.writing
         }
         guard start else { return }
-        let notes = notes, state = state, path = path, forwarder = forwarder, delay = noteSyncDelay
-        Task {
+        let notes = notes, state = state, path = path, forwarder = forwarder, delay = noteSyncDelay, writer = writer
+        // A thread of its own, not the cooperative pool: the trail keeps up even when tasks
+        // elsewhere hold the pool's threads.
+        writer.async {
             while true {
                 let batch = notes.withLockedValue { notes in
                     defer { notes.pending = [] }
@@ -134,19 +138,18 @@ public final class AuditLog: Sendable {
                     Logger(label: "lifeboat.audit").critical("audit records lost: \(failure)", metadata: ["records": "\(batch.count)"])
                 }
             }
-            Self.scheduleSync(state, after: delay)
+            Self.scheduleSync(state, after: delay, on: writer)
         }
     }
 
     /// One fsync `delay` from now for everything written unsynced until then.
-    static func scheduleSync(_ state: NIOLockedValueBox<State>, after delay: Duration) {
+    static func scheduleSync(_ state: NIOLockedValueBox<State>, after delay: Duration, on writer: DispatchQueue) {
         let schedule = state.withLockedValue { state in
             defer { state.syncScheduled = true }
             return !state.syncScheduled
         }
         guard schedule else { return }
-        Task {
-            try? await Task.sleep(for: delay)
+        writer.asyncAfter(deadline: .now() + .milliseconds(Int(delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000))) {
             // Cleared first: a note arriving during the fsync schedules the next one.
             let fd = state.withLockedValue { state in
                 state.syncScheduled = false

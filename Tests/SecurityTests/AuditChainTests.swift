@@ -103,7 +103,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let log = try AuditLog(directory: directory)
         log.note(.init(.store, actor: "CT1", source: "10.0.0.7", subject: "SOPInstanceUID=1.2.3"))
-        try await Polling.waitUntil(seconds: 5) { try String(contentsOfFile: log.path, encoding: .utf8).contains("SOPInstanceUID=1.2.3") }
+        try await Polling.waitUntil(seconds: 30) { try String(contentsOfFile: log.path, encoding: .utf8).contains("SOPInstanceUID=1.2.3") }
         await withTaskGroup(of: Void.self) { group in
             for index in 0..<100 {
                 group.addTask {
@@ -115,7 +115,7 @@ import Testing
                 }
             }
         }
-        try await Polling.waitUntil(seconds: 5) { try AuditVerifier.verify(path: log.path).records == 101 }
+        try await Polling.waitUntil(seconds: 30) { try AuditVerifier.verify(path: log.path).records == 101 }
         let report = try AuditVerifier.verify(path: log.path)
         #expect(report.records == 101 && report.firstProblem == nil && report.head == log.head)
     }

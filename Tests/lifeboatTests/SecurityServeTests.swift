@@ -46,7 +46,7 @@ import Testing
 
     /// Waits for a record the server writes without holding up the peer (stores, queries).
     static func waitForRecord(_ data: String, _ matches: @escaping (AuditRecord) -> Bool) async throws -> AuditRecord? {
-        try await Polling.waitUntil(seconds: 10) { try records(data).contains(where: matches) }
+        try await Polling.waitUntil(seconds: 30) { try records(data).contains(where: matches) }
         return try records(data).first(where: matches)
     }
 
@@ -278,7 +278,7 @@ import Testing
             #expect(refused.status != 0, "\(refused.text)\(refused.errors)")
             let anonymous = try await SecurityServeTests.dcmtk("echoscu", ["+tla", "+cf", certificates + "/ca.crt", "-aec", "LIFEBOAT", "127.0.0.1", "\(tlsPort)"])
             #expect(anonymous.status != 0, "no certificate at all")
-            try await Polling.waitUntil(seconds: 10) {
+            try await Polling.waitUntil(seconds: 30) {
                 try SecurityServeTests.records(site.data).filter { $0.action == .rejection && $0.subject == "DICOM TLS port" }.count >= 2
             }
         }
@@ -304,7 +304,7 @@ import Testing
             #expect(try await SecurityServeTests.dcmtk("storescu", ["-aet", "CT1", "-aec", "LIFEBOAT", "127.0.0.1", port, SecurityServeTests.corpus + "CT_small.dcm"]).status == 0)
             _ = try await SecurityServeTests.dcmtk("findscu", ["-S", "-aet", "CT1", "-aec", "LIFEBOAT", "-k", "QueryRetrieveLevel=STUDY", "127.0.0.1", port])
             // Everything in the local log goes out, the store and the refused search among it.
-            try await Polling.waitUntil(seconds: 15) {
+            try await Polling.waitUntil(seconds: 30) {
                 let received = messages(collector), logged = try SecurityServeTests.records(site.data).count
                 return received.contains { ($0["description"] as? String ?? "").contains("query refused") }
                     && received.contains { $0["event"] as? String == "110104" } && received.count == logged
@@ -329,7 +329,7 @@ import Testing
         let port = LoopbackPort.free()
         let collector = try BackgroundProcess("/usr/bin/env", ["python3", Self.receiver, "udp", "\(port)"])
         defer { collector.stop() }
-        try await Polling.waitUntil(seconds: 10) { collector.log.contains("listening") }
+        try await Polling.waitUntil(seconds: 30) { collector.log.contains("listening") }
         Self.check(try await Self.exchange(syslog: "udp://127.0.0.1:\(port)", extra: [], collector: collector))
     }
 
@@ -347,7 +347,7 @@ import Testing
         // A collector whose certificate is not from the configured CA gets nothing.
         let before = Self.messages(collector).count
         try await SecurityServeTests.withServe(config: "", arguments: ["--syslog", "tls://127.0.0.1:\(port)", "--syslog-ca", certificates + "/rogue.crt"]) { site in
-            try await Polling.waitUntil(seconds: 15) { site.serve.log.contains("cannot reach the syslog collector") }
+            try await Polling.waitUntil(seconds: 30) { site.serve.log.contains("cannot reach the syslog collector") }
         }
         #expect(Self.messages(collector).count == before)
     }
