@@ -72,7 +72,7 @@ import Testing
             steps += [["click", "#who button"], ["wait", "document.body.dataset.state === 'signin'"], ["eval", "fetch('/dicom-web/studies').then(r => r.status)"]]
             // An auditor asks who looked at the CT's patient: the radiologist, from this browser.
             steps += [["fill", "input[name=user]", login.auditor], ["fill", "input[name=password]", login.auditorPassword], ["click", "button[type=submit]"],
-                      ["wait", "document.body.dataset.state !== 'signin'"], ["console"]]
+                      ["wait", "['ready', 'error'].includes(document.body.dataset.state)"], ["console"]]
             steps += Self.visit(base + "#/audit?patient=\((try? ct.string(.patientID)) ?? "")&action=view") + [["dom"], ["console"], shot("audit", 1200, 800)]
 
             let results = try await Self.browse(steps)

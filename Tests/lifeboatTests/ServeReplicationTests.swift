@@ -39,7 +39,8 @@ import Testing
         do {
             try await Polling.waitUntil(seconds: 60) {
                 guard try await s3.list().objects.filter({ $0.key.hasPrefix("blobs/") }).count >= 3 else { return false }
-                return try await Catalog(path: catalogPath).replicationStatus().contains { $0.name == "offsite" && $0.queueDepth > 0 }
+                // A margin of several owed, so the queue cannot drain between this look and the kill.
+                return try await Catalog(path: catalogPath).replicationStatus().contains { $0.name == "offsite" && $0.queueDepth >= 5 }
             }
         } catch {
             let status = (try? await Catalog(path: catalogPath).replicationStatus().map { "\($0.name) queued \($0.queueDepth)" }) ?? []
