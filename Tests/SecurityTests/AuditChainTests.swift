@@ -115,7 +115,14 @@ import Testing
                 }
             }
         }
-        try await Polling.waitUntil(seconds: 30) { try AuditVerifier.verify(path: log.path).records == 101 }
+        do {
+            try await Polling.waitUntil(seconds: 30) { try AuditVerifier.verify(path: log.path).records == 101 }
+        } catch {
+            // Seen once in CI under full load, never alone: say what the file held.
+            let report = try AuditVerifier.verify(path: log.path)
+            Issue.record("after 30 s: \(report.records) records, problem \(report.firstProblem.map { "\($0.line): \($0.what)" } ?? "none"), lines \((try? String(contentsOfFile: log.path, encoding: .utf8))?.split(separator: "\n").count ?? -1)")
+            throw error
+        }
         let report = try AuditVerifier.verify(path: log.path)
         #expect(report.records == 101 && report.firstProblem == nil && report.head == log.head)
     }
