@@ -35,16 +35,8 @@ public struct AuditRecord: Codable, Sendable, Equatable {
 
     public init(sequence: Int, time: Date, action: Action, succeeded: Bool, actor: String, source: String, subject: String, detail: String,
                 previous: String) {
-        self.sequence = sequence
-        self.time = Self.timeFormat.format(time)
-        self.action = action
-        self.succeeded = succeeded
-        self.actor = actor
-        self.source = source
-        self.subject = subject
-        self.detail = detail
-        self.previous = previous
-        hash = ""
+        self.init(unhashed: sequence, entry: AuditLog.Entry(action, succeeded: succeeded, actor: actor, source: source, subject: subject, detail: detail,
+                                                             time: time), previous: previous)
         hash = Self.hash(of: canonicalJSON())
     }
 

@@ -8,9 +8,7 @@ public enum Secrets {
     public static func random(prefix: String = "") -> String {
         var generator = SystemRandomNumberGenerator()
         let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-        let encoded = Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-        return prefix + encoded
+        return prefix + JWT.base64URL(Data(bytes))
     }
 
     /// A password a person can type once: 20 characters without look-alikes (0/O, 1/l/I).

@@ -96,7 +96,7 @@ struct SessionAPI: Sendable {
 
     func changePassword(_ request: Request, _ context: WebContext) async throws -> Response {
         let identity = try await sessionIdentity(request, context)
-        if identity.method == .session, !Secrets.constantTimeEquals(request.headers[.csrfToken] ?? "", identity.csrf ?? "-") {
+        if !identity.passesCSRFCheck(request) {
             throw Problem(.forbidden, "missing or wrong X-CSRF-Token header")
         }
         let change = try await Self.decode(PasswordChange.self, from: request)
