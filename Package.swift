@@ -108,7 +108,7 @@ let package = Package(
         ),
         .executableTarget(name: "HeaderParseBenchmark", dependencies: ["DICOM"], path: "Benchmarks/HeaderParseBenchmark"),
         // Running real peers and helpers from tests.
-        .target(name: "TestSupport", path: "Tests/TestSupport", exclude: ["Helpers"]),
+        .target(name: "TestSupport", path: "Tests/TestSupport", ),
         .testTarget(
             name: "DICOMTests",
             dependencies: ["DICOM", "TestSupport", .product(name: "PropertyBased", package: "swift-property-based")],
@@ -124,7 +124,7 @@ let package = Package(
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "TestSupport"]),
         .testTarget(name: "S3Tests", dependencies: ["S3", "TestSupport"]),
         .testTarget(name: "SecurityTests", dependencies: ["Security", "DICOMNetwork", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]),
-        .testTarget(name: "ReplicationTests", dependencies: ["Replication", "Archive", "DICOM", "DICOMNetwork", "S3", "TestSupport"], exclude: ["Helpers"]),
+        .testTarget(name: "ReplicationTests", dependencies: ["Replication", "Archive", "DICOM", "DICOMNetwork", "S3", "TestSupport"]),
         .testTarget(name: "LifeboatServerTests", dependencies: ["LifeboatServer", "DICOMNetwork", "Archive", "Security"]),
         .testTarget(
             name: "WebTests",
@@ -143,7 +143,7 @@ let package = Package(
             exclude: ["Helpers"]
         ),
         // Against real peers: dcmtk and pynetdicom, started by the tests on loopback ports.
-        .testTarget(name: "InteropTests", dependencies: ["DICOMNetwork", "Archive", "Web", "Security", "TestSupport"], exclude: ["Helpers"]),
+        .testTarget(name: "InteropTests", dependencies: ["DICOMNetwork", "Archive", "Web", "Security", "TestSupport"], ),
     ],
     swiftLanguageModes: [.v6]
 )

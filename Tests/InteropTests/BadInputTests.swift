@@ -87,14 +87,24 @@ import Testing
 
     @Test func associationLimitRejectsTransiently() async throws {
         try await Interop.withLifeboat(maximumAssociations: 1) { port, _ in
-            let first = try RawConnection(port: port) // holds the one slot, saying nothing
             let context = ProposedPresentationContext(id: 1, abstractSyntax: SOPClass.verification, transferSyntaxes: ["1.2.840.10008.1.2"])
-            await #expect(throws: AssociationError.rejected(AssociateReject(result: .transient, reason: .serviceProviderPresentation(.localLimitExceeded)))) {
-                try await RequestorAssociation.withAssociation(.init(host: "127.0.0.1", port: port, calledAETitle: "LIFEBOAT"), proposing: [context]) {
-                    try await $0.echo()
+            let peer = RequestorAssociation.Configuration(host: "127.0.0.1", port: port, calledAETitle: "LIFEBOAT")
+            // The first association holds the one slot: its echo answered, the server has counted it.
+            let (held, holding) = AsyncStream.makeStream(of: Void.self)
+            let (release, releasing) = AsyncStream.makeStream(of: Void.self)
+            let first = Task {
+                try await RequestorAssociation.withAssociation(peer, proposing: [context]) { association in
+                    try await association.echo()
+                    holding.yield()
+                    for await _ in release { break }
                 }
             }
-            _ = first
+            for await _ in held { break }
+            await #expect(throws: AssociationError.rejected(AssociateReject(result: .transient, reason: .serviceProviderPresentation(.localLimitExceeded)))) {
+                try await RequestorAssociation.withAssociation(peer, proposing: [context]) { try await $0.echo() }
+            }
+            releasing.yield()
+            try await first.value
         }
     }
 }

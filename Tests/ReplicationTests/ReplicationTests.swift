@@ -215,9 +215,7 @@ typealias Tag = DICOM.Tag
         let moto = try await MotoServer()
         try await Self.s3(moto).createBucket()
         let proxyPort = LoopbackPort.free()
-        let helper = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Helpers/tcp_proxy.py").path
-        var proxy = try BackgroundProcess("/usr/bin/env", ["python3", helper, String(proxyPort), String(moto.port)])
-        try await LoopbackPort.waitUntilListening(proxyPort)
+        var proxy = try await TCPProxy.start(port: proxyPort, target: moto.port)
         let through = try Self.s3(moto, port: proxyPort, timeout: .seconds(2))
         let direct = try Self.s3(moto)
         let site = try Site()
@@ -233,8 +231,7 @@ typealias Tag = DICOM.Tag
         let during = try #require(try await site.archive.catalog.replicationStatus().first)
         #expect(during.queueDepth > 0, "the versions wait in the outbox")
         #expect(during.permanentFailures == 0, "an outage is never a reason to give up")
-        proxy = try BackgroundProcess("/usr/bin/env", ["python3", helper, String(proxyPort), String(moto.port)])
-        try await LoopbackPort.waitUntilListening(proxyPort)
+        proxy = try await TCPProxy.start(port: proxyPort, target: moto.port)
         try await Self.waitUntil(seconds: 90) { try await site.archive.catalog.replicationStatus().first?.queueDepth == 0 }
         let stored = Set(try await direct.list().objects.map(\.key))
         for blob in Set(blobs) {

@@ -18,23 +18,29 @@ import Testing
         try FileManager.default.createDirectory(atPath: work + "/corpus", withIntermediateDirectories: true)
         let count = 120
         _ = try Subprocess.succeed("/usr/bin/env", ["python3", ServeArchiveTests.root + "/Benchmarks/make-ct-corpus.py", work + "/corpus", "\(count)"])
-        let config = work + "/lifeboat.yaml"
-        try """
-            data: \(work)/data
-            http-port: 0
-            replication-targets:
-              - {name: offsite, type: s3, endpoint: "\(moto.endpoint)", bucket: offsite, concurrency: 1}
-              - {name: nas, type: filesystem, path: "\(work)/nas"}
-            """.write(toFile: config, atomically: true, encoding: .utf8)
+        // The first run reaches S3 over a slow link (1 MB/s, two blobs a second), so the kill lands
+        // with S3 owed many; the second run reaches it directly.
+        let proxyPort = LoopbackPort.free()
+        let proxy = try await TCPProxy.start(port: proxyPort, target: moto.port, bytesPerSecond: 1 << 20)
+        defer { proxy.stop() }
+        func config(_ name: String, endpoint: String) throws -> String {
+            try """
+                data: \(work)/data
+                http-port: 0
+                replication-targets:
+                  - {name: offsite, type: s3, endpoint: "\(endpoint)", bucket: offsite, concurrency: 1}
+                  - {name: nas, type: filesystem, path: "\(work)/nas"}
+                """.write(toFile: "\(work)/\(name).yaml", atomically: true, encoding: .utf8)
+            return "\(work)/\(name).yaml"
+        }
         let port = LoopbackPort.free()
         let environment = ["AWS_ACCESS_KEY_ID": moto.accessKeyID, "AWS_SECRET_ACCESS_KEY": moto.secretAccessKey]
-        let arguments = ["serve", "--config", config, "--dicom-port", "\(port)"]
-        var serve = try BackgroundProcess(DumpCommandTests.binary.path, arguments, environment: environment)
+        let slow = ["serve", "--config", try config("slow", endpoint: "http://127.0.0.1:\(proxyPort)"), "--dicom-port", "\(port)"]
+        var serve = try BackgroundProcess(DumpCommandTests.binary.path, slow, environment: environment)
         try await LoopbackPort.waitUntilListening(port)
         let files = try FileManager.default.contentsOfDirectory(atPath: work + "/corpus").sorted().map { "\(work)/corpus/\($0)" }
         // SIGKILL while instances still arrive and replication to S3 has begun.
         let sender = Task { try await Subprocess.run("/usr/bin/env", ["TCP_NODELAY=1", "/usr/bin/storescu", "-aec", "LIFEBOAT", "127.0.0.1", "\(port)"] + files) }
-        // One upload at a time to moto is slower than storescu: the kill lands while S3 is owed more.
         let catalogPath = LocalArchive.catalogPath(in: work + "/data")
         do {
             try await Polling.waitUntil(seconds: 60) {
@@ -53,7 +59,8 @@ import Testing
         let atKill = try await catalog.replicationStatus()
         #expect(atKill.contains { $0.queueDepth > 0 }, "killed mid-replication: \(atKill.map { "\($0.name) \($0.queueDepth)" })")
 
-        serve = try BackgroundProcess(DumpCommandTests.binary.path, arguments, environment: environment)
+        let direct = ["serve", "--config", try config("direct", endpoint: moto.endpoint), "--dicom-port", "\(port)"]
+        serve = try BackgroundProcess(DumpCommandTests.binary.path, direct, environment: environment)
         defer { serve.stop() }
         try await Polling.waitUntil(seconds: 120) {
             let status = try await catalog.replicationStatus()
