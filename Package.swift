@@ -64,6 +64,11 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
+        // Proof that every copy is intact, and the repair of those that are not.
+        .target(
+            name: "Protection",
+            dependencies: ["Archive", "Replication", .product(name: "Logging", package: "swift-log")]
+        ),
         // Who may do what, and the tamper-evident record of what was done.
         .target(
             name: "Security",
@@ -90,7 +95,7 @@ let package = Package(
         .target(
             name: "LifeboatServer",
             dependencies: [
-                "Archive", "DICOMNetwork", "Web", "Replication", "S3", "Security", .product(name: "Yams", package: "Yams"),
+                "Archive", "DICOMNetwork", "Web", "Replication", "Protection", "S3", "Security", .product(name: "Yams", package: "Yams"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"), .product(name: "Hummingbird", package: "hummingbird"),
             ]
@@ -108,7 +113,10 @@ let package = Package(
         ),
         .executableTarget(name: "HeaderParseBenchmark", dependencies: ["DICOM"], path: "Benchmarks/HeaderParseBenchmark"),
         // Running real peers and helpers from tests.
-        .target(name: "TestSupport", path: "Tests/TestSupport", ),
+        .target(
+            name: "TestSupport", dependencies: ["Archive", "DICOM", "DICOMNetwork", "Replication", .product(name: "NIOCore", package: "swift-nio")],
+            path: "Tests/TestSupport", exclude: ["Helpers"]
+        ),
         .testTarget(
             name: "DICOMTests",
             dependencies: ["DICOM", "TestSupport", .product(name: "PropertyBased", package: "swift-property-based")],
@@ -125,6 +133,7 @@ let package = Package(
         .testTarget(name: "S3Tests", dependencies: ["S3", "TestSupport"]),
         .testTarget(name: "SecurityTests", dependencies: ["Security", "DICOMNetwork", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "ReplicationTests", dependencies: ["Replication", "Archive", "DICOM", "DICOMNetwork", "S3", "TestSupport"]),
+        .testTarget(name: "ProtectionTests", dependencies: ["Protection", "Replication", "Archive", "S3", "TestSupport"]),
         .testTarget(name: "LifeboatServerTests", dependencies: ["LifeboatServer", "DICOMNetwork", "Archive", "Security"]),
         .testTarget(
             name: "WebTests",

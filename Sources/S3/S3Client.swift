@@ -149,7 +149,7 @@ public struct S3Client: Sendable {
         }
         defer { try? output.close() }
         var written = 0
-        try await send("GET", key: key) { buffer throws(S3Error) in
+        try await stream(key) { buffer throws(S3Error) in
             do {
                 try output.write(contentsOf: Data(buffer.readableBytesView))
             } catch {
@@ -158,6 +158,18 @@ public struct S3Client: Sendable {
             written += buffer.readableBytes
         }
         return written
+    }
+
+    /// GET, handing the bytes to `receive` as they arrive; `versionID` reads an earlier
+    /// version of the object (a versioned bucket keeps every one).
+    public func stream(_ key: String, versionID: String? = nil, receive: (ByteBuffer) throws(S3Error) -> Void) async throws(S3Error) {
+        try await send("GET", key: key, query: versionID.map { [("versionId", $0)] } ?? [], receive: receive)
+    }
+
+    /// DELETE of an object (or of one version of it). Lifeboat itself never deletes from a
+    /// target: this is for drills and tests, which show that a locked version refuses it.
+    public func delete(_ key: String, versionID: String? = nil) async throws(S3Error) {
+        _ = try await send("DELETE", key: key, query: versionID.map { [("versionId", $0)] } ?? [])
     }
 
     /// One page of keys under `prefix` (ListObjectsV2), and the token of the next page.

@@ -13,82 +13,8 @@ typealias Tag = DICOM.Tag
 /// Replication to real targets started here: a directory, moto (S3 with authentication on),
 /// dcmtk's storescp as a DICOM node; outages made by killing a proxy in front of the target.
 @Suite(.serialized) struct ReplicationTests {
-    static let ctImage = "1.2.840.10008.5.1.4.1.1.2"
 
-    /// An archive in a new temporary directory, removed when the test ends.
-    final class Site: Sendable {
-        let root: String
-        let archive: LocalArchive
-
-        init() throws {
-            root = FileManager.default.temporaryDirectory.appendingPathComponent("replication-\(UUID().uuidString)").path
-            archive = try LocalArchive(root: root)
-        }
-
-        deinit { try? FileManager.default.removeItem(atPath: root) }
-
-        /// Stores `count` small CT instances of one study through the C-STORE path.
-        @discardableResult
-        func store(_ count: Int, study: String, pixels: Int = 4096) async throws -> [BlobID] {
-            for index in 0..<count {
-                let outcome = try await store(index, study: study, pixels: pixels, through: archive.ingestor)
-                try #require(outcome.status == .success, "stored: \(outcome)")
-            }
-            return try await blobs()
-        }
-
-        /// Stores instance `index` of `study` through `ingestor`'s C-STORE path and says how it was answered.
-        func store(_ index: Int, study: String, pixels: Int = 4096, through ingestor: Ingestor) async throws -> ServiceOutcome {
-            do {
-                let instance = "\(study).9.\(index)"
-                var set = DataSet()
-                func put(_ tag: Tag, _ vr: VR, _ value: String) { set[tag] = DataElement(tag: tag, vr: vr, strings: [value]) }
-                put(.sopClassUID, .UI, ReplicationTests.ctImage)
-                put(.sopInstanceUID, .UI, instance)
-                put(.studyInstanceUID, .UI, study)
-                put(.seriesInstanceUID, .UI, "\(study).1")
-                put(.patientID, .LO, "P-\(study)")
-                put(.patientName, .PN, "Doe^Jane")
-                put(.modality, .CS, "CT")
-                set[.pixelData] = DataElement(tag: .pixelData, vr: .OW, bytes: (0..<pixels).map { UInt8(truncatingIfNeeded: $0 &+ index) })
-                let request = StoreRequest(sopClassUID: ReplicationTests.ctImage, sopInstanceUID: instance, transferSyntaxUID: "1.2.840.10008.1.2.1",
-                                           callingAETitle: "CT1", calledAETitle: "LIFEBOAT", messageID: 1, peerAddress: "127.0.0.1")
-                let sink = try await ingestor.beginStore(request)
-                try await sink.write(ByteBuffer(bytes: try set.encoded(in: .explicitVRLittleEndian)))
-                return await sink.finish()
-            }
-        }
-
-        /// Every stored version's blob.
-        func blobs() async throws -> [BlobID] { Array(try await archive.catalog.blobs(withPrefix: "")).sorted() }
-
-        /// Replication to `target` in synchronous mode, running until the returned task is
-        /// cancelled, and the ingest that waits on its quorum of one.
-        func synchronous(_ target: any ReplicationTarget, timeout: Duration, policy: SyncQuorum.Policy) async throws -> (Ingestor, Task<Void, Never>) {
-            let quorum = SyncQuorum(targets: [target.name], quorum: 1, timeout: timeout, policy: policy, catalog: archive.catalog)
-            var ingestor = archive.ingestor
-            ingestor.quorum = quorum
-            let replicator = Replicator(targets: [target], catalog: archive.catalog, blobs: archive.blobs, quorum: quorum)
-            try await replicator.activate()
-            return (ingestor, Task { await replicator.drain() })
-        }
-
-        func replicator(_ targets: [any ReplicationTarget]) -> Replicator {
-            Replicator(targets: targets, catalog: archive.catalog, blobs: archive.blobs)
-        }
-
-        /// Runs replication until every target owes nothing and its manifests are written
-        /// (or `seconds` pass), then stops it.
-        func replicate(_ targets: [any ReplicationTarget], seconds: Double = 60, until done: @Sendable () async throws -> Bool = { true }) async throws {
-            let task = Task { try await replicator(targets).run() }
-            defer { task.cancel() }
-            try await waitUntil(seconds: seconds) {
-                let status = try await archive.catalog.replicationStatus().filter { $0.active }
-                guard status.count == targets.count, status.allSatisfy({ $0.queueDepth == 0 }) else { return false }
-                return try await done()
-            }
-        }
-    }
+    typealias Site = TestArchive
 
     static func waitUntil(seconds: Double, _ condition: () async throws -> Bool) async throws {
         try await Polling.waitUntil(seconds: seconds, condition)

@@ -12,8 +12,14 @@ public struct BlobID: Hashable, Sendable, Comparable, CustomStringConvertible {
     }
 
     public init(_ digest: SHA256.Digest) {
+        self.init(digest: Array(digest))!
+    }
+
+    /// The name whose digest is these 32 bytes (S3's base64 checksum, decoded); nil for any other length.
+    public init?(digest bytes: [UInt8]) {
+        guard bytes.count == 32 else { return nil }
         let digits = Array("0123456789abcdef".utf8)
-        hex = String(decoding: digest.flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 0x0F)]] }, as: UTF8.self)
+        hex = String(decoding: bytes.flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 0x0F)]] }, as: UTF8.self)
     }
 
     /// The SHA-256 of `bytes`.

@@ -82,6 +82,35 @@ public struct LocalBlobStore: BlobStore {
         return outcome
     }
 
+    /// Puts a staged copy — checked by the caller to hash to its name — in place of a blob
+    /// whose stored bytes went bad or missing: the one write to an existing name there is,
+    /// and it restores the name's own bytes (zero-loss invariant 3). rename(2) replaces it
+    /// atomically: a reader sees the bad bytes or the good, never a mix.
+    public func heal(with staged: StagedBlob) async throws(BlobStoreError) {
+        let shard = "\(blobsDirectory)/\(staged.id.hex.prefix(2))"
+        let final = path(of: staged.id)
+        let blobs = blobsDirectory
+        do {
+            try await BlockingIO.run {
+                do {
+                    try SystemCalls.fsync(path: staged.path)
+                    var shardInfo = stat()
+                    if stat(shard, &shardInfo) != 0 {
+                        try SystemCalls.makeDirectory(shard)
+                        try SystemCalls.fsync(path: blobs, directory: true)
+                    }
+                    guard rename(staged.path, final) == 0 else { throw SystemCallError("cannot rename \(staged.path) to \(final)") }
+                } catch {
+                    unlink(staged.path)
+                    throw error
+                }
+                try SystemCalls.fsync(path: shard, directory: true)
+            }
+        } catch {
+            throw (error as? SystemCallError)?.blobStoreError ?? .failed("\(error)")
+        }
+    }
+
     public func contains(_ id: BlobID) async throws(BlobStoreError) -> Bool {
         do { return try SystemCalls.fileSize(path(of: id)) != nil } catch { throw error.blobStoreError }
     }

@@ -5,6 +5,7 @@ import Darwin
 #endif
 import CSystemExtras
 import Crypto
+import DICOM
 import Foundation
 
 /// A blob being written: bytes go to a file in the staging directory (`tmp/`, on the same
@@ -55,6 +56,18 @@ public final class StagingFile: @unchecked Sendable {
             do throws(BlobStoreError) { try write(raw) } catch { failure = error }
         }
         if let failure { throw failure }
+    }
+
+    /// Writes a whole file, read a megabyte at a time: a `DICOMError` when it cannot be read,
+    /// a `BlobStoreError` when the staging file cannot be written.
+    public func write(contentsOf source: OpenFile) throws {
+        var offset = 0
+        while offset < source.size {
+            let chunk = try source.read(at: offset, upTo: 1 << 20)
+            if chunk.isEmpty { break } // cut short under us: the hash says so
+            try write(chunk)
+            offset += chunk.count
+        }
     }
 
     /// All bytes are written: closes the file (not yet durable: `BlobStore.put` does that).

@@ -146,6 +146,33 @@ enum CatalogSchema {
         migrator.registerMigration("4: catalog snapshots at targets") { db in
             try db.execute(sql: "ALTER TABLE replicationTarget ADD COLUMN lastSnapshotAt TEXT")
         }
+        migrator.registerMigration("5: scrub progress and integrity findings") { db in
+            try db.execute(sql: """
+                -- How far the current scrub pass of one place ('local' or a target's name) has come:
+                -- versions are checked in id order, so a restarted scrub goes on after lastVersion.
+                CREATE TABLE scrubCursor (
+                    place TEXT PRIMARY KEY,
+                    passStartedAt TEXT NOT NULL,
+                    lastVersion INTEGER NOT NULL,
+                    checkedBytes INTEGER NOT NULL,
+                    completedPasses INTEGER NOT NULL DEFAULT 0,
+                    lastPassEndedAt TEXT
+                ) WITHOUT ROWID;
+                -- A copy found bad (missing, wrong size, not hashing to its name, not locked), and
+                -- whether it was healed, from where, or has no good copy anywhere.
+                CREATE TABLE integrityFinding (
+                    id INTEGER PRIMARY KEY,
+                    blobHash TEXT NOT NULL,
+                    place TEXT NOT NULL,
+                    problem TEXT NOT NULL,
+                    foundAt TEXT NOT NULL,
+                    healedAt TEXT,
+                    healedFrom TEXT,
+                    unrecoverable INTEGER NOT NULL DEFAULT 0
+                );
+                CREATE INDEX integrityFinding_found ON integrityFinding (foundAt);
+                """)
+        }
         return migrator
     }
 }

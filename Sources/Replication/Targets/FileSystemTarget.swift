@@ -32,6 +32,18 @@ public struct FileSystemTarget: SingleBlobTarget {
         } catch {
             throw .transient("\(name): \(error)")
         }
+        do {
+            _ = try await store.put(try stageCopy(of: blob))
+        } catch let error as ReplicationError {
+            throw error
+        } catch {
+            throw .transient("\(name): \(error)")
+        }
+    }
+
+    /// Copies the local file into the target's `tmp/`, hashing it on the way; a copy that
+    /// does not hash to its name is dropped and refused.
+    func stageCopy(of blob: OutboundBlob) throws(ReplicationError) -> StagedBlob {
         let source: OpenFile
         do {
             source = try OpenFile(path: blob.path)
@@ -41,14 +53,8 @@ public struct FileSystemTarget: SingleBlobTarget {
         let staged: StagedBlob
         do {
             let staging = try StagingFile(in: store.stagingDirectory)
-            var offset = 0
             do {
-                while offset < source.size {
-                    let chunk = try source.read(at: offset, upTo: 1 << 20)
-                    if chunk.isEmpty { break }
-                    try staging.write(chunk)
-                    offset += chunk.count
-                }
+                try staging.write(contentsOf: source)
                 staged = try staging.finish()
             } catch {
                 staging.discard()
@@ -63,11 +69,7 @@ public struct FileSystemTarget: SingleBlobTarget {
             staged.discard()
             throw .permanent("the local copy of \(blob.sopInstanceUID) does not match its SHA-256 (\(blob.blob.hex.prefix(12))…): not copied")
         }
-        do {
-            _ = try await store.put(staged)
-        } catch {
-            throw .transient("\(name): \(error)")
-        }
+        return staged
     }
 
     public func put(snapshot path: String, name: String) async throws(ReplicationError) {

@@ -1,0 +1,72 @@
+import Archive
+import Foundation
+import Replication
+
+/// Puts bad copies right from good ones: a local blob from a target's copy (checked against
+/// its name before it replaces anything), a target's copy from the local blob.
+public struct Healer: Sendable {
+    public let blobs: LocalBlobStore
+    public let catalog: Catalog
+    public let targets: [any ReadableTarget]
+
+    public init(blobs: LocalBlobStore, catalog: Catalog, targets: [any ReadableTarget]) {
+        self.blobs = blobs
+        self.catalog = catalog
+        self.targets = targets
+    }
+
+    public enum Outcome: Sendable, Equatable {
+        /// Put right with the good bytes from this place ("local" or a target).
+        case healed(from: String)
+        /// Every place answered and none holds a good copy: the instance is lost unless found elsewhere.
+        case noGoodCopy
+        /// A place could not be asked (a target down, a local disk error): tried again on the next pass.
+        case failed(String)
+    }
+
+    /// Fetches the blob from the targets — those that confirmed a copy first — and puts the
+    /// first copy that hashes to its name in place of the local one.
+    public func healLocal(_ item: ScrubItem, skipping skipped: String? = nil) async -> Outcome {
+        let confirmed = (try? await catalog.replicaTargets(of: item.blob)) ?? []
+        var failures: [String] = []
+        for target in targets.sorted(by: { confirmed.contains($0.name) && !confirmed.contains($1.name) }) where target.name != skipped {
+            do {
+                guard let staged = try await target.fetch(item.blob, into: blobs.stagingDirectory) else { continue }
+                guard staged.id == item.blob else {
+                    staged.discard()
+                    continue
+                }
+                try await blobs.heal(with: staged)
+                return .healed(from: target.name)
+            } catch {
+                failures.append("\(target.name): \(error)")
+            }
+        }
+        return failures.isEmpty ? .noGoodCopy : .failed(failures.joined(separator: "; "))
+    }
+
+    /// Replaces a target's bad copy with the local blob — healing that first from another
+    /// target when it is bad too.
+    public func healRemote(_ item: ScrubItem, at target: any ReadableTarget) async -> Outcome {
+        var source = "local"
+        do {
+            if try await CopyCheck.local(item, in: blobs) != nil {
+                switch await healLocal(item, skipping: target.name) {
+                case .healed(let from): source = from
+                case let other: return other
+                }
+            }
+        } catch {
+            return .failed("local: \(error)")
+        }
+        guard let path = blobs.localPath(of: item.blob) else { return .failed("no local file for \(item.blob)") }
+        let local = OutboundBlob(blob: item.blob, path: path, size: item.size, sopClassUID: item.sopClassUID, sopInstanceUID: item.sopInstanceUID,
+                                 transferSyntaxUID: item.transferSyntaxUID, studyInstanceUID: item.studyInstanceUID)
+        do {
+            try await target.repair(with: local)
+            return .healed(from: source)
+        } catch {
+            return .failed("\(target.name): \(error)")
+        }
+    }
+}

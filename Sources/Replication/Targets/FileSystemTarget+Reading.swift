@@ -1,0 +1,35 @@
+import Archive
+import DICOM
+import Foundation
+
+/// Reading copies back from a mounted file system: its blob store, read like the local one.
+extension FileSystemTarget: ReadableTarget {
+    /// The size alone: a file system keeps no checksum of its own (the name is the SHA-256;
+    /// reading the bytes back checks it).
+    public func inspect(_ blob: BlobID) async throws(ReplicationError) -> RemoteCopy? {
+        do {
+            guard try await store.contains(blob) else { return nil }
+            return RemoteCopy(size: try await store.size(of: blob))
+        } catch .notFound {
+            return nil
+        } catch {
+            throw .transient("\(name): \(error)")
+        }
+    }
+
+    public func fetch(_ blob: BlobID, into directory: String) async throws(ReplicationError) -> StagedBlob? {
+        guard let path = store.localPath(of: blob), FileManager.default.fileExists(atPath: path) else { return nil }
+        return try await Self.stage(into: directory, name: name) { staging in
+            try staging.write(contentsOf: try OpenFile(path: path))
+        }
+    }
+
+    public func repair(with local: OutboundBlob) async throws(ReplicationError) {
+        let staged = try stageCopy(of: local)
+        do {
+            try await store.heal(with: staged)
+        } catch {
+            throw .transient("\(name): \(error)")
+        }
+    }
+}
