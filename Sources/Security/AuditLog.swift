@@ -17,6 +17,9 @@ public final class AuditLog: Sendable {
         var fd: Int32
         var sequence: Int
         var head: String
+        /// The file's length after this log's last write: another length means another
+        /// process (the command line beside the server) appended since.
+        var length: Int
         /// A deferred fsync is on its way (`note`).
         var syncScheduled = false
     }
@@ -45,7 +48,7 @@ public final class AuditLog: Sendable {
         let last = try Self.lastRecord(of: path)
         let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw Failure(description: "cannot open \(path): \(String(cString: strerror(errno)))") }
-        let state = NIOLockedValueBox(State(fd: fd, sequence: last?.sequence ?? 0, head: last?.hash ?? AuditRecord.genesis))
+        let state = NIOLockedValueBox(State(fd: fd, sequence: last?.sequence ?? 0, head: last?.hash ?? AuditRecord.genesis, length: Self.length(of: fd)))
         self.state = state
         let forwarder = self.forwarder
         committer = GroupCommit { [path] entries in
@@ -178,6 +181,20 @@ public final class AuditLog: Sendable {
     static func chain(_ entries: [Entry], to state: NIOLockedValueBox<State>, path: String, sync: Bool) -> Result<[AuditRecord], Failure> {
         state.withLockedValue { state in
             guard state.fd >= 0 else { return .failure(Failure(description: "\(path) was closed")) }
+            // The server and the command line may both append: an exclusive lock on the file
+            // while chaining, and the chain picked up from the file when another wrote since.
+            guard flock(state.fd, LOCK_EX) == 0 else { return .failure(Failure(description: "cannot lock \(path): \(String(cString: strerror(errno)))")) }
+            defer { flock(state.fd, LOCK_UN) }
+            if length(of: state.fd) != state.length {
+                do throws(Failure) {
+                    if let last = try lastRecord(of: path) {
+                        state.sequence = last.sequence
+                        state.head = last.hash
+                    }
+                } catch {
+                    return .failure(error)
+                }
+            }
             var records: [AuditRecord] = []
             var lines = Data()
             var head = state.head
@@ -194,12 +211,28 @@ public final class AuditLog: Sendable {
             }
             state.sequence += records.count
             state.head = head
+            state.length = length(of: state.fd)
             return .success(records)
         }
     }
 
+    static func length(of fd: Int32) -> Int {
+        var info = stat()
+        return fstat(fd, &info) == 0 ? Int(info.st_size) : -1
+    }
+
+    /// The newest record: the last line of the file's last 1 MiB (a record is far shorter).
     static func lastRecord(of path: String) throws(Failure) -> AuditRecord? {
-        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        guard let file = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? file.close() }
+        let data: Data
+        do {
+            let end = try file.seekToEnd()
+            try file.seek(toOffset: end > 1 << 20 ? end - (1 << 20) : 0)
+            data = try file.readToEnd() ?? Data()
+        } catch {
+            throw Failure(description: "cannot read \(path): \(error)")
+        }
         guard let line = data.split(separator: UInt8(ascii: "\n")).last else { return nil }
         do {
             return try JSONDecoder().decode(AuditRecord.self, from: Data(line))

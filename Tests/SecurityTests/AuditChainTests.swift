@@ -34,6 +34,24 @@ import Testing
         #expect(report.records == 6 && report.firstProblem == nil && report.head == sixth.hash)
     }
 
+    /// The server and the command line (`lifeboat user disable` while serving) each hold the
+    /// log open: every append carries on the chain the other left, never a stale head.
+    @Test func twoWritersOfOneLogKeepOneChain() async throws {
+        let (server, directory) = try Self.log(1)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let commandLine = try AuditLog(directory: directory)
+        for round in 0..<5 {
+            try commandLine.append(.administration, actor: "root", source: "local", subject: "user\(round)", detail: "user disabled")
+            try await server.record(.init(.view, actor: "reader", source: "10.0.0.1"))
+            server.note(.init(.store, actor: "CT1", source: "10.0.0.7"))
+            try server.append(.login, actor: "jane", source: "10.0.0.2")
+        }
+        try await Polling.waitUntil(seconds: 30) { try AuditVerifier.verify(path: server.path).records == 21 }
+        let report = try AuditVerifier.verify(path: server.path)
+        #expect(report.firstProblem == nil, "\(report.firstProblem.map { "\($0.line): \($0.what)" } ?? "")")
+        #expect(report.head == server.head)
+    }
+
     @Test func anEditedRecordIsFoundWhereItWasEdited() throws {
         let (log, directory) = try Self.log(5)
         defer { try? FileManager.default.removeItem(atPath: directory) }
