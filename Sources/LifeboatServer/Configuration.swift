@@ -35,6 +35,9 @@ public struct Configuration: Sendable, Equatable {
     public var tlsClientCA = ""
     public var syslog = ""
     public var syslogCA = ""
+    public var scrubDays = 30
+    public var scrubMaxMBPerSecond = 50
+    public var scrubReadBackPercent = 1
 
     public init() {}
 
@@ -121,6 +124,18 @@ public struct Configuration: Sendable, Equatable {
             }, write: { "\"\($0.syslog)\"" }),
         Key(name: "syslog-ca", help: "For a tls:// syslog collector: the CA certificate (PEM) its certificate must be signed by; empty: the system's.",
             read: { $0.syslogCA = try string($1) }, write: { "\"\($0.syslogCA)\"" }),
+        Key(name: "scrub-days", help: """
+                The scrub reads every local blob, and asks each s3 and filesystem target after its copy, at least once
+                in this many days, healing bad copies from good ones; 0: no scheduled scrub (lifeboat verify still checks).
+                """,
+            read: { $0.scrubDays = try integer($1, in: 0...3650) }, write: { "\($0.scrubDays)" }),
+        Key(name: "scrub-max-mb-per-second", help: "The most the scrub reads per second, in MB, so that ingest keeps the disk; 0: no limit.",
+            read: { $0.scrubMaxMBPerSecond = try integer($1, in: 0...100_000) }, write: { "\($0.scrubMaxMBPerSecond)" }),
+        Key(name: "scrub-read-back-percent", help: """
+                The share of each target's copies read back whole and hashed in each pass (a different share each
+                time); the others are checked by size, the target's own checksum and object lock.
+                """,
+            read: { $0.scrubReadBackPercent = try integer($1, in: 0...100) }, write: { "\($0.scrubReadBackPercent)" }),
     ]
 
     /// The TLS identity, when TLS is used at all.
@@ -192,6 +207,8 @@ public struct Configuration: Sendable, Equatable {
         guard (1...3600).contains(replicationSyncTimeout) else { throw ConfigurationError("replication-sync-timeout is from 1 to 3600 seconds") }
         guard (0...8760).contains(catalogSnapshotHours) else { throw ConfigurationError("catalog-snapshot-hours is from 0 to 8760") }
         guard (0...1440).contains(auditHeadMinutes) else { throw ConfigurationError("audit-head-minutes is from 0 to 1440") }
+        guard (0...3650).contains(scrubDays) else { throw ConfigurationError("scrub-days is from 0 to 3650") }
+        guard (0...100).contains(scrubReadBackPercent) else { throw ConfigurationError("scrub-read-back-percent is from 0 to 100") }
         if (dicomTLSPort != 0 || https) && (tlsCertificate.isEmpty || tlsKey.isEmpty) {
             throw ConfigurationError("\(https ? "https" : "dicom-tls-port") needs tls-certificate and tls-key")
         }

@@ -68,6 +68,8 @@ public struct LifeboatNode: Sendable {
                                         ? (.seconds(configuration.auditHeadMinutes * 60), currentHead)
                                         : nil)
         try await replicator.activate()
+        let scrubber = Self.scrubber(archive: archive, targets: targets, audit: security.audit, actor: "lifeboat")
+        let scrubPace = scrubPace, readBackEvery = scrubReadBackEvery
         let httpPort = configuration.httpPort
         let webServer = web
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -80,6 +82,12 @@ public struct LifeboatNode: Sendable {
                 }
             }
             if httpPort != 0 { group.addTask { try await webServer.run { onHTTPListening($0) } } }
+            if let scrubPace {
+                group.addTask {
+                    await scrubber.run(pace: scrubPace, readBackEvery: readBackEvery)
+                    try Task.checkCancellation()
+                }
+            }
             if !targets.isEmpty {
                 group.addTask {
                     await replicator.drain()

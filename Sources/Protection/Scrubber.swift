@@ -51,8 +51,12 @@ public struct Scrubber: Sendable {
         public var pace: ScrubPace?
         /// Versions taken from the catalog at a time; the cursor is saved after each batch.
         public var batchSize: Int
+        /// Told of each copy checked, and whether it was bad: for a progress bar.
+        public var progress: (@Sendable (Bool) -> Void)?
 
-        public init(sample: Double = 1, readBackEvery: Int = 1, parallelism: Int = 1, pace: ScrubPace? = nil, batchSize: Int = 64) {
+        public init(sample: Double = 1, readBackEvery: Int = 1, parallelism: Int = 1, pace: ScrubPace? = nil, batchSize: Int = 64,
+                    progress: (@Sendable (Bool) -> Void)? = nil) {
+            self.progress = progress
             self.sample = sample
             self.readBackEvery = readBackEvery
             self.parallelism = max(1, parallelism)
@@ -84,6 +88,7 @@ public struct Scrubber: Sendable {
                     for (item, problem, bytes) in try await check(chunk, at: target, options: options, pass: cursor.completedPasses) {
                         report.checked += 1
                         read += bytes
+                        options.progress?(problem != nil)
                         if let problem { report.findings.append(await handle(problem, of: item, at: place)) }
                     }
                 }

@@ -7,7 +7,9 @@ import Foundation
 public struct AuditRecord: Codable, Sendable, Equatable {
     public enum Action: String, Codable, Sendable {
         case store, query, retrieve, view, export, login, loginFailed = "login-failed", rejection, configurationChange = "configuration-change",
-             administration, auditRead = "audit-read"
+             administration, auditRead = "audit-read",
+             /// A bad copy found by the scrub or a verify, and its healing.
+             integrity
     }
 
     /// 1, 2, 3...: a gap says an entry was removed.

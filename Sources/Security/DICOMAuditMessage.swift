@@ -18,6 +18,8 @@ public enum DICOMAuditMessage {
         case .configurationChange: ("110113", "Security Alert", "E", ("110131", "Software Configuration"))
         case .administration: ("110113", "Security Alert", "E", ("110137", "User Security Attributes Changed"))
         case .auditRead: ("110101", "Audit Log Used", "R", nil)
+        // A stored copy found bad and rewritten from a good one: the instances' stored bytes updated.
+        case .integrity: ("110103", "DICOM Instances Accessed", "U", nil)
         }
     }
 

@@ -17,10 +17,11 @@ struct Lifeboat: AsyncParsableCommand {
               lifeboat stats
               lifeboat catalog rebuild --data /var/lib/lifeboat
               lifeboat replication status --data /var/lib/lifeboat
+              lifeboat verify --config /etc/lifeboat.yaml
               lifeboat user add jane --role radiologist
               lifeboat token create ohif --label "OHIF viewer"
             """,
         version: version,
-        subcommands: [Serve.self, Echo.self, Send.self, Import.self, Stats.self, Dump.self, CatalogCommand.self, ReplicationCommand.self, UserCommand.self, TokenCommand.self, AuditCommand.self, ConfigCommand.self]
+        subcommands: [Serve.self, Echo.self, Send.self, Import.self, Stats.self, Dump.self, CatalogCommand.self, ReplicationCommand.self, Verify.self, UserCommand.self, TokenCommand.self, AuditCommand.self, ConfigCommand.self]
     )
 }

@@ -109,6 +109,15 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "The CA certificate (PEM) a tls:// syslog collector's certificate must be signed by.")
     var syslogCA: String?
 
+    @Option(help: "The scrub checks every copy at least once in this many days; 0: no scheduled scrub (default: 30).")
+    var scrubDays: Int?
+
+    @Option(help: "The most the scrub reads per second, in MB; 0: no limit (default: 50).")
+    var scrubMaxMBPerSecond: Int?
+
+    @Option(help: "The share of each target's copies read back whole in each scrub pass, in percent (default: 1).")
+    var scrubReadBackPercent: Int?
+
     /// The file's settings with the command line's on top.
     func resolvedConfiguration() throws -> Configuration {
         var settings = try config.map { path throws(ConfigurationError) in try Configuration.load(path: path) } ?? Configuration()
@@ -141,6 +150,9 @@ struct Serve: AsyncParsableCommand {
         if let tlsClientCA { settings.tlsClientCA = tlsClientCA }
         if let syslog { settings.syslog = syslog }
         if let syslogCA { settings.syslogCA = syslogCA }
+        if let scrubDays { settings.scrubDays = scrubDays }
+        if let scrubMaxMBPerSecond { settings.scrubMaxMBPerSecond = scrubMaxMBPerSecond }
+        if let scrubReadBackPercent { settings.scrubReadBackPercent = scrubReadBackPercent }
         try settings.validate()
         return settings
     }
