@@ -26,8 +26,11 @@ public struct LocalArchive: Sendable {
         ingestor = Ingestor(blobs: blobs, catalog: catalog, stagingDirectory: staging)
     }
 
-    /// Brings blobs and catalog back into agreement after a crash.
-    public func recover() async throws -> RecoveryReport { try await Recovery(ingestor: ingestor).run() }
+    /// Brings blobs and catalog back into agreement after a crash. `expectingMissing` (a
+    /// restore under way) counts cataloged blobs not yet here without a critical line each.
+    public func recover(expectingMissing: Bool = false) async throws -> RecoveryReport {
+        try await Recovery(ingestor: ingestor).run(expectingMissing: expectingMissing)
+    }
 
     /// Builds a new catalog from the blobs alone. The old catalog, if any, is kept beside
     /// it as `catalog.sqlite.replaced-<time>`, never deleted. Returns the report and

@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import NIOSSL
 import Replication
+import Protection
 import Security
 import Web
 
@@ -22,8 +23,11 @@ public struct LifeboatNode: Sendable {
             throw ConfigurationError("ae-title \"\(configuration.aeTitle)\" is not an AE title: 1 to 16 characters, no backslash or control characters")
         }
         let archive = try LocalArchive(root: configuration.data)
-        let report = try await archive.recover()
-        if !report.missing.isEmpty {
+        let restoring = FileManager.default.fileExists(atPath: Restorer.markerPath(in: configuration.data))
+        let report = try await archive.recover(expectingMissing: restoring)
+        if restoring {
+            Logger(label: "lifeboat").notice("a restore is in progress: \(report.missing.count) blobs are not back yet; a retrieve fetches them from the targets, and the scheduled scrub waits for the next start")
+        } else if !report.missing.isEmpty {
             Logger(label: "lifeboat").critical("\(report.missing.count) cataloged blobs are missing from \(configuration.data)/blobs")
         }
         let security = try NodeSecurity(data: configuration.data)
@@ -34,8 +38,18 @@ public struct LifeboatNode: Sendable {
         }
         try recordStart(in: security.audit)
         let policy = AcceptorPolicy(aeTitle: title, requireCalledAETitle: !configuration.anyCalledAETitle, maximumLength: UInt32(configuration.maxPDU))
-        let query = QueryEngine(catalog: archive.catalog, blobs: archive.blobs, retrieveAETitle: configuration.aeTitle,
+        let targets = try configuration.replicationTargets.map { try $0.makeTarget(archive: archive, aeTitle: title) }
+        let scrubber = Self.scrubber(archive: archive, targets: targets, audit: security.audit, actor: "lifeboat")
+        var query = QueryEngine(catalog: archive.catalog, blobs: archive.blobs, retrieveAETitle: configuration.aeTitle,
                                 options: MatchOptions(caseInsensitivePersonNames: configuration.caseInsensitiveNames))
+        // A blob missing or damaged here when it is read is fetched from a target: during a restore, and after a loss.
+        if !scrubber.healer.targets.isEmpty {
+            let healer = scrubber.healer
+            query.fetchMissing = { blob in
+                if case .healed = await healer.healLocal(blob) { return true }
+                return false
+            }
+        }
         var quorum: SyncQuorum?
         var ingestor = archive.ingestor
         if configuration.replicationQuorum > 0 {
@@ -58,7 +72,6 @@ public struct LifeboatNode: Sendable {
                                                secureCookies: configuration.https),
                             catalog: archive.catalog, replication: replication)
         if configuration.https { web.tls = try configuration.tlsFiles?.serverConfiguration(mutual: false) }
-        let targets = try configuration.replicationTargets.map { try $0.makeTarget(archive: archive, aeTitle: title) }
         let hours = configuration.catalogSnapshotHours
         let audit = security.audit, node = configuration.aeTitle
         let currentHead: @Sendable () -> ChainHead = { audit.chainHead(node: node) }
@@ -68,8 +81,7 @@ public struct LifeboatNode: Sendable {
                                         ? (.seconds(configuration.auditHeadMinutes * 60), currentHead)
                                         : nil)
         try await replicator.activate()
-        let scrubber = Self.scrubber(archive: archive, targets: targets, audit: security.audit, actor: "lifeboat")
-        let scrubPace = scrubPace, readBackEvery = scrubReadBackEvery
+        let scrubPace = restoring ? nil : scrubPace, readBackEvery = scrubReadBackEvery
         let httpPort = configuration.httpPort
         let webServer = web
         try await withThrowingTaskGroup(of: Void.self) { group in

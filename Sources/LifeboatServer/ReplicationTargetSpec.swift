@@ -182,6 +182,22 @@ public struct ReplicationTargetSpec: Sendable, Equatable {
     /// The target itself; S3 keys come from the environment.
     func makeTarget(archive: LocalArchive, aeTitle: AETitle, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> any ReplicationTarget {
         switch kind {
+        case .s3, .fileSystem:
+            return try makeReadableTarget(environment: environment)
+        case .dicom(let node):
+            return DICOMNodeTarget(name: name, node: node, callingAETitle: aeTitle, local: archive.blobs, concurrency: concurrency)
+        case .lifeboat(let url, let variable):
+            guard let token = environment[variable], !token.isEmpty else {
+                throw ConfigurationError("target \(name): set \(variable) in the environment to the other Lifeboat's replication token")
+            }
+            return LifeboatTarget(name: name, baseURL: url, token: token, concurrency: concurrency)
+        }
+    }
+
+    /// The target as a source to verify and restore from: an s3 or filesystem target, which
+    /// keeps manifests and snapshots beside its blobs.
+    public func makeReadableTarget(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> any ReadableTarget {
+        switch kind {
         case .s3(let s3):
             guard let id = environment[s3.accessKeyIDVariable], !id.isEmpty, let secret = environment[s3.secretAccessKeyVariable], !secret.isEmpty else {
                 throw ConfigurationError("target \(name): set \(s3.accessKeyIDVariable) and \(s3.secretAccessKeyVariable) in the environment")
@@ -197,13 +213,8 @@ public struct ReplicationTargetSpec: Sendable, Equatable {
                             lock: s3.objectLock.map { ($0, s3.objectLockDays) }, concurrency: concurrency)
         case .fileSystem(let path):
             return try FileSystemTarget(name: name, root: path, concurrency: concurrency)
-        case .dicom(let node):
-            return DICOMNodeTarget(name: name, node: node, callingAETitle: aeTitle, local: archive.blobs, concurrency: concurrency)
-        case .lifeboat(let url, let variable):
-            guard let token = environment[variable], !token.isEmpty else {
-                throw ConfigurationError("target \(name): set \(variable) in the environment to the other Lifeboat's replication token")
-            }
-            return LifeboatTarget(name: name, baseURL: url, token: token, concurrency: concurrency)
+        case .dicom, .lifeboat:
+            throw ConfigurationError("target \(name) keeps no manifests or catalog snapshots: only s3 and filesystem targets can be read back")
         }
     }
 }

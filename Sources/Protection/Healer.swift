@@ -26,13 +26,13 @@ public struct Healer: Sendable {
 
     /// Fetches the blob from the targets — those that confirmed a copy first — and puts the
     /// first copy that hashes to its name in place of the local one.
-    public func healLocal(_ item: ScrubItem, skipping skipped: String? = nil) async -> Outcome {
-        let confirmed = (try? await catalog.replicaTargets(of: item.blob)) ?? []
+    public func healLocal(_ blob: BlobID, skipping skipped: String? = nil) async -> Outcome {
+        let confirmed = (try? await catalog.replicaTargets(of: blob)) ?? []
         var failures: [String] = []
         for target in targets.sorted(by: { confirmed.contains($0.name) && !confirmed.contains($1.name) }) where target.name != skipped {
             do {
-                guard let staged = try await target.fetch(item.blob, into: blobs.stagingDirectory) else { continue }
-                guard staged.id == item.blob else {
+                guard let staged = try await target.fetch(blob, into: blobs.stagingDirectory) else { continue }
+                guard staged.id == blob else {
                     staged.discard()
                     continue
                 }
@@ -51,7 +51,7 @@ public struct Healer: Sendable {
         var source = "local"
         do {
             if try await CopyCheck.local(item, in: blobs) != nil {
-                switch await healLocal(item, skipping: target.name) {
+                switch await healLocal(item.blob, skipping: target.name) {
                 case .healed(let from): source = from
                 case let other: return other
                 }

@@ -146,7 +146,7 @@ public struct Scrubber: Sendable {
         guard heal else { return finding }
         var outcome: Healer.Outcome
         switch place {
-        case .local: outcome = await healer.healLocal(item)
+        case .local: outcome = await healer.healLocal(item.blob)
         case .target(let target): outcome = await healer.healRemote(item, at: target)
         }
         // Healed only once the copy checks out again.

@@ -19,6 +19,21 @@ public struct RemoteCopy: Sendable, Equatable {
     }
 }
 
+/// A file a target keeps beside its blobs — a catalog snapshot, a study's manifest — as it
+/// stood at some moment: on a versioned S3 bucket, one version of its key.
+public struct TargetFile: Sendable, Equatable {
+    /// Its key under the target's layout (`catalog/…`, `studies/…`).
+    public var key: String
+    public var version: String?
+    public var modified: Date?
+
+    public init(key: String, version: String? = nil, modified: Date? = nil) {
+        self.key = key
+        self.version = version
+        self.modified = modified
+    }
+}
+
 /// A target whose copies can be read back — to verify them, to heal a local blob from them,
 /// to restore a site — and put right when they are bad.
 public protocol ReadableTarget: ReplicationTarget {
@@ -29,6 +44,16 @@ public protocol ReadableTarget: ReplicationTarget {
     /// blobs), hashing it on the way: the staged file's `id` says what the bytes really are,
     /// which the caller checks against `blob`. Nil when the target holds no copy.
     func fetch(_ blob: BlobID, into directory: String) async throws(ReplicationError) -> StagedBlob?
+
+    /// The files under `folder` ("catalog/", "studies/") as they stood at `moment` (as they
+    /// are now when nil), so that what was altered or added later is left out.
+    func files(under folder: String, asOf moment: Date?) async throws(ReplicationError) -> [TargetFile]
+
+    /// A file's bytes, written to `path`.
+    func read(_ file: TargetFile, to path: String) async throws(ReplicationError)
+
+    /// Every blob the target holds, by name.
+    func blobIDs() async throws(ReplicationError) -> [BlobID]
 
     /// The object lock every copy must carry ("COMPLIANCE", "GOVERNANCE") on a write-once
     /// target; nil elsewhere.

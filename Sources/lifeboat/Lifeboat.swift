@@ -18,10 +18,11 @@ struct Lifeboat: AsyncParsableCommand {
               lifeboat catalog rebuild --data /var/lib/lifeboat
               lifeboat replication status --data /var/lib/lifeboat
               lifeboat verify --config /etc/lifeboat.yaml
+              lifeboat restore --from offsite --config /etc/lifeboat.yaml --data /srv/lifeboat
               lifeboat user add jane --role radiologist
               lifeboat token create ohif --label "OHIF viewer"
             """,
         version: version,
-        subcommands: [Serve.self, Echo.self, Send.self, Import.self, Stats.self, Dump.self, CatalogCommand.self, ReplicationCommand.self, Verify.self, UserCommand.self, TokenCommand.self, AuditCommand.self, ConfigCommand.self]
+        subcommands: [Serve.self, Echo.self, Send.self, Import.self, Stats.self, Dump.self, CatalogCommand.self, ReplicationCommand.self, Verify.self, Restore.self, UserCommand.self, TokenCommand.self, AuditCommand.self, ConfigCommand.self]
     )
 }

@@ -63,8 +63,9 @@ import Testing
         let blobs: [BlobID]
         let moto: MotoServer
 
-        init(lock: (mode: S3Client.PutOptions.LockMode, days: Int)? = nil) async throws {
-            moto = try await MotoServer()
+        /// `authenticated`: moto checks signatures, which it cannot for listings of a folder (see MotoServer).
+        init(lock: (mode: S3Client.PutOptions.LockMode, days: Int)? = nil, authenticated: Bool = true) async throws {
+            moto = try await MotoServer(authenticated: authenticated)
             s3 = try ScrubTests.s3(moto, bucket: "offsite")
             try await s3.createBucket(objectLock: lock != nil)
             site = try TestArchive()

@@ -128,6 +128,26 @@ import Testing
         #expect(info.serverSideEncryption == "AES256")
     }
 
+    @Test func aVersionedBucketGivesBackWhatAKeyHeldAtAMoment() async throws {
+        let moto = try await MotoServer(authenticated: false)
+        let s3 = try Self.client(moto, bucket: "versioned")
+        try await s3.createBucket(objectLock: true) // object lock turns versioning on
+        try await s3.put("studies/a.json", bytes: ByteBuffer(string: "first"))
+        let moment = Date()
+        // S3 keeps times to the second: the second write is over a second later.
+        try await Polling.waitUntil(seconds: 5) { Date().timeIntervalSince(moment) > 1.1 }
+        try await s3.put("studies/a.json", bytes: ByteBuffer(string: "second"))
+        try await s3.put("studies/b.json", bytes: ByteBuffer(string: "later"))
+        let all = try await s3.versions(prefix: "studies/")
+        #expect(all.map(\.key) == ["studies/a.json", "studies/a.json", "studies/b.json"])
+        #expect(all.first?.isLatest == true, "newest first")
+        let then = try await s3.versions(prefix: "studies/", asOf: moment)
+        #expect(then.map(\.key) == ["studies/a.json"], "b did not exist yet")
+        var bytes: [UInt8] = []
+        try await s3.stream("studies/a.json", versionID: try #require(then.first).versionID) { bytes += $0.readableBytesView }
+        #expect(String(decoding: bytes, as: UTF8.self) == "first")
+    }
+
     @Test func virtualHostedAddressingPutsTheBucketInTheHostName() throws {
         let aws = try #require(S3Location(endpoint: "https://s3.eu-west-1.amazonaws.com", bucket: "archive", region: "eu-west-1", addressing: .virtualHosted))
         let minio = try #require(S3Location(endpoint: "http://nas.local:9000", bucket: "archive"))

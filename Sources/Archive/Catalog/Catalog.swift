@@ -4,7 +4,7 @@ import GRDB
 /// Where an instance version came from.
 public struct Provenance: Sendable, Equatable {
     public enum Source: String, Sendable {
-        case dimse, `import`, stow, recovered, rebuild, replica
+        case dimse, `import`, stow, recovered, rebuild, replica, restored
     }
 
     public var source: Source

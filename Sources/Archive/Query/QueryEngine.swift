@@ -14,6 +14,9 @@ public struct QueryEngine: Sendable {
     public var retrieveAETitle: String?
     /// How C-FIND identifiers are matched (QIDO-RS sets its own per request).
     public var options: MatchOptions
+    /// Brings a blob that is missing or damaged here back from elsewhere (a target, during
+    /// a restore or after a loss); true once it is in place and intact.
+    public var fetchMissing: (@Sendable (BlobID) async -> Bool)?
     let logger: Logger
 
     static let pageSize = 256
@@ -27,6 +30,13 @@ public struct QueryEngine: Sendable {
         self.retrieveAETitle = retrieveAETitle
         self.options = options
         self.logger = logger
+    }
+
+    /// Makes sure a blob about to be read is here, fetching it when it is not (nothing to do
+    /// without `fetchMissing`).
+    public func ensureLocal(_ blob: BlobID) async {
+        guard let fetchMissing, (try? await blobs.contains(blob)) != true else { return }
+        if await fetchMissing(blob) { logger.notice("fetched on demand", metadata: ["blob": "\(blob)"]) }
     }
 
     /// Calls `body` with each match's response identifier until it returns false, the
@@ -88,6 +98,14 @@ public struct QueryEngine: Sendable {
                                         studyInstanceUID: entity.uid(.studyInstanceUID) ?? "", seriesInstanceUID: entity.uid(.seriesInstanceUID) ?? "",
                                         blob: blob, path: blobs.localPath(of: blob)))
             return true
+        }
+        // During a restore (or after a loss), the files not yet here are fetched first, eight at a time.
+        if fetchMissing != nil {
+            for start in stride(from: 0, to: found.count, by: 8) {
+                await withTaskGroup(of: Void.self) { group in
+                    for instance in found[start..<min(start + 8, found.count)] { group.addTask { await ensureLocal(instance.blob) } }
+                }
+            }
         }
         return found.reversed()
     }

@@ -56,8 +56,12 @@ public struct RetrieveService: RetrieveProvider {
     /// no longer matches is not sent as if intact.
     public func check(_ instance: RetrievableInstance) async -> String? {
         guard let id = BlobID(hex: instance.contentID) else { return "no checksum is known for \(instance.sopInstanceUID)" }
+        await engine.ensureLocal(id)
         do {
-            guard try await engine.blobs.verify(id) else {
+            // A damaged copy is fetched again from a good one before it is given up.
+            var intact = try await engine.blobs.verify(id)
+            if !intact, let fetch = engine.fetchMissing { intact = await fetch(id) }
+            guard intact else {
                 logger.critical("a blob does not match its SHA-256", metadata: ["blob": "\(id)", "instance": "\(instance.sopInstanceUID)"])
                 return "stored copy damaged (SHA-256 mismatch)"
             }

@@ -32,4 +32,35 @@ extension FileSystemTarget: ReadableTarget {
             throw .transient("\(name): \(error)")
         }
     }
+
+    /// A file system keeps no versions: the files as they are, less those changed after
+    /// `moment` (by their modification time).
+    public func files(under folder: String, asOf moment: Date?) async throws(ReplicationError) -> [TargetFile] {
+        let directory = "\(root)/\(folder)"
+        do {
+            return try FileManager.default.contentsOfDirectory(atPath: directory).sorted().compactMap { name in
+                let modified = try FileManager.default.attributesOfItem(atPath: directory + name)[.modificationDate] as? Date
+                if let moment, let modified, modified > moment { return nil }
+                return TargetFile(key: folder + name, modified: modified)
+            }
+        } catch {
+            throw .transient("\(name): cannot list \(directory): \(error)")
+        }
+    }
+
+    public func read(_ file: TargetFile, to path: String) async throws(ReplicationError) {
+        do {
+            try FileManager.default.copyItem(atPath: "\(root)/\(file.key)", toPath: path)
+        } catch {
+            throw .transient("\(name): cannot read \(file.key): \(error)")
+        }
+    }
+
+    public func blobIDs() async throws(ReplicationError) -> [BlobID] {
+        do {
+            return try await store.list(prefix: "")
+        } catch {
+            throw .transient("\(name): \(error)")
+        }
+    }
 }

@@ -22,10 +22,33 @@ extension S3Target: ReadableTarget {
                           lockedUntil: info.lockRetainUntil.flatMap { try? Date($0, strategy: .iso8601) })
     }
 
+    /// The newest version whose bytes hash to the name: a copy overwritten since (ransomware
+    /// with write rights, on a versioned bucket) is passed over for the version before.
     public func fetch(_ blob: BlobID, into directory: String) async throws(ReplicationError) -> StagedBlob? {
+        let key = prefix + TargetLayout.blobKey(blob)
+        guard let latest = try await fetch(key, version: nil, into: directory) else { return nil }
+        guard latest.id != blob else { return latest }
+        let older: [S3Client.ObjectVersion]
+        do {
+            older = try await client.versions(prefix: key).filter { $0.key == key && !$0.isLatest && !$0.isDeleteMarker }
+        } catch {
+            return latest // an unversioned bucket: the caller sees the bytes do not match
+        }
+        for version in older {
+            guard let staged = try await fetch(key, version: version.versionID, into: directory) else { continue }
+            if staged.id == blob {
+                latest.discard()
+                return staged
+            }
+            staged.discard()
+        }
+        return latest
+    }
+
+    func fetch(_ key: String, version: String?, into directory: String) async throws(ReplicationError) -> StagedBlob? {
         do {
             return try await Self.stage(into: directory, name: name) { staging in
-                try await client.stream(prefix + TargetLayout.blobKey(blob)) { buffer throws(S3Error) in
+                try await client.stream(key, versionID: version) { buffer throws(S3Error) in
                     do {
                         try buffer.withUnsafeReadableBytes { bytes throws(BlobStoreError) in try staging.write(bytes) }
                     } catch {
@@ -33,9 +56,62 @@ extension S3Target: ReadableTarget {
                     }
                 }
             }
-        } catch where error.message.contains("NoSuchKey") {
+        } catch where error.message.contains("NoSuchKey") || error.message.contains("NoSuchVersion") {
             return nil
         }
+    }
+
+    public func files(under folder: String, asOf moment: Date?) async throws(ReplicationError) -> [TargetFile] {
+        do {
+            if let moment {
+                return try await client.versions(prefix: prefix + folder, asOf: moment).map {
+                    TargetFile(key: String($0.key.dropFirst(prefix.count)), version: $0.versionID, modified: $0.lastModified)
+                }
+            }
+            return try await keys(under: folder).map { TargetFile(key: $0) }
+        } catch {
+            throw .transient("\(name): \(error)")
+        }
+    }
+
+    public func read(_ file: TargetFile, to path: String) async throws(ReplicationError) {
+        guard FileManager.default.createFile(atPath: path, contents: nil), let output = FileHandle(forWritingAtPath: path) else {
+            throw .transient("cannot write \(path)")
+        }
+        defer { try? output.close() }
+        do {
+            try await client.stream(prefix + file.key, versionID: file.version) { buffer throws(S3Error) in
+                do {
+                    try output.write(contentsOf: Data(buffer.readableBytesView))
+                } catch {
+                    throw S3Error(status: nil, code: "LocalFile", message: "cannot write \(path): \(error)")
+                }
+            }
+        } catch {
+            throw .transient("\(name): \(file.key): \(error)")
+        }
+    }
+
+    public func blobIDs() async throws(ReplicationError) -> [BlobID] {
+        do {
+            return try await keys(under: "blobs/").compactMap { key in
+                key.hasSuffix(".dcm") ? BlobID(hex: String(key.split(separator: "/").last?.dropLast(4) ?? "")) : nil
+            }
+        } catch {
+            throw .transient("\(name): \(error)")
+        }
+    }
+
+    /// Every key under `folder`, without the target's prefix.
+    func keys(under folder: String) async throws(S3Error) -> [String] {
+        var keys: [String] = []
+        var token: String?
+        repeat {
+            let page = try await client.list(prefix: prefix + folder, after: token)
+            keys += page.objects.map { String($0.key.dropFirst(prefix.count)) }
+            token = page.next
+        } while token != nil
+        return keys
     }
 
     /// A new PUT: under object lock and versioning the bad version stays beside it, locked.

@@ -1,0 +1,223 @@
+import Archive
+import Foundation
+import Logging
+import Replication
+
+/// Rebuilds a working archive from one target into an empty data directory: the catalog
+/// first (the newest snapshot, then the instances the study manifests list beyond it), so
+/// that queries see everything at once, then the blobs — the named patients or studies,
+/// then the last day's, then newest study to oldest — each checked against its name.
+/// Interrupted, it goes on where it stopped when run again.
+public struct Restorer: Sendable {
+    public let target: any ReadableTarget
+    public let root: String
+    let logger: Logger
+
+    public init(target: any ReadableTarget, root: String, logger: Logger = Logger(label: "lifeboat.restore")) {
+        self.target = target
+        self.root = root
+        self.logger = logger
+    }
+
+    public struct Options: Sendable {
+        /// Restore what the target held at this moment: later snapshots, manifests and
+        /// versions of objects (ransomware's among them) are left out.
+        public var asOf: Date?
+        /// Patient IDs or Study Instance UIDs to bring back before anything else.
+        public var first: Set<String>
+        public var concurrency: Int
+        /// What counts as recent: received within this long before `asOf` (or now).
+        public var recent: TimeInterval
+
+        public init(asOf: Date? = nil, first: Set<String> = [], concurrency: Int = 8, recent: TimeInterval = 86400) {
+            self.asOf = asOf
+            self.first = first
+            self.concurrency = max(1, concurrency)
+            self.recent = recent
+        }
+    }
+
+    public struct Progress: Sendable {
+        public var phase: String
+        public var done: Int
+        public var total: Int
+        public var bytes: Int
+        public var elapsed: TimeInterval
+
+        /// Seconds left at the rate so far.
+        public var estimate: TimeInterval? { done > 0 && total >= done ? elapsed / Double(done) * Double(total - done) : nil }
+    }
+
+    public struct Report: Sendable {
+        /// The snapshot the catalog came from, or nil when there was none (manifests only).
+        public var snapshot: String?
+        /// Instances the manifests list beyond the snapshot, recorded from their own headers.
+        public var fromManifests = 0
+        public var restored = 0
+        public var alreadyHere = 0
+        public var bytes = 0
+        /// Blobs at the target that no manifest or snapshot named, recorded from their headers.
+        public var stragglers = 0
+        /// Versions received in the recent window, and when (seconds from the start) the last of them was back.
+        public var recentVersions = 0
+        public var recentBackAfter: TimeInterval?
+        public var seconds: TimeInterval = 0
+        /// Versions not brought back: what went wrong with each.
+        public var failed: [String] = []
+        /// Versions in the restored catalog.
+        public var versions = 0
+    }
+
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    public static func markerPath(in root: String) -> String { root + "/restore-in-progress" }
+
+    public func run(_ options: Options, progress: @escaping @Sendable (Progress) -> Void = { _ in }) async throws -> Report {
+        let started = Date()
+        let marker = Self.markerPath(in: root), catalogPath = LocalArchive.catalogPath(in: root)
+        let resuming = FileManager.default.fileExists(atPath: marker)
+        if FileManager.default.fileExists(atPath: catalogPath) && !resuming {
+            throw Failure(description: "\(root) already holds an archive (catalog.sqlite): restore into an empty directory, or finish the restore that made it")
+        }
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        try Data("restoring from \(target.name) since \(started)\n".utf8).write(to: URL(fileURLWithPath: marker))
+        var report = Report()
+        if !resuming { report.snapshot = try await restoreSnapshot(asOf: options.asOf, to: catalogPath) }
+        let archive = try LocalArchive(root: root, stagingFolder: "restore")
+        let staging = archive.ingestor.stagingDirectory
+
+        // The catalog: instances the manifests list beyond the snapshot, newest first.
+        let beyond = try await instancesBeyondCatalog(archive.catalog, asOf: options.asOf)
+        let recovery = Recovery(ingestor: archive.ingestor)
+        var done = 0
+        let receivedAt = Dictionary(beyond.map { ($0.blob, $0.receivedAt) }) { first, _ in first }
+        report.fromManifests = try await fetchAll(beyond.map(\.blob), into: archive, staging: staging, concurrency: options.concurrency) { blob, outcome in
+            if case .fetched = outcome, let received = receivedAt[blob] {
+                try await recovery.record(blob, receivedAt: received, source: .restored)
+            }
+            done += 1
+            progress(Progress(phase: "catalog", done: done, total: beyond.count, bytes: 0, elapsed: Date().timeIntervalSince(started)))
+        }.fetched
+
+        // The blobs, in their turn.
+        let recentSince = (options.asOf ?? started).addingTimeInterval(-options.recent)
+        let order = try await archive.catalog.restoreOrder(recentSince: recentSince, first: options.first)
+        let items = Dictionary(order.map { ($0.blob, $0) }) { first, _ in first }
+        var recentLeft = order.filter { $0.receivedAt >= recentSince }.count
+        report.recentVersions = recentLeft
+        if recentLeft == 0 { report.recentBackAfter = Date().timeIntervalSince(started) }
+        done = 0
+        var bytes = 0
+        let counts = try await fetchAll(order.map(\.blob), into: archive, staging: staging, concurrency: options.concurrency) { blob, outcome in
+            done += 1
+            guard let item = items[blob] else { return }
+            switch outcome {
+            case .fetched: bytes += item.size
+            case .failed(let why): report.failed.append("\(blob) (study \(item.studyInstanceUID)): \(why)")
+            case .alreadyHere: break
+            }
+            if item.receivedAt >= recentSince {
+                recentLeft -= 1
+                if recentLeft == 0 { report.recentBackAfter = Date().timeIntervalSince(started) }
+            }
+            progress(Progress(phase: "blobs", done: done, total: order.count, bytes: bytes, elapsed: Date().timeIntervalSince(started)))
+        }
+        report.restored = counts.fetched + report.fromManifests
+        report.alreadyHere = counts.alreadyHere
+        report.bytes = bytes
+
+        // Blobs no snapshot or manifest named (sent just before the site was lost): recorded from their headers.
+        let known = try await archive.catalog.blobs(withPrefix: "")
+        let unnamed = try await target.blobIDs().filter { !known.contains($0) }
+        if !unnamed.isEmpty {
+            _ = try await fetchAll(unnamed, into: archive, staging: staging, concurrency: options.concurrency) { _, _ in }
+            report.stragglers = try await recovery.run(source: .restored).recataloged
+        }
+        report.versions = try await archive.catalog.scrubTotals().versions
+        report.seconds = Date().timeIntervalSince(started)
+        if report.failed.isEmpty { try FileManager.default.removeItem(atPath: marker) }
+        return report
+    }
+
+    /// The newest catalog snapshot (at `asOf`), copied into place; nil when the target has none.
+    func restoreSnapshot(asOf: Date?, to catalogPath: String) async throws -> String? {
+        let snapshots = try await target.files(under: "catalog/", asOf: asOf).filter { $0.key.hasSuffix(".sqlite") }
+        // Their names are their times, so the last in name order is the newest.
+        guard let newest = snapshots.max(by: { $0.key < $1.key }) else { return nil }
+        let partial = catalogPath + ".partial"
+        try await target.read(newest, to: partial)
+        try FileManager.default.moveItem(atPath: partial, toPath: catalogPath)
+        logger.notice("catalog restored from a snapshot", metadata: ["snapshot": "\(newest.key)", "target": "\(target.name)"])
+        return newest.key
+    }
+
+    /// Versions the manifests list that the catalog does not hold, newest first.
+    func instancesBeyondCatalog(_ catalog: Catalog, asOf: Date?) async throws -> [(blob: BlobID, receivedAt: Date)] {
+        let scratch = root + "/tmp/manifest-\(UUID().uuidString).json"
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let time = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+        var beyond: [BlobID: Date] = [:]
+        for file in try await target.files(under: "studies/", asOf: asOf) where file.key.hasSuffix(".json") {
+            try? FileManager.default.removeItem(atPath: scratch)
+            try await target.read(file, to: scratch)
+            guard let data = FileManager.default.contents(atPath: scratch), let manifest = try? JSONDecoder().decode(StudyManifest.self, from: data) else {
+                logger.warning("a manifest cannot be read; its instances come back from the blobs alone", metadata: ["manifest": "\(file.key)"])
+                continue
+            }
+            for instance in manifest.instances {
+                guard let blob = BlobID(hex: instance.sha256), let received = try? time.parse(instance.receivedAt) else { continue }
+                if let asOf, received > asOf { continue }
+                if try await !catalog.references(blob) { beyond[blob] = received }
+            }
+        }
+        return beyond.map { ($0.key, $0.value) }.sorted { $0.receivedAt > $1.receivedAt }
+    }
+
+    enum Outcome: Sendable {
+        case fetched, alreadyHere
+        case failed(String)
+    }
+
+    /// Brings blobs back, `concurrency` at a time, each checked against its name before it is
+    /// stored; `each` is told of every one in turn, on this task.
+    func fetchAll(_ blobs: [BlobID], into archive: LocalArchive, staging: String, concurrency: Int,
+                  each: (BlobID, Outcome) async throws -> Void) async throws -> (fetched: Int, alreadyHere: Int) {
+        let store = archive.blobs, target = target
+        var fetched = 0, alreadyHere = 0
+        try await withThrowingTaskGroup(of: (BlobID, Outcome).self) { group in
+            var next = blobs.makeIterator()
+            func start() -> Bool {
+                guard let blob = next.next() else { return false }
+                group.addTask {
+                    if try await store.contains(blob) { return (blob, .alreadyHere) }
+                    do {
+                        guard let staged = try await target.fetch(blob, into: staging) else { return (blob, .failed("not at \(target.name)")) }
+                        guard staged.id == blob else {
+                            staged.discard()
+                            return (blob, .failed("no copy at \(target.name) hashes to its name"))
+                        }
+                        _ = try await store.put(staged)
+                        return (blob, .fetched)
+                    } catch {
+                        return (blob, .failed("\(error)"))
+                    }
+                }
+                return true
+            }
+            for _ in 0..<concurrency where !start() { break }
+            while let (blob, outcome) = try await group.next() {
+                switch outcome {
+                case .fetched: fetched += 1
+                case .alreadyHere: alreadyHere += 1
+                case .failed: break
+                }
+                try await each(blob, outcome)
+                try Task.checkCancellation()
+                _ = start()
+            }
+        }
+        return (fetched, alreadyHere)
+    }
+}
