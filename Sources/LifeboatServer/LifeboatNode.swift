@@ -26,7 +26,7 @@ public struct LifeboatNode: Sendable {
         let restoring = FileManager.default.fileExists(atPath: Restorer.markerPath(in: configuration.data))
         let report = try await archive.recover(expectingMissing: restoring)
         if restoring {
-            Logger(label: "lifeboat").notice("a restore is in progress: \(report.missing.count) blobs are not back yet; a retrieve fetches them from the targets, and the scheduled scrub waits for the next start")
+            Logger(label: "lifeboat").notice("a restore is in progress: \(report.missing.count) blobs are not back yet; a retrieve fetches them from the targets; replication and the scheduled scrub wait for the next start")
         } else if !report.missing.isEmpty {
             Logger(label: "lifeboat").critical("\(report.missing.count) cataloged blobs are missing from \(configuration.data)/blobs")
         }
@@ -80,7 +80,7 @@ public struct LifeboatNode: Sendable {
                                     auditHeads: configuration.auditHeadMinutes > 0
                                         ? (.seconds(configuration.auditHeadMinutes * 60), currentHead)
                                         : nil)
-        try await replicator.activate()
+        if !restoring { try await replicator.activate() }
         let scrubPace = restoring ? nil : scrubPace, readBackEvery = scrubReadBackEvery
         let httpPort = configuration.httpPort
         let webServer = web
@@ -100,7 +100,9 @@ public struct LifeboatNode: Sendable {
                     try Task.checkCancellation()
                 }
             }
-            if !targets.isEmpty {
+            // During a restore the catalog names blobs not back yet: replication (and the
+            // catalog snapshots it copies) waits for the next start, as the scrub does.
+            if !targets.isEmpty && !restoring {
                 group.addTask {
                     await replicator.drain()
                     try Task.checkCancellation()

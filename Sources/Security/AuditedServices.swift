@@ -7,7 +7,7 @@ import NIOCore
 /// and a C-MOVE goes only where the caller's entry allows.
 public enum AuditedServices {
     public static func wrap(_ services: AssociationServices, audit: AuditLog, access: DICOMAccess) -> AssociationServices {
-        AssociationServices(store: AuditedStore(inner: services.store, audit: audit),
+        AssociationServices(store: AuditedStore(inner: services.store, audit: audit, access: access),
                             query: services.query.map { AuditedQuery(inner: $0, audit: audit) },
                             retrieve: services.retrieve.map { AuditedRetrieve(inner: $0, audit: audit, access: access) })
     }
@@ -60,9 +60,13 @@ public enum AuditedServices {
 struct AuditedStore: StoreProvider {
     let inner: any StoreProvider
     let audit: AuditLog
+    let access: DICOMAccess
 
     func beginStore(_ request: StoreRequest) async throws -> any StoreSink {
         do {
+            guard access.mayStore(request.callingAETitle.value) else {
+                throw ServiceError(.notAuthorized, "\(request.callingAETitle.value)'s entry in dicom-peers does not allow it to store")
+            }
             return AuditedSink(inner: try await inner.beginStore(request), request: request, audit: audit)
         } catch {
             audit.note(.init(.store, succeeded: false, actor: request.callingAETitle.value, source: request.peerAddress,

@@ -69,7 +69,10 @@ public struct DICOMAccess: Sendable, Equatable {
             allowed.subtract(retrieveClasses)
             if !proposed.isDisjoint(with: retrieveClasses) { refused.insert(.retrieve) }
         }
-        if !rights.contains(.store) {
+        // A peer that may retrieve keeps the storage contexts: C-GET's sub-operations are
+        // C-STOREs to it on them (PS3.4 C.4.3.3); a C-STORE *from* it is refused by the store
+        // service itself (`mayStore`).
+        if !rights.contains(.store) && !rights.contains(.retrieve) {
             let store = offered.subtracting(queryClasses).subtracting(retrieveClasses).subtracting([SOPClass.verification])
             allowed.subtract(store)
             if !proposed.isDisjoint(with: store) { refused.insert(.store) }
@@ -77,6 +80,11 @@ public struct DICOMAccess: Sendable, Equatable {
         let why = entry == nil ? "\(calling) is not a listed DICOM peer" : "\(calling)'s entry does not allow it"
         return (.accept(allowed: allowed, identityConfirmed: !userRights.isEmpty), refused.isEmpty ? nil : .services(refused, why))
     }
+
+    /// Whether a C-STORE from the calling AE may be taken: a listed AE's entry must give the
+    /// store right (one that may only retrieve has storage contexts for C-GET alone); an
+    /// unlisted AE was already let in or turned away at the association.
+    public func mayStore(_ calling: String) -> Bool { peer(calling)?.rights.contains(.store) ?? true }
 
     /// Whether the calling AE may send to this C-MOVE destination.
     public func mayMove(_ calling: String, to destination: String) -> Bool {

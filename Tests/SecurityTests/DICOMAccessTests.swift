@@ -37,8 +37,11 @@ import Testing
         let access = DICOMAccess(peers: [.init(aeTitle: "WS1", rights: [.query, .retrieve], moveDestinations: ["WS1"]),
                                          .init(aeTitle: "PACS", rights: [.store, .retrieve])])
         let (admission, refusal) = Self.decide(access, "WS1", from: "10.0.0.9", proposing: [Self.ct, Self.find])
-        #expect(admission == .accept(allowed: [SOPClass.verification, Self.find, Self.move]))
-        #expect(refusal == .services([.store], "WS1's entry does not allow it"))
+        #expect(admission == .accept(allowed: [SOPClass.verification, Self.ct, Self.find, Self.move]), "CT storage stays for C-GET's sub-operations")
+        #expect(refusal == nil)
+        #expect(!access.mayStore("WS1") && access.mayStore("PACS") && access.mayStore("MODALITY"), "a C-STORE from WS1 itself is refused")
+        let viewer = DICOMAccess(peers: [.init(aeTitle: "VIEWER", rights: [.query])], strict: false)
+        #expect(Self.decide(viewer, "VIEWER", from: "10.0.0.9", proposing: [Self.ct, Self.find]).1 == .services([.store], "VIEWER's entry does not allow it"))
         #expect(access.mayMove("WS1", to: "WS1") && !access.mayMove("WS1", to: "PACS"))
         #expect(access.mayMove("PACS", to: "WS1"), "no list: any configured node")
         #expect(!access.mayMove("MODALITY", to: "WS1"), "an unlisted AE retrieves nothing")

@@ -32,6 +32,8 @@ public struct DIMSEStatus: RawRepresentable, Hashable, Sendable, CustomStringCon
     public static let duplicateSOPInstance = DIMSEStatus(rawValue: 0x0111)
     /// PS3.7 C.4.11: SOP class not supported.
     public static let sopClassNotSupported = DIMSEStatus(rawValue: 0x0122)
+    /// PS3.7 C.5.21: the peer is not authorized for the operation.
+    public static let notAuthorized = DIMSEStatus(rawValue: 0x0124)
     /// PS3.7 C.4.10: unrecognized operation.
     public static let unrecognizedOperation = DIMSEStatus(rawValue: 0x0211)
     /// PS3.7 C.4.15: mistyped argument.
