@@ -84,13 +84,11 @@ public struct Scrubber: Sendable {
                 let started = Date()
                 let picked = options.sample >= 1 ? items : items.filter { _ in Double.random(in: 0..<1) < options.sample }
                 var read = 0
-                for chunk in stride(from: 0, to: picked.count, by: options.parallelism).map({ Array(picked[$0..<min($0 + options.parallelism, picked.count)]) }) {
-                    for (item, problem, bytes) in try await check(chunk, at: target, options: options, pass: cursor.completedPasses) {
-                        report.checked += 1
-                        read += bytes
-                        options.progress?(problem != nil)
-                        if let problem { report.findings.append(await handle(problem, of: item, at: place)) }
-                    }
+                for (item, problem, bytes) in try await check(picked, at: target, options: options, pass: cursor.completedPasses) {
+                    report.checked += 1
+                    read += bytes
+                    options.progress?(problem != nil)
+                    if let problem { report.findings.append(await handle(problem, of: item, at: place)) }
                 }
                 report.bytesRead += read
                 cursor.lastVersion = last.versionID
@@ -116,12 +114,15 @@ public struct Scrubber: Sendable {
         return report
     }
 
-    /// Checks a few copies at once; a failure to look (a target down) ends the pass.
+    /// Checks a batch, `parallelism` copies at a time (the next starts as soon as one is
+    /// done); a failure to look (a target down) ends the pass.
     func check(_ items: [ScrubItem], at target: (any ReadableTarget)?, options: PassOptions,
                pass: Int) async throws -> [(ScrubItem, IntegrityFinding.Problem?, Int)] {
         let blobs = healer.blobs
         return try await withThrowingTaskGroup(of: (Int, IntegrityFinding.Problem?, Int).self) { group in
+            var results: [(ScrubItem, IntegrityFinding.Problem?, Int)?] = Array(repeating: nil, count: items.count)
             for (index, item) in items.enumerated() {
+                if index >= options.parallelism, let (done, problem, read) = try await group.next() { results[done] = (items[done], problem, read) }
                 group.addTask {
                     guard let target else { return (index, try await CopyCheck.local(item, in: blobs), item.size) }
                     let turn = (Int(item.blob.hex.prefix(6), radix: 16) ?? 0) + pass
@@ -130,7 +131,6 @@ public struct Scrubber: Sendable {
                     return (index, problem, read)
                 }
             }
-            var results: [(ScrubItem, IntegrityFinding.Problem?, Int)?] = Array(repeating: nil, count: items.count)
             for try await (index, problem, read) in group { results[index] = (items[index], problem, read) }
             return results.compactMap { $0 }
         }

@@ -131,13 +131,16 @@ public struct LocalBlobStore: BlobStore {
 
     public func verify(_ id: BlobID) async throws(BlobStoreError) -> Bool {
         try await withBlob(id) { file in
+            // One buffer for the whole file, read into and hashed in place (SHA extensions via BoringSSL).
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 64)
+            defer { buffer.deallocate() }
             var hasher = SHA256()
             var offset = 0
             while offset < file.size {
-                let chunk = try file.read(at: offset, upTo: 1 << 20)
-                if chunk.isEmpty { break } // the file shrank under us: the hash says so
-                hasher.update(data: chunk)
-                offset += chunk.count
+                let got = try file.read(at: offset, into: UnsafeMutableRawBufferPointer(rebasing: buffer[..<min(buffer.count, file.size - offset)]))
+                if got == 0 { break } // the file shrank under us: the hash says so
+                hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[..<got]))
+                offset += got
             }
             return BlobID(hasher.finalize()) == id
         }
