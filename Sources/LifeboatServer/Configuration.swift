@@ -35,6 +35,7 @@ public struct Configuration: Sendable, Equatable {
     public var tlsClientCA = ""
     public var syslog = ""
     public var syslogCA = ""
+    public var changeLogSeconds = 60
     public var scrubDays = 30
     public var scrubMaxMBPerSecond = 50
     public var scrubReadBackPercent = 1
@@ -91,6 +92,11 @@ public struct Configuration: Sendable, Equatable {
             }, write: { $0.replicationSyncPolicy.rawValue }),
         Key(name: "catalog-snapshot-hours", help: "How often a copy of the catalog goes to each s3 and filesystem target (catalog/<time>.sqlite); 0: never.",
             read: { $0.catalogSnapshotHours = try integer($1, in: 0...8760) }, write: { "\($0.catalogSnapshotHours)" }),
+        Key(name: "change-log-seconds", help: """
+                How often each s3 and filesystem target gets the versions it confirmed since the last time, as a change
+                log (changes/<time>-<n>.jsonl): with the snapshots, what restores the catalog as it stood at any moment; 0: never.
+                """,
+            read: { $0.changeLogSeconds = try integer($1, in: 0...86400) }, write: { "\($0.changeLogSeconds)" }),
         Key(name: "accept-replication", help: "Let other Lifeboats replicate here (their lifeboat target), over HTTP with the token below.",
             read: { $0.acceptReplication = try boolean($1) }, write: { "\($0.acceptReplication)" }),
         Key(name: "replication-token-env", help: "The environment variable holding the token other Lifeboats must present to replicate here.",
@@ -207,6 +213,7 @@ public struct Configuration: Sendable, Equatable {
         guard (1...3600).contains(replicationSyncTimeout) else { throw ConfigurationError("replication-sync-timeout is from 1 to 3600 seconds") }
         guard (0...8760).contains(catalogSnapshotHours) else { throw ConfigurationError("catalog-snapshot-hours is from 0 to 8760") }
         guard (0...1440).contains(auditHeadMinutes) else { throw ConfigurationError("audit-head-minutes is from 0 to 1440") }
+        guard (0...86400).contains(changeLogSeconds) else { throw ConfigurationError("change-log-seconds is from 0 to 86400") }
         guard (0...3650).contains(scrubDays) else { throw ConfigurationError("scrub-days is from 0 to 3650") }
         guard (0...100).contains(scrubReadBackPercent) else { throw ConfigurationError("scrub-read-back-percent is from 0 to 100") }
         if (dicomTLSPort != 0 || https) && (tlsCertificate.isEmpty || tlsKey.isEmpty) {

@@ -79,7 +79,8 @@ public struct LifeboatNode: Sendable {
                                     snapshots: hours > 0 ? (.seconds(hours * 3600), archive.blobs.stagingDirectory) : nil,
                                     auditHeads: configuration.auditHeadMinutes > 0
                                         ? (.seconds(configuration.auditHeadMinutes * 60), currentHead)
-                                        : nil)
+                                        : nil,
+                                    changeLog: configuration.changeLogSeconds > 0 ? .seconds(configuration.changeLogSeconds) : nil)
         if !restoring { try await replicator.activate() }
         let scrubPace = restoring ? nil : scrubPace, readBackEvery = scrubReadBackEvery
         let httpPort = configuration.httpPort

@@ -4,7 +4,8 @@ import Logging
 import Replication
 
 /// Rebuilds a working archive from one target into an empty data directory: the catalog
-/// first (the newest snapshot, then the instances the study manifests list beyond it), so
+/// first (the newest snapshot, then the instances the change log and the study manifests
+/// list beyond it), so
 /// that queries see everything at once, then the blobs — the named patients or studies,
 /// then the last day's, then newest study to oldest — each checked against its name.
 /// Interrupted, it goes on where it stopped when run again.
@@ -51,8 +52,8 @@ public struct Restorer: Sendable {
     public struct Report: Sendable {
         /// The snapshot the catalog came from, or nil when there was none (manifests only).
         public var snapshot: String?
-        /// Instances the manifests list beyond the snapshot, recorded from their own headers.
-        public var fromManifests = 0
+        /// Instances the change log and the manifests list beyond the snapshot, recorded from their own headers.
+        public var beyondSnapshot = 0
         public var restored = 0
         public var alreadyHere = 0
         public var bytes = 0
@@ -93,7 +94,7 @@ public struct Restorer: Sendable {
         let recovery = Recovery(ingestor: archive.ingestor)
         var done = 0
         let receivedAt = Dictionary(beyond.map { ($0.blob, $0.receivedAt) }) { first, _ in first }
-        report.fromManifests = try await fetchAll(beyond.map(\.blob), into: archive, staging: staging, concurrency: options.concurrency) { blob, outcome in
+        report.beyondSnapshot = try await fetchAll(beyond.map(\.blob), into: archive, staging: staging, concurrency: options.concurrency) { blob, outcome in
             if case .fetched = outcome, let received = receivedAt[blob] {
                 try await recovery.record(blob, receivedAt: received, source: .restored)
             }
@@ -124,13 +125,13 @@ public struct Restorer: Sendable {
             }
             progress(Progress(phase: "blobs", done: done, total: order.count, bytes: bytes, elapsed: Date().timeIntervalSince(started)))
         }
-        report.restored = counts.fetched + report.fromManifests
+        report.restored = counts.fetched + report.beyondSnapshot
         report.alreadyHere = counts.alreadyHere
         report.bytes = bytes
 
         // Blobs no snapshot or manifest named (sent just before the site was lost): recorded from their headers.
         let known = try await archive.catalog.blobs(withPrefix: "")
-        let unnamed = try await target.blobIDs().filter { !known.contains($0) }
+        let unnamed = try await target.blobIDs(asOf: options.asOf).filter { !known.contains($0) }
         if !unnamed.isEmpty {
             _ = try await fetchAll(unnamed, into: archive, staging: staging, concurrency: options.concurrency) { _, _ in }
             report.stragglers = try await recovery.run(source: .restored).recataloged
@@ -153,12 +154,28 @@ public struct Restorer: Sendable {
         return newest.key
     }
 
-    /// Versions the manifests list that the catalog does not hold, newest first.
+    /// Versions the change log and the manifests list that the catalog does not hold, newest first.
     func instancesBeyondCatalog(_ catalog: Catalog, asOf: Date?) async throws -> [(blob: BlobID, receivedAt: Date)] {
         let scratch = root + "/tmp/manifest-\(UUID().uuidString).json"
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         let time = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
         var beyond: [BlobID: Date] = [:]
+        func consider(_ sha256: String, receivedAt: String) async throws {
+            guard let blob = BlobID(hex: sha256), let received = try? time.parse(receivedAt) else { return }
+            if let asOf, received > asOf { return }
+            if beyond[blob] == nil, try await !catalog.references(blob) { beyond[blob] = received }
+        }
+        for file in try await target.files(under: "changes/", asOf: asOf) where file.key.hasSuffix(".jsonl") {
+            try? FileManager.default.removeItem(atPath: scratch)
+            try await target.read(file, to: scratch)
+            for line in (FileManager.default.contents(atPath: scratch) ?? Data()).split(separator: UInt8(ascii: "\n")) {
+                guard let change = try? JSONDecoder().decode(CatalogChange.self, from: Data(line)) else {
+                    logger.warning("a change log line cannot be read; its instance comes back from the manifests or the blobs", metadata: ["segment": "\(file.key)"])
+                    continue
+                }
+                try await consider(change.sha256, receivedAt: change.receivedAt)
+            }
+        }
         for file in try await target.files(under: "studies/", asOf: asOf) where file.key.hasSuffix(".json") {
             try? FileManager.default.removeItem(atPath: scratch)
             try await target.read(file, to: scratch)
@@ -166,11 +183,7 @@ public struct Restorer: Sendable {
                 logger.warning("a manifest cannot be read; its instances come back from the blobs alone", metadata: ["manifest": "\(file.key)"])
                 continue
             }
-            for instance in manifest.instances {
-                guard let blob = BlobID(hex: instance.sha256), let received = try? time.parse(instance.receivedAt) else { continue }
-                if let asOf, received > asOf { continue }
-                if try await !catalog.references(blob) { beyond[blob] = received }
-            }
+            for instance in manifest.instances { try await consider(instance.sha256, receivedAt: instance.receivedAt) }
         }
         return beyond.map { ($0.key, $0.value) }.sorted { $0.receivedAt > $1.receivedAt }
     }

@@ -52,8 +52,8 @@ public protocol ReadableTarget: ReplicationTarget {
     /// A file's bytes, written to `path`.
     func read(_ file: TargetFile, to path: String) async throws(ReplicationError)
 
-    /// Every blob the target holds, by name.
-    func blobIDs() async throws(ReplicationError) -> [BlobID]
+    /// Every blob the target holds (held at `moment`, when given), by name.
+    func blobIDs(asOf moment: Date?) async throws(ReplicationError) -> [BlobID]
 
     /// The object lock every copy must carry ("COMPLIANCE", "GOVERNANCE") on a write-once
     /// target; nil elsewhere.

@@ -58,6 +58,9 @@ public protocol ReplicationTarget: Sendable {
 
     /// Keeps a copy of the audit log's head under `audit/<name>`, beside the earlier ones.
     func put(auditHead: ChainHead, name: String) async throws(ReplicationError)
+
+    /// Keeps a segment of the change log (JSON lines of `CatalogChange`) under `changes/<name>`.
+    func put(changes: [UInt8], name: String) async throws(ReplicationError)
 }
 
 extension ReplicationTarget {
@@ -66,6 +69,7 @@ extension ReplicationTarget {
     public func put(_ manifest: StudyManifest) async throws(ReplicationError) {}
     public func put(snapshot path: String, name: String) async throws(ReplicationError) {}
     public func put(auditHead: ChainHead, name: String) async throws(ReplicationError) {}
+    public func put(changes: [UInt8], name: String) async throws(ReplicationError) {}
 }
 
 /// A target that takes one blob at a time (S3, a file system, another Lifeboat): the
@@ -96,9 +100,11 @@ extension SingleBlobTarget {
 ///     studies/<Study UID>.json  each study's manifest (StudyManifest)
 ///     catalog/<time>.sqlite     catalog snapshots
 ///     audit/<time>.json         the audit log's head (ChainHead), copied as it grows
+///     changes/<time>-<n>.jsonl  the change log: each version the target confirmed (CatalogChange)
 public enum TargetLayout {
     public static func blobKey(_ id: BlobID) -> String { "blobs/\(id.hex.prefix(2))/\(id.hex).dcm" }
     public static func manifestKey(_ studyInstanceUID: String) -> String { "studies/\(studyInstanceUID).json" }
     public static func snapshotKey(_ name: String) -> String { "catalog/\(name)" }
     public static func auditHeadKey(_ name: String) -> String { "audit/\(name)" }
+    public static func changesKey(_ name: String) -> String { "changes/\(name)" }
 }

@@ -21,11 +21,16 @@ public struct Replicator: Sendable {
     /// How often the audit log's head is copied to each target that keeps files (when it has
     /// grown), and where it is read; nil: never.
     let auditHeads: (every: Duration, current: @Sendable () -> ChainHead)?
+    /// How often each target that keeps files gets the versions it confirmed since the last
+    /// time, as a change log segment; nil: never.
+    let changeLog: Duration?
 
     public init(targets: [any ReplicationTarget], catalog: Catalog, blobs: any BlobStore, quorum: SyncQuorum? = nil,
                 snapshots: (every: Duration, scratch: String)? = nil, backoff: Backoff = Backoff(),
-                auditHeads: (every: Duration, current: @Sendable () -> ChainHead)? = nil, logger: Logger = Logger(label: "lifeboat.replication")) {
+                auditHeads: (every: Duration, current: @Sendable () -> ChainHead)? = nil, changeLog: Duration? = nil,
+                logger: Logger = Logger(label: "lifeboat.replication")) {
         self.auditHeads = auditHeads
+        self.changeLog = changeLog
         self.targets = targets
         self.catalog = catalog
         self.blobs = blobs
@@ -54,6 +59,9 @@ public struct Replicator: Sendable {
         await withTaskGroup(of: Void.self) { group in
             if let snapshots, targets.contains(where: \.keepsManifests) {
                 group.addTask { await copySnapshots(every: snapshots.every, scratch: snapshots.scratch) }
+            }
+            if let changeLog, targets.contains(where: \.keepsManifests) {
+                group.addTask { await shipChanges(every: changeLog) }
             }
             if let auditHeads, targets.contains(where: \.keepsManifests) {
                 group.addTask { await copyAuditHeads(every: auditHeads.every, current: auditHeads.current) }
@@ -93,6 +101,37 @@ public struct Replicator: Sendable {
                 }
             }
             try? await Task.sleep(for: interval)
+        }
+    }
+
+    /// Ships each target that keeps files the versions it confirmed since its last segment,
+    /// every `interval`: with the catalog snapshots, what lets a restore rebuild the catalog
+    /// as it stood at any moment, minutes behind at most.
+    func shipChanges(every interval: Duration) async {
+        while !Task.isCancelled {
+            for target in targets where target.keepsManifests {
+                do {
+                    try await shipChanges(to: target)
+                } catch {
+                    logger.warning("cannot ship the change log; trying again later", metadata: ["target": "\(target.name)", "error": "\(error)"])
+                }
+            }
+            try? await Task.sleep(for: interval)
+        }
+    }
+
+    func shipChanges(to target: any ReplicationTarget) async throws {
+        var cursor = try await catalog.changeLogCursor(target: target.name)
+        while true {
+            let (changes, next) = try await catalog.confirmedChanges(target: target.name, after: cursor, limit: 5000)
+            guard let next, !changes.isEmpty else { return }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .sortedKeys
+            var lines: [UInt8] = []
+            for change in changes { lines += try encoder.encode(change) + [UInt8(ascii: "\n")] }
+            try await target.put(changes: lines, name: "\(SigV4.timestamp(Date()))-\(next.versionID).jsonl")
+            try await catalog.save(next, target: target.name)
+            cursor = next
         }
     }
 

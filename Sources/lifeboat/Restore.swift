@@ -72,7 +72,7 @@ struct Restore: AsyncParsableCommand {
             throw CLIError(error.description)
         }
         FileHandle.standardError.write(Data("\n".utf8))
-        print("catalog: \(report.snapshot.map { "snapshot \($0)" } ?? "no snapshot"), \(report.fromManifests) instances from manifests beyond it, \(report.versions) versions in all")
+        print("catalog: \(report.snapshot.map { "snapshot \($0)" } ?? "no snapshot"), \(report.beyondSnapshot) instances from the change log and manifests beyond it, \(report.versions) versions in all")
         print(String(format: "blobs: %d restored (%.1f MB), %d already here, %d found only as blobs, in %.1f s", report.restored,
                      Double(report.bytes) / 1e6, report.alreadyHere, report.stragglers, report.seconds))
         if let after = report.recentBackAfter {

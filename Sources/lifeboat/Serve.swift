@@ -109,6 +109,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "The CA certificate (PEM) a tls:// syslog collector's certificate must be signed by.")
     var syslogCA: String?
 
+    @Option(help: "How often each s3 and filesystem target gets its change log, in seconds; 0: never (default: 60).")
+    var changeLogSeconds: Int?
+
     @Option(help: "The scrub checks every copy at least once in this many days; 0: no scheduled scrub (default: 30).")
     var scrubDays: Int?
 
@@ -150,6 +153,7 @@ struct Serve: AsyncParsableCommand {
         if let tlsClientCA { settings.tlsClientCA = tlsClientCA }
         if let syslog { settings.syslog = syslog }
         if let syslogCA { settings.syslogCA = syslogCA }
+        if let changeLogSeconds { settings.changeLogSeconds = changeLogSeconds }
         if let scrubDays { settings.scrubDays = scrubDays }
         if let scrubMaxMBPerSecond { settings.scrubMaxMBPerSecond = scrubMaxMBPerSecond }
         if let scrubReadBackPercent { settings.scrubReadBackPercent = scrubReadBackPercent }

@@ -175,7 +175,7 @@ import Testing
     }
 
     @Test func mistakesAreNamedWithTheirLine() {
-        #expect(throws: ConfigurationError("test: unknown key \"dicom_port\" (line 2); the keys are ae-title, dicom-port, http-port, cors-allow-origin, data, max-pdu, max-associations, any-called-ae-title, case-insensitive-names, dicom-nodes, replication-targets, replication-quorum, replication-sync-timeout, replication-sync-policy, catalog-snapshot-hours, accept-replication, replication-token-env, dicom-peers, dicom-strict, http-basic-auth, audit-head-minutes, dicom-tls-port, https, tls-certificate, tls-key, tls-client-ca, syslog, syslog-ca")) {
+        #expect(throws: ConfigurationError("test: unknown key \"dicom_port\" (line 2); the keys are ae-title, dicom-port, http-port, cors-allow-origin, data, max-pdu, max-associations, any-called-ae-title, case-insensitive-names, dicom-nodes, replication-targets, replication-quorum, replication-sync-timeout, replication-sync-policy, catalog-snapshot-hours, change-log-seconds, accept-replication, replication-token-env, dicom-peers, dicom-strict, http-basic-auth, audit-head-minutes, dicom-tls-port, https, tls-certificate, tls-key, tls-client-ca, syslog, syslog-ca, scrub-days, scrub-max-mb-per-second, scrub-read-back-percent")) {
             try Configuration.parse("ae-title: A\ndicom_port: 104\n", source: "test")
         }
         #expect(throws: ConfigurationError("test: dicom-port (line 1): expected a whole number from 1 to 65535")) {

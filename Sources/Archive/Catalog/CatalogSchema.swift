@@ -173,6 +173,13 @@ enum CatalogSchema {
                 CREATE INDEX integrityFinding_found ON integrityFinding (foundAt);
                 """)
         }
+        migrator.registerMigration("6: change log shipped to targets") { db in
+            try db.execute(sql: """
+                -- How far each target's change log goes: the last confirmation shipped (its time and version).
+                ALTER TABLE replicationTarget ADD COLUMN changeLogAt TEXT;
+                ALTER TABLE replicationTarget ADD COLUMN changeLogVersion INTEGER;
+                """)
+        }
         return migrator
     }
 }

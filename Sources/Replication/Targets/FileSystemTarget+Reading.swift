@@ -56,9 +56,15 @@ extension FileSystemTarget: ReadableTarget {
         }
     }
 
-    public func blobIDs() async throws(ReplicationError) -> [BlobID] {
+    public func blobIDs(asOf moment: Date?) async throws(ReplicationError) -> [BlobID] {
         do {
-            return try await store.list(prefix: "")
+            let all = try await store.list(prefix: "")
+            guard let moment else { return all }
+            return all.filter { blob in
+                guard let path = store.localPath(of: blob),
+                      let modified = try? FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date else { return false }
+                return modified <= moment
+            }
         } catch {
             throw .transient("\(name): \(error)")
         }

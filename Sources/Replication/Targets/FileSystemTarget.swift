@@ -21,6 +21,7 @@ public struct FileSystemTarget: SingleBlobTarget {
             try FileManager.default.createDirectory(atPath: root + "/studies", withIntermediateDirectories: true)
             try FileManager.default.createDirectory(atPath: root + "/catalog", withIntermediateDirectories: true)
             try FileManager.default.createDirectory(atPath: root + "/audit", withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: root + "/changes", withIntermediateDirectories: true)
         } catch {
             throw .transient("\(name): cannot use \(root): \(error)")
         }
@@ -84,6 +85,15 @@ public struct FileSystemTarget: SingleBlobTarget {
         let path = "\(root)/\(TargetLayout.auditHeadKey(name))"
         do {
             try DurableFile.replace(path, with: [UInt8](auditHead.json()), staging: store.stagingDirectory)
+        } catch {
+            throw .transient("\(self.name): cannot write \(path): \(error)")
+        }
+    }
+
+    public func put(changes: [UInt8], name: String) async throws(ReplicationError) {
+        let path = "\(root)/\(TargetLayout.changesKey(name))"
+        do {
+            try DurableFile.replace(path, with: changes, staging: store.stagingDirectory)
         } catch {
             throw .transient("\(self.name): cannot write \(path): \(error)")
         }

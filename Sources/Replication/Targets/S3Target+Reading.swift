@@ -92,11 +92,11 @@ extension S3Target: ReadableTarget {
         }
     }
 
-    public func blobIDs() async throws(ReplicationError) -> [BlobID] {
+    public func blobIDs(asOf moment: Date?) async throws(ReplicationError) -> [BlobID] {
         do {
-            return try await keys(under: "blobs/").compactMap { key in
-                key.hasSuffix(".dcm") ? BlobID(hex: String(key.split(separator: "/").last?.dropLast(4) ?? "")) : nil
-            }
+            let keys = if let moment { try await client.versions(prefix: prefix + "blobs/", asOf: moment).map { String($0.key.dropFirst(prefix.count)) } }
+                       else { try await keys(under: "blobs/") }
+            return keys.compactMap { key in key.hasSuffix(".dcm") ? BlobID(hex: String(key.split(separator: "/").last?.dropLast(4) ?? "")) : nil }
         } catch {
             throw .transient("\(name): \(error)")
         }

@@ -72,6 +72,17 @@ public struct S3Target: SingleBlobTarget {
         }
     }
 
+    /// Under object lock like the blobs: the catalog's history cannot be rewritten either.
+    public func put(changes: [UInt8], name: String) async throws(ReplicationError) {
+        var options = options()
+        options.contentType = "application/x-ndjson"
+        do throws(S3Error) {
+            try await client.put(prefix + TargetLayout.changesKey(name), bytes: ByteBuffer(bytes: changes), options: options)
+        } catch {
+            throw .transient("\(self.name): the change log: \(error)")
+        }
+    }
+
     /// A local file that is unreadable or not what its name says concerns that version alone;
     /// anything the service says — even a refused key, until someone fixes it — is retried.
     static func classify(_ error: S3Error, name: String, what: String) -> ReplicationError {
