@@ -142,6 +142,34 @@ public struct Restorer: Sendable {
         return report
     }
 
+    /// What the target held at `asOf` (now when nil), read without restoring anything: the
+    /// snapshot a restore would start from, the change log's segments, each study's manifest
+    /// (its instances received by then), and the blobs.
+    public struct Inventory: Sendable {
+        public var snapshot: String?
+        public var changeSegments: Int
+        public var studies: [StudyManifest]
+        public var blobs: Int
+    }
+
+    public func inventory(asOf: Date?) async throws -> Inventory {
+        let snapshot = try await target.files(under: "catalog/", asOf: asOf).filter { $0.key.hasSuffix(".sqlite") }.max { $0.key < $1.key }
+        let segments = try await target.files(under: "changes/", asOf: asOf).filter { $0.key.hasSuffix(".jsonl") }.count
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("lifeboat-manifest-\(UUID().uuidString).json").path
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let time = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+        var studies: [StudyManifest] = []
+        for file in try await target.files(under: "studies/", asOf: asOf) where file.key.hasSuffix(".json") {
+            try? FileManager.default.removeItem(atPath: scratch)
+            try await target.read(file, to: scratch)
+            guard let data = FileManager.default.contents(atPath: scratch), var manifest = try? JSONDecoder().decode(StudyManifest.self, from: data) else { continue }
+            if let asOf { manifest.instances.removeAll { (try? time.parse($0.receivedAt)).map { $0 > asOf } ?? false } }
+            if !manifest.instances.isEmpty { studies.append(manifest) }
+        }
+        return Inventory(snapshot: snapshot?.key, changeSegments: segments, studies: studies.sorted { $0.lastReceivedAt > $1.lastReceivedAt },
+                         blobs: try await target.blobIDs(asOf: asOf).count)
+    }
+
     /// The newest catalog snapshot (at `asOf`), copied into place; nil when the target has none.
     func restoreSnapshot(asOf: Date?, to catalogPath: String) async throws -> String? {
         let snapshots = try await target.files(under: "catalog/", asOf: asOf).filter { $0.key.hasSuffix(".sqlite") }

@@ -20,6 +20,7 @@ struct Restore: AsyncParsableCommand {
               lifeboat restore --from offsite --config /etc/lifeboat.yaml --data /var/lib/lifeboat
               lifeboat restore --from offsite --config /etc/lifeboat.yaml --data /srv/new --as-of 2026-11-20T06:00:00Z
               lifeboat restore --from nas --config /etc/lifeboat.yaml --data /srv/new --first PAT-0042
+              lifeboat restore --from offsite --config /etc/lifeboat.yaml --data /srv/new --as-of 2026-11-20T06:00:00Z --list
             """
     )
 
@@ -41,6 +42,9 @@ struct Restore: AsyncParsableCommand {
     @Option(help: "Blobs fetched at once.")
     var concurrency = 8
 
+    @Flag(help: "Only list what the target held (at --as-of): its snapshot, change log, studies and blobs; nothing is written.")
+    var list = false
+
     func run() async throws {
         let moment: Date?
         if let asOf {
@@ -58,6 +62,15 @@ struct Restore: AsyncParsableCommand {
             restorer = Restorer(target: try spec.makeReadableTarget(), root: data)
         } catch let error as ConfigurationError {
             throw CLIError(error.description)
+        }
+        if list {
+            let inventory = try await restorer.inventory(asOf: moment)
+            print("\(from)\(asOf.map { " as of \($0)" } ?? ""): catalog snapshot \(inventory.snapshot ?? "none"), \(inventory.changeSegments) change log segments, \(inventory.studies.count) studies in manifests, \(inventory.blobs) blobs")
+            print(["Last received", "Patient ID", "Study date", "Instances", "Study Instance UID"].joined(separator: "\t"))
+            for study in inventory.studies {
+                print([study.lastReceivedAt, study.patientID, study.studyDate, "\(study.instances.count)", study.studyInstanceUID].joined(separator: "\t"))
+            }
+            return
         }
         let shown = LastShown()
         let report: Restorer.Report

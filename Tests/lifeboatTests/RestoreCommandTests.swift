@@ -1,0 +1,47 @@
+import Archive
+import Foundation
+import Replication
+import TestSupport
+import Testing
+
+/// `lifeboat restore` from a directory target named in a configuration file: the listing of
+/// what the target held, the restore itself and its report, and the refusals.
+@Suite struct RestoreCommandTests {
+    @Test func listsWhatTheTargetHeldRestoresItAndRefusesPlainly() async throws {
+        let site = try TestArchive()
+        let nas = try FileSystemTarget(name: "nas", root: site.root + "-nas")
+        defer { try? FileManager.default.removeItem(atPath: nas.root) }
+        try await site.store(5, study: "1.2.826.0.60.1")
+        let snapshot = site.root + "/snapshot.sqlite"
+        try await site.archive.catalog.snapshot(to: snapshot)
+        try await nas.put(snapshot: snapshot, name: "20261122T000000Z.sqlite")
+        try await site.store(3, study: "1.2.826.0.60.2")
+        let manifests = nas.root + "/studies"
+        try await site.replicate([nas]) { ((try? FileManager.default.contentsOfDirectory(atPath: manifests)) ?? []).count == 2 }
+        let config = site.root + "/lifeboat.yaml"
+        try "replication-targets: [{name: nas, type: filesystem, path: \"\(nas.root)\"}]\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let lifeboat = DumpCommandTests.binary.path
+        let data = site.root + "-restored"
+        defer { try? FileManager.default.removeItem(atPath: data) }
+
+        let list = try await Subprocess.run(lifeboat, ["restore", "--from", "nas", "--config", config, "--data", data, "--list"])
+        #expect(list.status == 0 && list.text.contains("nas: catalog snapshot catalog/20261122T000000Z.sqlite, 0 change log segments, 2 studies in manifests, 8 blobs"), "\(list.text)")
+        #expect(list.text.contains("P-1.2.826.0.60.2") && list.text.contains("\t3\t1.2.826.0.60.2"), "\(list.text)")
+        #expect(!FileManager.default.fileExists(atPath: data), "listing writes nothing")
+
+        let restore = try await Subprocess.run(lifeboat, ["restore", "--from", "nas", "--config", config, "--data", data])
+        #expect(restore.status == 0, "\(restore.text) \(restore.errors)")
+        #expect(restore.text.contains("catalog: snapshot catalog/20261122T000000Z.sqlite, 3 instances from the change log and manifests beyond it, 8 versions in all"), "\(restore.text)")
+        #expect(restore.text.contains("blobs: 8 restored"), "\(restore.text)")
+        let restored = try LocalArchive(root: data)
+        for blob in try await site.blobs() { #expect(try await restored.blobs.verify(blob)) }
+
+        let again = try await Subprocess.run(lifeboat, ["restore", "--from", "nas", "--config", config, "--data", data])
+        #expect(again.status != 0 && again.errors.contains("already holds an archive"), "\(again.errors)")
+        let unknown = try await Subprocess.run(lifeboat, ["restore", "--from", "tape", "--config", config, "--data", data + "-2"])
+        #expect(unknown.status != 0 && unknown.errors.contains("names no target tape; its targets are nas"), "\(unknown.errors)")
+        let badTime = try await Subprocess.run(lifeboat, ["restore", "--from", "nas", "--config", config, "--data", data + "-2", "--as-of", "yesterday"])
+        #expect(badTime.status != 0 && badTime.errors.contains("expected ISO 8601"), "\(badTime.errors)")
+        #expect(!FileManager.default.fileExists(atPath: data + "-2"), "nothing made by a refused restore")
+    }
+}
