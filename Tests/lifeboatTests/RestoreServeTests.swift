@@ -40,9 +40,9 @@ import Testing
             return "\(work)/\(name).yaml"
         }
         let environment = ["AWS_ACCESS_KEY_ID": moto.accessKeyID, "AWS_SECRET_ACCESS_KEY": moto.secretAccessKey]
-        // The restore reads through a 256 KB/s link, one blob at a time: ~12 s for 2.9 MB.
+        // The restore reads through a 128 KB/s link, one blob at a time: ~23 s for 2.9 MB.
         let proxyPort = LoopbackPort.free()
-        let proxy = try await TCPProxy.start(port: proxyPort, target: moto.port, bytesPerSecond: 256 << 10)
+        let proxy = try await TCPProxy.start(port: proxyPort, target: moto.port, bytesPerSecond: 128 << 10)
         defer { proxy.stop() }
         let restore = try BackgroundProcess(DumpCommandTests.binary.path, ["restore", "--from", "offsite", "--config", try config("slow", endpoint: "http://127.0.0.1:\(proxyPort)"),
                                                                           "--data", work + "/data", "--concurrency", "1"], environment: environment)

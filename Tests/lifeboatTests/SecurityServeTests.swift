@@ -304,10 +304,17 @@ import Testing
             #expect(try await SecurityServeTests.dcmtk("storescu", ["-aet", "CT1", "-aec", "LIFEBOAT", "127.0.0.1", port, SecurityServeTests.corpus + "CT_small.dcm"]).status == 0)
             _ = try await SecurityServeTests.dcmtk("findscu", ["-S", "-aet", "CT1", "-aec", "LIFEBOAT", "-k", "QueryRetrieveLevel=STUDY", "127.0.0.1", port])
             // Everything in the local log goes out, the store and the refused search among it.
-            try await Polling.waitUntil(seconds: 30) {
-                let received = messages(collector), logged = try SecurityServeTests.records(site.data).count
-                return received.contains { ($0["description"] as? String ?? "").contains("query refused") }
-                    && received.contains { $0["event"] as? String == "110104" } && received.count == logged
+            do {
+                try await Polling.waitUntil(seconds: 30) {
+                    let received = messages(collector), logged = try SecurityServeTests.records(site.data).count
+                    return received.contains { ($0["description"] as? String ?? "").contains("query refused") }
+                        && received.contains { $0["event"] as? String == "110104" } && received.count == logged
+                }
+            } catch {
+                // Seen once in CI under full load: say what was logged and what arrived.
+                let logged = (try? SecurityServeTests.records(site.data).map { "\($0.sequence) \($0.action.rawValue) \($0.detail)" }) ?? []
+                Issue.record("logged \(logged.count): \(logged); received \(messages(collector).count): \(messages(collector).map { $0["event"] ?? "?" }); collector said: \(collector.log.suffix(2000))")
+                throw error
             }
             received = messages(collector)
         }
