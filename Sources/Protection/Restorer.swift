@@ -85,7 +85,9 @@ public struct Restorer: Sendable {
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         try Data("restoring from \(target.name) since \(started)\n".utf8).write(to: URL(fileURLWithPath: marker))
         var report = Report()
-        if !resuming { report.snapshot = try await restoreSnapshot(asOf: options.asOf, to: catalogPath) }
+        // The catalog exists only once its snapshot is wholly in place (or there was none):
+        // a restore stopped before that starts it again.
+        if !FileManager.default.fileExists(atPath: catalogPath) { report.snapshot = try await restoreSnapshot(asOf: options.asOf, to: catalogPath) }
         let archive = try LocalArchive(root: root, stagingFolder: "restore")
         let staging = archive.ingestor.stagingDirectory
 
@@ -176,6 +178,7 @@ public struct Restorer: Sendable {
         // Their names are their times, so the last in name order is the newest.
         guard let newest = snapshots.max(by: { $0.key < $1.key }) else { return nil }
         let partial = catalogPath + ".partial"
+        try? FileManager.default.removeItem(atPath: partial) // a download an earlier run did not finish
         try await target.read(newest, to: partial)
         try FileManager.default.moveItem(atPath: partial, toPath: catalogPath)
         logger.notice("catalog restored from a snapshot", metadata: ["snapshot": "\(newest.key)", "target": "\(target.name)"])

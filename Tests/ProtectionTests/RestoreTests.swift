@@ -108,6 +108,18 @@ import Testing
         try await Self.expectWhole(root, like: site.fixture.site)
     }
 
+    @Test func aRestoreStoppedWhileTheSnapshotCameDownStartsThatAgain() async throws {
+        let site = try await Site()
+        let root = Self.scratch()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        try Data("restoring".utf8).write(to: URL(fileURLWithPath: Restorer.markerPath(in: root)))
+        try Data("half a snapshot".utf8).write(to: URL(fileURLWithPath: LocalArchive.catalogPath(in: root) + ".partial"))
+        let report = try await Restorer(target: site.fixture.nas, root: root).run(.init())
+        #expect(report.snapshot == "catalog/20261122T000000Z.sqlite" && report.failed.isEmpty)
+        try await Self.expectWhole(root, like: site.fixture.site)
+    }
+
     @Test func namedStudiesComeFirstThenTheLastDayThenNewestToOldest() async throws {
         let site = try TestArchive()
         try await site.store(2, study: "1.2.826.0.40.1")
