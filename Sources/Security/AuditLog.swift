@@ -20,16 +20,12 @@ public final class AuditLog: Sendable {
         /// The file's length after this log's last write: another length means another
         /// process (the command line beside the server) appended since.
         var length: Int
-        /// A deferred fsync is on its way (`note`).
-        var syncScheduled = false
     }
 
     private let state: NIOLockedValueBox<State>
     private let committer: GroupCommit<Entry, AuditRecord>
-    /// Entries noted and not yet written, and whether a writer is on its way (`note`).
-    private let notes = NIOLockedValueBox<(pending: [Entry], writing: Bool)>(([], false))
-    /// Where noted entries are written and their fsync runs.
-    private let writer = DispatchQueue(label: "lifeboat.audit.writer")
+    /// Where noted entries are written and their fsync runs (`note`).
+    private let writer: NoteWriter
     /// Given each batch of records once it is on disk (the syslog export).
     private let forwarder = NIOLockedValueBox<(@Sendable ([AuditRecord]) -> Void)?>(nil)
 
@@ -57,10 +53,20 @@ public final class AuditLog: Sendable {
             case .failure(let failure): entries.map { _ in .failure(failure) }
             }
         }
+        let delay = Self.noteSyncDelay.components
+        writer = NoteWriter(delay: Double(delay.seconds) + Double(delay.attoseconds) / 1e18, write: { [path] batch in
+            if case .failure(let failure) = Self.append(batch, to: state, path: path, forwarder: forwarder, sync: false) {
+                Logger(label: "lifeboat.audit").critical("audit records lost: \(failure)", metadata: ["records": "\(batch.count)"])
+            }
+        }, sync: {
+            let fd = state.withLockedValue { $0.fd }
+            if fd >= 0 && fsync(fd) != 0 { Logger(label: "lifeboat.audit").critical("cannot fsync the audit log: \(String(cString: strerror(errno)))") }
+        })
     }
 
-    // A writer still on its way finds the log closed rather than writing to a reused descriptor.
+    // What was noted is written and synced before the file is closed.
     deinit {
+        writer.finish()
         state.withLockedValue { state in
             _ = close(state.fd)
             state.fd = -1
@@ -113,57 +119,16 @@ public final class AuditLog: Sendable {
 
     /// Records without holding up the caller: for the DICOM hot path (a store, a query),
     /// which must not wait on the audit disk, pay an fsync each, or queue behind another
-    /// association's record. The entry is handed to a writer that chains and writes whatever
+    /// association's record. The entry is handed to a writer (a thread of its own) that chains and writes whatever
     /// has been noted meanwhile in one write (within milliseconds), and fsyncs within
     /// `noteSyncDelay`. A process killed in those milliseconds, or a power cut within
     /// `noteSyncDelay`, can lose the newest notes — never break the chain. (The catalog holds
     /// each stored instance's provenance — calling AE, address, time — durably.) A failure to
     /// write is logged as critical.
-    public func note(_ entry: Entry) {
-        let start = notes.withLockedValue { notes in
-            notes.pending.append(entry)
-            defer { notes.writing = true }
-            return !notes.writing
-        }
-        guard start else { return }
-        let notes = notes, state = state, path = path, forwarder = forwarder, delay = noteSyncDelay, writer = writer
-        // A thread of its own, not the cooperative pool: the trail keeps up even when tasks
-        // elsewhere hold the pool's threads.
-        writer.async {
-            while true {
-                let batch = notes.withLockedValue { notes in
-                    defer { notes.pending = [] }
-                    if notes.pending.isEmpty { notes.writing = false }
-                    return notes.pending
-                }
-                if batch.isEmpty { break }
-                if case .failure(let failure) = Self.append(batch, to: state, path: path, forwarder: forwarder, sync: false) {
-                    Logger(label: "lifeboat.audit").critical("audit records lost: \(failure)", metadata: ["records": "\(batch.count)"])
-                }
-            }
-            Self.scheduleSync(state, after: delay, on: writer)
-        }
-    }
-
-    /// One fsync `delay` from now for everything written unsynced until then.
-    static func scheduleSync(_ state: NIOLockedValueBox<State>, after delay: Duration, on writer: DispatchQueue) {
-        let schedule = state.withLockedValue { state in
-            defer { state.syncScheduled = true }
-            return !state.syncScheduled
-        }
-        guard schedule else { return }
-        writer.asyncAfter(deadline: .now() + .milliseconds(Int(delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000))) {
-            // Cleared first: a note arriving during the fsync schedules the next one.
-            let fd = state.withLockedValue { state in
-                state.syncScheduled = false
-                return state.fd
-            }
-            if fsync(fd) != 0 { Logger(label: "lifeboat.audit").critical("cannot fsync the audit log: \(String(cString: strerror(errno)))") }
-        }
-    }
+    public func note(_ entry: Entry) { writer.add(entry) }
 
     /// How long noted records may wait for their fsync.
-    public var noteSyncDelay: Duration { .milliseconds(100) }
+    public static let noteSyncDelay: Duration = .milliseconds(100)
 
     func appendAll(_ entries: [Entry]) -> Result<[AuditRecord], Failure> { Self.append(entries, to: state, path: path, forwarder: forwarder) }
 

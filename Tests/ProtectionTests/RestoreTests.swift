@@ -9,7 +9,7 @@ import Testing
 
 /// Restores into an empty directory from a real directory target and a real S3 API (moto),
 /// and the ransomware drill against an object-locked bucket.
-@Suite struct RestoreTests {
+@Suite(.serialized) struct RestoreTests { // one moto at a time, as ScrubTests
     /// A site of three studies: a catalog snapshot at the targets after the first two, the
     /// third known to the targets only by its manifest.
     struct Site {

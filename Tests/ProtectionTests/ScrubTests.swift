@@ -10,7 +10,7 @@ import Testing
 /// The scrub against a real archive (SQLite catalog, blob files), a real directory target
 /// and a real S3 API (moto): damage is done to copies by hand, and every bad copy must be
 /// found, and healed from a good one.
-@Suite struct ScrubTests {
+@Suite(.serialized) struct ScrubTests { // one moto at a time: a dozen starting at once hold up the whole run
     enum Damage: CaseIterable { case flipBit, truncate, delete }
 
     /// Damages a file on disk: one bit flipped, cut to half, or removed.
