@@ -21,7 +21,7 @@ public final class MotoServer: Sendable {
                                         environment: ["INITIAL_NO_AUTH_ACTION_COUNT": authenticated ? "3" : "inf"])
         try await LoopbackPort.waitUntilListening(port)
         let helper = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Helpers/moto_credentials.py").path
-        let keys = try Subprocess.succeed("/usr/bin/env", ["python3", helper, endpoint], hint: "moto and boto3 (pip install 'moto[server]' boto3)")
+        let keys = try await Subprocess.succeed("/usr/bin/env", ["python3", helper, endpoint], hint: "moto and boto3 (pip install 'moto[server]' boto3)")
             .text.split(separator: "\n").map(String.init)
         guard keys.count == 2 else { throw Subprocess.Failure(description: "moto_credentials.py printed \(keys)") }
         accessKeyID = keys[0]

@@ -14,6 +14,9 @@ public enum Polling {
             if try await condition() { return }
             try await Task.sleep(for: .milliseconds(50))
         }
+        // One look after the deadline: a task kept off the pool past it (the box loaded) has
+        // not looked since, and what it waited for may long be there.
+        if try await condition() { return }
         throw TimedOut(seconds: seconds)
     }
 }

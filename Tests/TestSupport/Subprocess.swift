@@ -59,7 +59,16 @@ public struct Subprocess: Sendable {
 
     /// Runs and requires a zero exit status.
     public static func succeed(_ executable: String, _ arguments: [String], hint: String = "") throws -> Subprocess {
-        let result = try run(executable, arguments)
+        try required(try run(executable, arguments), executable, arguments, hint: hint)
+    }
+
+    /// The same, from async code: waited for on a thread of its own, never a cooperative one
+    /// (two tests blocking the pool's two threads on a slow helper stall every other test).
+    public static func succeed(_ executable: String, _ arguments: [String], hint: String = "") async throws -> Subprocess {
+        try required(try await run(executable, arguments), executable, arguments, hint: hint)
+    }
+
+    private static func required(_ result: Subprocess, _ executable: String, _ arguments: [String], hint: String) throws -> Subprocess {
         guard result.status == 0 else {
             throw Failure(description: "\(executable) \(arguments.first ?? "") exited \(result.status)\(hint.isEmpty ? "" : " (\(hint))"): \(result.errors)")
         }

@@ -32,16 +32,16 @@ import Testing
         var catalog: Catalog { get throws { try Catalog(path: LocalArchive.catalogPath(in: root + "/data")) } }
     }
 
-    static func corpus(_ count: Int, in work: String) throws -> [String] {
+    static func corpus(_ count: Int, in work: String) async throws -> [String] {
         try FileManager.default.createDirectory(atPath: work + "/corpus", withIntermediateDirectories: true)
-        _ = try Subprocess.succeed("/usr/bin/env", ["python3", ServeArchiveTests.root + "/Benchmarks/make-ct-corpus.py", work + "/corpus", "\(count)"])
+        _ = try await Subprocess.succeed("/usr/bin/env", ["python3", ServeArchiveTests.root + "/Benchmarks/make-ct-corpus.py", work + "/corpus", "\(count)"])
         return try FileManager.default.contentsOfDirectory(atPath: work + "/corpus").sorted().map { "\(work)/corpus/\($0)" }
     }
 
     @Test func aSecondLifeboatKilledMidStreamEndsUpWithEveryInstanceIntact() async throws {
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("peer-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: work) }
-        let files = try Self.corpus(60, in: work)
+        let files = try await Self.corpus(60, in: work)
         let a = Node(root: work + "/a"), b = Node(root: work + "/b")
         var siteB = try await b.start("accept-replication: true\n")
         let siteA = try await a.start("replication-targets:\n  - {name: site-b, type: lifeboat, url: \"http://127.0.0.1:\(b.httpPort)\", concurrency: 2}\n")
@@ -76,7 +76,7 @@ import Testing
     @Test func aWrongTokenOrBytesThatDoNotMatchTheirNameAreRefused() async throws {
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("peer-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: work) }
-        let files = try Self.corpus(2, in: work)
+        let files = try await Self.corpus(2, in: work)
         let b = Node(root: work + "/b")
         let siteB = try await b.start("accept-replication: true\n")
         defer { siteB.stop() }

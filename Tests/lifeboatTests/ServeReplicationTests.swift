@@ -17,7 +17,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: work) }
         try FileManager.default.createDirectory(atPath: work + "/corpus", withIntermediateDirectories: true)
         let count = 120
-        _ = try Subprocess.succeed("/usr/bin/env", ["python3", ServeArchiveTests.root + "/Benchmarks/make-ct-corpus.py", work + "/corpus", "\(count)"])
+        _ = try await Subprocess.succeed("/usr/bin/env", ["python3", ServeArchiveTests.root + "/Benchmarks/make-ct-corpus.py", work + "/corpus", "\(count)"])
         // The first run reaches S3 over a slow link (1 MB/s, two blobs a second), so the kill lands
         // with S3 owed many; the second run reaches it directly.
         let proxyPort = LoopbackPort.free()
