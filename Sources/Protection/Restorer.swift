@@ -157,14 +157,9 @@ public struct Restorer: Sendable {
     public func inventory(asOf: Date?) async throws -> Inventory {
         let snapshot = try await target.files(under: "catalog/", asOf: asOf).filter { $0.key.hasSuffix(".sqlite") }.max { $0.key < $1.key }
         let segments = try await target.files(under: "changes/", asOf: asOf).filter { $0.key.hasSuffix(".jsonl") }.count
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("lifeboat-manifest-\(UUID().uuidString).json").path
-        defer { try? FileManager.default.removeItem(atPath: scratch) }
         let time = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
         var studies: [StudyManifest] = []
-        for file in try await target.files(under: "studies/", asOf: asOf) where file.key.hasSuffix(".json") {
-            try? FileManager.default.removeItem(atPath: scratch)
-            try await target.read(file, to: scratch)
-            guard let data = FileManager.default.contents(atPath: scratch), var manifest = try? JSONDecoder().decode(StudyManifest.self, from: data) else { continue }
+        for var manifest in try await manifests(asOf: asOf) {
             if let asOf { manifest.instances.removeAll { (try? time.parse($0.receivedAt)).map { $0 > asOf } ?? false } }
             if !manifest.instances.isEmpty { studies.append(manifest) }
         }
@@ -187,8 +182,6 @@ public struct Restorer: Sendable {
 
     /// Versions the change log and the manifests list that the catalog does not hold, newest first.
     func instancesBeyondCatalog(_ catalog: Catalog, asOf: Date?) async throws -> [(blob: BlobID, receivedAt: Date)] {
-        let scratch = root + "/tmp/manifest-\(UUID().uuidString).json"
-        defer { try? FileManager.default.removeItem(atPath: scratch) }
         let time = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
         var beyond: [BlobID: Date] = [:]
         func consider(_ sha256: String, receivedAt: String) async throws {
@@ -197,9 +190,7 @@ public struct Restorer: Sendable {
             if beyond[blob] == nil, try await !catalog.references(blob) { beyond[blob] = received }
         }
         for file in try await target.files(under: "changes/", asOf: asOf) where file.key.hasSuffix(".jsonl") {
-            try? FileManager.default.removeItem(atPath: scratch)
-            try await target.read(file, to: scratch)
-            for line in (FileManager.default.contents(atPath: scratch) ?? Data()).split(separator: UInt8(ascii: "\n")) {
+            for line in try await contents(of: file).split(separator: UInt8(ascii: "\n")) {
                 guard let change = try? JSONDecoder().decode(CatalogChange.self, from: Data(line)) else {
                     logger.warning("a change log line cannot be read; its instance comes back from the manifests or the blobs", metadata: ["segment": "\(file.key)"])
                     continue
@@ -207,16 +198,32 @@ public struct Restorer: Sendable {
                 try await consider(change.sha256, receivedAt: change.receivedAt)
             }
         }
-        for file in try await target.files(under: "studies/", asOf: asOf) where file.key.hasSuffix(".json") {
-            try? FileManager.default.removeItem(atPath: scratch)
-            try await target.read(file, to: scratch)
-            guard let data = FileManager.default.contents(atPath: scratch), let manifest = try? JSONDecoder().decode(StudyManifest.self, from: data) else {
-                logger.warning("a manifest cannot be read; its instances come back from the blobs alone", metadata: ["manifest": "\(file.key)"])
-                continue
-            }
+        for manifest in try await manifests(asOf: asOf) {
             for instance in manifest.instances { try await consider(instance.sha256, receivedAt: instance.receivedAt) }
         }
         return beyond.map { ($0.key, $0.value) }.sorted { $0.receivedAt > $1.receivedAt }
+    }
+
+    /// Every study manifest the target held at `asOf`; one that cannot be read is passed
+    /// over with a warning (its instances come back from the change log or the blobs).
+    func manifests(asOf: Date?) async throws -> [StudyManifest] {
+        var manifests: [StudyManifest] = []
+        for file in try await target.files(under: "studies/", asOf: asOf) where file.key.hasSuffix(".json") {
+            guard let manifest = try? JSONDecoder().decode(StudyManifest.self, from: try await contents(of: file)) else {
+                logger.warning("a manifest cannot be read; its instances come back from the change log or the blobs", metadata: ["manifest": "\(file.key)"])
+                continue
+            }
+            manifests.append(manifest)
+        }
+        return manifests
+    }
+
+    /// A small file's bytes (a manifest, a change log segment), read through a scratch file.
+    func contents(of file: TargetFile) async throws -> Data {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("lifeboat-restore-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        try await target.read(file, to: scratch)
+        return FileManager.default.contents(atPath: scratch) ?? Data()
     }
 
     enum Outcome: Sendable {

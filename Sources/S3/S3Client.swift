@@ -141,15 +141,16 @@ public struct S3Client: Sendable {
     }
 
     /// GET into a file, streamed: written to `path` as it arrives (the caller renames it into
-    /// place once checked).
-    public func download(_ key: String, to path: String) async throws(S3Error) -> Int {
+    /// place once checked); `versionID` downloads an earlier version.
+    @discardableResult
+    public func download(_ key: String, versionID: String? = nil, to path: String) async throws(S3Error) -> Int {
         // Created anew (an old file there is emptied): no earlier bytes may outlive the download.
         guard FileManager.default.createFile(atPath: path, contents: nil), let output = FileHandle(forWritingAtPath: path) else {
             throw S3Error(status: nil, code: "LocalFile", message: "cannot write \(path)", key: key)
         }
         defer { try? output.close() }
         var written = 0
-        try await stream(key) { buffer throws(S3Error) in
+        try await stream(key, versionID: versionID) { buffer throws(S3Error) in
             do {
                 try output.write(contentsOf: Data(buffer.readableBytesView))
             } catch {

@@ -58,11 +58,7 @@ public struct LocalBlobStore: BlobStore {
             outcome = try await BlockingIO.run {
                 defer { unlink(staged.path) }
                 try SystemCalls.fsync(path: staged.path)
-                var shardInfo = stat()
-                if stat(shard, &shardInfo) != 0 {
-                    try SystemCalls.makeDirectory(shard)
-                    try SystemCalls.fsync(path: blobs, directory: true)
-                }
+                try Self.makeShard(shard, in: blobs)
                 if link(staged.path, final) == 0 { return PutOutcome.stored }
                 guard errno == EEXIST else { throw SystemCallError("cannot link \(staged.path) to \(final)") }
                 return .alreadyStored
@@ -94,11 +90,7 @@ public struct LocalBlobStore: BlobStore {
             try await BlockingIO.run {
                 do {
                     try SystemCalls.fsync(path: staged.path)
-                    var shardInfo = stat()
-                    if stat(shard, &shardInfo) != 0 {
-                        try SystemCalls.makeDirectory(shard)
-                        try SystemCalls.fsync(path: blobs, directory: true)
-                    }
+                    try Self.makeShard(shard, in: blobs)
                     guard rename(staged.path, final) == 0 else { throw SystemCallError("cannot rename \(staged.path) to \(final)") }
                 } catch {
                     unlink(staged.path)
@@ -109,6 +101,14 @@ public struct LocalBlobStore: BlobStore {
         } catch {
             throw (error as? SystemCallError)?.blobStoreError ?? .failed("\(error)")
         }
+    }
+
+    /// Creates a shard folder the first time it is needed, durably (its parent fsynced).
+    static func makeShard(_ shard: String, in blobs: String) throws(SystemCallError) {
+        var shardInfo = stat()
+        guard stat(shard, &shardInfo) != 0 else { return }
+        try SystemCalls.makeDirectory(shard)
+        try SystemCalls.fsync(path: blobs, directory: true)
     }
 
     public func contains(_ id: BlobID) async throws(BlobStoreError) -> Bool {

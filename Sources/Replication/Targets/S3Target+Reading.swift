@@ -75,18 +75,8 @@ extension S3Target: ReadableTarget {
     }
 
     public func read(_ file: TargetFile, to path: String) async throws(ReplicationError) {
-        guard FileManager.default.createFile(atPath: path, contents: nil), let output = FileHandle(forWritingAtPath: path) else {
-            throw .transient("cannot write \(path)")
-        }
-        defer { try? output.close() }
         do {
-            try await client.stream(prefix + file.key, versionID: file.version) { buffer throws(S3Error) in
-                do {
-                    try output.write(contentsOf: Data(buffer.readableBytesView))
-                } catch {
-                    throw S3Error(status: nil, code: "LocalFile", message: "cannot write \(path): \(error)")
-                }
-            }
+            try await client.download(prefix + file.key, versionID: file.version, to: path)
         } catch {
             throw .transient("\(name): \(file.key): \(error)")
         }
