@@ -69,6 +69,11 @@ let package = Package(
             name: "Protection",
             dependencies: ["Archive", "Replication", .product(name: "Logging", package: "swift-log")]
         ),
+        // Keeping work going through a PACS outage, and giving the PACS back what it missed.
+        .target(
+            name: "Continuity",
+            dependencies: ["Archive", "DICOM", "DICOMNetwork", .product(name: "Logging", package: "swift-log")]
+        ),
         // Who may do what, and the tamper-evident record of what was done.
         .target(
             name: "Security",
@@ -95,7 +100,7 @@ let package = Package(
         .target(
             name: "LifeboatServer",
             dependencies: [
-                "Archive", "DICOMNetwork", "Web", "Replication", "Protection", "S3", "Security", .product(name: "Yams", package: "Yams"),
+                "Archive", "DICOMNetwork", "Web", "Replication", "Protection", "Continuity", "S3", "Security", .product(name: "Yams", package: "Yams"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"), .product(name: "Hummingbird", package: "hummingbird"),
             ]
@@ -103,7 +108,7 @@ let package = Package(
         .executableTarget(
             name: "lifeboat",
             dependencies: [
-                "DICOM", "DICOMNetwork", "Archive", "LifeboatServer", "Security", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "DICOM", "DICOMNetwork", "Archive", "LifeboatServer", "Security", "Continuity", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -134,6 +139,7 @@ let package = Package(
         .testTarget(name: "SecurityTests", dependencies: ["Security", "DICOMNetwork", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "ReplicationTests", dependencies: ["Replication", "Archive", "DICOM", "DICOMNetwork", "S3", "TestSupport"]),
         .testTarget(name: "ProtectionTests", dependencies: ["Protection", "Replication", "Archive", "S3", "TestSupport"]),
+        .testTarget(name: "ContinuityTests", dependencies: ["Continuity", "Archive", "DICOM", "DICOMNetwork", "TestSupport"]),
         .testTarget(name: "LifeboatServerTests", dependencies: ["LifeboatServer", "DICOMNetwork", "Archive", "Security"]),
         .testTarget(
             name: "WebTests",

@@ -15,9 +15,10 @@ extension LifeboatNode {
         let access = DICOMAccess(peers: configuration.dicomPeers, strict: configuration.dicomStrict)
         policy.admission = AuditedServices.admission(access, identities: try DICOMUserIdentities(users: security.users), audit: security.audit,
                                                      offered: policy.abstractSyntaxes.union(query.findSOPClasses).union(retrieve.moveSOPClasses)
-                                                         .union(retrieve.getSOPClasses),
+                                                         .union(retrieve.getSOPClasses).union([StorageCommitment.sopClassUID]),
                                                      queryClasses: query.findSOPClasses, retrieveClasses: retrieve.moveSOPClasses.union(retrieve.getSOPClasses))
-        let services = AuditedServices.wrap(AssociationServices(store: ingestor, query: query, retrieve: retrieve), audit: security.audit, access: access)
+        let services = AuditedServices.wrap(AssociationServices(store: ingestor, query: query, retrieve: retrieve,
+                                                                       commitment: StorageCommitmentService(catalog: query.catalog)), audit: security.audit, access: access)
         let server = DICOMServer(configuration: .init(port: configuration.dicomPort, policy: policy, maximumAssociations: configuration.maxAssociations),
                                  services: services)
         let tls = try configuration.tlsFiles?.serverConfiguration()

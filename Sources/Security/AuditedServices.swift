@@ -9,7 +9,8 @@ public enum AuditedServices {
     public static func wrap(_ services: AssociationServices, audit: AuditLog, access: DICOMAccess) -> AssociationServices {
         AssociationServices(store: AuditedStore(inner: services.store, audit: audit, access: access),
                             query: services.query.map { AuditedQuery(inner: $0, audit: audit) },
-                            retrieve: services.retrieve.map { AuditedRetrieve(inner: $0, audit: audit, access: access) })
+                            retrieve: services.retrieve.map { AuditedRetrieve(inner: $0, audit: audit, access: access) },
+                            commitment: services.commitment.map { AuditedCommitment(inner: $0, audit: audit) })
     }
 
     /// The admission decision for the acceptor: the user identity checked (`identities`),
@@ -139,5 +140,20 @@ struct AuditedRetrieve: RetrieveProvider {
         audit.note(.init(.retrieve, succeeded: status.category == .success, actor: request.callingAETitle.value, source: request.peerAddress,
                          subject: AuditedServices.subject(request.identifier),
                          detail: "\(how): \(counts.completed) sent, \(counts.failed) failed, \(counts.warning) warnings, status \(status)"))
+    }
+}
+
+/// A Storage Commitment request, recorded with what was committed and what was not.
+struct AuditedCommitment: CommitmentProvider {
+    let inner: any CommitmentProvider
+    let audit: AuditLog
+
+    func commit(_ request: StorageCommitment.Request, from callingAETitle: AETitle, address: String) async -> StorageCommitment.Result {
+        let result = await inner.commit(request, from: callingAETitle, address: address)
+        audit.note(.init(.query, succeeded: result.failed.isEmpty, actor: callingAETitle.value, source: address,
+                         subject: "storage commitment \(request.transactionUID)",
+                         detail: "\(result.committed.count) of \(request.references.count) instances committed"
+                            + (result.failed.isEmpty ? "" : ", \(result.failed.count) not held here")))
+        return result
     }
 }

@@ -79,6 +79,15 @@ extension Tag {
     public static let pixelData = Tag(0x7FE0, 0x0010)
     public static let dataSetTrailingPadding = Tag(0xFFFC, 0xFFFC)
 
+    // What a list of stored or committed instances says (PS3.4 J.3, PS3.18 10.5.3).
+    public static let referencedSOPClassUID = Tag(0x0008, 0x1150)
+    public static let referencedSOPInstanceUID = Tag(0x0008, 0x1155)
+    public static let warningReason = Tag(0x0008, 0x1196)
+    public static let failureReason = Tag(0x0008, 0x1197)
+    public static let failedSOPSequence = Tag(0x0008, 0x1198)
+    public static let referencedSOPSequence = Tag(0x0008, 0x1199)
+    public static let transactionUID = Tag(0x0008, 0x1195)
+
     /// The three pixel data elements (PS3.3 C.7.6.3); a header-only read stops at the first of them.
     public var isPixelData: Bool { self == .pixelData || self == .floatPixelData || self == .doubleFloatPixelData }
 }

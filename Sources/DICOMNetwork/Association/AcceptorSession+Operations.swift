@@ -44,6 +44,7 @@ extension AcceptorSession {
         guard let incoming = identifier else { return }
         identifier = nil
         let command = incoming.command
+        if command.field == .nActionRequest { return try await startCommitment(incoming) }
         let context = contexts[incoming.contextID]!
         guard let sopClass = command.affectedSOPClassUID, sopClass == context.abstractSyntax else {
             return try await refuse(incoming, .sopClassNotSupported, "the SOP class is not the presentation context's")

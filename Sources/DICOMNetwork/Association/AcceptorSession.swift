@@ -164,6 +164,8 @@ struct AcceptorSession {
             identifier = IncomingIdentifier(command: command, contextID: contextID, responseField: .cMoveResponse)
         case .cGetRequest where command.hasDataSet:
             identifier = IncomingIdentifier(command: command, contextID: contextID, responseField: .cGetResponse)
+        case .nActionRequest where command.hasDataSet:
+            identifier = IncomingIdentifier(command: command, contextID: contextID, responseField: .nActionResponse)
         default:
             // Not a service offered here: refused, and any data set that follows dropped.
             guard let field = command.field, !field.isResponse, let response = CommandField(rawValue: field.rawValue | 0x8000) else {

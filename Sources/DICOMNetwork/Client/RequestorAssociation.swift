@@ -21,7 +21,8 @@ public enum AssociationError: Error, Sendable, Equatable, CustomStringConvertibl
     }
 }
 
-/// An association this side requested (PS3.8 7.1): send C-ECHO and C-STORE, then release.
+/// An association this side requested (PS3.8 7.1): C-ECHO, C-STORE, C-FIND and Storage
+/// Commitment requests, then release.
 /// Use it inside `withAssociation`, which releases (or aborts on error) and closes.
 public final class RequestorAssociation {
     public struct Configuration: Sendable {
@@ -43,8 +44,10 @@ public final class RequestorAssociation {
         }
     }
 
-    private var machine = UpperLayerStateMachine(role: .requestor)
-    private var assembler = MessageAssembler()
+    var machine = UpperLayerStateMachine(role: .requestor)
+    var assembler = MessageAssembler()
+    /// Assembled events read but not yet taken: one PDU can end one message and begin the next.
+    var pendingEvents: [MessageAssembler.Event] = []
     private var inbound: NIOAsyncChannelInboundStream<PDU>.AsyncIterator
     private let outbound: NIOAsyncChannelOutboundWriter<PDU>
     private var nextMessageID: UInt16 = 1
@@ -110,7 +113,7 @@ public final class RequestorAssociation {
     }
 
     /// The peer's maximum P-DATA-TF length.
-    private var fragmenter: MessageFragmenter { MessageFragmenter(maximumLength: acceptance?.userInformation.maximumLength ?? 0) }
+    var fragmenter: MessageFragmenter { MessageFragmenter(maximumLength: acceptance?.userInformation.maximumLength ?? 0) }
 
     /// C-ECHO (PS3.7 9.1.5): the status of the response.
     public func echo() async throws -> DIMSEStatus {
@@ -148,24 +151,24 @@ public final class RequestorAssociation {
         return (status, lastResponse?.errorComment)
     }
 
-    private var lastResponse: CommandSet?
+    var lastResponse: CommandSet?
     /// Set when an operation failed part way: nothing more can go over this association.
     public private(set) var isBroken = false
 
     func markBroken() { isBroken = true }
 
-    private func takeMessageID() -> UInt16 {
+    func takeMessageID() -> UInt16 {
         defer { nextMessageID &+= 1 }
         return nextMessageID
     }
 
-    private func sendCommand(_ command: CommandSet, contextID: UInt8) async throws {
+    func sendCommand(_ command: CommandSet, contextID: UInt8) async throws {
         try await sendData(fragmenter.pdus(of: ByteBuffer(bytes: try command.encoded()), contextID: contextID, isCommand: true))
     }
 
     /// P-DATA-TF PDUs through the state machine, written to the channel together with one
     /// flush: a 512 KiB data set in 16 KiB PDUs is one write, not 32.
-    private func sendData(_ pdus: [PDataTF]) async throws {
+    func sendData(_ pdus: [PDataTF]) async throws {
         var batch: [PDU] = []
         for pdu in pdus {
             let transition = try machine.sendData(pdu)
@@ -181,27 +184,14 @@ public final class RequestorAssociation {
         try await outbound.write(contentsOf: batch)
     }
 
-    /// Reads until the response to `request` arrives.
-    private func awaitResponse(to request: CommandSet) async throws -> DIMSEStatus {
+    /// Reads until the response to `request` arrives; other messages are passed over.
+    func awaitResponse(to request: CommandSet) async throws -> DIMSEStatus {
         while true {
-            for indication in try await carryOut(try await nextTransition()) {
-                switch indication {
-                case .data(let data):
-                    for value in data.values {
-                        for event in try assembler.receive(value) {
-                            if case .command(_, let response) = event, response.messageIDBeingRespondedTo == request.messageID {
-                                lastResponse = response
-                                guard let status = response.status else { throw AssociationError.protocolError("a response without a status") }
-                                return DIMSEStatus(rawValue: status)
-                            }
-                        }
-                    }
-                case .aborted: throw AssociationError.aborted(.serviceUser)
-                case .providerAborted(let reason): throw AssociationError.aborted(.serviceProvider(reason))
-                case .releaseRequested: throw AssociationError.protocolError("the acceptor asked to release mid-operation")
-                default: break
-                }
-            }
+            let message = try await receiveMessage()
+            guard message.command.field?.isResponse == true, message.command.messageIDBeingRespondedTo == request.messageID else { continue }
+            lastResponse = message.command
+            guard let status = message.command.status else { throw AssociationError.protocolError("a response without a status") }
+            return DIMSEStatus(rawValue: status)
         }
     }
 
@@ -218,7 +208,7 @@ public final class RequestorAssociation {
         try await carryOut(try machine.abort())
     }
 
-    private func nextTransition() async throws -> UpperLayerStateMachine.Transition {
+    func nextTransition() async throws -> UpperLayerStateMachine.Transition {
         do {
             guard let pdu = try await inbound.next() else { return machine.transportClosed() }
             return machine.received(pdu)
@@ -231,7 +221,7 @@ public final class RequestorAssociation {
 
     /// Sends what the machine asks to send and returns the indications for the caller.
     @discardableResult
-    private func carryOut(_ transition: UpperLayerStateMachine.Transition) async throws -> [UpperLayerStateMachine.Indication] {
+    func carryOut(_ transition: UpperLayerStateMachine.Transition) async throws -> [UpperLayerStateMachine.Indication] {
         var indications: [UpperLayerStateMachine.Indication] = []
         for output in transition.outputs {
             switch output {

@@ -35,6 +35,8 @@ public extension Tag {
     static let errorID = Tag(0x0000, 0x0903)
     static let affectedSOPInstanceUID = Tag(0x0000, 0x1000)
     static let requestedSOPInstanceUID = Tag(0x0000, 0x1001)
+    static let eventTypeID = Tag(0x0000, 0x1002)
+    static let actionTypeID = Tag(0x0000, 0x1008)
     static let numberOfRemainingSuboperations = Tag(0x0000, 0x1020)
     static let numberOfCompletedSuboperations = Tag(0x0000, 0x1021)
     static let numberOfFailedSuboperations = Tag(0x0000, 0x1022)
@@ -92,6 +94,8 @@ public struct CommandSet: Sendable, Equatable {
     public var priority: UInt16? { uint16(.priority) }
     public var affectedSOPClassUID: String? { dataSet.uid(.affectedSOPClassUID) }
     public var affectedSOPInstanceUID: String? { dataSet.uid(.affectedSOPInstanceUID) }
+    public var requestedSOPClassUID: String? { dataSet.uid(.requestedSOPClassUID) }
+    public var requestedSOPInstanceUID: String? { dataSet.uid(.requestedSOPInstanceUID) }
     public var errorComment: String? { try? dataSet.string(.errorComment) }
 
     public var hasDataSet: Bool {

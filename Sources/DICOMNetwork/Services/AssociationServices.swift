@@ -4,15 +4,20 @@ public struct AssociationServices: Sendable {
     public var store: any StoreProvider
     public var query: (any QueryProvider)?
     public var retrieve: (any RetrieveProvider)?
+    /// Storage Commitment Push Model as SCP (PS3.4 J.3).
+    public var commitment: (any CommitmentProvider)?
 
-    public init(store: any StoreProvider, query: (any QueryProvider)? = nil, retrieve: (any RetrieveProvider)? = nil) {
+    public init(store: any StoreProvider, query: (any QueryProvider)? = nil, retrieve: (any RetrieveProvider)? = nil,
+                commitment: (any CommitmentProvider)? = nil) {
         self.store = store
         self.query = query
         self.retrieve = retrieve
+        self.commitment = commitment
     }
 
     /// The SOP classes of the query and retrieve services offered.
     var abstractSyntaxes: Set<String> {
         (query?.findSOPClasses ?? []).union(retrieve?.moveSOPClasses ?? []).union(retrieve?.getSOPClasses ?? [])
+            .union(commitment == nil ? [] : [StorageCommitment.sopClassUID])
     }
 }

@@ -7,12 +7,6 @@ import Hummingbird
 /// staged as it arrives and goes through the same zero-loss ingest as a C-STORE; the answer
 /// lists what was stored and what failed, and why.
 extension DICOMweb {
-    static let referencedSOPSequence = Tag(0x0008, 0x1199)
-    static let failedSOPSequence = Tag(0x0008, 0x1198)
-    static let referencedSOPClassUID = Tag(0x0008, 0x1150)
-    static let referencedSOPInstanceUID = Tag(0x0008, 0x1155)
-    static let failureReason = Tag(0x0008, 0x1197)
-    static let warningReason = Tag(0x0008, 0x1196)
 
     /// PS3.18 table 10.5.3-1's failure reasons.
     enum FailureReason: UInt16 {
@@ -128,12 +122,12 @@ extension DICOMweb {
         var failed: [Item] = []
         for result in results {
             var item = DataSet()
-            if let sopClass = result.sopClassUID { item[Self.referencedSOPClassUID] = DataElement(tag: Self.referencedSOPClassUID, vr: .UI, strings: [sopClass]) }
+            if let sopClass = result.sopClassUID { item[Tag.referencedSOPClassUID] = DataElement(tag: Tag.referencedSOPClassUID, vr: .UI, strings: [sopClass]) }
             if let instance = result.sopInstanceUID {
-                item[Self.referencedSOPInstanceUID] = DataElement(tag: Self.referencedSOPInstanceUID, vr: .UI, strings: [instance])
+                item[Tag.referencedSOPInstanceUID] = DataElement(tag: Tag.referencedSOPInstanceUID, vr: .UI, strings: [instance])
             }
             if let failure = result.failure {
-                item[Self.failureReason] = DataElement(tag: Self.failureReason, vr: .US, integers: [failure.rawValue])
+                item[Tag.failureReason] = DataElement(tag: Tag.failureReason, vr: .US, integers: [failure.rawValue])
                 failed.append(Item(dataSet: item))
             } else {
                 if let study = result.studyInstanceUID, let series = result.seriesInstanceUID, let instance = result.sopInstanceUID {
@@ -143,8 +137,8 @@ extension DICOMweb {
                 stored.append(Item(dataSet: item))
             }
         }
-        if !stored.isEmpty { body[Self.referencedSOPSequence] = DataElement(tag: Self.referencedSOPSequence, items: stored) }
-        if !failed.isEmpty { body[Self.failedSOPSequence] = DataElement(tag: Self.failedSOPSequence, items: failed) }
+        if !stored.isEmpty { body[Tag.referencedSOPSequence] = DataElement(tag: Tag.referencedSOPSequence, items: stored) }
+        if !failed.isEmpty { body[Tag.failedSOPSequence] = DataElement(tag: Tag.failedSOPSequence, items: failed) }
         let reasons = results.compactMap { result in result.comment.map { "\(result.sopInstanceUID ?? "?"): \($0)" } }
         if !reasons.isEmpty {
             logger.warning("STOW-RS refusals", metadata: ["reasons": "\(reasons.joined(separator: "; "))"])

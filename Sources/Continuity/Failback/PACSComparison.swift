@@ -1,0 +1,63 @@
+import Archive
+import DICOM
+import DICOMNetwork
+
+/// What a PACS holds of a study, asked by study-root C-FIND (PS3.4 C.6.2): the study's number
+/// of instances first; where it falls short, each series' number; where a series falls short,
+/// its SOP Instance UIDs — so an archive of complete studies costs one query a study.
+struct PACSComparison {
+    /// Study Root Query/Retrieve Information Model - FIND (PS3.4 C.6.2.1).
+    static let studyRootFind = "1.2.840.10008.5.1.4.1.2.2.1"
+    static let numberOfStudyRelatedInstances = Tag(0x0020, 0x1208)
+    static let numberOfSeriesRelatedInstances = Tag(0x0020, 0x1209)
+    static let queryRetrieveLevel = Tag(0x0008, 0x0052)
+
+    let association: RequestorAssociation
+
+    /// The instances of `instances` (one study's, as held here) that the PACS does not hold.
+    func missing(study: String, instances: [FailbackInstance]) async throws -> [FailbackInstance] {
+        let studies = try await find(level: "STUDY", study: study, returning: [Self.numberOfStudyRelatedInstances])
+        guard let held = studies.first else { return instances }
+        if let count = number(held, Self.numberOfStudyRelatedInstances), count == instances.count { return [] }
+        let series = try await find(level: "SERIES", study: study, returning: [.seriesInstanceUID, Self.numberOfSeriesRelatedInstances])
+        var counts: [String: Int?] = [:]
+        for match in series {
+            if let uid = match.uid(.seriesInstanceUID) { counts[uid] = number(match, Self.numberOfSeriesRelatedInstances) }
+        }
+        var missing: [FailbackInstance] = []
+        for (uid, ours) in Dictionary(grouping: instances, by: \.seriesInstanceUID).sorted(by: { $0.key < $1.key }) {
+            guard let theirs = counts[uid] else {
+                missing += ours // the PACS has none of this series
+                continue
+            }
+            if let theirs, theirs == ours.count { continue }
+            let present = try await sopInstances(study: study, series: uid)
+            missing += ours.filter { !present.contains($0.sopInstanceUID) }
+        }
+        let order = Dictionary(instances.enumerated().map { ($1.sopInstanceUID, $0) }) { first, _ in first }
+        return missing.sorted { order[$0.sopInstanceUID, default: 0] < order[$1.sopInstanceUID, default: 0] }
+    }
+
+    /// The SOP Instance UIDs the PACS holds in a study (or one of its series).
+    func sopInstances(study: String, series: String? = nil) async throws -> Set<String> {
+        let matches = try await find(level: "IMAGE", study: study, series: series, returning: [.sopInstanceUID])
+        return Set(matches.compactMap { $0.uid(.sopInstanceUID) })
+    }
+
+    private func find(level: String, study: String, series: String? = nil, returning keys: [Tag]) async throws -> [DataSet] {
+        var identifier = DataSet()
+        identifier[Self.queryRetrieveLevel] = DataElement(tag: Self.queryRetrieveLevel, vr: .CS, strings: [level])
+        identifier[.studyInstanceUID] = DataElement(tag: .studyInstanceUID, vr: .UI, strings: [study])
+        if let series { identifier[.seriesInstanceUID] = DataElement(tag: .seriesInstanceUID, vr: .UI, strings: [series]) }
+        for key in keys where identifier[key] == nil {
+            identifier[key] = DataElement(tag: key, vr: DataDictionary.entry(for: key)?.vrs.first ?? .UN, bytes: [])
+        }
+        let (matches, status) = try await association.find(identifier, sopClassUID: Self.studyRootFind)
+        guard status.category == .success else {
+            throw FailbackError.queryFailed("a \(level)-level C-FIND of study \(study) ended with status \(status)")
+        }
+        return matches
+    }
+
+    private func number(_ match: DataSet, _ tag: Tag) -> Int? { (try? match.int(tag)) ?? nil }
+}

@@ -1,0 +1,105 @@
+import Archive
+import ArgumentParser
+import Continuity
+import Foundation
+import LifeboatServer
+import Security
+
+struct FailbackCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "failback",
+        abstract: "Give a restored PACS back every instance it lacks, newest studies first, each one confirmed.",
+        discussion: """
+            Every study held here is compared with the PACS by C-FIND (study, series, then
+            instance level); what it lacks goes by C-STORE — studies received during the outage
+            first, newest first, then any other study it lacks —, several studies at once, and
+            is then confirmed by Storage Commitment (or, when the PACS offers none, by query).
+            Interrupted? Run it again: only what is still missing is sent. The report lists
+            what was sent, confirmed and refused, and why; it is kept as JSON in
+            <data>/failback/. Exits with 1 when anything is left unsent or unconfirmed.
+
+            Examples:
+              lifeboat failback --to PACS --since 2026-11-20T06:00:00Z --config /etc/lifeboat.yaml
+              lifeboat failback --to PACS@10.0.0.5:104 --data /var/lib/lifeboat --concurrency 4
+            """
+    )
+
+    @Option(help: "The PACS: an AE title from dicom-nodes, or AE@host:port.")
+    var to: String
+
+    @Option(help: "When the outage began (ISO 8601): studies received since then go first.")
+    var since: String?
+
+    @Option(help: "The configuration file (for dicom-nodes, ae-title and data).")
+    var config: String?
+
+    @Option(help: "The data directory (the configuration's, when --config is given).")
+    var data: String?
+
+    @Option(help: "Studies sent at once, each over an association of its own.")
+    var concurrency = 2
+
+    @Option(help: "Seconds to wait for a Storage Commitment report.")
+    var commitTimeout = 60
+
+    func run() async throws {
+        guard (1...32).contains(concurrency) else { throw ValidationError("--concurrency is from 1 to 32") }
+        guard (1...3600).contains(commitTimeout) else { throw ValidationError("--commit-timeout is from 1 to 3600 seconds") }
+        var downtime: [DateInterval] = []
+        if let since {
+            guard let start = try? Date(since, strategy: .iso8601), start <= Date() else {
+                throw ValidationError("--since \(since): expected an ISO 8601 time in the past, e.g. 2026-11-20T06:00:00Z")
+            }
+            downtime.append(DateInterval(start: start, end: Date()))
+        }
+        var settings: Configuration
+        do {
+            settings = try config.map { path throws(ConfigurationError) in try Configuration.load(path: path) } ?? Configuration()
+        } catch {
+            throw CLIError(error.description)
+        }
+        if let data { settings.data = data }
+        guard FileManager.default.fileExists(atPath: LocalArchive.catalogPath(in: settings.data)) else {
+            throw CLIError("\(settings.data): no catalog here (give --data, or --config with data: in it)")
+        }
+        let actor = localActor()
+        let (failback, audit): (Failback, AuditLog)
+        do {
+            (failback, audit) = try LifeboatNode(configuration: settings).failback(to: to, downtime: downtime, concurrency: concurrency,
+                                                                                     commitTimeout: .seconds(commitTimeout), actor: actor)
+        } catch let error as ConfigurationError {
+            throw CLIError(error.description)
+        }
+        let folder = settings.data + "/failback"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "")
+        let name = to.split(separator: "@").first.map(String.init) ?? to
+        let journal = "\(folder)/\(stamp)-\(name).jsonl"
+        _ = FileManager.default.createFile(atPath: journal, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: journal))
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.sortedKeys]
+        let report: FailbackReport
+        do {
+            report = try await failback.run { study in
+                let line = "\(study.duringDowntime ? "downtime" : "earlier ") study \(study.studyInstanceUID): \(study.sent)/\(study.missing) sent, "
+                    + "\(study.confirmed) confirmed (\(study.confirmedBy.rawValue))"
+                    + (study.refused.isEmpty ? "" : ", \(study.refused.count) refused") + (study.unconfirmed.isEmpty ? "" : ", \(study.unconfirmed.count) not confirmed")
+                print(line)
+                if let json = try? encoder.encode(study) { try? handle.write(contentsOf: json + Data("\n".utf8)) }
+                try? await LifeboatNode.recordFailback(study, to: to, in: audit, actor: actor)
+            }
+        } catch let error as FailbackError {
+            try? handle.close()
+            throw CLIError("\(error)")
+        }
+        try handle.synchronize()
+        try handle.close()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+        try encoder.encode(report).write(to: URL(fileURLWithPath: "\(folder)/\(stamp)-\(name).json"), options: .atomic)
+        print(report.summary)
+        print("report: \(folder)/\(stamp)-\(name).json")
+        if !report.isComplete { throw ExitCode(1) }
+    }
+}
