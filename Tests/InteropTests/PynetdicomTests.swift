@@ -1,3 +1,4 @@
+import Archive
 import DICOM
 import DICOMNetwork
 import Foundation
@@ -53,6 +54,33 @@ import Testing
         for file in files {
             let raw = try Array(Data(contentsOf: URL(fileURLWithPath: "\(directory)/\(file.sopInstanceUID).raw")))
             #expect(raw == (try Interop.dataSetBytes(file.path)), "\(file.path)")
+        }
+    }
+
+    /// A modality's Storage Commitment request (pynetdicom): answered, then reported on the
+    /// same association — held instances committed, the rest failed with their reason (PS3.4 J.3.3).
+    @Test func lifeboatCommitsWhatItHoldsToAModality() async throws {
+        let files = Array(try Interop.corpus().filter { !$0.transferSyntax.isBigEndian }.prefix(3))
+        try await Interop.withLifeboat { port, archive in
+            let outcomes = await FileSender(configuration: .init(host: "127.0.0.1", port: port, calledAETitle: "LIFEBOAT")).send(files.map(\.path))
+            let stored = outcomes.filter(\.succeeded).compactMap(\.sopInstanceUID)
+            try #require(stored.count >= 2, "\(outcomes)")
+            var references: [String] = []
+            for uid in stored.prefix(2) {
+                let sopClass = try #require(try await archive.catalog.sopClasses(of: [uid])[uid])
+                references.append("\(sopClass):\(uid)")
+            }
+            let unknown = "1.2.826.0.1.3680043.10.999.1"
+            let conflicting = "1.2.840.10008.5.1.4.1.1.4:\(stored[0])" // held, but as another SOP class
+            let run = try await Subprocess.run("python3", [Interop.helper, "commit", "127.0.0.1", "\(port)", "LIFEBOAT"]
+                + references + ["1.2.840.10008.5.1.4.1.1.2:\(unknown)", conflicting])
+            let answer = try #require(try JSONSerialization.jsonObject(with: run.output) as? [String: Any], "\(run.text) \(run.errors)")
+            #expect(answer["action"] as? Int == 0)
+            #expect(answer["event"] as? Int == 2, "some failed: event type 2")
+            #expect(answer["transaction_matches"] as? Bool == true)
+            #expect(Set(answer["committed"] as? [String] ?? []) == Set(stored.prefix(2)))
+            let failed = (answer["failed"] as? [[Any]] ?? []).map { "\($0[0]) \($0[1])" }
+            #expect(Set(failed) == ["\(unknown) \(0x0112)", "\(stored[0]) \(0x0119)"])
         }
     }
 }

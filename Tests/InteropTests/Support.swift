@@ -72,7 +72,8 @@ enum Interop {
                                                       timeouts: AssociationTimeouts(artim: artim, idle: idle),
                                                       maximumAssociations: maximumAssociations),
                                  services: AssociationServices(store: archive.ingestor, query: query,
-                                                               retrieve: RetrieveService(engine: query, nodes: nodes)))
+                                                               retrieve: RetrieveService(engine: query, nodes: nodes),
+                                                               commitment: StorageCommitmentService(catalog: archive.catalog)))
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let task = Task { try await server.run { continuation.yield($0) } }
         defer { task.cancel() }

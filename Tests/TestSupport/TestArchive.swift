@@ -31,14 +31,14 @@ public final class TestArchive: Sendable {
     }
 
     /// Stores instance `index` of `study` through `ingestor`'s C-STORE path and says how it was answered.
-    public func store(_ index: Int, study: String, pixels: Int = 4096, through ingestor: Ingestor) async throws -> ServiceOutcome {
-        let instance = "\(study).9.\(index)"
+    public func store(_ index: Int, study: String, series: String? = nil, pixels: Int = 4096, through ingestor: Ingestor) async throws -> ServiceOutcome {
+        let instance = "\(series ?? study).9.\(index)"
         var set = DataSet()
         func put(_ tag: DICOM.Tag, _ vr: VR, _ value: String) { set[tag] = DataElement(tag: tag, vr: vr, strings: [value]) }
         put(.sopClassUID, .UI, Self.ctImage)
         put(.sopInstanceUID, .UI, instance)
         put(.studyInstanceUID, .UI, study)
-        put(.seriesInstanceUID, .UI, "\(study).1")
+        put(.seriesInstanceUID, .UI, series ?? "\(study).1")
         put(.patientID, .LO, "P-\(study)")
         put(.patientName, .PN, "Doe^Jane")
         put(.modality, .CS, "CT")

@@ -15,6 +15,11 @@
       A study-root C-GET of the study, taking the SCP role for the SOP classes given; writes
       each instance received to DIRECTORY as a Part 10 file. Prints {"responses": [{"status",
       "remaining", "completed", "failed", "warning"}...]}.
+  pynetdicom_peer.py commit HOST PORT AEC SOP_CLASS:SOP_INSTANCE...
+      A Storage Commitment request (N-ACTION) for the instances given, as a modality sends
+      it; waits on the same association for the N-EVENT-REPORT. Prints {"action": status,
+      "event": event type, "transaction_matches": bool, "committed": [UID...],
+      "failed": [[UID, reason]...]}.
   pynetdicom_peer.py move HOST PORT AEC DESTINATION STUDY_UID [CANCEL_AFTER]
       A study-root C-MOVE of the study to DESTINATION; prints its responses as get does. With
       CANCEL_AFTER, sends C-CANCEL once that many pending responses have arrived.
@@ -157,6 +162,45 @@ def move(host, port, aec, destination, study_uid, cancel_after=None):
     assoc.release()
 
 
+def commit(host, port, aec, *references):
+    import queue
+    from pydicom.uid import generate_uid
+    from pynetdicom.sop_class import StorageCommitmentPushModel
+
+    reports = queue.Queue()
+
+    def on_report(event):
+        reports.put((event.event_type, event.event_information))
+        return 0x0000, None
+
+    ae = AE(ae_title="MODALITY")
+    ae.add_requested_context(StorageCommitmentPushModel)
+    assoc = ae.associate(host, int(port), ae_title=aec, evt_handlers=[(evt.EVT_N_EVENT_REPORT, on_report)])
+    if not assoc.is_established:
+        print(json.dumps({"error": "association not established"}))
+        return
+    request = Dataset()
+    request.TransactionUID = generate_uid()
+    items = []
+    for reference in references:
+        sop_class, sop_instance = reference.split(":")
+        item = Dataset()
+        item.ReferencedSOPClassUID = sop_class
+        item.ReferencedSOPInstanceUID = sop_instance
+        items.append(item)
+    request.ReferencedSOPSequence = items
+    status, _ = assoc.send_n_action(request, 1, StorageCommitmentPushModel, "1.2.840.10008.1.20.1.1")
+    event_type, report = reports.get(timeout=30)
+    assoc.release()
+    print(json.dumps({
+        "action": status.Status if status else None,
+        "event": event_type,
+        "transaction_matches": report.TransactionUID == request.TransactionUID,
+        "committed": [item.ReferencedSOPInstanceUID for item in report.get("ReferencedSOPSequence", [])],
+        "failed": [[item.ReferencedSOPInstanceUID, item.FailureReason] for item in report.get("FailedSOPSequence", [])],
+    }))
+
+
 if __name__ == "__main__":
     mode, *arguments = sys.argv[1:]
     if mode == "scp":
@@ -167,5 +211,7 @@ if __name__ == "__main__":
         get(*arguments)
     elif mode == "move":
         move(*arguments)
+    elif mode == "commit":
+        commit(*arguments)
     else:
         scu(arguments[0], arguments[1], arguments[2], arguments[3], arguments[4:])

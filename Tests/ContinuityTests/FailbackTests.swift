@@ -1,0 +1,159 @@
+import Archive
+import Continuity
+import DICOM
+import DICOMNetwork
+import Foundation
+import TestSupport
+import Testing
+
+/// Failback against a pynetdicom PACS stand-in: what it lacks is found by C-FIND, sent in
+/// priority order, confirmed by Storage Commitment (or by query), and reported.
+@Suite(.serialized) struct FailbackTests {
+    let site: TestArchive
+    let scratch: String
+
+    init() throws {
+        site = try TestArchive()
+        scratch = FileManager.default.temporaryDirectory.appendingPathComponent("failback-\(UUID().uuidString)").path
+    }
+
+    func pacs(commitment: Bool = true, refusing: [String] = [], port: Int? = nil) async throws -> PACSStandIn {
+        try await PACSStandIn(port: port, directory: scratch + "/pacs", commitment: commitment, refusing: refusing)
+    }
+
+    func failback(to pacs: PACSStandIn, downtime: [DateInterval] = [], concurrency: Int = 1) -> Failback {
+        Failback(catalog: site.archive.catalog, blobs: site.archive.blobs,
+                 options: .init(node: DICOMNode("\(pacs.aeTitle)@127.0.0.1:\(pacs.port)")!, callingAETitle: "LIFEBOAT", downtime: downtime,
+                                concurrency: concurrency, retryDelay: .milliseconds(100), commitTimeout: .seconds(20)))
+    }
+
+    /// Studies 1...count of `instances` each, stored one after another: later studies are newer.
+    func storeStudies(_ count: Int, instances: Int, from first: Int = 1) async throws -> [String] {
+        var studies: [String] = []
+        for number in first..<(first + count) {
+            let study = "1.2.826.0.1.3680043.10.1\(number)"
+            try await site.store(instances, study: study)
+            studies.append(study)
+        }
+        return studies
+    }
+
+    @Test func sendsDowntimeStudiesNewestFirstThenTheRestAndHasThemCommitted() async throws {
+        let earlier = try await storeStudies(2, instances: 3)
+        let outageStart = Date()
+        let during = try await storeStudies(3, instances: 3, from: 3)
+        let pacs = try await pacs()
+        defer { pacs.stop() }
+
+        let report = try await failback(to: pacs, downtime: [DateInterval(start: outageStart, end: Date())]).run()
+
+        // Newest downtime study first, then the others, newest first; one study at a time.
+        let expected = during.reversed() + earlier.reversed()
+        #expect(pacs.studyOrder() == Array(expected))
+        #expect(report.studies.map(\.studyInstanceUID) == Array(expected))
+        #expect(report.studies.map(\.duringDowntime) == [true, true, true, false, false])
+        #expect(report.instancesMissing == 15 && report.instancesSent == 15 && report.instancesConfirmed == 15)
+        #expect(report.studies.allSatisfy { $0.confirmedBy == .storageCommitment })
+        #expect(report.isComplete)
+        // Every instance arrived with the data set held here, byte for byte.
+        let versions = try await site.archive.catalog.failbackStudies().count
+        #expect(versions == 5)
+        for study in expected {
+            for instance in try await site.archive.catalog.failbackInstances(study: study) {
+                let path = try #require(site.archive.blobs.localPath(of: instance.blob))
+                #expect(try pacs.dataSetBytes(instance.sopInstanceUID) == (try PACSStandIn.dataSetBytes(of: path)))
+            }
+        }
+
+        // Run again: the PACS holds everything, nothing goes.
+        let again = try await failback(to: pacs).run()
+        #expect(again.studiesCompared == 5 && again.studiesAlreadyHeld == 5 && again.instancesSent == 0)
+        #expect(pacs.received().count == 15)
+    }
+
+    @Test func sendsOnlyTheInstancesASeriesLacks() async throws {
+        let study = "1.2.826.0.1.3680043.10.77"
+        for index in 0..<4 {
+            for series in ["\(study).1", "\(study).2"] {
+                let outcome = try await site.store(index, study: study, series: series, through: site.archive.ingestor)
+                try #require(outcome.status == .success)
+            }
+        }
+        var pacs = try await pacs()
+        _ = try await failback(to: pacs).run()
+        pacs.stop()
+        // The restored PACS lacks two instances of the first series and one of the second.
+        let lost = ["\(study).1.9.0", "\(study).1.9.3", "\(study).2.9.2"]
+        for instance in lost { try FileManager.default.removeItem(atPath: "\(scratch)/pacs/\(instance).dcm") }
+        try FileManager.default.removeItem(atPath: "\(scratch)/pacs/received.log")
+        pacs = try await self.pacs(port: pacs.port)
+        defer { pacs.stop() }
+
+        let report = try await failback(to: pacs).run()
+        #expect(Set(pacs.received().map(\.instance)) == Set(lost))
+        #expect(report.instancesMissing == 3 && report.instancesConfirmed == 3)
+        #expect(pacs.held().count == 8)
+    }
+
+    @Test func refusalsAndDamagedLocalCopiesAreReportedNotHidden() async throws {
+        let studies = try await storeStudies(2, instances: 3)
+        let refusedInstance = "\(studies[0]).9.1"
+        // A local blob that no longer matches its SHA-256 is never sent.
+        let damaged = try #require(try await site.archive.catalog.failbackInstances(study: studies[1]).first)
+        let path = try #require(site.archive.blobs.localPath(of: damaged.blob))
+        let handle = try #require(FileHandle(forUpdatingAtPath: path))
+        try handle.seek(toOffset: 400)
+        try handle.write(contentsOf: Data([0xFF, 0xEE]))
+        try handle.close()
+        let pacs = try await pacs(refusing: [refusedInstance])
+        defer { pacs.stop() }
+
+        let report = try await failback(to: pacs).run()
+        #expect(!report.isComplete)
+        #expect(report.instancesSent == 4 && report.instancesConfirmed == 4 && report.instancesRefused == 2)
+        let refusals = report.studies.flatMap(\.refused)
+        #expect(refusals.contains { $0.sopInstanceUID == refusedInstance && $0.status == "0xA900" })
+        #expect(refusals.contains { $0.sopInstanceUID == damaged.sopInstanceUID && $0.reason.contains("SHA-256") && $0.status == nil })
+        #expect(!pacs.held().contains(damaged.sopInstanceUID) && !pacs.held().contains(refusedInstance))
+        #expect(report.summary.contains("refused \(refusedInstance)"))
+    }
+
+    @Test func aPACSWithoutStorageCommitmentIsCheckedByQuery() async throws {
+        _ = try await storeStudies(2, instances: 2)
+        let pacs = try await pacs(commitment: false)
+        defer { pacs.stop() }
+        let report = try await failback(to: pacs).run()
+        #expect(report.studies.map(\.confirmedBy) == [.query, .query])
+        #expect(report.instancesConfirmed == 4 && report.isComplete)
+    }
+
+    @Test func anUnreachablePACSIsAClearErrorAndAnInterruptedRunResumes() async throws {
+        _ = try await storeStudies(4, instances: 3)
+        let port = LoopbackPort.free()
+        await #expect(throws: FailbackError.self) {
+            _ = try await Failback(catalog: site.archive.catalog, blobs: site.archive.blobs,
+                                   options: .init(node: DICOMNode("PACS@127.0.0.1:\(port)")!, callingAETitle: "LIFEBOAT")).run()
+        }
+        let pacs = try await pacs(port: port)
+        defer { pacs.stop() }
+        // Interrupted once the first study is done: its report waits until the run is cancelled.
+        let (done, studyDone) = AsyncStream.makeStream(of: Void.self)
+        let run = Task { [failback = failback(to: pacs)] in
+            try await failback.run { _ in
+                studyDone.yield()
+                try? await Task.sleep(for: .seconds(60))
+            }
+        }
+        var firstDone = done.makeAsyncIterator()
+        _ = await firstDone.next()
+        run.cancel()
+        _ = try? await run.value
+        let first = pacs.held()
+        #expect(!first.isEmpty && first.count < 12)
+
+        let resumed = try await failback(to: pacs).run()
+        #expect(resumed.studiesAlreadyHeld >= 1)
+        #expect(resumed.instancesSent <= 12 - first.count)
+        #expect(pacs.held().count == 12 && resumed.isComplete)
+    }
+}

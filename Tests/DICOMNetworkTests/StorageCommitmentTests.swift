@@ -1,0 +1,114 @@
+import DICOM
+@testable import DICOMNetwork
+import Foundation
+import Testing
+
+/// Storage Commitment (PS3.4 J.3): the N-ACTION and N-EVENT-REPORT data sets, and both
+/// sides of the exchange over a real loopback association.
+@Suite struct StorageCommitmentTests {
+    static let ct = "1.2.840.10008.5.1.4.1.1.2"
+
+    @Test func requestAndResultSurviveEncoding() throws {
+        let request = StorageCommitment.Request(transactionUID: "2.25.1", references: [
+            .init(sopClassUID: Self.ct, sopInstanceUID: "1.2.3.1"), .init(sopClassUID: Self.ct, sopInstanceUID: "1.2.3.2"),
+        ])
+        let decoded = try StorageCommitment.Request(dataSet: DataSet(decoding: try request.dataSet.encoded(in: .implicitVRLittleEndian)))
+        #expect(decoded == request)
+
+        let result = StorageCommitment.Result(transactionUID: "2.25.1", committed: [request.references[0]],
+                                              failed: [.init(reference: request.references[1], reason: StorageCommitment.FailureReason.noSuchObjectInstance)])
+        #expect(result.eventType == .someFailed)
+        let back = try StorageCommitment.Result(dataSet: DataSet(decoding: try result.dataSet.encoded(in: .explicitVRLittleEndian), in: .explicitVRLittleEndian))
+        #expect(back == result)
+        #expect(StorageCommitment.Result(transactionUID: "2.25.1", committed: request.references, failed: []).eventType == .allCommitted)
+    }
+
+    @Test func aRequestWithoutItsTransactionOrReferencesIsRefusedByName() throws {
+        var noTransaction = StorageCommitment.Request(transactionUID: "2.25.1", references: [.init(sopClassUID: Self.ct, sopInstanceUID: "1.2")]).dataSet
+        noTransaction[.transactionUID] = nil
+        #expect(throws: DIMSEError("the commitment request has no Transaction UID")) { try StorageCommitment.Request(dataSet: noTransaction) }
+        var noItems = DataSet()
+        noItems[.transactionUID] = DataElement(tag: .transactionUID, vr: .UI, strings: ["2.25.1"])
+        #expect(throws: DIMSEError("the commitment request has no Referenced SOP Sequence")) { try StorageCommitment.Request(dataSet: noItems) }
+    }
+
+    @Test func generatedUIDsAreValidAndDistinct() {
+        let uids = (0..<1000).map { _ in UIDGenerator.make() }
+        #expect(Set(uids).count == 1000)
+        for uid in uids {
+            // PS3.5 9.1: digits and dots, at most 64 characters, no leading zero in a component.
+            #expect(uid.hasPrefix("2.25.") && uid.count <= 64)
+            #expect(uid.dropFirst(5).allSatisfy(\.isNumber) && !uid.dropFirst(5).hasPrefix("0"))
+        }
+    }
+
+    /// Commits the instances whose UID ends in an odd digit; waits `delay` first.
+    struct OddCommitter: CommitmentProvider {
+        var delay: Duration = .zero
+        func commit(_ request: StorageCommitment.Request, from callingAETitle: AETitle, address: String) async -> StorageCommitment.Result {
+            try? await Task.sleep(for: delay)
+            let odd = request.references.filter { Int(String($0.sopInstanceUID.last!))! % 2 == 1 }
+            return StorageCommitment.Result(transactionUID: request.transactionUID, committed: odd, failed: request.references.filter { !odd.contains($0) }.map {
+                .init(reference: $0, reason: StorageCommitment.FailureReason.noSuchObjectInstance)
+            })
+        }
+    }
+
+    struct RefusingStore: StoreProvider {
+        func beginStore(_ request: StoreRequest) async throws -> any StoreSink { throw ServiceError(.outOfResources, "not here") }
+    }
+
+    func withServer(_ provider: OddCommitter, _ body: (Int) async throws -> Void) async throws {
+        let server = DICOMServer(configuration: .init(host: "127.0.0.1", port: 0, policy: AcceptorPolicy(aeTitle: "ARCHIVE")),
+                                 services: AssociationServices(store: RefusingStore(), commitment: provider))
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        let task = Task { try await server.run { continuation.yield($0) } }
+        defer { task.cancel() }
+        var iterator = ports.makeAsyncIterator()
+        try await body(try #require(await iterator.next()))
+    }
+
+    static let context = ProposedPresentationContext(id: 1, abstractSyntax: StorageCommitment.sopClassUID,
+                                                     transferSyntaxes: [TransferSyntax.implicitVRLittleEndian.uid])
+
+    @Test func theReportComesBackOnTheSameAssociation() async throws {
+        try await withServer(OddCommitter()) { port in
+            let request = StorageCommitment.Request(transactionUID: UIDGenerator.make(), references: (1...4).map {
+                .init(sopClassUID: Self.ct, sopInstanceUID: "1.2.826.0.1.3680043.10.5.\($0)")
+            })
+            let result = try await RequestorAssociation.withAssociation(.init(host: "127.0.0.1", port: port, calledAETitle: "ARCHIVE"),
+                                                                       proposing: [Self.context]) { try await $0.commit(request) }
+            #expect(result.transactionUID == request.transactionUID)
+            #expect(result.committed.map(\.sopInstanceUID) == ["1.2.826.0.1.3680043.10.5.1", "1.2.826.0.1.3680043.10.5.3"])
+            #expect(result.failed.map(\.reference.sopInstanceUID) == ["1.2.826.0.1.3680043.10.5.2", "1.2.826.0.1.3680043.10.5.4"])
+            #expect(result.failed.allSatisfy { $0.reason == 0x0112 })
+        }
+    }
+
+    @Test func aReportThatDoesNotComeIsGivenUpAtTheDeadline() async throws {
+        try await withServer(OddCommitter(delay: .seconds(30))) { port in
+            let request = StorageCommitment.Request(transactionUID: UIDGenerator.make(), references: [.init(sopClassUID: Self.ct, sopInstanceUID: "1.2.1")])
+            let configuration = RequestorAssociation.Configuration(host: "127.0.0.1", port: port, calledAETitle: "ARCHIVE")
+            await #expect(throws: DeadlineExceeded.self) {
+                try await withDeadline(.milliseconds(500), "the report") {
+                    try await RequestorAssociation.withAssociation(configuration, proposing: [Self.context]) { try await $0.commit(request) }
+                }
+            }
+        }
+    }
+
+    @Test func anArchiveWithoutCommitmentRefusesTheContext() async throws {
+        let server = DICOMServer(configuration: .init(host: "127.0.0.1", port: 0, policy: AcceptorPolicy(aeTitle: "ARCHIVE")),
+                                 services: AssociationServices(store: RefusingStore()))
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        let task = Task { try await server.run { continuation.yield($0) } }
+        defer { task.cancel() }
+        var iterator = ports.makeAsyncIterator()
+        let port = try #require(await iterator.next())
+        let request = StorageCommitment.Request(transactionUID: "2.25.7", references: [.init(sopClassUID: Self.ct, sopInstanceUID: "1.2.1")])
+        await #expect(throws: AssociationError.noAcceptedContext("Storage Commitment Push Model")) {
+            try await RequestorAssociation.withAssociation(.init(host: "127.0.0.1", port: port, calledAETitle: "ARCHIVE"),
+                                                          proposing: [Self.context]) { try await $0.commit(request) }
+        }
+    }
+}
