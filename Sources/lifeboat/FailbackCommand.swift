@@ -47,7 +47,8 @@ struct FailbackCommand: AsyncParsableCommand {
         guard (1...3600).contains(commitTimeout) else { throw ValidationError("--commit-timeout is from 1 to 3600 seconds") }
         var downtime: [DateInterval] = []
         if let since {
-            guard let start = try? Date(since, strategy: .iso8601), start <= Date() else {
+            let withFraction = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+            guard let start = (try? Date(since, strategy: .iso8601)) ?? (try? withFraction.parse(since)), start <= Date() else {
                 throw ValidationError("--since \(since): expected an ISO 8601 time in the past, e.g. 2026-11-20T06:00:00Z")
             }
             downtime.append(DateInterval(start: start, end: Date()))
