@@ -2,7 +2,9 @@
 """Writes N distinct 512x512 16-bit CT instances (from pydicom's CT_small.dcm) into DIR,
 or with --large BYTES one instance whose pixel data is BYTES long (a sparse file).
 
-Usage: make-ct-corpus.py DIR N
+With --studies K the N instances are spread over K studies (one series each).
+
+Usage: make-ct-corpus.py DIR N [--studies K]
        make-ct-corpus.py DIR --large 1073741824
 """
 import os
@@ -19,11 +21,15 @@ def template():
     return ds
 
 
-def corpus(directory, count):
+def corpus(directory, count, studies=1):
     ds = template()
     pixels = b"".join(((index * 7) % 4096).to_bytes(2, "little") for index in range(512 * 512))
     ds.PixelData = pixels
+    per_study = -(-count // studies)
     for index in range(count):
+        if studies > 1 and index % per_study == 0:
+            ds.StudyInstanceUID = generate_uid()
+            ds.SeriesInstanceUID = generate_uid()
         uid = generate_uid()
         ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID = uid
         ds.save_as(os.path.join(directory, f"CT{index:05d}.dcm"), enforce_file_format=True)
@@ -49,4 +55,5 @@ if __name__ == "__main__":
     if sys.argv[2] == "--large":
         large(sys.argv[1], int(sys.argv[3]))
     else:
-        corpus(sys.argv[1], int(sys.argv[2]))
+        studies = int(sys.argv[4]) if len(sys.argv) > 4 and sys.argv[3] == "--studies" else 1
+        corpus(sys.argv[1], int(sys.argv[2]), studies)

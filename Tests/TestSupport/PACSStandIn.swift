@@ -12,13 +12,15 @@ public final class PACSStandIn: Sendable {
     let process: BackgroundProcess
 
     /// Starts it on `port` (a free one when nil) over `directory` (created).
-    public init(port: Int? = nil, aeTitle: String = "PACS", directory: String, commitment: Bool = true, refusing: [String] = []) async throws {
+    /// `exitAfter`: it dies once it has written that many instances, before answering the last.
+    public init(port: Int? = nil, aeTitle: String = "PACS", directory: String, commitment: Bool = true, refusing: [String] = [],
+                exitAfter: Int? = nil) async throws {
         self.port = port ?? LoopbackPort.free()
         self.aeTitle = aeTitle
         self.directory = directory
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         process = try BackgroundProcess("/usr/bin/env", ["python3", Self.helper, String(self.port), aeTitle, directory]
-            + (commitment ? [] : ["--no-commitment"]) + refusing.flatMap { ["--refuse", $0] })
+            + (commitment ? [] : ["--no-commitment"]) + refusing.flatMap { ["--refuse", $0] } + (exitAfter.map { ["--exit-after", String($0)] } ?? []))
         try await LoopbackPort.waitUntilListening(self.port)
     }
 

@@ -40,16 +40,32 @@ public struct Failback: Sendable {
         }
     }
 
-    /// A study whose missing instances are known.
+    /// A study whose missing instances are known; `turn` is its place in the order.
     struct Work: Sendable {
+        let turn: Int
         let study: FailbackStudy
         let duringDowntime: Bool
         let missing: [FailbackInstance]
     }
 
+    /// What sending a study's instances came to, before confirmation.
+    struct Delivery: Sendable {
+        let work: Work
+        var sent: [FailbackInstance] = []
+        var bytes = 0
+        var refused: [FailbackReport.Refusal] = []
+    }
+
     let catalog: Catalog
     let blobs: any BlobStore
     let options: Options
+    /// The most missing instances one association (and one commitment transaction) carries
+    /// before the sender takes more work.
+    static let batchInstances = 250
+    /// Studies asked after in one study-level C-FIND.
+    static let studiesPerQuery = 50
+    /// Batches being confirmed at once per sender (each on an association of its own).
+    static let confirmationsInFlight = 2
 
     public init(catalog: Catalog, blobs: any BlobStore, options: Options) {
         self.catalog = catalog
@@ -57,39 +73,33 @@ public struct Failback: Sendable {
         self.options = options
     }
 
-    /// Compares and sends; `progress` hears each study once it is done.
+    /// Compares and sends; `progress` hears each study once it is confirmed.
     public func run(progress: @escaping @Sendable (FailbackReport.Study) async -> Void = { _ in }) async throws -> FailbackReport {
         let started = Date()
         let ordered = FailbackOrder.order(try await catalog.failbackStudies(), downtime: options.downtime)
-        let (work, queue) = AsyncStream.makeStream(of: Work.self)
+        let queue = WorkQueue()
         let commitment = CommitmentSupport()
         let results = NIOLockedValueBox<[(Int, FailbackReport.Study)]>([])
         let compared = try await withThrowingTaskGroup(of: Int.self) { group in
-            // One association compares, in order, and hands each lacking study to the senders.
+            // One association compares, in order, and queues each lacking study for the senders.
             group.addTask {
-                defer { queue.finish() }
-                return try await compare(ordered, into: queue)
-            }
-            // The senders: at most `concurrency` studies at once, taken in the order compared.
-            group.addTask {
-                await withTaskGroup(of: Void.self) { senders in
-                    var running = 0
-                    var index = 0
-                    for await next in work {
-                        if running == options.concurrency {
-                            await senders.next()
-                            running -= 1
-                        }
-                        index += 1
-                        senders.addTask { [index] in
-                            let study = await send(next, commitment: commitment)
-                            results.withLockedValue { $0.append((index, study)) }
-                            await progress(study)
-                        }
-                        running += 1
-                    }
+                do {
+                    let count = try await compare(ordered, into: queue)
+                    await queue.finish()
+                    return count
+                } catch {
+                    await queue.finish()
+                    throw error
                 }
-                return 0
+            }
+            for _ in 0..<options.concurrency {
+                group.addTask {
+                    await deliver(from: queue, commitment: commitment) { turn, study in
+                        results.withLockedValue { $0.append((turn, study)) }
+                        await progress(study)
+                    }
+                    return 0
+                }
             }
             var compared = 0
             for try await count in group { compared += count }
@@ -101,17 +111,21 @@ public struct Failback: Sendable {
     }
 
     /// Compares every study over one association; returns how many were compared.
-    private func compare(_ ordered: [(study: FailbackStudy, duringDowntime: Bool)], into queue: AsyncStream<Work>.Continuation) async throws -> Int {
+    private func compare(_ ordered: [(study: FailbackStudy, duringDowntime: Bool)], into queue: WorkQueue) async throws -> Int {
         guard !ordered.isEmpty else { return 0 }
         let context = ProposedPresentationContext(id: 1, abstractSyntax: PACSComparison.studyRootFind,
                                                   transferSyntaxes: [TransferSyntax.explicitVRLittleEndian.uid, TransferSyntax.implicitVRLittleEndian.uid])
         do {
             return try await RequestorAssociation.withAssociation(options.association, proposing: [context]) { association in
                 let comparison = PACSComparison(association: association)
-                for (study, duringDowntime) in ordered {
-                    let instances = try await catalog.failbackInstances(study: study.studyInstanceUID)
-                    let missing = try await comparison.missing(study: study.studyInstanceUID, instances: instances)
-                    if !missing.isEmpty { queue.yield(Work(study: study, duringDowntime: duringDowntime, missing: missing)) }
+                for start in stride(from: 0, to: ordered.count, by: Self.studiesPerQuery) {
+                    let chunk = ordered[start..<min(start + Self.studiesPerQuery, ordered.count)]
+                    let counts = try await comparison.instanceCounts(of: chunk.map(\.study.studyInstanceUID))
+                    for (turn, (study, duringDowntime)) in zip(chunk.indices, chunk) {
+                        let instances = try await catalog.failbackInstances(study: study.studyInstanceUID)
+                        let missing = try await comparison.missing(study: study.studyInstanceUID, instances: instances, held: counts[study.studyInstanceUID])
+                        if !missing.isEmpty { await queue.push(Work(turn: turn, study: study, duringDowntime: duringDowntime, missing: missing)) }
+                    }
                 }
                 return ordered.count
             }
@@ -124,51 +138,88 @@ public struct Failback: Sendable {
         }
     }
 
-    /// Sends one study's missing instances, then has them confirmed.
-    private func send(_ work: Work, commitment: CommitmentSupport) async -> FailbackReport.Study {
-        let blobs = self.blobs
-        let byPath = Dictionary(work.missing.compactMap { instance in blobs.localPath(of: instance.blob).map { ($0, instance) } }) { first, _ in first }
-        var refused: [FailbackReport.Refusal] = work.missing.filter { blobs.localPath(of: $0.blob) == nil }.map {
-            .init(sopInstanceUID: $0.sopInstanceUID, status: nil, reason: "its blob is not in the local store")
+    /// One sender: takes the next studies, sends them over one association, and has them
+    /// confirmed — one commitment transaction a batch — in the background while it goes on.
+    private func deliver(from queue: WorkQueue, commitment: CommitmentSupport,
+                         done: @escaping @Sendable (Int, FailbackReport.Study) async -> Void) async {
+        await withTaskGroup(of: Void.self) { confirmations in
+            var inFlight = 0
+            while true {
+                let batch = await queue.take(maximumInstances: Self.batchInstances)
+                guard !batch.isEmpty else { break }
+                let deliveries = await send(batch)
+                if inFlight == Self.confirmationsInFlight {
+                    await confirmations.next()
+                    inFlight -= 1
+                }
+                confirmations.addTask {
+                    let sent = deliveries.map { (study: $0.work.study.studyInstanceUID, instances: $0.sent) }
+                    let (way, problems) = sent.allSatisfy(\.instances.isEmpty) ? (.none, [:]) : await confirm(sent, commitment: commitment)
+                    for delivery in deliveries {
+                        let unconfirmed = delivery.sent.compactMap { instance in
+                            problems[instance.sopInstanceUID].map { FailbackReport.Refusal(sopInstanceUID: instance.sopInstanceUID, status: nil, reason: $0) }
+                        }
+                        let work = delivery.work
+                        await done(work.turn, FailbackReport.Study(
+                            studyInstanceUID: work.study.studyInstanceUID, lastReceivedAt: work.study.lastReceivedAt, duringDowntime: work.duringDowntime,
+                            missing: work.missing.count, sent: delivery.sent.count, bytes: delivery.bytes,
+                            confirmed: delivery.sent.count - unconfirmed.count, confirmedBy: delivery.sent.isEmpty ? .none : way,
+                            refused: delivery.refused, unconfirmed: unconfirmed))
+                    }
+                }
+                inFlight += 1
+            }
         }
-        var sent: [FailbackInstance] = []
-        var bytes = 0
-        var pending = work.missing.compactMap { blobs.localPath(of: $0.blob) }
+    }
+
+    /// Sends the missing instances of a few studies, in order, over as few associations as
+    /// the PACS allows; connection failures and A7xx are tried again.
+    private func send(_ batch: [Failback.Work]) async -> [Delivery] {
+        let blobs = self.blobs
+        var deliveries = batch.map { Delivery(work: $0) }
+        var byPath: [String: (delivery: Int, instance: FailbackInstance)] = [:]
+        var pending: [String] = []
+        for (index, work) in batch.enumerated() {
+            for instance in work.missing {
+                guard let path = blobs.localPath(of: instance.blob) else {
+                    deliveries[index].refused.append(.init(sopInstanceUID: instance.sopInstanceUID, status: nil, reason: "its blob is not in the local store"))
+                    continue
+                }
+                byPath[path] = (index, instance)
+                pending.append(path)
+            }
+        }
+        let checks = byPath.mapValues(\.instance.blob)
         let sender = FileSender(configuration: options.association)
         for attempt in 1...options.attempts where !pending.isEmpty {
             if attempt > 1 { try? await Task.sleep(for: options.retryDelay * (1 << (attempt - 2))) }
             let outcomes = await sender.send(pending, check: { path in
-                guard let instance = byPath[path] else { return nil }
+                guard let blob = checks[path] else { return nil }
                 // Zero-loss invariant 3: what goes out must still hash to its name.
                 do {
-                    return try await blobs.verify(instance.blob) ? nil : "the local copy does not match its SHA-256: not sent"
+                    return try await blobs.verify(blob) ? nil : "the local copy does not match its SHA-256: not sent"
                 } catch {
                     return "the local copy cannot be read: \(error)"
                 }
             })
             var retry: [String] = []
             for outcome in outcomes {
-                guard let instance = byPath[outcome.path] else { continue }
+                guard let (index, instance) = byPath[outcome.path] else { continue }
                 if outcome.succeeded {
-                    sent.append(instance)
-                    bytes += outcome.bytes
+                    deliveries[index].sent.append(instance)
+                    deliveries[index].bytes += outcome.bytes
                 } else if Self.isTransient(outcome), attempt < options.attempts {
                     retry.append(outcome.path)
                 } else {
-                    refused.append(.init(sopInstanceUID: instance.sopInstanceUID, status: outcome.status?.description,
-                                         reason: outcome.problem ?? (outcome.status.map { "refused with status \($0)" } ?? "not sent")))
+                    deliveries[index].refused.append(.init(sopInstanceUID: instance.sopInstanceUID, status: outcome.status?.description,
+                                                           reason: outcome.problem ?? (outcome.status.map { "refused with status \($0)" } ?? "not sent")))
                 }
             }
             // Files the sender never reached (it stopped) are tried again too.
             let answered = Set(outcomes.map(\.path))
             pending = retry + pending.filter { !answered.contains($0) }
         }
-        var study = FailbackReport.Study(studyInstanceUID: work.study.studyInstanceUID, lastReceivedAt: work.study.lastReceivedAt,
-                                         duringDowntime: work.duringDowntime, missing: work.missing.count, sent: sent.count, bytes: bytes,
-                                         confirmed: 0, confirmedBy: .none, refused: refused, unconfirmed: [])
-        guard !sent.isEmpty else { return study }
-        (study.confirmedBy, study.confirmed, study.unconfirmed) = await confirm(sent, study: work.study.studyInstanceUID, commitment: commitment)
-        return study
+        return deliveries
     }
 
     /// No association, a broken one, or out of resources (A7xx): worth another try.
@@ -177,41 +228,47 @@ public struct Failback: Sendable {
         return status.rawValue & 0xFF00 == 0xA700
     }
 
-    /// Storage Commitment when the PACS offers it, else an IMAGE-level query.
-    private func confirm(_ sent: [FailbackInstance], study: String, commitment: CommitmentSupport)
-        async -> (FailbackReport.Confirmation, Int, [FailbackReport.Refusal]) {
+    /// Storage Commitment when the PACS offers it, else an IMAGE-level query per study: how
+    /// the instances sent were confirmed, and why those that were not (by SOP Instance UID).
+    private func confirm(_ sent: [(study: String, instances: [FailbackInstance])], commitment: CommitmentSupport)
+        async -> (FailbackReport.Confirmation, [String: String]) {
+        let all = sent.flatMap(\.instances)
         if commitment.offered {
             do {
-                let result = try await commit(sent)
-                let failed = result.failed.map {
-                    FailbackReport.Refusal(sopInstanceUID: $0.reference.sopInstanceUID, status: nil,
-                                           reason: "not committed: \(StorageCommitment.FailureReason.describe($0.reason))")
+                let result = try await commit(all)
+                var problems: [String: String] = [:]
+                for failure in result.failed {
+                    problems[failure.reference.sopInstanceUID] = "not committed: \(StorageCommitment.FailureReason.describe(failure.reason))"
                 }
                 let committed = Set(result.committed.map(\.sopInstanceUID))
-                let named = committed.union(result.failed.map(\.reference.sopInstanceUID))
-                let unanswered = sent.filter { !named.contains($0.sopInstanceUID) }
-                    .map { FailbackReport.Refusal(sopInstanceUID: $0.sopInstanceUID, status: nil, reason: "not named in the commitment report") }
-                return (.storageCommitment, sent.filter { committed.contains($0.sopInstanceUID) }.count, failed + unanswered)
+                for instance in all where !committed.contains(instance.sopInstanceUID) && problems[instance.sopInstanceUID] == nil {
+                    problems[instance.sopInstanceUID] = "not named in the commitment report"
+                }
+                return (.storageCommitment, problems)
             } catch AssociationError.noAcceptedContext {
                 commitment.markNotOffered()
             } catch {
-                return (.storageCommitment, 0, sent.map { .init(sopInstanceUID: $0.sopInstanceUID, status: nil, reason: "storage commitment failed: \(error)") })
+                return (.storageCommitment, Dictionary(all.map { ($0.sopInstanceUID, "storage commitment failed: \(error)") }) { first, _ in first })
             }
         }
         do {
             let held = try await RequestorAssociation.withAssociation(options.association, proposing: [
                 ProposedPresentationContext(id: 1, abstractSyntax: PACSComparison.studyRootFind, transferSyntaxes: [TransferSyntax.implicitVRLittleEndian.uid]),
-            ]) { association in try await PACSComparison(association: association).sopInstances(study: study) }
-            let missing = sent.filter { !held.contains($0.sopInstanceUID) }.map {
-                FailbackReport.Refusal(sopInstanceUID: $0.sopInstanceUID, status: nil, reason: "accepted, but a query afterwards does not find it")
+            ]) { association in
+                var held = Set<String>()
+                for (study, instances) in sent where !instances.isEmpty {
+                    held.formUnion(try await PACSComparison(association: association).sopInstances(study: study))
+                }
+                return held
             }
-            return (.query, sent.count - missing.count, missing)
+            let missing = all.filter { !held.contains($0.sopInstanceUID) }.map { ($0.sopInstanceUID, "accepted, but a query afterwards does not find it") }
+            return (.query, Dictionary(missing) { first, _ in first })
         } catch {
-            return (.query, 0, sent.map { .init(sopInstanceUID: $0.sopInstanceUID, status: nil, reason: "the confirming query failed: \(error)") })
+            return (.query, Dictionary(all.map { ($0.sopInstanceUID, "the confirming query failed: \(error)") }) { first, _ in first })
         }
     }
 
-    /// One commitment transaction for a study's instances, on an association of its own.
+    /// One commitment transaction for the instances a batch sent, on an association of its own.
     private func commit(_ sent: [FailbackInstance]) async throws -> StorageCommitment.Result {
         let request = StorageCommitment.Request(transactionUID: UIDGenerator.make(),
                                                 references: sent.map { .init(sopClassUID: $0.sopClassUID, sopInstanceUID: $0.sopInstanceUID) })

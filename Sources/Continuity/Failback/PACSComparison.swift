@@ -2,9 +2,10 @@ import Archive
 import DICOM
 import DICOMNetwork
 
-/// What a PACS holds of a study, asked by study-root C-FIND (PS3.4 C.6.2): the study's number
-/// of instances first; where it falls short, each series' number; where a series falls short,
-/// its SOP Instance UIDs — so an archive of complete studies costs one query a study.
+/// What a PACS holds of a study, asked by study-root C-FIND (PS3.4 C.6.2): the studies'
+/// numbers of instances first, many studies a query; where one falls short, each series'
+/// number; where a series falls short, its SOP Instance UIDs — so an archive of complete
+/// studies costs one query per fifty studies.
 struct PACSComparison {
     /// Study Root Query/Retrieve Information Model - FIND (PS3.4 C.6.2.1).
     static let studyRootFind = "1.2.840.10008.5.1.4.1.2.2.1"
@@ -14,11 +15,23 @@ struct PACSComparison {
 
     let association: RequestorAssociation
 
-    /// The instances of `instances` (one study's, as held here) that the PACS does not hold.
-    func missing(study: String, instances: [FailbackInstance]) async throws -> [FailbackInstance] {
-        let studies = try await find(level: "STUDY", study: study, returning: [Self.numberOfStudyRelatedInstances])
-        guard let held = studies.first else { return instances }
-        if let count = number(held, Self.numberOfStudyRelatedInstances), count == instances.count { return [] }
+    /// How many instances the PACS holds of each of these studies, asked in one C-FIND by
+    /// List of UID Matching (PS3.4 C.2.2.2.2); a study it does not hold is absent, one it
+    /// holds without saying how many instances maps to nil.
+    func instanceCounts(of studies: [String]) async throws -> [String: Int?] {
+        let matches = try await find(level: "STUDY", study: studies.joined(separator: "\\"), returning: [Self.numberOfStudyRelatedInstances])
+        var counts: [String: Int?] = [:]
+        for match in matches {
+            if let uid = match.uid(.studyInstanceUID) { counts[uid] = number(match, Self.numberOfStudyRelatedInstances) }
+        }
+        return counts
+    }
+
+    /// The instances of `instances` (one study's, as held here) that the PACS does not hold,
+    /// given what it said of the study as a whole.
+    func missing(study: String, instances: [FailbackInstance], held count: Int??) async throws -> [FailbackInstance] {
+        guard let count else { return instances }
+        if count == instances.count { return [] }
         let series = try await find(level: "SERIES", study: study, returning: [.seriesInstanceUID, Self.numberOfSeriesRelatedInstances])
         var counts: [String: Int?] = [:]
         for match in series {
@@ -47,14 +60,15 @@ struct PACSComparison {
     private func find(level: String, study: String, series: String? = nil, returning keys: [Tag]) async throws -> [DataSet] {
         var identifier = DataSet()
         identifier[Self.queryRetrieveLevel] = DataElement(tag: Self.queryRetrieveLevel, vr: .CS, strings: [level])
-        identifier[.studyInstanceUID] = DataElement(tag: .studyInstanceUID, vr: .UI, strings: [study])
+        identifier[.studyInstanceUID] = DataElement(tag: .studyInstanceUID, vr: .UI, strings: study.split(separator: "\\").map(String.init))
         if let series { identifier[.seriesInstanceUID] = DataElement(tag: .seriesInstanceUID, vr: .UI, strings: [series]) }
         for key in keys where identifier[key] == nil {
             identifier[key] = DataElement(tag: key, vr: DataDictionary.entry(for: key)?.vrs.first ?? .UN, bytes: [])
         }
         let (matches, status) = try await association.find(identifier, sopClassUID: Self.studyRootFind)
         guard status.category == .success else {
-            throw FailbackError.queryFailed("a \(level)-level C-FIND of study \(study) ended with status \(status)")
+            let what = study.contains("\\") ? "\(study.split(separator: "\\").count) studies" : "study \(study)"
+            throw FailbackError.queryFailed("a \(level)-level C-FIND of \(what) ended with status \(status)")
         }
         return matches
     }

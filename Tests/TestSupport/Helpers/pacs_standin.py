@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A PACS stand-in built on pynetdicom, for the continuity tests and the failback benchmark.
 
-  pacs_standin.py PORT AET DIRECTORY [--no-commitment] [--refuse SOP_INSTANCE_UID]...
+  pacs_standin.py PORT AET DIRECTORY [--no-commitment] [--refuse SOP_INSTANCE_UID]... [--exit-after N]
 
 Storage SCP for every storage SOP class in every transfer syntax: each instance is written
 to DIRECTORY/<SOP Instance UID>.dcm (a Part 10 file whose data set is exactly the bytes
@@ -9,14 +9,15 @@ received) and one line is appended to DIRECTORY/received.log: "<seconds> <study 
 Instance UID>". What DIRECTORY holds at start is what the PACS holds (a restored PACS).
 
 Study-root C-FIND SCP at STUDY, SERIES and IMAGE level over what it holds: unique keys
-match a single UID (or anything when empty); returns the UIDs and the Number of Study/Series
+match a UID or a list of UIDs (or anything when empty); returns the UIDs and the Number of Study/Series
 Related Instances.
 
 Storage Commitment Push Model SCP (PS3.4 J.3): the N-ACTION is answered, then the
 N-EVENT-REPORT goes back over the same association, listing as committed the instances it
 holds under the SOP class asked for, the others as failed (0x0112). --no-commitment leaves
 the service out (the SCU must then confirm some other way). --refuse answers a C-STORE of
-that instance with 0xA900 (the PACS does not accept it).
+that instance with 0xA900 (the PACS does not accept it). --exit-after N: the process dies
+once it has written its Nth instance, before answering it (a PACS that crashes mid-failback).
 """
 import os
 import sys
@@ -25,6 +26,7 @@ import time
 
 from pydicom import dcmread
 from pydicom.dataset import Dataset
+from pydicom.multival import MultiValue
 from pynetdicom import AE, ALL_TRANSFER_SYNTAXES, AllStoragePresentationContexts, evt
 from pynetdicom.sop_class import StorageCommitmentPushModel, StudyRootQueryRetrieveInformationModelFind, Verification
 
@@ -56,6 +58,8 @@ def main(argv):
     port, aet, directory = int(argv[0]), argv[1], argv[2]
     commitment = "--no-commitment" not in argv
     refused = {argv[i + 1] for i, arg in enumerate(argv) if arg == "--refuse"}
+    exit_after = next((int(argv[i + 1]) for i, arg in enumerate(argv) if arg == "--exit-after"), None)
+    stored = [0]
     holdings = Holdings(directory)
     log = open(os.path.join(directory, "received.log"), "a", buffering=1)
 
@@ -68,16 +72,22 @@ def main(argv):
             f.write(event.encoded_dataset(include_meta=True))
         holdings.add(uid, event.request.AffectedSOPClassUID, ds.StudyInstanceUID, ds.SeriesInstanceUID)
         log.write(f"{time.time():.6f} {ds.StudyInstanceUID} {uid}\n")
+        stored[0] += 1
+        if exit_after is not None and stored[0] >= exit_after:
+            os._exit(1)
         return 0x0000
 
     def on_find(event):
         keys = event.identifier
         level = keys.get("QueryRetrieveLevel", "")
-        want_study = keys.get("StudyInstanceUID", "") or ""
-        want_series = keys.get("SeriesInstanceUID", "") or ""
+        # List of UID Matching (PS3.4 C.2.2.2.2): a unique key may hold several UIDs.
+        def wanted(keyword):
+            value = keys.get(keyword, "") or ""
+            return set(value) if isinstance(value, MultiValue) else ({str(value)} if value else None)
+        want_study, want_series = wanted("StudyInstanceUID"), wanted("SeriesInstanceUID")
         held = holdings.snapshot()
         rows = [(inst, cls, study, series) for inst, (cls, study, series) in held.items()
-                if (not want_study or study == want_study) and (not want_series or series == want_series)]
+                if (not want_study or study in want_study) and (not want_series or series in want_series)]
         groups = {}
         for inst, cls, study, series in rows:
             key = {"STUDY": (study,), "SERIES": (study, series), "IMAGE": (study, series, inst)}.get(level)
