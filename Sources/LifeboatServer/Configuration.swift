@@ -39,6 +39,10 @@ public struct Configuration: Sendable, Equatable {
     public var scrubDays = 30
     public var scrubMaxMBPerSecond = 50
     public var scrubReadBackPercent = 1
+    public var pacsWatch: [String] = []
+    public var pacsWatchSeconds = 30
+    public var pacsDownAfter = 3
+    public var downtimeAuto = true
 
     public init() {}
 
@@ -142,6 +146,20 @@ public struct Configuration: Sendable, Equatable {
                 time); the others are checked by size, the target's own checksum and object lock.
                 """,
             read: { $0.scrubReadBackPercent = try integer($1, in: 0...100) }, write: { "\($0.scrubReadBackPercent)" }),
+        Key(name: "pacs-watch", help: """
+                The nodes (AE titles from dicom-nodes, the PACS first) probed with C-ECHO and a small C-FIND every
+                pacs-watch-seconds; each change of state (up, degraded, down) is recorded. Empty: nothing is watched.
+                """,
+            read: { $0.pacsWatch = try titles($1) }, write: { "[" + $0.pacsWatch.joined(separator: ", ") + "]" }),
+        Key(name: "pacs-watch-seconds", help: "How often each watched node is probed.",
+            read: { $0.pacsWatchSeconds = try integer($1, in: 1...3600) }, write: { "\($0.pacsWatchSeconds)" }),
+        Key(name: "pacs-down-after", help: "How many probes in a row must go unanswered before a node counts as down.",
+            read: { $0.pacsDownAfter = try integer($1, in: 1...100) }, write: { "\($0.pacsDownAfter)" }),
+        Key(name: "downtime-auto", help: """
+                A watched node found down opens a downtime incident, closed when it answers again; otherwise only
+                lifeboat downtime start and end do. What arrives during a downtime goes back first at failback.
+                """,
+            read: { $0.downtimeAuto = try boolean($1) }, write: { "\($0.downtimeAuto)" }),
     ]
 
     /// The TLS identity, when TLS is used at all.
@@ -221,6 +239,10 @@ public struct Configuration: Sendable, Equatable {
         }
         guard syslog.isEmpty || SyslogDestination(syslog) != nil else { throw ConfigurationError("syslog: expected udp://host:port or tls://host:port") }
         guard dicomTLSPort == 0 || dicomTLSPort != dicomPort else { throw ConfigurationError("dicom-tls-port and dicom-port are both \(dicomPort)") }
+        for title in pacsWatch where !dicomNodes.contains(where: { $0.aeTitle.value == title }) {
+            throw ConfigurationError("pacs-watch: \(title) is not in dicom-nodes")
+        }
+        guard (1...3600).contains(pacsWatchSeconds) else { throw ConfigurationError("pacs-watch-seconds is from 1 to 3600") }
         for peer in dicomPeers {
             for destination in peer.moveDestinations ?? [] where !dicomNodes.contains(where: { $0.aeTitle.value == destination }) {
                 throw ConfigurationError("dicom-peers: \(peer.aeTitle) may move to \(destination), which is not in dicom-nodes")
@@ -257,6 +279,16 @@ public struct Configuration: Sendable, Equatable {
     private static func nodes(_ node: Node) throws -> [DICOMNode] {
         if let sequence = node.sequence { return try nodes(from: try sequence.map(string)) }
         return try nodes(from: [try string(node)])
+    }
+
+    /// A list of AE titles: a YAML list, or one string of them separated by commas.
+    private static func titles(_ node: Node) throws -> [String] {
+        let texts = try node.sequence.map { try $0.map(string) } ?? [try string(node)]
+        return try texts.flatMap { $0.split(separator: ",") }.map { text in
+            let trimmed = text.trimmingCharacters(in: .whitespaces)
+            guard AETitle(validating: trimmed) != nil else { throw ConfigurationError("\"\(trimmed)\" is not an AE title (1 to 16 characters)") }
+            return trimmed
+        }
     }
 
     private static func boolean(_ node: Node) throws -> Bool {

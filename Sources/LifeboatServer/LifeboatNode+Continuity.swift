@@ -4,12 +4,20 @@ import DICOMNetwork
 import Foundation
 import Security
 
-/// The continuity side of a node's wiring: failback to a restored PACS.
+/// The continuity side of a node's wiring: the PACS watch, failback to a restored PACS.
 extension LifeboatNode {
+    /// The watch over the configured nodes; nil when none is watched.
+    func pacsWatch(catalog: Catalog, aeTitle: AETitle) -> PACSWatch? {
+        let nodes = configuration.pacsWatch.compactMap { title in configuration.dicomNodes.first { $0.aeTitle.value == title } }
+        guard !nodes.isEmpty else { return nil }
+        return PACSWatch(catalog: catalog, options: .init(nodes: nodes, callingAETitle: aeTitle, interval: .seconds(configuration.pacsWatchSeconds),
+                                                          downAfter: configuration.pacsDownAfter, automaticDowntime: configuration.downtimeAuto))
+    }
+
     /// A failback from the configuration's data directory to `node` — an AE title from
     /// dicom-nodes, or AE@host:port —, each study sent recorded in the audit trail.
-    public func failback(to node: String, downtime: [DateInterval], concurrency: Int, commitTimeout: Duration,
-                         actor: String) throws -> (Failback, AuditLog) {
+    /// What arrived during `node`'s recorded downtimes goes first, and during `since`...now.
+    public func failback(to node: String, since: Date?, concurrency: Int, commitTimeout: Duration) async throws -> (Failback, AuditLog) {
         guard let title = AETitle(validating: configuration.aeTitle) else {
             throw ConfigurationError("ae-title \"\(configuration.aeTitle)\" is not an AE title")
         }
@@ -19,6 +27,8 @@ extension LifeboatNode {
         }
         let archive = try LocalArchive(root: configuration.data)
         let audit = try NodeSecurity(data: configuration.data).audit
+        let downtime = try await archive.catalog.downtimes(node: destination.aeTitle.value, limit: 1000).map(\.interval)
+            + (since.map { [DateInterval(start: $0, end: max($0, Date()))] } ?? [])
         let failback = Failback(catalog: archive.catalog, blobs: archive.blobs,
                                 options: .init(node: destination, callingAETitle: title, downtime: downtime, concurrency: concurrency,
                                                commitTimeout: commitTimeout))

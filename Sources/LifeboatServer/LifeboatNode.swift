@@ -85,6 +85,7 @@ public struct LifeboatNode: Sendable {
         let scrubPace = restoring ? nil : scrubPace, readBackEvery = scrubReadBackEvery
         let httpPort = configuration.httpPort
         let webServer = web
+        let watch = pacsWatch(catalog: archive.catalog, aeTitle: title)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await server.run(onBound: onListening) }
             if let tlsServer { group.addTask { try await tlsServer.run() } }
@@ -95,6 +96,12 @@ public struct LifeboatNode: Sendable {
                 }
             }
             if httpPort != 0 { group.addTask { try await webServer.run { onHTTPListening($0) } } }
+            if let watch {
+                group.addTask {
+                    await watch.run()
+                    try Task.checkCancellation()
+                }
+            }
             if let scrubPace {
                 group.addTask {
                     await scrubber.run(pace: scrubPace, readBackEvery: readBackEvery)

@@ -27,7 +27,7 @@ struct FailbackCommand: AsyncParsableCommand {
     @Option(help: "The PACS: an AE title from dicom-nodes, or AE@host:port.")
     var to: String
 
-    @Option(help: "When the outage began (ISO 8601): studies received since then go first.")
+    @Option(help: "When the outage began (ISO 8601): studies received since then go first, as do those received during the PACS's recorded downtimes.")
     var since: String?
 
     @Option(help: "The configuration file (for dicom-nodes, ae-title and data).")
@@ -45,13 +45,13 @@ struct FailbackCommand: AsyncParsableCommand {
     func run() async throws {
         guard (1...32).contains(concurrency) else { throw ValidationError("--concurrency is from 1 to 32") }
         guard (1...3600).contains(commitTimeout) else { throw ValidationError("--commit-timeout is from 1 to 3600 seconds") }
-        var downtime: [DateInterval] = []
+        var start: Date?
         if let since {
             let withFraction = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
-            guard let start = (try? Date(since, strategy: .iso8601)) ?? (try? withFraction.parse(since)), start <= Date() else {
+            guard let parsed = (try? Date(since, strategy: .iso8601)) ?? (try? withFraction.parse(since)), parsed <= Date() else {
                 throw ValidationError("--since \(since): expected an ISO 8601 time in the past, e.g. 2026-11-20T06:00:00Z")
             }
-            downtime.append(DateInterval(start: start, end: Date()))
+            start = parsed
         }
         var settings: Configuration
         do {
@@ -66,8 +66,8 @@ struct FailbackCommand: AsyncParsableCommand {
         let actor = localActor()
         let (failback, audit): (Failback, AuditLog)
         do {
-            (failback, audit) = try LifeboatNode(configuration: settings).failback(to: to, downtime: downtime, concurrency: concurrency,
-                                                                                     commitTimeout: .seconds(commitTimeout), actor: actor)
+            (failback, audit) = try await LifeboatNode(configuration: settings).failback(to: to, since: start, concurrency: concurrency,
+                                                                                           commitTimeout: .seconds(commitTimeout))
         } catch let error as ConfigurationError {
             throw CLIError(error.description)
         }

@@ -175,7 +175,7 @@ import Testing
     }
 
     @Test func mistakesAreNamedWithTheirLine() {
-        #expect(throws: ConfigurationError("test: unknown key \"dicom_port\" (line 2); the keys are ae-title, dicom-port, http-port, cors-allow-origin, data, max-pdu, max-associations, any-called-ae-title, case-insensitive-names, dicom-nodes, replication-targets, replication-quorum, replication-sync-timeout, replication-sync-policy, catalog-snapshot-hours, change-log-seconds, accept-replication, replication-token-env, dicom-peers, dicom-strict, http-basic-auth, audit-head-minutes, dicom-tls-port, https, tls-certificate, tls-key, tls-client-ca, syslog, syslog-ca, scrub-days, scrub-max-mb-per-second, scrub-read-back-percent")) {
+        #expect(throws: ConfigurationError("test: unknown key \"dicom_port\" (line 2); the keys are ae-title, dicom-port, http-port, cors-allow-origin, data, max-pdu, max-associations, any-called-ae-title, case-insensitive-names, dicom-nodes, replication-targets, replication-quorum, replication-sync-timeout, replication-sync-policy, catalog-snapshot-hours, change-log-seconds, accept-replication, replication-token-env, dicom-peers, dicom-strict, http-basic-auth, audit-head-minutes, dicom-tls-port, https, tls-certificate, tls-key, tls-client-ca, syslog, syslog-ca, scrub-days, scrub-max-mb-per-second, scrub-read-back-percent, pacs-watch, pacs-watch-seconds, pacs-down-after, downtime-auto")) {
             try Configuration.parse("ae-title: A\ndicom_port: 104\n", source: "test")
         }
         #expect(throws: ConfigurationError("test: dicom-port (line 1): expected a whole number from 1 to 65535")) {
@@ -188,5 +188,16 @@ import Testing
             try Configuration.parse("- a\n- b\n", source: "test")
         }
         #expect(throws: ConfigurationError.self) { try Configuration.parse("ae-title: [unclosed\n", source: "test") }
+    }
+
+    @Test func theWatchedNodesMustBeKnownNodes() throws {
+        let watched = try Configuration.parse("dicom-nodes: [PACS@10.0.0.5:104]\npacs-watch: [PACS]\npacs-watch-seconds: 10\n", source: "test")
+        #expect(watched.pacsWatch == ["PACS"] && watched.pacsWatchSeconds == 10 && watched.pacsDownAfter == 3 && watched.downtimeAuto)
+        #expect(throws: ConfigurationError("test: pacs-watch: VNA is not in dicom-nodes")) {
+            try Configuration.parse("dicom-nodes: [PACS@10.0.0.5:104]\npacs-watch: [VNA]\n", source: "test")
+        }
+        #expect(throws: ConfigurationError("test: pacs-watch (line 1): \"THIS-TITLE-IS-TOO-LONG\" is not an AE title (1 to 16 characters)")) {
+            try Configuration.parse("pacs-watch: [THIS-TITLE-IS-TOO-LONG]\n", source: "test")
+        }
     }
 }

@@ -5,10 +5,11 @@ import Security
 import TestSupport
 import Testing
 
-/// The whole outage with real processes: a PACS stand-in (pynetdicom) goes down; modalities
-/// (dcmtk storescu) keep sending to `lifeboat serve`; a reader retrieves through Lifeboat
-/// (getscu); the PACS comes back without the downtime studies; `lifeboat failback` gives them
-/// back newest first, each committed, and the PACS then holds every instance byte for byte.
+/// The whole outage with real processes: a PACS stand-in (pynetdicom) goes down and the PACS
+/// watch of `lifeboat serve` opens a downtime; modalities (dcmtk storescu) keep sending to
+/// Lifeboat; a reader retrieves through Lifeboat (getscu); the PACS comes back without the
+/// downtime studies and the watch closes the downtime; `lifeboat failback` gives them back
+/// newest first, each committed, and the PACS then holds every instance byte for byte.
 @Suite struct DowntimeScenarioTests {
     @Test func thePACSGetsBackWhatItMissedNewestFirstAndCommitted() async throws {
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("downtime-\(UUID().uuidString)").path
@@ -30,6 +31,9 @@ import Testing
             data: \(work)/data
             http-port: 0
             dicom-nodes: [PACS@127.0.0.1:\(pacs.port)]
+            pacs-watch: [PACS]
+            pacs-watch-seconds: 1
+            pacs-down-after: 2
             dicom-peers: [{ae: READER, address: 127.0.0.1, rights: [query, retrieve]}]
             """.write(toFile: work + "/lifeboat.yaml", atomically: true, encoding: .utf8)
         let serve = try BackgroundProcess(DumpCommandTests.binary.path, ["serve", "--config", work + "/lifeboat.yaml", "--dicom-port", "\(dicomPort)"])
@@ -45,9 +49,14 @@ import Testing
             try await store(study, to: pacs.port, as: "PACS")
             try await store(study, to: dicomPort, as: "LIFEBOAT")
         }
-        // The PACS goes down; the modalities keep sending to Lifeboat.
+        func status() async throws -> String {
+            try await Subprocess.run(DumpCommandTests.binary.path, ["downtime", "status", "--config", work + "/lifeboat.yaml"]).text
+        }
+        try await Polling.waitUntil(seconds: 30) { try await status().contains("PACS is up") }
+        // The PACS goes down: the watch sees it and opens a downtime; the modalities keep sending to Lifeboat.
         pacs.stop()
-        let outage = Date()
+        try await Polling.waitUntil(seconds: 30) { try await status().contains("still open") }
+        #expect(try await status().contains("PACS is down"))
         for study in during { try await store(study, to: dicomPort, as: "LIFEBOAT") }
 
         // A reader retrieves a downtime study through Lifeboat.
@@ -64,9 +73,13 @@ import Testing
         pacs = try await PACSStandIn(port: pacs.port, directory: work + "/pacs")
         defer { pacs.stop() }
         #expect(pacs.held().count == 6)
+        // The watch sees it back and closes the downtime it opened.
+        try await Polling.waitUntil(seconds: 30) { try await status().contains("ended") }
+        let incident = try await status()
+        #expect(incident.contains("PACS is up") && incident.contains("(watch), ended") && incident.contains("by watch"), "\(incident)")
 
-        let since = Date.ISO8601FormatStyle(includingFractionalSeconds: true).format(outage)
-        let failback = try await Subprocess.run(DumpCommandTests.binary.path, ["failback", "--to", "PACS", "--since", since, "--config", work + "/lifeboat.yaml",
+        // Failback knows the downtime from the incident: no --since needed.
+        let failback = try await Subprocess.run(DumpCommandTests.binary.path, ["failback", "--to", "PACS", "--config", work + "/lifeboat.yaml",
                                                                                "--concurrency", "1"])
         #expect(failback.status == 0, "\(failback.text) \(failback.errors)")
         #expect(failback.text.contains("5 studies compared, 2 already held, 3 lacking instances"), "\(failback.text)")
@@ -91,5 +104,23 @@ import Testing
         // Each study given back is in the audit trail, as an export.
         let exports = try SecurityServeTests.records(work + "/data").filter { $0.action == .export && $0.detail.hasPrefix("failback to PACS") }
         #expect(Set(exports.map(\.subject)) == Set(during.map { "study=\($0)" }))
+    }
+
+    @Test func anOperatorOpensAndClosesADowntime() async throws {
+        let data = FileManager.default.temporaryDirectory.appendingPathComponent("downtime-cli-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        _ = try LocalArchive(root: data)
+        func lifeboat(_ arguments: [String]) async throws -> Subprocess { try await Subprocess.run(DumpCommandTests.binary.path, ["downtime"] + arguments + ["--data", data]) }
+        let started = try await lifeboat(["start", "--node", "PACS", "--reason", "PACS database restore"])
+        #expect(started.status == 0 && started.text.contains("still open") && started.text.contains("PACS database restore"), "\(started.text) \(started.errors)")
+        #expect(try await lifeboat(["status"]).text.contains("PACS: from"))
+        let ended = try await lifeboat(["end", "--node", "PACS"])
+        #expect(ended.status == 0 && ended.text.contains("ended") && ended.text.contains("lifeboat failback --to PACS"), "\(ended.text)")
+        let again = try await lifeboat(["end", "--node", "PACS"])
+        #expect(again.status != 0 && again.errors.contains("PACS has no open downtime"), "\(again.errors)")
+        let noNode = try await lifeboat(["start"])
+        #expect(noNode.status != 0 && noNode.errors.contains("--node"), "\(noNode.errors)")
+        let records = try SecurityServeTests.records(data).filter { $0.subject == "downtime PACS" }
+        #expect(records.map(\.detail) == ["downtime started: PACS database restore", "downtime ended"])
     }
 }

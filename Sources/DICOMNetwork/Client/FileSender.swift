@@ -148,7 +148,7 @@ public struct FileSender: Sendable {
     }
 
     /// Why an association could not be had, short enough for an Error Comment (64 characters).
-    static func describe(_ error: any Error, _ configuration: RequestorAssociation.Configuration) -> String {
+    public static func describe(_ error: any Error, _ configuration: RequestorAssociation.Configuration) -> String {
         let peer = "\(configuration.calledAETitle.value) at \(configuration.host):\(configuration.port)"
         if let connection = error as? NIOConnectionError, let io = connection.connectionErrors.first?.error as? IOError {
             return "\(peer) unreachable: \(String(cString: strerror(io.errnoCode)))"

@@ -1,0 +1,115 @@
+import Archive
+import ArgumentParser
+import Foundation
+import LifeboatServer
+import Security
+
+struct DowntimeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "downtime",
+        abstract: "Open, close and list downtime incidents of the PACS.",
+        discussion: """
+            The PACS watch (pacs-watch in the configuration) opens and closes downtimes by itself;
+            these commands are for an outage the watch cannot see (a PACS that answers but whose
+            viewers are down, planned maintenance). What arrives during a downtime goes back
+            first at failback.
+
+            Examples:
+              lifeboat downtime start --node PACS --reason "PACS database restore" --config /etc/lifeboat.yaml
+              lifeboat downtime status --config /etc/lifeboat.yaml
+              lifeboat downtime end --node PACS --config /etc/lifeboat.yaml
+            """,
+        subcommands: [Start.self, End.self, Status.self]
+    )
+
+    struct Place: ParsableArguments {
+        @Option(help: "The configuration file.")
+        var config: String?
+
+        @Option(help: "The data directory (the configuration's, when --config is given).")
+        var data: String?
+
+        func open() throws -> (Catalog, Configuration) {
+            var settings: Configuration
+            do {
+                settings = try config.map { path throws(ConfigurationError) in try Configuration.load(path: path) } ?? Configuration()
+            } catch {
+                throw CLIError(error.description)
+            }
+            if let data { settings.data = data }
+            guard FileManager.default.fileExists(atPath: LocalArchive.catalogPath(in: settings.data)) else {
+                throw CLIError("\(settings.data): no catalog here (give --data, or --config with data: in it)")
+            }
+            return (try LocalArchive(root: settings.data).catalog, settings)
+        }
+
+        /// The node named, else the first watched, else the only dicom-node.
+        func node(_ named: String?, in settings: Configuration) throws -> String {
+            if let named { return named }
+            if let first = settings.pacsWatch.first { return first }
+            if settings.dicomNodes.count == 1 { return settings.dicomNodes[0].aeTitle.value }
+            throw ValidationError("name the node with --node (no pacs-watch in the configuration)")
+        }
+    }
+
+    static func describe(_ downtime: Downtime) -> String {
+        let format = Date.ISO8601FormatStyle()
+        let seconds = Int((downtime.endedAt ?? Date()).timeIntervalSince(downtime.startedAt))
+        let length = String(format: "%dh%02dm%02ds", seconds / 3600, seconds / 60 % 60, seconds % 60)
+        let end = downtime.endedAt.map { "ended \(format.format($0)) by \(downtime.endedBy ?? "?")" } ?? "still open"
+        return "\(downtime.node): from \(format.format(downtime.startedAt)) (\(downtime.startedBy)), \(end), \(length) — \(downtime.reason)"
+    }
+
+    struct Start: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Open a downtime of the PACS now (nothing changes if one is open).")
+        @OptionGroup var place: Place
+        @Option(help: "The node: an AE title (default: the first in pacs-watch).")
+        var node: String?
+        @Option(help: "Why, for the record.")
+        var reason = "declared by an operator"
+
+        func run() async throws {
+            let (catalog, settings) = try place.open()
+            let name = try place.node(node, in: settings)
+            let downtime = try await catalog.startDowntime(node: name, by: localActor(), reason: reason)
+            try NodeSecurity(data: settings.data).audit.append(.administration, actor: localActor(), source: "local", subject: "downtime \(name)",
+                                                                 detail: "downtime started: \(reason)")
+            print(DowntimeCommand.describe(downtime))
+        }
+    }
+
+    struct End: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Close the PACS's open downtime now.")
+        @OptionGroup var place: Place
+        @Option(help: "The node: an AE title (default: the first in pacs-watch).")
+        var node: String?
+
+        func run() async throws {
+            let (catalog, settings) = try place.open()
+            let name = try place.node(node, in: settings)
+            guard let downtime = try await catalog.endDowntime(node: name, by: localActor()) else {
+                throw CLIError("\(name) has no open downtime")
+            }
+            try NodeSecurity(data: settings.data).audit.append(.administration, actor: localActor(), source: "local", subject: "downtime \(name)",
+                                                                 detail: "downtime ended")
+            print(DowntimeCommand.describe(downtime))
+            print("next: lifeboat failback --to \(name) once the PACS is restored")
+        }
+    }
+
+    struct Status: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Each watched node's state, and the downtimes, newest first.")
+        @OptionGroup var place: Place
+
+        func run() async throws {
+            let (catalog, _) = try place.open()
+            let format = Date.ISO8601FormatStyle()
+            for event in try await catalog.latestNodeEvents() {
+                print("\(event.node) is \(event.state.rawValue) since \(format.format(event.at)): \(event.detail)")
+            }
+            let downtimes = try await catalog.downtimes(limit: 20)
+            if downtimes.isEmpty { print("no downtimes recorded") }
+            for downtime in downtimes { print(DowntimeCommand.describe(downtime)) }
+        }
+    }
+}
