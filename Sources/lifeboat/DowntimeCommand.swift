@@ -30,16 +30,7 @@ struct DowntimeCommand: AsyncParsableCommand {
         var data: String?
 
         func open() throws -> (Catalog, Configuration) {
-            var settings: Configuration
-            do {
-                settings = try config.map { path throws(ConfigurationError) in try Configuration.load(path: path) } ?? Configuration()
-            } catch {
-                throw CLIError(error.description)
-            }
-            if let data { settings.data = data }
-            guard FileManager.default.fileExists(atPath: LocalArchive.catalogPath(in: settings.data)) else {
-                throw CLIError("\(settings.data): no catalog here (give --data, or --config with data: in it)")
-            }
+            let settings = try archiveSettings(config: config, data: data)
             return (try LocalArchive(root: settings.data).catalog, settings)
         }
 

@@ -12,8 +12,8 @@ struct FailbackCommand: AsyncParsableCommand {
         discussion: """
             Every study held here is compared with the PACS by C-FIND (study, series, then
             instance level); what it lacks goes by C-STORE — studies received during the outage
-            first, newest first, then any other study it lacks —, several studies at once, and
-            is then confirmed by Storage Commitment (or, when the PACS offers none, by query).
+            first, newest first, then any other study it lacks —, a few studies an association,
+            and is then confirmed by Storage Commitment (or, when the PACS offers none, by query).
             Interrupted? Run it again: only what is still missing is sent. The report lists
             what was sent, confirmed and refused, and why; it is kept as JSON in
             <data>/failback/. Exits with 1 when anything is left unsent or unconfirmed.
@@ -36,7 +36,7 @@ struct FailbackCommand: AsyncParsableCommand {
     @Option(help: "The data directory (the configuration's, when --config is given).")
     var data: String?
 
-    @Option(help: "Studies sent at once, each over an association of its own.")
+    @Option(help: "Associations sending at once, each carrying a few studies.")
     var concurrency = 2
 
     @Option(help: "Seconds to wait for a Storage Commitment report.")
@@ -53,16 +53,7 @@ struct FailbackCommand: AsyncParsableCommand {
             }
             start = parsed
         }
-        var settings: Configuration
-        do {
-            settings = try config.map { path throws(ConfigurationError) in try Configuration.load(path: path) } ?? Configuration()
-        } catch {
-            throw CLIError(error.description)
-        }
-        if let data { settings.data = data }
-        guard FileManager.default.fileExists(atPath: LocalArchive.catalogPath(in: settings.data)) else {
-            throw CLIError("\(settings.data): no catalog here (give --data, or --config with data: in it)")
-        }
+        let settings = try archiveSettings(config: config, data: data)
         let actor = localActor()
         let (failback, audit): (Failback, AuditLog)
         do {

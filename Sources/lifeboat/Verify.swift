@@ -41,16 +41,7 @@ struct Verify: AsyncParsableCommand {
     func run() async throws {
         guard (0...100).contains(sample), sample > 0 else { throw ValidationError("--sample is a percentage above 0, up to 100") }
         guard (0...100).contains(readBack) else { throw ValidationError("--read-back is a percentage from 0 to 100") }
-        var settings: Configuration
-        do {
-            settings = try config.map { path throws(ConfigurationError) in try Configuration.load(path: path) } ?? Configuration()
-        } catch {
-            throw CLIError(error.description)
-        }
-        if let data { settings.data = data }
-        guard FileManager.default.fileExists(atPath: LocalArchive.catalogPath(in: settings.data)) else {
-            throw CLIError("\(settings.data): no catalog here (give --data, or --config with data: in it)")
-        }
+        let settings = try archiveSettings(config: config, data: data)
         let (scrubber, archive): (Scrubber, LocalArchive)
         do {
             (scrubber, archive) = try LifeboatNode(configuration: settings).scrubber(actor: localActor(), heal: !noHeal, localOnly: localOnly)

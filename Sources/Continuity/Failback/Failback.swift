@@ -5,10 +5,11 @@ import Foundation
 import NIOConcurrencyHelpers
 
 /// Gives a restored PACS back what it lacks: every study held here is compared with the PACS
-/// (`PACSComparison`), in `FailbackOrder`; each study's missing instances go by C-STORE —
-/// several studies at once, each checked against its SHA-256 just before it is sent, failures
-/// of the connection or of resources tried again — and are then confirmed by Storage
-/// Commitment (PS3.4 J.3), or by query where the PACS offers none. A run that is interrupted
+/// (`PACSComparison`), in `FailbackOrder`; the missing instances go by C-STORE — a few
+/// studies an association, several associations at once, each file checked against its
+/// SHA-256 just before it is sent, failures of the connection or of resources tried again —
+/// and are then confirmed by Storage Commitment (PS3.4 J.3), one transaction a batch, or by
+/// query where the PACS offers none. A run that is interrupted
 /// is resumed by running it again: the comparison finds only what is still missing.
 public struct Failback: Sendable {
     public struct Options: Sendable {
@@ -16,7 +17,7 @@ public struct Failback: Sendable {
         public var callingAETitle: AETitle
         /// When the PACS was down: what arrived then goes first.
         public var downtime: [DateInterval]
-        /// Studies sent at once, each over an association of its own.
+        /// Senders at once, each over an association of its own carrying a few studies.
         public var concurrency: Int
         /// Tries per instance when the connection fails or the PACS is out of resources.
         public var attempts: Int
