@@ -111,4 +111,31 @@ import Testing
                                                           proposing: [Self.context]) { try await $0.commit(request) }
         }
     }
+
+    /// An N-ACTION the SCP cannot take is refused with the status that says why (PS3.7 C.5).
+    @Test func aWrongActionIsRefusedWithItsStatus() async throws {
+        try await withServer(OddCommitter()) { port in
+            let statuses = try await RequestorAssociation.withAssociation(.init(host: "127.0.0.1", port: port, calledAETitle: "ARCHIVE"),
+                                                                         proposing: [Self.context]) { association in
+                var answers: [UInt16?] = []
+                let good = StorageCommitment.Request(transactionUID: "2.25.9", references: [.init(sopClassUID: Self.ct, sopInstanceUID: "1.2.1")]).dataSet
+                var empty = DataSet()
+                empty[.transactionUID] = DataElement(tag: .transactionUID, vr: .UI, strings: ["2.25.9"])
+                for (instance, action, dataSet) in [("1.2.3", UInt16(1), good), (StorageCommitment.sopInstanceUID, 2, good),
+                                                    (StorageCommitment.sopInstanceUID, 1, empty)] {
+                    var command = CommandSet(.nActionRequest, messageID: association.takeMessageID())
+                    command.set(.requestedSOPClassUID, uid: StorageCommitment.sopClassUID)
+                    command.set(.requestedSOPInstanceUID, uid: instance)
+                    command.set(.actionTypeID, action)
+                    try await association.send(command, dataSet: dataSet, contextID: 1)
+                    let response = try await association.receiveMessage().command
+                    #expect(response.field == .nActionResponse && response.messageIDBeingRespondedTo == command.messageID)
+                    answers.append(response.status)
+                }
+                return answers
+            }
+            // No such SOP instance, no such action, invalid argument value.
+            #expect(statuses == [0x0112, 0x0123, 0x0115])
+        }
+    }
 }
