@@ -72,7 +72,11 @@ let package = Package(
         // Keeping work going through a PACS outage, and giving the PACS back what it missed.
         .target(
             name: "Continuity",
-            dependencies: ["Archive", "DICOM", "DICOMNetwork", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "Archive", "DICOM", "DICOMNetwork", "Security", .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
         ),
         // Who may do what, and the tamper-evident record of what was done.
         .target(
@@ -139,7 +143,7 @@ let package = Package(
         .testTarget(name: "SecurityTests", dependencies: ["Security", "DICOMNetwork", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "ReplicationTests", dependencies: ["Replication", "Archive", "DICOM", "DICOMNetwork", "S3", "TestSupport"]),
         .testTarget(name: "ProtectionTests", dependencies: ["Protection", "Replication", "Archive", "S3", "TestSupport"]),
-        .testTarget(name: "ContinuityTests", dependencies: ["Continuity", "Archive", "DICOM", "DICOMNetwork", "TestSupport"]),
+        .testTarget(name: "ContinuityTests", dependencies: ["Continuity", "Archive", "DICOM", "DICOMNetwork", "Security", "TestSupport"]),
         .testTarget(name: "LifeboatServerTests", dependencies: ["LifeboatServer", "DICOMNetwork", "Archive", "Security"]),
         .testTarget(
             name: "WebTests",

@@ -32,6 +32,11 @@ if ! python3 -c 'import moto, boto3, sys; sys.exit(moto.__version__ != "5.2.1")'
     echo "test.sh: installing moto 5.2.1"
     pip_install 'moto[server]==5.2.1' boto3
 fi
+# aiosmtpd: a real SMTP server for the alert tests.
+if ! python3 -c 'import aiosmtpd, sys; sys.exit(aiosmtpd.__version__ != "1.4.6")' 2>/dev/null; then
+    echo "test.sh: installing aiosmtpd 1.4.6"
+    pip_install aiosmtpd==1.4.6
+fi
 # numpy and Pillow: the reference the drawn pictures are compared with.
 if ! python3 -c 'import numpy, PIL' 2>/dev/null; then
     echo "test.sh: installing numpy and Pillow"

@@ -43,6 +43,14 @@ public struct Configuration: Sendable, Equatable {
     public var pacsWatchSeconds = 30
     public var pacsDownAfter = 3
     public var downtimeAuto = true
+    public var alertWebhook = ""
+    public var alertSMTP = ""
+    public var alertEmailFrom = "lifeboat@localhost"
+    public var alertEmailTo: [String] = []
+    public var alertSyslog = false
+    public var alertsPerHour = 20
+    public var recoveryPointMinutes = 60
+    public var diskFreePercent = 10
 
     public init() {}
 
@@ -160,7 +168,39 @@ public struct Configuration: Sendable, Equatable {
                 lifeboat downtime start and end do. What arrives during a downtime goes back first at failback.
                 """,
             read: { $0.downtimeAuto = try boolean($1) }, write: { "\($0.downtimeAuto)" }),
+        Key(name: "alert-webhook", help: "Alerts as a JSON POST to this URL (a chat tool, a pager, a ticketing system); empty: none.",
+            read: {
+                let text = try string($1)
+                guard text.isEmpty || text.hasPrefix("http://") || text.hasPrefix("https://") else { throw ConfigurationError("expected an http:// or https:// URL") }
+                $0.alertWebhook = text
+            }, write: { "\"\($0.alertWebhook)\"" }),
+        Key(name: "alert-smtp", help: "Alerts by email through this SMTP relay, host:port (plain SMTP, no sign-in); empty: none.",
+            read: {
+                let text = try string($1)
+                guard text.isEmpty || hostAndPort(text) != nil else { throw ConfigurationError("expected host:port") }
+                $0.alertSMTP = text
+            }, write: { "\"\($0.alertSMTP)\"" }),
+        Key(name: "alert-email-from", help: "The sender of alert emails.",
+            read: { $0.alertEmailFrom = try string($1) }, write: { $0.alertEmailFrom }),
+        Key(name: "alert-email-to", help: "Who alert emails go to, e.g. [pacs-admin@hospital.org, it-oncall@hospital.org].",
+            read: { $0.alertEmailTo = try $1.sequence.map { try $0.map(string) } ?? [try string($1)] },
+            write: { "[" + $0.alertEmailTo.joined(separator: ", ") + "]" }),
+        Key(name: "alert-syslog", help: "Alerts to the syslog collector too (the syslog key), facility daemon.",
+            read: { $0.alertSyslog = try boolean($1) }, write: { "\($0.alertSyslog)" }),
+        Key(name: "alerts-per-hour", help: "The most alert messages sent in any hour; those held back are logged and counted in the next.",
+            read: { $0.alertsPerHour = try integer($1, in: 1...10_000) }, write: { "\($0.alertsPerHour)" }),
+        Key(name: "recovery-point-minutes", help: "Alert when a replication target's oldest unconfirmed version is older than this.",
+            read: { $0.recoveryPointMinutes = try integer($1, in: 1...100_000) }, write: { "\($0.recoveryPointMinutes)" }),
+        Key(name: "disk-free-percent", help: "Alert when less than this share of the data directory's file system is free (critical below half of it).",
+            read: { $0.diskFreePercent = try integer($1, in: 0...99) }, write: { "\($0.diskFreePercent)" }),
     ]
+
+    /// "host:port" split; nil when it is not that.
+    public static func hostAndPort(_ text: String) -> (host: String, port: Int)? {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (1...65535).contains(port) else { return nil }
+        let host = String(text[..<colon])
+        return host.isEmpty ? nil : (host, port)
+    }
 
     /// The TLS identity, when TLS is used at all.
     public var tlsFiles: TLSFiles? {
@@ -243,6 +283,8 @@ public struct Configuration: Sendable, Equatable {
             throw ConfigurationError("pacs-watch: \(title) is not in dicom-nodes")
         }
         guard (1...3600).contains(pacsWatchSeconds) else { throw ConfigurationError("pacs-watch-seconds is from 1 to 3600") }
+        guard alertSMTP.isEmpty || !alertEmailTo.isEmpty else { throw ConfigurationError("alert-smtp is set but alert-email-to names no one") }
+        guard !alertSyslog || !syslog.isEmpty else { throw ConfigurationError("alert-syslog needs a syslog collector (the syslog key)") }
         for peer in dicomPeers {
             for destination in peer.moveDestinations ?? [] where !dicomNodes.contains(where: { $0.aeTitle.value == destination }) {
                 throw ConfigurationError("dicom-peers: \(peer.aeTitle) may move to \(destination), which is not in dicom-nodes")

@@ -6,12 +6,39 @@ import Security
 
 /// The continuity side of a node's wiring: the PACS watch, failback to a restored PACS.
 extension LifeboatNode {
-    /// The watch over the configured nodes; nil when none is watched.
-    func pacsWatch(catalog: Catalog, aeTitle: AETitle) -> PACSWatch? {
+    /// The watch over the configured nodes, each change of state told to `alerter`; nil when none is watched.
+    func pacsWatch(catalog: Catalog, aeTitle: AETitle, alerter: Alerter) -> PACSWatch? {
         let nodes = configuration.pacsWatch.compactMap { title in configuration.dicomNodes.first { $0.aeTitle.value == title } }
         guard !nodes.isEmpty else { return nil }
         return PACSWatch(catalog: catalog, options: .init(nodes: nodes, callingAETitle: aeTitle, interval: .seconds(configuration.pacsWatchSeconds),
-                                                          downAfter: configuration.pacsDownAfter, automaticDowntime: configuration.downtimeAuto))
+                                                          downAfter: configuration.pacsDownAfter, automaticDowntime: configuration.downtimeAuto)) { event in
+            switch event.state {
+            case .down:
+                await alerter.raise(Alert(.pacsDown, subject: event.node, severity: .critical, summary: "\(event.node) is down",
+                                          detail: "\(event.detail). Readers can query and retrieve from Lifeboat meanwhile; see docs/runbook.md.",
+                                          at: event.at))
+            case .up:
+                await alerter.resolve(.pacsDown, subject: event.node, summary: "\(event.node) is up again",
+                                      detail: "Once it is restored: lifeboat failback --to \(event.node)")
+            case .degraded:
+                break // it answers: not an outage yet
+            }
+        }
+    }
+
+    /// The alert channels the configuration names, the alerter over them, and the checks that feed it.
+    func alerting(catalog: Catalog, aeTitle: String, syslog: SyslogExporter?, auditLog: String) -> (Alerter, AlertMonitor) {
+        var channels: [any Notifier] = []
+        if !configuration.alertWebhook.isEmpty { channels.append(WebhookNotifier(url: configuration.alertWebhook)) }
+        if let relay = Configuration.hostAndPort(configuration.alertSMTP) {
+            channels.append(SMTPNotifier(host: relay.host, port: relay.port, from: configuration.alertEmailFrom, to: configuration.alertEmailTo))
+        }
+        if configuration.alertSyslog, let syslog { channels.append(SyslogNotifier(exporter: syslog)) }
+        let alerter = Alerter(catalog: catalog, source: aeTitle, channels: channels, limit: configuration.alertsPerHour)
+        let monitor = AlertMonitor(catalog: catalog, alerter: alerter, options: .init(recoveryPointMinutes: configuration.recoveryPointMinutes,
+                                                                                      diskFreePercent: Double(configuration.diskFreePercent),
+                                                                                      dataDirectory: configuration.data, auditLog: auditLog))
+        return (alerter, monitor)
     }
 
     /// A failback from the configuration's data directory to `node` — an AE title from

@@ -85,7 +85,8 @@ public struct LifeboatNode: Sendable {
         let scrubPace = restoring ? nil : scrubPace, readBackEvery = scrubReadBackEvery
         let httpPort = configuration.httpPort
         let webServer = web
-        let watch = pacsWatch(catalog: archive.catalog, aeTitle: title)
+        let (alerter, alertMonitor) = alerting(catalog: archive.catalog, aeTitle: configuration.aeTitle, syslog: syslog, auditLog: security.audit.path)
+        let watch = pacsWatch(catalog: archive.catalog, aeTitle: title, alerter: alerter)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await server.run(onBound: onListening) }
             if let tlsServer { group.addTask { try await tlsServer.run() } }
@@ -96,6 +97,10 @@ public struct LifeboatNode: Sendable {
                 }
             }
             if httpPort != 0 { group.addTask { try await webServer.run { onHTTPListening($0) } } }
+            group.addTask {
+                await alertMonitor.run()
+                try Task.checkCancellation()
+            }
             if let watch {
                 group.addTask {
                     await watch.run()

@@ -63,6 +63,15 @@ public final class SyslogExporter: Sendable {
         }
     }
 
+    /// Queues one message already in RFC 5424 form (an alert); never waits.
+    public func send(message: String) {
+        if case .dropped = input.yield(ByteBuffer(string: message)) {
+            logger.warning("the syslog queue is full: the oldest message was not sent")
+        }
+    }
+
+    public var host: String { hostname }
+
     /// RFC 5424 6: <PRI>1 TIMESTAMP HOSTNAME APP-NAME PROCID MSGID STRUCTURED-DATA MSG, with
     /// facility 10 (security/authorization) and severity 5 (notice), or 4 (warning) for a failure.
     func message(_ record: AuditRecord) -> String {

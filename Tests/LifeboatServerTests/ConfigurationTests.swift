@@ -175,7 +175,7 @@ import Testing
     }
 
     @Test func mistakesAreNamedWithTheirLine() {
-        #expect(throws: ConfigurationError("test: unknown key \"dicom_port\" (line 2); the keys are ae-title, dicom-port, http-port, cors-allow-origin, data, max-pdu, max-associations, any-called-ae-title, case-insensitive-names, dicom-nodes, replication-targets, replication-quorum, replication-sync-timeout, replication-sync-policy, catalog-snapshot-hours, change-log-seconds, accept-replication, replication-token-env, dicom-peers, dicom-strict, http-basic-auth, audit-head-minutes, dicom-tls-port, https, tls-certificate, tls-key, tls-client-ca, syslog, syslog-ca, scrub-days, scrub-max-mb-per-second, scrub-read-back-percent, pacs-watch, pacs-watch-seconds, pacs-down-after, downtime-auto")) {
+        #expect(throws: ConfigurationError("test: unknown key \"dicom_port\" (line 2); the keys are ae-title, dicom-port, http-port, cors-allow-origin, data, max-pdu, max-associations, any-called-ae-title, case-insensitive-names, dicom-nodes, replication-targets, replication-quorum, replication-sync-timeout, replication-sync-policy, catalog-snapshot-hours, change-log-seconds, accept-replication, replication-token-env, dicom-peers, dicom-strict, http-basic-auth, audit-head-minutes, dicom-tls-port, https, tls-certificate, tls-key, tls-client-ca, syslog, syslog-ca, scrub-days, scrub-max-mb-per-second, scrub-read-back-percent, pacs-watch, pacs-watch-seconds, pacs-down-after, downtime-auto, alert-webhook, alert-smtp, alert-email-from, alert-email-to, alert-syslog, alerts-per-hour, recovery-point-minutes, disk-free-percent")) {
             try Configuration.parse("ae-title: A\ndicom_port: 104\n", source: "test")
         }
         #expect(throws: ConfigurationError("test: dicom-port (line 1): expected a whole number from 1 to 65535")) {
@@ -188,6 +188,21 @@ import Testing
             try Configuration.parse("- a\n- b\n", source: "test")
         }
         #expect(throws: ConfigurationError.self) { try Configuration.parse("ae-title: [unclosed\n", source: "test") }
+    }
+
+    @Test func alertChannelsAreCheckedAsTheyAreRead() throws {
+        let alerts = try Configuration.parse("alert-smtp: mail.hospital.org:25\nalert-email-to: [pacs-admin@hospital.org]\nalert-webhook: https://chat.example/hook\n",
+                                             source: "test")
+        #expect(alerts.alertEmailTo == ["pacs-admin@hospital.org"] && alerts.alertWebhook == "https://chat.example/hook")
+        #expect(throws: ConfigurationError("test: alert-smtp is set but alert-email-to names no one")) {
+            try Configuration.parse("alert-smtp: mail.hospital.org:25\n", source: "test")
+        }
+        #expect(throws: ConfigurationError("test: alert-webhook (line 1): expected an http:// or https:// URL")) {
+            try Configuration.parse("alert-webhook: chat.example/hook\n", source: "test")
+        }
+        #expect(throws: ConfigurationError("test: alert-syslog needs a syslog collector (the syslog key)")) {
+            try Configuration.parse("alert-syslog: true\n", source: "test")
+        }
     }
 
     @Test func theWatchedNodesMustBeKnownNodes() throws {

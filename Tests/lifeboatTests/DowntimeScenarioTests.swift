@@ -8,7 +8,7 @@ import Testing
 /// The whole outage with real processes: a PACS stand-in (pynetdicom) goes down and the PACS
 /// watch of `lifeboat serve` opens a downtime; modalities (dcmtk storescu) keep sending to
 /// Lifeboat; a reader retrieves through Lifeboat (getscu); the PACS comes back without the
-/// downtime studies and the watch closes the downtime; `lifeboat failback` gives them back
+/// downtime studies and the watch closes the downtime (each told once to a webhook); `lifeboat failback` gives them back
 /// newest first, each committed, and the PACS then holds every instance byte for byte.
 @Suite struct DowntimeScenarioTests {
     @Test func thePACSGetsBackWhatItMissedNewestFirstAndCommitted() async throws {
@@ -26,6 +26,7 @@ import Testing
         let (before, during) = (Array(studies.prefix(2)), Array(studies.suffix(3)))
 
         var pacs = try await PACSStandIn(directory: work + "/pacs")
+        let webhook = try await AlertSink(.webhook)
         let dicomPort = LoopbackPort.free()
         try """
             data: \(work)/data
@@ -34,6 +35,7 @@ import Testing
             pacs-watch: [PACS]
             pacs-watch-seconds: 1
             pacs-down-after: 2
+            alert-webhook: http://127.0.0.1:\(webhook.port)/lifeboat
             dicom-peers: [{ae: READER, address: 127.0.0.1, rights: [query, retrieve]}]
             """.write(toFile: work + "/lifeboat.yaml", atomically: true, encoding: .utf8)
         let serve = try BackgroundProcess(DumpCommandTests.binary.path, ["serve", "--config", work + "/lifeboat.yaml", "--dicom-port", "\(dicomPort)"])
@@ -57,6 +59,11 @@ import Testing
         pacs.stop()
         try await Polling.waitUntil(seconds: 30) { try await status().contains("still open") }
         #expect(try await status().contains("PACS is down"))
+        func alerts() -> [String] {
+            webhook.received().compactMap { $0["body"] as? [String: Any] }.filter { $0["kind"] as? String == "pacs-down" }
+                .map { "\($0["state"] as? String ?? "") \($0["summary"] as? String ?? "")" }
+        }
+        try await Polling.waitUntil(seconds: 10) { alerts() == ["firing PACS is down"] }
         for study in during { try await store(study, to: dicomPort, as: "LIFEBOAT") }
 
         // A reader retrieves a downtime study through Lifeboat.
@@ -77,6 +84,7 @@ import Testing
         try await Polling.waitUntil(seconds: 30) { try await status().contains("ended") }
         let incident = try await status()
         #expect(incident.contains("PACS is up") && incident.contains("(watch), ended") && incident.contains("by watch"), "\(incident)")
+        try await Polling.waitUntil(seconds: 10) { alerts() == ["firing PACS is down", "resolved PACS is up again"] }
 
         // Failback knows the downtime from the incident: no --since needed.
         let failback = try await Subprocess.run(DumpCommandTests.binary.path, ["failback", "--to", "PACS", "--config", work + "/lifeboat.yaml",

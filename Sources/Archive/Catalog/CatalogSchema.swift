@@ -205,6 +205,21 @@ enum CatalogSchema {
                 CREATE INDEX downtime_node ON downtime (node, startedAt);
                 """)
         }
+        migrator.registerMigration("8: alert incidents") { db in
+            try db.execute(sql: """
+                -- One row per thing alerted on (kind:subject): open while it holds, so that each incident is
+                -- told once, however often it is seen, and its end told once too, across restarts.
+                CREATE TABLE alertIncident (
+                    key TEXT PRIMARY KEY,
+                    kind TEXT NOT NULL,
+                    subject TEXT NOT NULL,
+                    severity TEXT NOT NULL,
+                    summary TEXT NOT NULL,
+                    openedAt TEXT NOT NULL,
+                    resolvedAt TEXT
+                ) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }
 }
