@@ -73,7 +73,7 @@ let package = Package(
         .target(
             name: "Continuity",
             dependencies: [
-                "Archive", "DICOM", "DICOMNetwork", "Security", .product(name: "Logging", package: "swift-log"),
+                "Archive", "DICOM", "DICOMNetwork", "Replication", "Security", .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
@@ -143,7 +143,7 @@ let package = Package(
         .testTarget(name: "SecurityTests", dependencies: ["Security", "DICOMNetwork", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "ReplicationTests", dependencies: ["Replication", "Archive", "DICOM", "DICOMNetwork", "S3", "TestSupport"]),
         .testTarget(name: "ProtectionTests", dependencies: ["Protection", "Replication", "Archive", "S3", "TestSupport"]),
-        .testTarget(name: "ContinuityTests", dependencies: ["Continuity", "Archive", "DICOM", "DICOMNetwork", "Security", "TestSupport"]),
+        .testTarget(name: "ContinuityTests", dependencies: ["Continuity", "Archive", "DICOM", "DICOMNetwork", "Replication", "S3", "Security", "TestSupport"]),
         .testTarget(name: "LifeboatServerTests", dependencies: ["LifeboatServer", "DICOMNetwork", "Archive", "Security"]),
         .testTarget(
             name: "WebTests",

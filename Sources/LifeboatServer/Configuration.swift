@@ -51,6 +51,9 @@ public struct Configuration: Sendable, Equatable {
     public var alertsPerHour = 20
     public var recoveryPointMinutes = 60
     public var diskFreePercent = 10
+    public var drillDays = 7
+    public var drillStudies = 5
+    public var drillNewestDayEvery = 4
 
     public init() {}
 
@@ -193,6 +196,15 @@ public struct Configuration: Sendable, Equatable {
             read: { $0.recoveryPointMinutes = try integer($1, in: 1...100_000) }, write: { "\($0.recoveryPointMinutes)" }),
         Key(name: "disk-free-percent", help: "Alert when less than this share of the data directory's file system is free (critical below half of it).",
             read: { $0.diskFreePercent = try integer($1, in: 0...99) }, write: { "\($0.diskFreePercent)" }),
+        Key(name: "drill-days", help: """
+                How often lifeboat serve runs a recovery drill against each s3 and filesystem target (a random sample of
+                studies read back and hashed, the rate measured, the evidence kept); 0: only lifeboat drill.
+                """,
+            read: { $0.drillDays = try integer($1, in: 0...365) }, write: { "\($0.drillDays)" }),
+        Key(name: "drill-studies", help: "How many studies, picked at random, each drill restores.",
+            read: { $0.drillStudies = try integer($1, in: 1...10_000) }, write: { "\($0.drillStudies)" }),
+        Key(name: "drill-newest-day-every", help: "Every how many scheduled drills one also restores everything received in the last 24 hours; 0: never.",
+            read: { $0.drillNewestDayEvery = try integer($1, in: 0...1000) }, write: { "\($0.drillNewestDayEvery)" }),
     ]
 
     /// "host:port" split; nil when it is not that.

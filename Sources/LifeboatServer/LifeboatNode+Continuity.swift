@@ -2,10 +2,29 @@ import Archive
 import Continuity
 import DICOMNetwork
 import Foundation
+import Replication
 import Security
 
-/// The continuity side of a node's wiring: the PACS watch, failback to a restored PACS.
+/// The continuity side of a node's wiring: the PACS watch, alerts, drills, failback.
 extension LifeboatNode {
+    /// Drills against every target whose copies can be read back, failures told to `alerter`.
+    func drillRunner(archive: LocalArchive, targets: [any ReplicationTarget], alerter: Alerter?) -> DrillRunner {
+        DrillRunner(catalog: archive.catalog, targets: targets.compactMap { $0 as? any ReadableTarget }, alerter: alerter, dataDirectory: configuration.data)
+    }
+
+    /// For `lifeboat drill`: the archive, its targets, and the webhook and email alerts the configuration names.
+    public func drillRunner() throws -> DrillRunner {
+        guard let title = AETitle(validating: configuration.aeTitle) else {
+            throw ConfigurationError("ae-title \"\(configuration.aeTitle)\" is not an AE title")
+        }
+        let archive = try LocalArchive(root: configuration.data)
+        let targets = try configuration.replicationTargets.map { try $0.makeTarget(archive: archive, aeTitle: title) }
+        let security = try NodeSecurity(data: configuration.data)
+        // The command ends before a syslog exporter would have sent: its alerts go by webhook and email.
+        let (alerter, _) = alerting(catalog: archive.catalog, aeTitle: configuration.aeTitle, syslog: nil, auditLog: security.audit.path)
+        return drillRunner(archive: archive, targets: targets, alerter: alerter)
+    }
+
     /// The watch over the configured nodes, each change of state told to `alerter`; nil when none is watched.
     func pacsWatch(catalog: Catalog, aeTitle: AETitle, alerter: Alerter) -> PACSWatch? {
         let nodes = configuration.pacsWatch.compactMap { title in configuration.dicomNodes.first { $0.aeTitle.value == title } }

@@ -87,6 +87,9 @@ public struct LifeboatNode: Sendable {
         let webServer = web
         let (alerter, alertMonitor) = alerting(catalog: archive.catalog, aeTitle: configuration.aeTitle, syslog: syslog, auditLog: security.audit.path)
         let watch = pacsWatch(catalog: archive.catalog, aeTitle: title, alerter: alerter)
+        let drills = drillRunner(archive: archive, targets: targets, alerter: alerter)
+        let drillDays = restoring ? 0 : configuration.drillDays, drillStudies = configuration.drillStudies
+        let newestDayEvery = configuration.drillNewestDayEvery
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await server.run(onBound: onListening) }
             if let tlsServer { group.addTask { try await tlsServer.run() } }
@@ -100,6 +103,12 @@ public struct LifeboatNode: Sendable {
             group.addTask {
                 await alertMonitor.run()
                 try Task.checkCancellation()
+            }
+            if drillDays > 0 && !drills.targetNames.isEmpty {
+                group.addTask {
+                    await drills.runScheduled(every: .seconds(drillDays * 86400), studies: drillStudies, newestDayEvery: newestDayEvery)
+                    try Task.checkCancellation()
+                }
             }
             if let watch {
                 group.addTask {

@@ -121,6 +121,51 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "The share of each target's copies read back whole in each scrub pass, in percent (default: 1).")
     var scrubReadBackPercent: Int?
 
+    @Option(help: "A node to watch (an AE title from dicom-nodes, the PACS first); repeat it or separate titles with commas.")
+    var pacsWatch: [String] = []
+
+    @Option(help: "How often each watched node is probed, in seconds (default: 30).")
+    var pacsWatchSeconds: Int?
+
+    @Option(help: "How many unanswered probes in a row make a node down (default: 3).")
+    var pacsDownAfter: Int?
+
+    @Option(help: "A watched node found down opens a downtime, closed when it answers again: true or false (default: true).")
+    var downtimeAuto: Bool?
+
+    @Option(help: "Alerts as a JSON POST to this URL (default: none).")
+    var alertWebhook: String?
+
+    @Option(help: "Alerts by email through this SMTP relay, host:port (default: none).")
+    var alertSmtp: String?
+
+    @Option(help: "The sender of alert emails (default: lifeboat@localhost).")
+    var alertEmailFrom: String?
+
+    @Option(help: "Who alert emails go to; repeat it or separate addresses with commas.")
+    var alertEmailTo: [String] = []
+
+    @Flag(help: "Send alerts to the syslog collector too.")
+    var alertSyslog = false
+
+    @Option(help: "The most alert messages in any hour (default: 20).")
+    var alertsPerHour: Int?
+
+    @Option(help: "Alert when a target's oldest unconfirmed version is older than this, in minutes (default: 60).")
+    var recoveryPointMinutes: Int?
+
+    @Option(help: "Alert when less than this percentage of the data directory's file system is free (default: 10).")
+    var diskFreePercent: Int?
+
+    @Option(help: "How often a recovery drill runs against each s3 and filesystem target, in days; 0: never (default: 7).")
+    var drillDays: Int?
+
+    @Option(help: "How many studies each drill restores (default: 5).")
+    var drillStudies: Int?
+
+    @Option(help: "Every how many drills one restores the last 24 hours too; 0: never (default: 4).")
+    var drillNewestDayEvery: Int?
+
     /// The file's settings with the command line's on top.
     func resolvedConfiguration() throws -> Configuration {
         var settings = try config.map { path throws(ConfigurationError) in try Configuration.load(path: path) } ?? Configuration()
@@ -157,6 +202,22 @@ struct Serve: AsyncParsableCommand {
         if let scrubDays { settings.scrubDays = scrubDays }
         if let scrubMaxMBPerSecond { settings.scrubMaxMBPerSecond = scrubMaxMBPerSecond }
         if let scrubReadBackPercent { settings.scrubReadBackPercent = scrubReadBackPercent }
+        let list = { (values: [String]) in values.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) } }
+        if !pacsWatch.isEmpty { settings.pacsWatch = list(pacsWatch) }
+        if let pacsWatchSeconds { settings.pacsWatchSeconds = pacsWatchSeconds }
+        if let pacsDownAfter { settings.pacsDownAfter = pacsDownAfter }
+        if let downtimeAuto { settings.downtimeAuto = downtimeAuto }
+        if let alertWebhook { settings.alertWebhook = alertWebhook }
+        if let alertSmtp { settings.alertSMTP = alertSmtp }
+        if let alertEmailFrom { settings.alertEmailFrom = alertEmailFrom }
+        if !alertEmailTo.isEmpty { settings.alertEmailTo = list(alertEmailTo) }
+        if alertSyslog { settings.alertSyslog = true }
+        if let alertsPerHour { settings.alertsPerHour = alertsPerHour }
+        if let recoveryPointMinutes { settings.recoveryPointMinutes = recoveryPointMinutes }
+        if let diskFreePercent { settings.diskFreePercent = diskFreePercent }
+        if let drillDays { settings.drillDays = drillDays }
+        if let drillStudies { settings.drillStudies = drillStudies }
+        if let drillNewestDayEvery { settings.drillNewestDayEvery = drillNewestDayEvery }
         try settings.validate()
         return settings
     }

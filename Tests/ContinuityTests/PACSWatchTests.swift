@@ -18,14 +18,15 @@ import Testing
     func watch(_ port: Int, downAfter: Int = 2, interval: Duration = .seconds(30)) -> (PACSWatch, DICOMNode) {
         let node = DICOMNode("PACS@127.0.0.1:\(port)")!
         return (PACSWatch(catalog: site.archive.catalog, options: .init(nodes: [node], callingAETitle: "LIFEBOAT", interval: interval, downAfter: downAfter,
-                                                                       probeTimeout: .seconds(5))), node)
+                                                                       probeTimeout: .seconds(30))), node)
     }
 
     @Test func anOutageOpensADowntimeAndTheReturnClosesIt() async throws {
         var pacs = try await PACSStandIn(directory: scratch)
         let (watch, node) = watch(pacs.port)
         var health = NodeHealth(downAfter: 2)
-        func probe() async { await watch.take(await PACSWatch.probe(node, callingAETitle: "LIFEBOAT", timeout: .seconds(5)), for: node, into: &health) }
+        // A loaded CI machine may take seconds to answer a first association: the probes wait long enough.
+        func probe() async { await watch.take(await PACSWatch.probe(node, callingAETitle: "LIFEBOAT", timeout: .seconds(30)), for: node, into: &health) }
 
         await probe()
         #expect(health.state == .up)
@@ -54,7 +55,7 @@ import Testing
         let (watch, node) = watch(pacs.port)
         try await site.archive.catalog.startDowntime(node: "PACS", by: "jane", reason: "PACS database restore")
         var health = NodeHealth(state: .down, downAfter: 2)
-        await watch.take(await PACSWatch.probe(node, callingAETitle: "LIFEBOAT", timeout: .seconds(5)), for: node, into: &health)
+        await watch.take(await PACSWatch.probe(node, callingAETitle: "LIFEBOAT", timeout: .seconds(30)), for: node, into: &health)
         #expect(health.state == .up)
         #expect(try await site.archive.catalog.downtimes().first?.endedAt == nil)
         let ended = try await site.archive.catalog.endDowntime(node: "PACS", by: "jane")

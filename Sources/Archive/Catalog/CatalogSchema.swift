@@ -220,6 +220,20 @@ enum CatalogSchema {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("9: recovery drills") { db in
+            try db.execute(sql: """
+                -- The evidence of each recovery drill: which target, when, whether it passed, and its
+                -- report (JSON: the sample, the measured rate, the recovery times it implies).
+                CREATE TABLE drill (
+                    id INTEGER PRIMARY KEY,
+                    target TEXT NOT NULL,
+                    startedAt TEXT NOT NULL,
+                    passed INTEGER NOT NULL,
+                    report TEXT NOT NULL
+                );
+                CREATE INDEX drill_target ON drill (target, startedAt);
+                """)
+        }
         return migrator
     }
 }

@@ -1,0 +1,83 @@
+import Foundation
+import GRDB
+
+/// A version a drill reads back from a target.
+public struct DrillItem: Sendable, Equatable {
+    public var blob: BlobID
+    public var size: Int
+    public var studyInstanceUID: String
+}
+
+/// A drill as the catalog keeps it: the report is the drill's own JSON.
+public struct DrillRecord: Sendable, Equatable {
+    public var id: Int64
+    public var target: String
+    public var startedAt: Date
+    public var passed: Bool
+    public var report: String
+}
+
+extension Catalog {
+    /// `count` studies picked at random among those with a version `target` confirmed.
+    public func drillStudies(target: String, count: Int) async throws -> [String] {
+        try await pool.read { db in
+            try String.fetchAll(db, sql: """
+                SELECT s.studyInstanceUID FROM study s WHERE EXISTS (
+                    SELECT 1 FROM series r JOIN instance i ON i.seriesRef = r.id JOIN version v ON v.instanceRef = i.id
+                         JOIN replica x ON x.versionRef = v.id JOIN replicationTarget t ON x.targetRef = t.id
+                    WHERE r.studyRef = s.id AND t.name = ?)
+                ORDER BY random() LIMIT ?
+                """, arguments: [target, count])
+        }
+    }
+
+    /// The versions `target` confirmed of these studies, and of every study received since
+    /// `since` when given.
+    public func drillItems(target: String, studies: [String], receivedSince since: Date?) async throws -> [DrillItem] {
+        try await pool.read { db in
+            let marks = Array(repeating: "?", count: studies.count).joined(separator: ",")
+            var conditions = studies.isEmpty ? [] : ["s.studyInstanceUID IN (\(marks))"]
+            var arguments: [any DatabaseValueConvertible] = [target] + studies
+            if let since {
+                conditions.append("v.receivedAt >= ?")
+                arguments.append(Self.timestamp.format(since))
+            }
+            guard !conditions.isEmpty else { return [] }
+            return try Row.fetchAll(db, sql: """
+                SELECT v.blobHash, v.size, s.studyInstanceUID
+                FROM version v JOIN instance i ON v.instanceRef = i.id JOIN series r ON i.seriesRef = r.id JOIN study s ON r.studyRef = s.id
+                     JOIN replica x ON x.versionRef = v.id JOIN replicationTarget t ON x.targetRef = t.id
+                WHERE t.name = ? AND (\(conditions.joined(separator: " OR "))) ORDER BY v.id
+                """, arguments: StatementArguments(arguments)).compactMap { row in
+                BlobID(hex: row["blobHash"]).map { DrillItem(blob: $0, size: row["size"], studyInstanceUID: row["studyInstanceUID"]) }
+            }
+        }
+    }
+
+    /// The bytes of the versions received since `since` (all when nil) that `target` confirmed.
+    public func confirmedBytes(target: String, receivedSince since: Date? = nil) async throws -> Int64 {
+        try await pool.read { db in
+            try Int64.fetchOne(db, sql: """
+                SELECT coalesce(sum(v.size), 0) FROM version v JOIN replica x ON x.versionRef = v.id JOIN replicationTarget t ON x.targetRef = t.id
+                WHERE t.name = ? AND v.receivedAt >= ?
+                """, arguments: [target, since.map { Self.timestamp.format($0) } ?? ""]) ?? 0
+        }
+    }
+
+    public func record(drill target: String, startedAt: Date, passed: Bool, report: String) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "INSERT INTO drill (target, startedAt, passed, report) VALUES (?, ?, ?, ?)",
+                           arguments: [target, Self.timestamp.format(startedAt), passed, report])
+        }
+    }
+
+    /// Drills, newest first.
+    public func drills(limit: Int = 50) async throws -> [DrillRecord] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM drill ORDER BY startedAt DESC LIMIT ?", arguments: [limit]).compactMap { row in
+                guard let started = try? Self.timestamp.parse(row["startedAt"]) else { return nil }
+                return DrillRecord(id: row["id"], target: row["target"], startedAt: started, passed: row["passed"], report: row["report"])
+            }
+        }
+    }
+}

@@ -1,0 +1,108 @@
+import Archive
+@testable import Continuity
+import Foundation
+import Replication
+import S3
+import TestSupport
+import Testing
+
+/// Recovery drills against a real directory target and a real S3 API (moto): they pass and
+/// keep their evidence, and fail — raising an alert — when a copy is damaged or gone.
+@Suite(.serialized) struct DrillTests {
+    let site: TestArchive
+    let nas: FileSystemTarget
+
+    init() throws {
+        site = try TestArchive()
+        nas = try FileSystemTarget(name: "nas", root: site.root + "-nas")
+    }
+
+    /// Three studies of four instances, replicated, with a catalog snapshot at the target.
+    func stock(_ targets: [any ReplicationTarget]) async throws {
+        for study in 1...3 { try await site.store(4, study: "1.2.826.0.1.3680043.10.90.\(study)", pixels: 16 << 10) }
+        try await site.replicate(targets)
+        let snapshot = site.root + "/snapshot.sqlite"
+        try await site.archive.catalog.snapshot(to: snapshot)
+        for target in targets { try await target.put(snapshot: snapshot, name: "20261122T000000Z.sqlite") }
+    }
+
+    func runner(_ targets: [any ReadableTarget], webhook: AlertSink) -> DrillRunner {
+        DrillRunner(catalog: site.archive.catalog, targets: targets,
+                    alerter: Alerter(catalog: site.archive.catalog, source: "LIFEBOAT", channels: [WebhookNotifier(url: "http://127.0.0.1:\(webhook.port)/")]),
+                    dataDirectory: site.root)
+    }
+
+    @Test func aDrillFromADirectoryPassesAndKeepsItsEvidence() async throws {
+        try await stock([nas])
+        let webhook = try await AlertSink(.webhook)
+        let reports = await runner([nas], webhook: webhook).run(studies: 2, newestDay: false)
+        let report = try #require(reports.first)
+        print(report.summary)
+        #expect(report.passed && report.failures.isEmpty)
+        #expect(report.studies.count == 2 && report.instances == 8, "two studies of four")
+        #expect(report.bytes > 0 && report.bytesPerSecond > 0)
+        // The whole target (12 instances) at the measured rate: half again as long as the 8 read.
+        let full = try #require(report.fullRestoreSeconds)
+        #expect(abs(full - Double(try await site.archive.catalog.confirmedBytes(target: "nas")) / report.bytesPerSecond) < 0.001)
+        #expect(report.last24HoursSeconds == report.fullRestoreSeconds, "everything arrived today")
+        #expect(report.snapshot == "catalog/20261122T000000Z.sqlite" && report.snapshotAgeSeconds != nil)
+        // The evidence: in the catalog and as JSON; nothing left in the scratch directory.
+        let kept = try await site.archive.catalog.drills()
+        #expect(kept.count == 1 && kept[0].passed && kept[0].target == "nas" && kept[0].report.contains("\"bytesPerSecond\""))
+        let files = try FileManager.default.contentsOfDirectory(atPath: site.root + "/drills")
+        #expect(files.count == 1 && files[0].hasSuffix("-nas.json"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: site.root + "/tmp").allSatisfy { !$0.hasPrefix("drill-") })
+        #expect(webhook.received().isEmpty, "a passing drill with nothing open tells no one")
+
+        // The newest day: every version received in the last 24 hours.
+        let day = try #require(await runner([nas], webhook: webhook).run(studies: 1, newestDay: true).first)
+        #expect(day.passed && day.instances == 12 && day.newestDay)
+    }
+
+    @Test func aDamagedOrMissingCopyFailsTheDrillAndRaisesAnAlertUntilOnePasses() async throws {
+        try await stock([nas])
+        let webhook = try await AlertSink(.webhook)
+        let blobs = try await site.blobs()
+        let (damaged, gone) = (blobs[0], blobs[1])
+        let damagedPath = nas.root + "/" + TargetLayout.blobKey(damaged)
+        let original = try Data(contentsOf: URL(fileURLWithPath: damagedPath))
+        var flipped = original
+        flipped[600] ^= 0xFF
+        try flipped.write(to: URL(fileURLWithPath: damagedPath))
+        try FileManager.default.removeItem(atPath: nas.root + "/" + TargetLayout.blobKey(gone))
+
+        let report = try #require(await runner([nas], webhook: webhook).run(studies: 3, newestDay: true).first)
+        #expect(!report.passed)
+        #expect(report.failures.contains { $0.blob == damaged.hex && $0.problem.contains("not its name") })
+        #expect(report.failures.contains { $0.blob == gone.hex && $0.problem == "missing at nas" })
+        #expect(report.failures.count == 2 && report.instances == 12)
+        let alert = try #require(webhook.received().last?["body"] as? [String: Any])
+        #expect(alert["key"] as? String == "drill-failed:nas" && alert["severity"] as? String == "critical" && alert["state"] as? String == "firing")
+        #expect((alert["detail"] as? String)?.contains("missing at nas") == true)
+        #expect(try await site.archive.catalog.drills().first?.passed == false)
+
+        // Put right (the copies written again from the good local blobs): the next drill passes and the alert is resolved.
+        try original.write(to: URL(fileURLWithPath: damagedPath))
+        try FileManager.default.copyItem(atPath: try #require(site.archive.blobs.localPath(of: gone)), toPath: nas.root + "/" + TargetLayout.blobKey(gone))
+        let again = try #require(await runner([nas], webhook: webhook).run(studies: 3, newestDay: true).first)
+        #expect(again.passed)
+        #expect((webhook.received().last?["body"] as? [String: Any])?["state"] as? String == "resolved")
+    }
+
+    @Test func aDrillFromS3NamesAnObjectThatIsGone() async throws {
+        let moto = try await MotoServer(authenticated: false) // the snapshot listing has a "/" prefix: see MotoServer
+        let s3 = S3Client(location: try #require(S3Location(endpoint: moto.endpoint, bucket: "offsite")),
+                          credentials: S3Credentials(accessKeyID: moto.accessKeyID, secretAccessKey: moto.secretAccessKey))
+        try await s3.createBucket()
+        let offsite = S3Target(name: "offsite", client: s3)
+        try await stock([offsite])
+        let webhook = try await AlertSink(.webhook)
+        let passed = try #require(await runner([offsite], webhook: webhook).run(studies: 3, newestDay: false).first)
+        #expect(passed.passed && passed.instances == 12 && passed.snapshot == "catalog/20261122T000000Z.sqlite", "\(passed.failures)")
+
+        let gone = try await site.blobs()[5]
+        try await s3.delete(TargetLayout.blobKey(gone))
+        let failed = try #require(await runner([offsite], webhook: webhook).run(studies: 3, newestDay: false).first)
+        #expect(!failed.passed && failed.failures.map(\.blob) == [gone.hex])
+    }
+}
