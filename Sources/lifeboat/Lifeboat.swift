@@ -20,12 +20,13 @@ struct Lifeboat: AsyncParsableCommand {
               lifeboat verify --config /etc/lifeboat.yaml
               lifeboat restore --from offsite --config /etc/lifeboat.yaml --data /srv/lifeboat
               lifeboat drill --config /etc/lifeboat.yaml --newest-day
+              lifeboat plan --downtime 48h --config /etc/lifeboat.yaml
               lifeboat downtime status --config /etc/lifeboat.yaml
               lifeboat failback --to PACS --since 2026-11-20T06:00:00Z --config /etc/lifeboat.yaml
               lifeboat user add jane --role radiologist
               lifeboat token create ohif --label "OHIF viewer"
             """,
         version: version,
-        subcommands: [Serve.self, Echo.self, Send.self, Import.self, Stats.self, Dump.self, CatalogCommand.self, ReplicationCommand.self, Verify.self, Restore.self, DrillCommand.self, DowntimeCommand.self, FailbackCommand.self, UserCommand.self, TokenCommand.self, AuditCommand.self, ConfigCommand.self]
+        subcommands: [Serve.self, Echo.self, Send.self, Import.self, Stats.self, Dump.self, CatalogCommand.self, ReplicationCommand.self, Verify.self, Restore.self, DrillCommand.self, PlanCommand.self, DowntimeCommand.self, FailbackCommand.self, UserCommand.self, TokenCommand.self, AuditCommand.self, ConfigCommand.self]
     )
 }
