@@ -72,6 +72,7 @@ public struct LifeboatNode: Sendable {
                                                secureCookies: configuration.https),
                             catalog: archive.catalog, replication: replication)
         if configuration.https { web.tls = try configuration.tlsFiles?.serverConfiguration(mutual: false) }
+        web.operations = (configuration.aeTitle, configuration.data)
         let hours = configuration.catalogSnapshotHours
         let audit = security.audit, node = configuration.aeTitle
         let currentHead: @Sendable () -> ChainHead = { audit.chainHead(node: node) }

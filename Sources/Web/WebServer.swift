@@ -4,8 +4,9 @@ import HummingbirdTLS
 import Logging
 import NIOCore
 
-/// Lifeboat's HTTP side on one port: the browser viewer at /, DICOMweb under /dicom-web,
-/// WADO-URI at /wado, the status API under /api, and a health check at /health.
+/// Lifeboat's HTTP side on one port: the browser viewer (and operations dashboard) at /,
+/// DICOMweb under /dicom-web, WADO-URI at /wado, the status and operations API under /api,
+/// Prometheus metrics at /metrics, and a health check at /health.
 /// Everything but the health check, the viewer's own files and signing in needs an
 /// identity with the right role (`HTTPAccess`, `Requirement`).
 public struct WebServer: Sendable {
@@ -24,6 +25,9 @@ public struct WebServer: Sendable {
     public let access: HTTPAccess
     /// Serve HTTPS with this (the session cookie is then marked Secure); nil: plain HTTP.
     public var tls: TLSConfiguration?
+    /// For the operations dashboard and /metrics (with `catalog`): this node's AE title and
+    /// its data directory (for the disk); nil leaves them out.
+    public var operations: (node: String, dataDirectory: String)?
 
     public init(host: String = "0.0.0.0", port: Int = 8080, corsAllowOrigin: String? = nil, dicomweb: DICOMweb, access: HTTPAccess,
                 catalog: Catalog? = nil, replication: (token: String, ingestor: Ingestor)? = nil) {
@@ -52,6 +56,9 @@ public struct WebServer: Sendable {
         if let catalog {
             StatusAPI(catalog: catalog).addRoutes(to: router, access: access)
             AuditAPI(access: access, catalog: catalog).addRoutes(to: router)
+            if let operations {
+                OperationsAPI(catalog: catalog, node: operations.node, dataDirectory: operations.dataDirectory).addRoutes(to: router, access: access)
+            }
         }
         if let replication { ReplicaReceiver(ingestor: replication.ingestor, token: replication.token, audit: access.audit).addRoutes(to: router) }
         UIAssets.addRoutes(to: router)

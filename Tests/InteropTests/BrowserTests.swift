@@ -1,8 +1,10 @@
 import Archive
 import DICOM
 import Foundation
+import Security
 import TestSupport
 import Testing
+import Web
 
 /// The viewer in a real browser: headless Chromium, driven over its DevTools protocol
 /// (Helpers/browser.py), signs in through the page as a radiologist would, then finds a
@@ -99,6 +101,65 @@ import Testing
             for name in ["sign-in", "study-list", "study", "viewer-phone", "viewer-jpeg2000", "audit"] {
                 #expect(FileManager.default.fileExists(atPath: "\(Self.screenshots)/\(name).png"), "\(name)")
             }
+        }
+    }
+
+    /// The operations dashboard as a PACS administrator sees it, on a desktop and on a phone:
+    /// the PACS down with its downtime open, a target failing for good, a failed drill beside
+    /// the passing ones and their trend, the scrub, the disk, the alerts — and nothing that
+    /// makes the phone scroll sideways or the console complain.
+    @Test func theOperationsDashboardShowsEveryCheckOnADesktopAndAPhone() async throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium") else {
+            Issue.record("chromium is not installed: Scripts/test.sh installs it")
+            return
+        }
+        try FileManager.default.createDirectory(atPath: Self.screenshots, withIntermediateDirectories: true)
+        let site = try TestArchive()
+        try await site.seedOperations()
+        let security = try NodeSecurity(data: site.root, bcryptCost: 4)
+        try security.users.add(name: "pacs-admin", role: .administrator, password: "keeps every image safe")
+        var server = WebServer(host: "127.0.0.1", port: 0,
+                               dicomweb: DICOMweb(engine: QueryEngine(catalog: site.archive.catalog, blobs: site.archive.blobs), ingestor: site.archive.ingestor),
+                               access: HTTPAccess(users: security.users, audit: security.audit), catalog: site.archive.catalog)
+        server.operations = ("LIFEBOAT", site.root)
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        let task = Task { [server] in try await server.run { continuation.yield($0) } }
+        defer { task.cancel() }
+        var iterator = ports.makeAsyncIterator()
+        let port = try #require(await iterator.next())
+        let base = "http://127.0.0.1:\(port)/"
+        let shot = { (name: String, width: Int, height: Int) -> [Any] in ["screenshot", "\(Self.screenshots)/\(name).png", width, height] }
+        let steps: [[Any]] = [
+            ["goto", base + "#/operations"], ["wait", "document.body.dataset.state === 'signin'"],
+            ["fill", "input[name=user]", "pacs-admin"], ["fill", "input[name=password]", "keeps every image safe"], ["click", "button[type=submit]"],
+            ["wait", "['ready', 'error'].includes(document.body.dataset.state)"],
+        ] + Self.visit(base + "#/operations") + [
+            ["dom"], ["console"], shot("operations", 1280, 1000),
+            ["eval", "document.querySelectorAll('section.card').length"],
+            ["eval", "[...document.querySelectorAll('section.card.bad')].map(c => c.dataset.card).join(',')"],
+            ["eval", "document.querySelector('svg.trend polyline') !== null"],
+            shot("operations-phone", 390, 844),
+            ["eval", "document.documentElement.scrollWidth <= document.documentElement.clientWidth"],
+            ["console"],
+        ]
+        let results = try await Self.browse(steps)
+        guard results.count == 9 else { Issue.record("the browser recorded \(results.count) results: \(results)"); return }
+        let dom = try #require(results[0] as? String)
+        #expect(dom.contains("Operations — LIFEBOAT") && dom.contains("href=\"#/operations\""))
+        #expect(dom.contains("open alert") && dom.contains("PACS is down"), "the verdict names what is wrong")
+        #expect(dom.contains("state down") && dom.contains("still open"), "the PACS and its open downtime")
+        #expect(dom.contains("403 AccessDenied: the key was revoked"), "the target failing for good, and why")
+        #expect(dom.contains("FAILED") && dom.contains("95.0 MB/s"), "the failed drill and the last passing one's rate")
+        #expect(dom.contains("1 bad copy found, 1 healed") && dom.contains(">67%<"), "the integrity card")
+        #expect(dom.contains("A 48-hour PACS outage needs"), "the disk forecast")
+        #expect((results[1] as? [String])?.isEmpty == true, "\(results[1])")
+        #expect(results[3] as? Int == 6, "six cards")
+        #expect(results[4] as? String == "PACS,Copies at each site,Recovery drills,Alerts", "\(results[4])")
+        #expect(results[5] as? Bool == true, "the drills' trend is drawn")
+        #expect(results[7] as? Bool == true, "nothing scrolls sideways on a phone")
+        #expect((results[8] as? [String])?.isEmpty == true, "\(results[8])")
+        for name in ["operations", "operations-phone"] {
+            #expect(FileManager.default.fileExists(atPath: "\(Self.screenshots)/\(name).png"), "\(name)")
         }
     }
 }

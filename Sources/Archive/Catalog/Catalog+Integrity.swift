@@ -169,3 +169,20 @@ extension Catalog {
         }
     }
 }
+
+extension Catalog {
+    /// Every place's scrub cursor, with the share of the versions its current pass has covered.
+    public func scrubProgress() async throws -> [(cursor: ScrubCursor, coveredPercent: Double)] {
+        try await pool.read { db in
+            let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM version") ?? 0
+            return try Row.fetchAll(db, sql: "SELECT * FROM scrubCursor ORDER BY place").compactMap { row in
+                guard let started = try? Self.timestamp.parse(row["passStartedAt"]) else { return nil }
+                let cursor = ScrubCursor(place: row["place"], passStartedAt: started, lastVersion: row["lastVersion"], checkedBytes: row["checkedBytes"],
+                                         completedPasses: row["completedPasses"],
+                                         lastPassEndedAt: (row["lastPassEndedAt"] as String?).flatMap { try? Self.timestamp.parse($0) })
+                let covered = try Int.fetchOne(db, sql: "SELECT count(*) FROM version WHERE id <= ?", arguments: [cursor.lastVersion]) ?? 0
+                return (cursor, total == 0 ? 100 : Double(covered) * 100 / Double(total))
+            }
+        }
+    }
+}

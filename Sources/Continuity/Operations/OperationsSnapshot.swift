@@ -1,0 +1,111 @@
+import Archive
+import Foundation
+
+/// Everything the operations dashboard and `/metrics` show, read once: each target's
+/// recovery point and queue, the scrub's coverage and findings, the drills, the PACS and
+/// its downtimes, the disk and its forecast, the alerts.
+public struct OperationsSnapshot: Codable, Sendable, Equatable {
+    public struct Scrub: Codable, Sendable, Equatable {
+        public var place: String
+        public var coveredPercent: Double
+        public var completedPasses: Int
+        public var passStartedAt: Date
+        public var lastPassEndedAt: Date?
+    }
+
+    public struct Findings: Codable, Sendable, Equatable {
+        /// Over the last 30 days.
+        public var found: Int
+        public var healed: Int
+        public var unhealed: Int
+        public var unrecoverable: Int
+    }
+
+    public struct DrillResult: Codable, Sendable, Equatable {
+        public var target: String
+        public var startedAt: Date
+        public var passed: Bool
+        public var bytesPerSecond: Double
+        public var fullRestoreSeconds: Double?
+        public var last24HoursSeconds: Double?
+        public var recoveryPointSeconds: Double
+        public var problems: Int
+    }
+
+    public struct NodeStatus: Codable, Sendable, Equatable {
+        public var node: String
+        public var state: String
+        public var since: Date
+        public var detail: String
+    }
+
+    public struct Disk: Codable, Sendable, Equatable {
+        public var totalBytes: Int64
+        public var availableBytes: Int64
+        public var availablePercent: Double
+        public var meanBytesPerDay: Double
+        public var daysLeftAtMean: Double?
+        /// The storage a 48-hour PACS outage needs (busiest 48 h seen, +50%), and whether it is free.
+        public var neededFor48Hours: Int64
+        public var ridesOut48Hours: Bool
+    }
+
+    public struct AlertStatus: Codable, Sendable, Equatable {
+        public var key: String
+        public var kind: String
+        public var subject: String
+        public var severity: String
+        public var summary: String
+        public var openedAt: Date
+        public var resolvedAt: Date?
+    }
+
+    public var generatedAt: Date
+    public var node: String
+    public var targets: [ReplicationTargetStatus]
+    public var scrub: [Scrub]
+    public var findings: Findings
+    /// Newest first.
+    public var drills: [DrillResult]
+    public var nodes: [NodeStatus]
+    public var downtimes: [Downtime]
+    public var disk: Disk?
+    /// Open ones first, then the most recent.
+    public var alerts: [AlertStatus]
+
+    public static func read(catalog: Catalog, node: String, dataDirectory: String, now: Date = Date()) async throws -> OperationsSnapshot {
+        let recent = try await catalog.findings(since: now.addingTimeInterval(-30 * 86400))
+        var newest: [String: IntegrityFinding] = [:]
+        for finding in recent { newest["\(finding.place)|\(finding.blob)"] = finding }
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        let drills = try await catalog.drills(limit: 50).map { record in
+            let report = try? decoder.decode(DrillReport.self, from: Data(record.report.utf8))
+            return DrillResult(target: record.target, startedAt: record.startedAt, passed: record.passed, bytesPerSecond: report?.bytesPerSecond ?? 0,
+                               fullRestoreSeconds: report?.fullRestoreSeconds, last24HoursSeconds: report?.last24HoursSeconds,
+                               recoveryPointSeconds: report?.recoveryPointSeconds ?? 0, problems: report?.failures.count ?? 0)
+        }
+        var disk: Disk?
+        if let space = DiskSpace(of: dataDirectory) {
+            let plan = try await CapacityPlan.make(catalog: catalog, dataDirectory: dataDirectory, targets: [], downtimeHours: 48, marginPercent: 50, now: now)
+            disk = Disk(totalBytes: space.totalBytes, availableBytes: space.availableBytes, availablePercent: space.availablePercent,
+                        meanBytesPerDay: plan.meanBytesPerDay, daysLeftAtMean: plan.freeDaysAtMean, neededFor48Hours: plan.neededBytes,
+                        ridesOut48Hours: plan.ridesOut ?? false)
+        }
+        return OperationsSnapshot(
+            generatedAt: now, node: node, targets: try await catalog.replicationStatus(at: now).filter(\.active),
+            scrub: try await catalog.scrubProgress().map {
+                Scrub(place: $0.cursor.place, coveredPercent: $0.coveredPercent, completedPasses: $0.cursor.completedPasses,
+                      passStartedAt: $0.cursor.passStartedAt, lastPassEndedAt: $0.cursor.lastPassEndedAt)
+            },
+            findings: Findings(found: recent.count, healed: recent.filter { $0.healedAt != nil }.count,
+                               unhealed: newest.values.filter { $0.healedAt == nil && !$0.unrecoverable }.count,
+                               unrecoverable: newest.values.filter(\.unrecoverable).count),
+            drills: drills,
+            nodes: try await catalog.latestNodeEvents().map { NodeStatus(node: $0.node, state: $0.state.rawValue, since: $0.at, detail: $0.detail) },
+            downtimes: try await catalog.downtimes(limit: 20), disk: disk,
+            alerts: try await catalog.incidents(limit: 50).map {
+                AlertStatus(key: $0.key, kind: $0.kind, subject: $0.subject, severity: $0.severity, summary: $0.summary, openedAt: $0.openedAt, resolvedAt: $0.resolvedAt)
+            })
+    }
+}
