@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 
 /// An incident alerted on: open from the first time its condition was seen until it is resolved.
-public struct AlertIncident: Sendable, Equatable {
+public struct AlertIncident: Sendable, Equatable, Codable {
     public var key: String
     public var kind: String
     public var subject: String

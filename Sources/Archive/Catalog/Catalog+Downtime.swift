@@ -12,7 +12,7 @@ public enum NodeState: String, Sendable, Codable, CaseIterable {
 }
 
 /// A change of a node's state, and why.
-public struct NodeEvent: Sendable, Equatable {
+public struct NodeEvent: Sendable, Equatable, Codable {
     public var node: String
     public var state: NodeState
     public var at: Date

@@ -32,13 +32,6 @@ public struct OperationsSnapshot: Codable, Sendable, Equatable {
         public var problems: Int
     }
 
-    public struct NodeStatus: Codable, Sendable, Equatable {
-        public var node: String
-        public var state: String
-        public var since: Date
-        public var detail: String
-    }
-
     public struct Disk: Codable, Sendable, Equatable {
         public var totalBytes: Int64
         public var availableBytes: Int64
@@ -50,16 +43,6 @@ public struct OperationsSnapshot: Codable, Sendable, Equatable {
         public var ridesOut48Hours: Bool
     }
 
-    public struct AlertStatus: Codable, Sendable, Equatable {
-        public var key: String
-        public var kind: String
-        public var subject: String
-        public var severity: String
-        public var summary: String
-        public var openedAt: Date
-        public var resolvedAt: Date?
-    }
-
     public var generatedAt: Date
     public var node: String
     public var targets: [ReplicationTargetStatus]
@@ -67,11 +50,12 @@ public struct OperationsSnapshot: Codable, Sendable, Equatable {
     public var findings: Findings
     /// Newest first.
     public var drills: [DrillResult]
-    public var nodes: [NodeStatus]
+    /// Each watched node's latest state.
+    public var nodes: [NodeEvent]
     public var downtimes: [Downtime]
     public var disk: Disk?
     /// Open ones first, then the most recent.
-    public var alerts: [AlertStatus]
+    public var alerts: [AlertIncident]
 
     public static func read(catalog: Catalog, node: String, dataDirectory: String, now: Date = Date()) async throws -> OperationsSnapshot {
         let recent = try await catalog.findings(since: now.addingTimeInterval(-30 * 86400))
@@ -102,10 +86,8 @@ public struct OperationsSnapshot: Codable, Sendable, Equatable {
                                unhealed: newest.values.filter { $0.healedAt == nil && !$0.unrecoverable }.count,
                                unrecoverable: newest.values.filter(\.unrecoverable).count),
             drills: drills,
-            nodes: try await catalog.latestNodeEvents().map { NodeStatus(node: $0.node, state: $0.state.rawValue, since: $0.at, detail: $0.detail) },
+            nodes: try await catalog.latestNodeEvents(),
             downtimes: try await catalog.downtimes(limit: 20), disk: disk,
-            alerts: try await catalog.incidents(limit: 50).map {
-                AlertStatus(key: $0.key, kind: $0.kind, subject: $0.subject, severity: $0.severity, summary: $0.summary, openedAt: $0.openedAt, resolvedAt: $0.resolvedAt)
-            })
+            alerts: try await catalog.incidents(limit: 50))
     }
 }

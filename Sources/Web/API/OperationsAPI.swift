@@ -63,7 +63,7 @@ struct OperationsAPI: Sendable {
         }
         for node in snapshot.nodes {
             for state in NodeState.allCases {
-                gauge("node_state", "The watched node's state (1 for the current one)", [("node", node.node), ("state", state.rawValue)], node.state == state.rawValue ? 1 : 0)
+                gauge("node_state", "The watched node's state (1 for the current one)", [("node", node.node), ("state", state.rawValue)], node.state == state ? 1 : 0)
             }
             gauge("downtime_open", "Whether a downtime of the node is open", [("node", node.node)],
                   snapshot.downtimes.contains { $0.node == node.node && $0.endedAt == nil } ? 1 : 0)

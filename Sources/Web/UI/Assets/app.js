@@ -352,7 +352,7 @@ async function operationsPage() {
 
   const pacs = card("PACS", pacsDown.length ? "bad" : "good",
     ops.nodes.length === 0 ? element("p", { class: "muted" }, "No node is watched (pacs-watch).") :
-      table(["Node", "State", "Since", "Detail"], ops.nodes.map((node) => [node.node, element("span", { class: `state ${node.state}` }, node.state), when(node.since), node.detail]), [3]),
+      table(["Node", "State", "Since", "Detail"], ops.nodes.map((node) => [node.node, element("span", { class: `state ${node.state}` }, node.state), when(node.at), node.detail]), [3]),
     element("h3", {}, "Downtimes"),
     ops.downtimes.length === 0 ? element("p", { class: "muted" }, "None recorded.") :
       table(["Node", "Began", "Ended", "Length", "By"], ops.downtimes.map((downtime) => [downtime.node, when(downtime.startedAt),
