@@ -59,6 +59,21 @@ import Testing
         #expect(day.passed && day.instances == 12 && day.newestDay)
     }
 
+    @Test func theScheduleDrillsATargetOnceItHoldsSomething() async throws {
+        let webhook = try await AlertSink(.webhook)
+        let other = try FileSystemTarget(name: "empty", root: site.root + "-empty")
+        try await stock([nas])
+        let schedule = Task { [runner = runner([nas, other], webhook: webhook)] in
+            await runner.runScheduled(every: .seconds(86400), studies: 1, newestDayEvery: 1, firstAfter: .zero)
+        }
+        defer { schedule.cancel() }
+        try await Polling.waitUntil(seconds: 30) { try await site.archive.catalog.drills().count == 1 }
+        let drill = try #require(try await site.archive.catalog.drills().first)
+        #expect(drill.target == "nas" && drill.passed, "the target that has confirmed nothing is left out, not failed")
+        #expect(drill.report.contains("\"newestDay\" : true"), "the first of every one: the newest day too")
+        #expect(webhook.received().isEmpty)
+    }
+
     @Test func aDamagedOrMissingCopyFailsTheDrillAndRaisesAnAlertUntilOnePasses() async throws {
         try await stock([nas])
         let webhook = try await AlertSink(.webhook)

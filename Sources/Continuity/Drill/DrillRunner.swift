@@ -43,18 +43,27 @@ public struct DrillRunner: Sendable {
         return reports
     }
 
-    /// Drills every `every`, counted from the last one recorded; every `newestDayEvery`th
-    /// one restores the newest day too.
-    public func runScheduled(every: Duration, studies: Int, newestDayEvery: Int) async {
+    /// Drills every `every`, counted from the last one recorded (the first an hour after
+    /// start, once replication has had time to send something); every `newestDayEvery`th one
+    /// restores the newest day too. A target that has confirmed nothing yet is left out.
+    public func runScheduled(every: Duration, studies: Int, newestDayEvery: Int, firstAfter: Duration = .seconds(3600)) async {
+        let started = Date()
         while !Task.isCancelled {
             let past = (try? await catalog.drills(limit: 10_000)) ?? []
-            let due = past.first.map { $0.startedAt.addingTimeInterval(Double(every.components.seconds)) } ?? Date()
+            let due = past.first.map { $0.startedAt.addingTimeInterval(Double(every.components.seconds)) }
+                ?? started.addingTimeInterval(Double(firstAfter.components.seconds))
             if due > Date() {
                 try? await Task.sleep(for: .seconds(min(due.timeIntervalSinceNow, 3600)))
                 continue
             }
             let rounds = past.count / max(1, targets.count)
-            _ = await run(studies: studies, newestDay: newestDayEvery > 0 && rounds % newestDayEvery == 0)
+            var holding: Set<String> = []
+            for target in targets where ((try? await catalog.confirmedBytes(target: target.name)) ?? 0) > 0 { holding.insert(target.name) }
+            guard !holding.isEmpty else {
+                try? await Task.sleep(for: .seconds(3600))
+                continue
+            }
+            _ = await run(studies: studies, newestDay: newestDayEvery > 0 && rounds % newestDayEvery == 0, only: holding)
         }
     }
 
