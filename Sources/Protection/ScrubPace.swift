@@ -15,7 +15,7 @@ public struct ScrubPace: Sendable, Equatable {
     /// pass is due (`covered` of `total` bytes, from `passStartedAt`), nor before the bytes
     /// just `read` (from `readStartedAt`) would have taken at the rate limit.
     public func nextCheck(passStartedAt: Date, covered: Int, total: Int, readStartedAt: Date, read: Int) -> Date {
-        let seconds = Double(period.components.seconds) + Double(period.components.attoseconds) / 1e18
+        let seconds = period.inSeconds
         let scheduled = passStartedAt.addingTimeInterval(total > 0 ? seconds * min(1, Double(covered) / Double(total)) : 0)
         let limited = readStartedAt.addingTimeInterval(maxBytesPerSecond > 0 ? Double(read) / Double(maxBytesPerSecond) : 0)
         return max(scheduled, limited)

@@ -53,8 +53,7 @@ public final class AuditLog: Sendable {
             case .failure(let failure): entries.map { _ in .failure(failure) }
             }
         }
-        let delay = Self.noteSyncDelay.components
-        writer = NoteWriter(delay: Double(delay.seconds) + Double(delay.attoseconds) / 1e18, write: { [path] batch in
+        writer = NoteWriter(delay: Self.noteSyncDelay.inSeconds, write: { [path] batch in
             if case .failure(let failure) = Self.append(batch, to: state, path: path, forwarder: forwarder, sync: false) {
                 Logger(label: "lifeboat.audit").critical("audit records lost: \(failure)", metadata: ["records": "\(batch.count)"])
             }

@@ -61,10 +61,10 @@ public struct Drill: Sendable {
                 start()
             }
         }
+        // The rate is the blobs' alone: the snapshot read after them is not part of it.
+        let seconds = (ContinuousClock.now - clock).inSeconds
         let (snapshot, age, snapshotProblem) = await checkSnapshot(into: directory, now: started)
         if let snapshotProblem { failures.append(.init(blob: "", studyInstanceUID: "", problem: snapshotProblem)) }
-        let elapsed = ContinuousClock.now - clock
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let rate = seconds > 0 && bytes > 0 ? Double(bytes) / seconds : 0
         let total = try await catalog.confirmedBytes(target: target.name)
         let lastDay = try await catalog.confirmedBytes(target: target.name, receivedSince: started.addingTimeInterval(-86400))

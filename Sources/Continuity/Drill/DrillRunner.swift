@@ -50,8 +50,7 @@ public struct DrillRunner: Sendable {
         let started = Date()
         while !Task.isCancelled {
             let past = (try? await catalog.drills(limit: 10_000)) ?? []
-            let due = past.first.map { $0.startedAt.addingTimeInterval(Double(every.components.seconds)) }
-                ?? started.addingTimeInterval(Double(firstAfter.components.seconds))
+            let due = past.first.map { $0.startedAt.addingTimeInterval(every.inSeconds) } ?? started.addingTimeInterval(firstAfter.inSeconds)
             if due > Date() {
                 try? await Task.sleep(for: .seconds(min(due.timeIntervalSinceNow, 3600)))
                 continue
