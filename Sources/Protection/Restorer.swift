@@ -175,7 +175,8 @@ public struct Restorer: Sendable {
         let partial = catalogPath + ".partial"
         try? FileManager.default.removeItem(atPath: partial) // a download an earlier run did not finish
         try await target.read(newest, to: partial)
-        try FileManager.default.moveItem(atPath: partial, toPath: catalogPath)
+        // Flushed before it takes the catalog's name: a resumed restore trusts a catalog it finds.
+        try DurableFile.move(partial, to: catalogPath)
         logger.notice("catalog restored from a snapshot", metadata: ["snapshot": "\(newest.key)", "target": "\(target.name)"])
         return newest.key
     }

@@ -26,6 +26,18 @@ public enum DurableFile {
         }
     }
 
+    /// Flushes a file already written (a download) and renames it to `path` on the same file
+    /// system, then flushes the directory: after a crash `path` is either absent or whole.
+    public static func move(_ source: String, to path: String) throws(BlobStoreError) {
+        do throws(SystemCallError) {
+            try SystemCalls.fsync(path: source)
+            guard rename(source, path) == 0 else { throw SystemCallError("cannot rename \(source) to \(path)") }
+            try SystemCalls.fsync(path: (path as NSString).deletingLastPathComponent, directory: true)
+        } catch {
+            throw error.blobStoreError
+        }
+    }
+
     /// Writes `bytes` to a new file in `staging` (on the same file system), flushes it,
     /// renames it over `path` and flushes `path`'s directory.
     public static func replace(_ path: String, with bytes: [UInt8], staging: String) throws(BlobStoreError) {
