@@ -35,7 +35,7 @@ public struct SMTPNotifier: Notifier {
             try await session.command("MAIL FROM:<\(from)>", expect: [250])
             for recipient in to { try await session.command("RCPT TO:<\(recipient)>", expect: [250, 251]) }
             try await session.command("DATA", expect: [354])
-            try await session.command(message + "\r\n.", expect: [250])
+            try await session.command(message + "\r\n.", expect: [250], what: "the message")
             try await session.command("QUIT", expect: [221])
         }
     }
@@ -67,10 +67,11 @@ struct SMTPSession {
     let server: String
     var pending = ""
 
-    mutating func command(_ line: String, expect codes: [Int]) async throws {
+    /// Sends a command (or the message, ended by its lone dot) and checks the reply; `what`
+    /// names it in an error.
+    mutating func command(_ line: String, expect codes: [Int], what: String? = nil) async throws {
         try await outbound.write(ByteBuffer(string: line + "\r\n"))
-        let verb = line.prefix { $0 != " " && $0 != "\r" }
-        try await expect(codes, after: verb.count < 10 ? String(verb) : "the message")
+        try await expect(codes, after: what ?? String(line.prefix { $0 != " " }))
     }
 
     mutating func expect(_ code: Int) async throws { try await expect([code], after: "connecting") }
