@@ -114,7 +114,7 @@ public struct Failback: Sendable {
     /// Compares every study over one association; returns how many were compared.
     private func compare(_ ordered: [(study: FailbackStudy, duringDowntime: Bool)], into queue: WorkQueue) async throws -> Int {
         guard !ordered.isEmpty else { return 0 }
-        let context = ProposedPresentationContext(id: 1, abstractSyntax: PACSComparison.studyRootFind,
+        let context = ProposedPresentationContext(id: 1, abstractSyntax: QueryEngine.studyRootFind,
                                                   transferSyntaxes: [TransferSyntax.explicitVRLittleEndian.uid, TransferSyntax.implicitVRLittleEndian.uid])
         do {
             return try await RequestorAssociation.withAssociation(options.association, proposing: [context]) { association in
@@ -254,7 +254,7 @@ public struct Failback: Sendable {
         }
         do {
             let held = try await RequestorAssociation.withAssociation(options.association, proposing: [
-                ProposedPresentationContext(id: 1, abstractSyntax: PACSComparison.studyRootFind, transferSyntaxes: [TransferSyntax.implicitVRLittleEndian.uid]),
+                ProposedPresentationContext(id: 1, abstractSyntax: QueryEngine.studyRootFind, transferSyntaxes: [TransferSyntax.implicitVRLittleEndian.uid]),
             ]) { association in
                 var held = Set<String>()
                 for (study, instances) in sent where !instances.isEmpty {

@@ -7,11 +7,8 @@ import DICOMNetwork
 /// number; where a series falls short, its SOP Instance UIDs — so an archive of complete
 /// studies costs one query per fifty studies.
 struct PACSComparison {
-    /// Study Root Query/Retrieve Information Model - FIND (PS3.4 C.6.2.1).
-    static let studyRootFind = "1.2.840.10008.5.1.4.1.2.2.1"
     static let numberOfStudyRelatedInstances = Tag(0x0020, 0x1208)
     static let numberOfSeriesRelatedInstances = Tag(0x0020, 0x1209)
-    static let queryRetrieveLevel = Tag(0x0008, 0x0052)
 
     let association: RequestorAssociation
 
@@ -59,13 +56,13 @@ struct PACSComparison {
 
     private func find(level: String, study: String, series: String? = nil, returning keys: [Tag]) async throws -> [DataSet] {
         var identifier = DataSet()
-        identifier[Self.queryRetrieveLevel] = DataElement(tag: Self.queryRetrieveLevel, vr: .CS, strings: [level])
+        identifier[CatalogQuery.queryRetrieveLevel] = DataElement(tag: CatalogQuery.queryRetrieveLevel, vr: .CS, strings: [level])
         identifier[.studyInstanceUID] = DataElement(tag: .studyInstanceUID, vr: .UI, strings: study.split(separator: "\\").map(String.init))
         if let series { identifier[.seriesInstanceUID] = DataElement(tag: .seriesInstanceUID, vr: .UI, strings: [series]) }
         for key in keys where identifier[key] == nil {
             identifier[key] = DataElement(tag: key, vr: DataDictionary.entry(for: key)?.vrs.first ?? .UN, bytes: [])
         }
-        let (matches, status) = try await association.find(identifier, sopClassUID: Self.studyRootFind)
+        let (matches, status) = try await association.find(identifier, sopClassUID: QueryEngine.studyRootFind)
         guard status.category == .success else {
             let what = study.contains("\\") ? "\(study.split(separator: "\\").count) studies" : "study \(study)"
             throw FailbackError.queryFailed("a \(level)-level C-FIND of \(what) ended with status \(status)")
