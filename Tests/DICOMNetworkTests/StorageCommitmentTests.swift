@@ -97,6 +97,21 @@ import Testing
         }
     }
 
+    @Test func aReportThatDoesNotComeOnAKeptAssociationBreaksItAtTheLimit() async throws {
+        try await withServer(OddCommitter(delay: .seconds(30))) { port in
+            let request = StorageCommitment.Request(transactionUID: UIDGenerator.make(), references: [.init(sopClassUID: Self.ct, sopInstanceUID: "1.2.1")])
+            var broken = false
+            // The connection is closed at the limit, so the release that ends the association fails too.
+            try? await RequestorAssociation.withAssociation(.init(host: "127.0.0.1", port: port, calledAETitle: "ARCHIVE"), proposing: [Self.context]) { association in
+                await #expect(throws: DeadlineExceeded("the report", after: .milliseconds(500))) {
+                    try await association.within(.milliseconds(500), "the report") { try await association.commit(request) }
+                }
+                broken = association.isBroken
+            }
+            #expect(broken)
+        }
+    }
+
     @Test func anArchiveWithoutCommitmentRefusesTheContext() async throws {
         let server = DICOMServer(configuration: .init(host: "127.0.0.1", port: 0, policy: AcceptorPolicy(aeTitle: "ARCHIVE")),
                                  services: AssociationServices(store: RefusingStore()))

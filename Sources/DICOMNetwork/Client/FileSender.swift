@@ -18,20 +18,29 @@ public struct FileSender: Sendable {
     }
 
     /// A file that cannot be sent, and why.
-    struct Unsendable: Error {
-        let path: String
-        let problem: String
-        var outcome: Outcome { Outcome(path: path, sopInstanceUID: nil, bytes: 0, status: nil, problem: problem) }
+    public struct Unsendable: Error {
+        public let path: String
+        public let problem: String
+        public var outcome: Outcome { Outcome(path: path, sopInstanceUID: nil, bytes: 0, status: nil, problem: problem) }
     }
 
     /// A file ready to send.
-    struct Prepared: Sendable {
-        let path: String
-        let sopClassUID: String
-        let sopInstanceUID: String
-        let transferSyntaxUID: String
+    public struct Prepared: Sendable {
+        public let path: String
+        public let sopClassUID: String
+        public let sopInstanceUID: String
+        public let transferSyntaxUID: String
         let dataSetOffset: Int
         let size: Int
+
+        /// The presentation context it goes on: its SOP class in its own transfer syntax.
+        public var context: ContextKey { ContextKey(sopClassUID: sopClassUID, transferSyntaxUID: transferSyntaxUID) }
+    }
+
+    /// One (SOP class, transfer syntax) pair: a presentation context to propose.
+    public struct ContextKey: Sendable, Hashable {
+        public let sopClassUID: String
+        public let transferSyntaxUID: String
     }
 
     public let configuration: RequestorAssociation.Configuration
@@ -46,7 +55,7 @@ public struct FileSender: Sendable {
 
     /// Reads what a file must say to be sent: its SOP class and instance, its transfer
     /// syntax and where its data set starts.
-    static func prepare(_ path: String) -> Swift.Result<Prepared, Unsendable> {
+    public static func prepare(_ path: String) -> Swift.Result<Prepared, Unsendable> {
         let failed = { (why: String) in Swift.Result<Prepared, Unsendable>.failure(Unsendable(path: path, problem: why)) }
         let file: DICOMFile
         let size: Int
@@ -83,53 +92,45 @@ public struct FileSender: Sendable {
             }
         }
         while !ready.isEmpty && !shouldStop() {
-            // One context per (SOP class, transfer syntax) pair, IDs 1, 3, ... 253 (PS3.8 9.3.2.2).
-            var contexts: [String: ProposedPresentationContext] = [:]
-            var batch: [Prepared] = []
-            var rest: [Prepared] = []
-            for file in ready {
-                let key = file.sopClassUID + "|" + file.transferSyntaxUID
-                if contexts[key] == nil && contexts.count < 127 {
-                    contexts[key] = ProposedPresentationContext(id: UInt8(contexts.count * 2 + 1), abstractSyntax: file.sopClassUID,
-                                                                transferSyntaxes: [file.transferSyntaxUID])
-                }
-                if contexts[key] != nil { batch.append(file) } else { rest.append(file) }
-            }
-            ready = rest
-            results += await sendBatch(batch, contexts: contexts, shouldStop: shouldStop, check: check, progress: progress)
+            let keys = Self.contextKeys(ready, limit: 127)
+            let proposed = Set(keys)
+            let batch = ready.filter { proposed.contains($0.context) }
+            ready.removeAll { proposed.contains($0.context) }
+            results += await sendBatch(batch, contexts: Self.contexts(for: keys), shouldStop: shouldStop, check: check, progress: progress)
         }
         return results
+    }
+
+    /// The distinct contexts `files` need, in the order they first appear, at most `limit`.
+    public static func contextKeys(_ files: [Prepared], limit: Int) -> [ContextKey] {
+        var keys: [ContextKey] = []
+        var seen = Set<ContextKey>()
+        for file in files where keys.count < limit && seen.insert(file.context).inserted { keys.append(file.context) }
+        return keys
+    }
+
+    /// A presentation context a key, IDs 1, 3, ... 253 (PS3.8 9.3.2.2): at most 127.
+    public static func contexts(for keys: [ContextKey]) -> [ProposedPresentationContext] {
+        keys.prefix(127).enumerated().map { index, key in
+            ProposedPresentationContext(id: UInt8(index * 2 + 1), abstractSyntax: key.sopClassUID, transferSyntaxes: [key.transferSyntaxUID])
+        }
     }
 
     /// Sends a batch over associations until every file has an outcome: when the peer
     /// aborts or the connection drops, the file in flight fails and the rest go over a new
     /// association; a batch that cannot even be associated fails whole.
-    private func sendBatch(_ batch: [Prepared], contexts: [String: ProposedPresentationContext], shouldStop: @Sendable () -> Bool,
+    private func sendBatch(_ batch: [Prepared], contexts: [ProposedPresentationContext], shouldStop: @Sendable () -> Bool,
                            check: @escaping @Sendable (String) async -> String?, progress: @Sendable (Outcome) async -> Void) async -> [Outcome] {
         var results: [Outcome] = []
         var remaining = batch[...]
         while !remaining.isEmpty && !shouldStop() {
             let before = results.count
             do {
-                try await RequestorAssociation.withAssociation(configuration, proposing: contexts.values.sorted { $0.id < $1.id }) { association in
-                    var checking: (path: String, task: Task<String?, Never>)?
-                    while let file = remaining.first, !shouldStop() {
-                        // The next files are read from the disk while this one is sent.
-                        for next in remaining.dropFirst().prefix(2) { (try? OpenFile(path: next.path))?.willNeed() }
-                        let problem = if let checking, checking.path == file.path { await checking.task.value } else { await check(file.path) }
-                        // The next file is checked while this one is sent.
-                        checking = remaining.dropFirst().first.map { next in (next.path, Task { await check(next.path) }) }
-                        let result: Outcome
-                        if let problem {
-                            result = Outcome(path: file.path, sopInstanceUID: file.sopInstanceUID, bytes: 0, status: nil, problem: problem)
-                        } else {
-                            result = await send(file, contexts: contexts, over: association)
-                        }
-                        remaining = remaining.dropFirst()
-                        results.append(result)
-                        await progress(result)
-                        if association.isBroken { throw AssociationError.closed(result.problem ?? "") }
-                    }
+                try await RequestorAssociation.withAssociation(configuration, proposing: contexts) { association in
+                    let outcomes = await send(Array(remaining), over: association, shouldStop: shouldStop, check: check, progress: progress)
+                    remaining = remaining.dropFirst(outcomes.count)
+                    results += outcomes
+                    if association.isBroken { throw AssociationError.closed(outcomes.last?.problem ?? "") }
                 }
             } catch {
                 if results.count == before {
@@ -147,6 +148,33 @@ public struct FileSender: Sendable {
         return results
     }
 
+    /// Sends `files` in order over an open association until they are all sent, `shouldStop`
+    /// says so, or the association breaks (the file in flight then fails; those after it have
+    /// no outcome). A file whose context the association lacks fails unsent.
+    public func send(_ files: [Prepared], over association: RequestorAssociation, shouldStop: @Sendable () -> Bool = { false },
+                     check: @escaping @Sendable (String) async -> String? = { _ in nil },
+                     progress: @Sendable (Outcome) async -> Void = { _ in }) async -> [Outcome] {
+        var results: [Outcome] = []
+        var checking: (path: String, task: Task<String?, Never>)?
+        for (index, file) in files.enumerated() {
+            guard !shouldStop(), !association.isBroken else { break }
+            // The next files are read from the disk while this one is sent.
+            for next in files.dropFirst(index + 1).prefix(2) { (try? OpenFile(path: next.path))?.willNeed() }
+            let problem = if let checking, checking.path == file.path { await checking.task.value } else { await check(file.path) }
+            // The next file is checked while this one is sent.
+            checking = files.dropFirst(index + 1).first.map { next in (next.path, Task { await check(next.path) }) }
+            let result: Outcome
+            if let problem {
+                result = Outcome(path: file.path, sopInstanceUID: file.sopInstanceUID, bytes: 0, status: nil, problem: problem)
+            } else {
+                result = await send(file, over: association)
+            }
+            results.append(result)
+            await progress(result)
+        }
+        return results
+    }
+
     /// Why an association could not be had, short enough for an Error Comment (64 characters).
     public static func describe(_ error: any Error, _ configuration: RequestorAssociation.Configuration) -> String {
         let peer = "\(configuration.calledAETitle.value) at \(configuration.host):\(configuration.port)"
@@ -157,9 +185,8 @@ public struct FileSender: Sendable {
         return "\(peer): \(error)"
     }
 
-    private func send(_ file: Prepared, contexts: [String: ProposedPresentationContext], over association: RequestorAssociation) async -> Outcome {
-        let key = file.sopClassUID + "|" + file.transferSyntaxUID
-        guard let id = contexts[key]?.id, association.accepted[id]?.transferSyntax == file.transferSyntaxUID else {
+    private func send(_ file: Prepared, over association: RequestorAssociation) async -> Outcome {
+        guard let id = association.accepted.first(where: { $0.value == (file.sopClassUID, file.transferSyntaxUID) })?.key else {
             return Outcome(path: file.path, sopInstanceUID: file.sopInstanceUID, bytes: 0, status: nil,
                           problem: "the peer accepted no presentation context for \(UIDRegistry.entry(for: file.sopClassUID)?.name ?? file.sopClassUID) in \(TransferSyntax(uid: file.transferSyntaxUID)?.name ?? file.transferSyntaxUID)")
         }

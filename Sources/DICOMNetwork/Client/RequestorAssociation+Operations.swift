@@ -35,7 +35,7 @@ extension RequestorAssociation {
 
     /// Storage Commitment (PS3.4 J.3.2): the N-ACTION-RQ, its response, then the SCP's
     /// N-EVENT-REPORT-RQ with the result, answered by N-EVENT-REPORT-RSP — on this
-    /// association. It waits for the report as long as it takes: bound it with `withDeadline`.
+    /// association. It waits for the report as long as it takes: bound it with `within`.
     public func commit(_ request: StorageCommitment.Request) async throws -> StorageCommitment.Result {
         guard let context = accepted.first(where: { $0.value.abstractSyntax == StorageCommitment.sopClassUID }) else {
             throw AssociationError.noAcceptedContext("Storage Commitment Push Model")

@@ -50,14 +50,17 @@ public final class RequestorAssociation {
     var pendingEvents: [MessageAssembler.Event] = []
     private var inbound: NIOAsyncChannelInboundStream<PDU>.AsyncIterator
     private let outbound: NIOAsyncChannelOutboundWriter<PDU>
+    /// Closes the connection when an operation run `within` a limit outlasts it.
+    private let timer: ChannelTimer
     private var nextMessageID: UInt16 = 1
     /// The accepted presentation contexts, by ID.
     public private(set) var accepted: [UInt8: (abstractSyntax: String, transferSyntax: String)] = [:]
     public private(set) var acceptance: AssociateAccept?
 
-    private init(inbound: NIOAsyncChannelInboundStream<PDU>, outbound: NIOAsyncChannelOutboundWriter<PDU>) {
+    private init(inbound: NIOAsyncChannelInboundStream<PDU>, outbound: NIOAsyncChannelOutboundWriter<PDU>, channel: Channel) {
         self.inbound = inbound.makeAsyncIterator()
         self.outbound = outbound
+        timer = ChannelTimer(channel: channel)
     }
 
     /// Opens an association proposing `contexts`, runs `body`, then releases it.
@@ -72,7 +75,7 @@ public final class RequestorAssociation {
                 DICOMServer.pduChannel(channel, maximumDataLength: configuration.maximumLength)
             }
         return try await channel.executeThenClose { inbound, outbound in
-            let association = RequestorAssociation(inbound: inbound, outbound: outbound)
+            let association = RequestorAssociation(inbound: inbound, outbound: outbound, channel: channel.channel)
             let request = AssociateRequest(calledAETitle: configuration.calledAETitle, callingAETitle: configuration.callingAETitle,
                                            presentationContexts: contexts,
                                            userInformation: UserInformation(maximumLength: configuration.maximumLength,
@@ -109,6 +112,22 @@ public final class RequestorAssociation {
                 default: break
                 }
             }
+        }
+    }
+
+    /// Runs `operation` on this association, closing the connection once `limit` has passed
+    /// without it ending: it then throws `DeadlineExceeded` and the association is broken.
+    public func within<Result>(_ limit: Duration, _ what: String, _ operation: () async throws -> Result) async throws -> Result {
+        timer.start(after: TimeAmount(limit))
+        do {
+            let result = try await operation()
+            timer.stop()
+            return result
+        } catch {
+            timer.stop()
+            guard await timer.fired else { throw error }
+            markBroken()
+            throw DeadlineExceeded(what, after: limit)
         }
     }
 
