@@ -4,9 +4,9 @@
 # Storage Commitment SCP) in the same run. COUNT 512 KB CT instances in STUDIES studies are
 # imported; then, taking turns for ROUNDS rounds, each against a freshly emptied PACS:
 # `lifeboat failback` (C-FIND comparison of every study, C-STORE of what is missing with each
-# file checked against its SHA-256 first, a Storage Commitment transaction per study, the
-# report) and storescu sending every file over one association. Prints MB/s of each and
-# lifeboat/storescu (goal: at least 0.9x).
+# file checked against its SHA-256 first, a Storage Commitment transaction a batch of up to
+# 250 instances, the report) and storescu sending every file over one association. Prints
+# MB/s of each and lifeboat/storescu (goal: at least 0.9x).
 # Usage: Benchmarks/failback-benchmark.sh [COUNT, default 400] [STUDIES, default 20] [ROUNDS, default 3] [CONCURRENCY, default 2]
 set -euo pipefail
 cd "$(dirname "$0")/.."

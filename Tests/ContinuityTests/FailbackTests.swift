@@ -125,6 +125,28 @@ import Testing
         let report = try await failback(to: pacs).run()
         #expect(report.studies.map(\.confirmedBy) == [.query, .query])
         #expect(report.instancesConfirmed == 4 && report.isComplete)
+        // The confirming queries went over the association that stored the instances.
+        let services = pacs.services()
+        let storing = Set(services.filter { $0.service == "store" }.map(\.association))
+        #expect(storing.count == 1)
+        #expect(services.contains { $0.service == "find" && storing.contains($0.association) })
+    }
+
+    @Test func oneAssociationCarriesEveryBatchAndItsCommitment() async throws {
+        // Two studies of 130: two batches (at most 250 instances each), one sender.
+        _ = try await storeStudies(2, instances: 130)
+        let pacs = try await pacs()
+        defer { pacs.stop() }
+        let report = try await failback(to: pacs).run()
+        #expect(report.instancesSent == 260 && report.instancesConfirmed == 260 && report.isComplete)
+        // A PACS may take a tenth of a second to open an association: the sender keeps one for
+        // every batch and has each committed on it; the comparison had the only other.
+        let services = pacs.services()
+        let storing = Set(services.filter { $0.service == "store" }.map(\.association))
+        #expect(storing.count == 1)
+        let commits = services.filter { $0.service == "commit" }.map(\.association)
+        #expect(commits.count == 2 && Set(commits) == storing)
+        #expect(services.filter { $0.service == "associate" }.count == 2)
     }
 
     @Test func anUnreachablePACSIsAClearErrorAndAnInterruptedRunResumes() async throws {

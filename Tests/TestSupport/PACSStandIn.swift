@@ -38,6 +38,16 @@ public final class PACSStandIn: Sendable {
         }
     }
 
+    /// The services it gave, in order, each with the number of the association that carried it
+    /// (1 for the first association): "associate", "store", "find", "commit".
+    public func services() -> [(association: Int, service: String)] {
+        let text = (try? String(contentsOfFile: directory + "/services.log", encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").compactMap { line in
+            let fields = line.split(separator: " ")
+            return fields.count == 2 ? Int(fields[0]).map { ($0, String(fields[1])) } : nil
+        }
+    }
+
     /// The studies in the order their first instance arrived.
     public func studyOrder() -> [String] {
         var seen: [String] = []

@@ -6,10 +6,10 @@ import NIOConcurrencyHelpers
 
 /// Gives a restored PACS back what it lacks: every study held here is compared with the PACS
 /// (`PACSComparison`), in `FailbackOrder`; the missing instances go by C-STORE — a few
-/// studies an association, several associations at once, each file checked against its
+/// senders at once, each over an association it keeps, each file checked against its
 /// SHA-256 just before it is sent, failures of the connection or of resources tried again —
-/// and are then confirmed by Storage Commitment (PS3.4 J.3), one transaction a batch, or by
-/// query where the PACS offers none. A run that is interrupted
+/// and are confirmed on the same association by Storage Commitment (PS3.4 J.3), one
+/// transaction a batch, or by query where the PACS offers none. A run that is interrupted
 /// is resumed by running it again: the comparison finds only what is still missing.
 public struct Failback: Sendable {
     public struct Options: Sendable {
@@ -17,7 +17,7 @@ public struct Failback: Sendable {
         public var callingAETitle: AETitle
         /// When the PACS was down: what arrived then goes first.
         public var downtime: [DateInterval]
-        /// Senders at once, each over an association of its own carrying a few studies.
+        /// Senders at once, each over an association of its own.
         public var concurrency: Int
         /// Tries per instance when the connection fails or the PACS is out of resources.
         public var attempts: Int
@@ -60,13 +60,13 @@ public struct Failback: Sendable {
     let catalog: Catalog
     let blobs: any BlobStore
     let options: Options
-    /// The most missing instances one association (and one commitment transaction) carries
-    /// before the sender takes more work.
+    /// The most missing instances a sender takes at once and one commitment transaction
+    /// confirms.
     static let batchInstances = 250
     /// Studies asked after in one study-level C-FIND.
     static let studiesPerQuery = 50
-    /// Batches being confirmed at once per sender (each on an association of its own).
-    static let confirmationsInFlight = 2
+    /// Presentation contexts a sender's association proposes (PS3.8 9.3.2.2 allows 128).
+    static let contextsPerAssociation = 120
 
     public init(catalog: Catalog, blobs: any BlobStore, options: Options) {
         self.catalog = catalog
@@ -139,88 +139,158 @@ public struct Failback: Sendable {
         }
     }
 
-    /// One sender: takes the next studies, sends them over one association, and has them
-    /// confirmed — one commitment transaction a batch — in the background while it goes on.
+    /// One sender: takes the next studies and sends them over an association it keeps open
+    /// from batch to batch (a PACS may take a tenth of a second to open one) until a batch
+    /// needs a presentation context it lacks. Each batch is confirmed on the same association
+    /// — one commitment transaction — while the other senders go on, and its studies are
+    /// reported in the background.
     private func deliver(from queue: WorkQueue, commitment: CommitmentSupport,
                          done: @escaping @Sendable (Int, FailbackReport.Study) async -> Void) async {
-        await withTaskGroup(of: Void.self) { confirmations in
-            var inFlight = 0
-            while true {
-                let batch = await queue.take(maximumInstances: Self.batchInstances)
-                guard !batch.isEmpty else { break }
-                let deliveries = await send(batch)
-                if inFlight == Self.confirmationsInFlight {
-                    await confirmations.next()
-                    inFlight -= 1
-                }
-                confirmations.addTask {
-                    let sent = deliveries.map { (study: $0.work.study.studyInstanceUID, instances: $0.sent) }
-                    let (way, problems) = sent.allSatisfy(\.instances.isEmpty) ? (.none, [:]) : await confirm(sent, commitment: commitment)
-                    for delivery in deliveries {
-                        let unconfirmed = delivery.sent.compactMap { instance in
-                            problems[instance.sopInstanceUID].map { FailbackReport.Refusal(sopInstanceUID: instance.sopInstanceUID, status: nil, reason: $0) }
+        await withTaskGroup(of: Void.self) { reports in
+            func confirm(_ batch: Outgoing, over association: RequestorAssociation?) async {
+                let sent = batch.deliveries.map { (study: $0.work.study.studyInstanceUID, instances: $0.sent) }
+                let (way, problems) = sent.allSatisfy(\.instances.isEmpty) ? (.none, [:])
+                    : await self.confirm(sent, commitment: commitment, over: association)
+                reports.addTask { await report(batch.deliveries, confirmedBy: way, problems: problems, done: done) }
+            }
+            var next = await prepare(await queue.take(maximumInstances: Self.batchInstances))
+            var proposed: [FileSender.ContextKey] = []
+            while var batch = next {
+                next = nil
+                // What the last association proposed, and what this batch needs besides.
+                let union = proposed + Set(batch.contexts).subtracting(proposed)
+                proposed = union.count <= Self.contextsPerAssociation ? union : Array(batch.contexts.prefix(Self.contextsPerAssociation))
+                var sent = false
+                do {
+                    try await RequestorAssociation.withAssociation(options.association, proposing: Self.proposal(storing: proposed)) { association in
+                        while true {
+                            await transmit(&batch, over: association, proposed: Set(proposed))
+                            sent = true
+                            await confirm(batch, over: association.isBroken ? nil : association)
+                            next = await prepare(await queue.take(maximumInstances: Self.batchInstances))
+                            if association.isBroken { throw AssociationError.closed("the association broke during the batch") }
+                            guard let following = next, Set(following.contexts).isSubset(of: proposed) else { return }
+                            batch = following
+                            next = nil
                         }
-                        let work = delivery.work
-                        await done(work.turn, FailbackReport.Study(
-                            studyInstanceUID: work.study.studyInstanceUID, lastReceivedAt: work.study.lastReceivedAt, duringDowntime: work.duringDowntime,
-                            missing: work.missing.count, sent: delivery.sent.count, bytes: delivery.bytes,
-                            confirmed: delivery.sent.count - unconfirmed.count, confirmedBy: delivery.sent.isEmpty ? .none : way,
-                            refused: delivery.refused, unconfirmed: unconfirmed))
+                    }
+                } catch {
+                    // Not associated at all: the batch goes the way of retries, which say why it fails.
+                    if !sent {
+                        await transmit(&batch, over: nil, proposed: [])
+                        await confirm(batch, over: nil)
+                        next = await prepare(await queue.take(maximumInstances: Self.batchInstances))
                     }
                 }
-                inFlight += 1
             }
         }
     }
 
-    /// Sends the missing instances of a few studies, in order, over as few associations as
-    /// the PACS allows; connection failures and A7xx are tried again.
-    private func send(_ batch: [Failback.Work]) async -> [Delivery] {
-        let blobs = self.blobs
-        var deliveries = batch.map { Delivery(work: $0) }
-        var byPath: [String: (delivery: Int, instance: FailbackInstance)] = [:]
-        var pending: [String] = []
+    /// A sender's presentation contexts: the storage ones, then Storage Commitment and Study
+    /// Root FIND to confirm what it sent.
+    static func proposal(storing keys: [FileSender.ContextKey]) -> [ProposedPresentationContext] {
+        let storage = FileSender.contexts(for: keys)
+        let next = UInt8(storage.count * 2 + 1)
+        let syntaxes = [TransferSyntax.explicitVRLittleEndian.uid, TransferSyntax.implicitVRLittleEndian.uid]
+        return storage + [ProposedPresentationContext(id: next, abstractSyntax: StorageCommitment.sopClassUID, transferSyntaxes: syntaxes),
+                          ProposedPresentationContext(id: next + 2, abstractSyntax: QueryEngine.studyRootFind, transferSyntaxes: syntaxes)]
+    }
+
+    /// Reports each study of a confirmed batch.
+    private func report(_ deliveries: [Delivery], confirmedBy way: FailbackReport.Confirmation, problems: [String: String],
+                        done: @escaping @Sendable (Int, FailbackReport.Study) async -> Void) async {
+        for delivery in deliveries {
+            let unconfirmed = delivery.sent.compactMap { instance in
+                problems[instance.sopInstanceUID].map { FailbackReport.Refusal(sopInstanceUID: instance.sopInstanceUID, status: nil, reason: $0) }
+            }
+            let work = delivery.work
+            await done(work.turn, FailbackReport.Study(
+                studyInstanceUID: work.study.studyInstanceUID, lastReceivedAt: work.study.lastReceivedAt, duringDowntime: work.duringDowntime,
+                missing: work.missing.count, sent: delivery.sent.count, bytes: delivery.bytes,
+                confirmed: delivery.sent.count - unconfirmed.count, confirmedBy: delivery.sent.isEmpty ? .none : way,
+                refused: delivery.refused, unconfirmed: unconfirmed))
+        }
+    }
+
+    /// A batch of studies whose files are read and ready to go, and what became of them so far.
+    struct Outgoing {
+        var deliveries: [Delivery]
+        var files: [FileSender.Prepared] = []
+        var instances: [String: (delivery: Int, instance: FailbackInstance)] = [:]
+        /// The presentation contexts the files need, in the order they first appear.
+        var contexts: [FileSender.ContextKey] { FileSender.contextKeys(files, limit: .max) }
+    }
+
+    /// Finds each missing instance's local file and reads its header; nil for an empty batch.
+    private func prepare(_ batch: [Work]) async -> Outgoing? {
+        guard !batch.isEmpty else { return nil }
+        var outgoing = Outgoing(deliveries: batch.map { Delivery(work: $0) })
         for (index, work) in batch.enumerated() {
             for instance in work.missing {
                 guard let path = blobs.localPath(of: instance.blob) else {
-                    deliveries[index].refused.append(.init(sopInstanceUID: instance.sopInstanceUID, status: nil, reason: "its blob is not in the local store"))
+                    outgoing.deliveries[index].refused.append(.init(sopInstanceUID: instance.sopInstanceUID, status: nil, reason: "its blob is not in the local store"))
                     continue
                 }
-                byPath[path] = (index, instance)
-                pending.append(path)
+                switch FileSender.prepare(path) {
+                case .success(let file):
+                    outgoing.files.append(file)
+                    outgoing.instances[path] = (index, instance)
+                case .failure(let unsendable):
+                    let reason = await localCopyProblem(instance.blob) ?? unsendable.problem
+                    outgoing.deliveries[index].refused.append(.init(sopInstanceUID: instance.sopInstanceUID, status: nil, reason: reason))
+                }
             }
         }
-        let checks = byPath.mapValues(\.instance.blob)
+        return outgoing
+    }
+
+    /// Sends a batch's files in order — first over `association`, those of its contexts —
+    /// and tries again, each time over a new association, what failed for want of a
+    /// connection or of resources (A7xx).
+    private func transmit(_ batch: inout Outgoing, over association: RequestorAssociation?, proposed: Set<FileSender.ContextKey>) async {
+        let checks = batch.instances.mapValues(\.instance.blob)
+        let check: @Sendable (String) async -> String? = { path in
+            guard let blob = checks[path] else { return nil }
+            return await localCopyProblem(blob)
+        }
         let sender = FileSender(configuration: options.association)
+        var pending = batch.files.map(\.path)
         for attempt in 1...options.attempts where !pending.isEmpty {
             if attempt > 1 { try? await Task.sleep(for: options.retryDelay * (1 << (attempt - 2))) }
-            let outcomes = await sender.send(pending, check: { path in
-                guard let blob = checks[path] else { return nil }
-                // Zero-loss invariant 3: what goes out must still hash to its name.
-                do {
-                    return try await blobs.verify(blob) ? nil : "the local copy does not match its SHA-256: not sent"
-                } catch {
-                    return "the local copy cannot be read: \(error)"
-                }
-            })
+            let outcomes: [FileSender.Outcome]
+            if attempt == 1, let association {
+                let (here, elsewhere) = (batch.files.filter { proposed.contains($0.context) }, batch.files.filter { !proposed.contains($0.context) })
+                outcomes = await sender.send(here, over: association, check: check) + (await sender.send(elsewhere.map(\.path), check: check))
+            } else {
+                outcomes = await sender.send(pending, check: check)
+            }
             var retry: [String] = []
             for outcome in outcomes {
-                guard let (index, instance) = byPath[outcome.path] else { continue }
+                guard let (index, instance) = batch.instances[outcome.path] else { continue }
                 if outcome.succeeded {
-                    deliveries[index].sent.append(instance)
-                    deliveries[index].bytes += outcome.bytes
+                    batch.deliveries[index].sent.append(instance)
+                    batch.deliveries[index].bytes += outcome.bytes
                 } else if Self.isTransient(outcome), attempt < options.attempts {
                     retry.append(outcome.path)
                 } else {
-                    deliveries[index].refused.append(.init(sopInstanceUID: instance.sopInstanceUID, status: outcome.status?.description,
-                                                           reason: outcome.problem ?? (outcome.status.map { "refused with status \($0)" } ?? "not sent")))
+                    batch.deliveries[index].refused.append(.init(sopInstanceUID: instance.sopInstanceUID, status: outcome.status?.description,
+                                                                 reason: outcome.problem ?? (outcome.status.map { "refused with status \($0)" } ?? "not sent")))
                 }
             }
             // Files the sender never reached (it stopped) are tried again too.
             let answered = Set(outcomes.map(\.path))
             pending = retry + pending.filter { !answered.contains($0) }
         }
-        return deliveries
+    }
+
+    /// Why the local copy of `blob` must not go, if it must not.
+    private func localCopyProblem(_ blob: BlobID) async -> String? {
+        // Zero-loss invariant 3: what goes out must still hash to its name.
+        do {
+            return try await blobs.verify(blob) ? nil : "the local copy does not match its SHA-256: not sent"
+        } catch {
+            return "the local copy cannot be read: \(error)"
+        }
     }
 
     /// No association, a broken one, or out of resources (A7xx): worth another try.
@@ -229,14 +299,26 @@ public struct Failback: Sendable {
         return status.rawValue & 0xFF00 == 0xA700
     }
 
-    /// Storage Commitment when the PACS offers it, else an IMAGE-level query per study: how
-    /// the instances sent were confirmed, and why those that were not (by SOP Instance UID).
-    private func confirm(_ sent: [(study: String, instances: [FailbackInstance])], commitment: CommitmentSupport)
-        async -> (FailbackReport.Confirmation, [String: String]) {
+    /// Storage Commitment when the PACS offers it, else an IMAGE-level query per study — on
+    /// `association`, or on one of their own: how the instances sent were confirmed, and why
+    /// those that were not (by SOP Instance UID).
+    private func confirm(_ sent: [(study: String, instances: [FailbackInstance])], commitment: CommitmentSupport,
+                         over association: RequestorAssociation?) async -> (FailbackReport.Confirmation, [String: String]) {
         let all = sent.flatMap(\.instances)
         if commitment.offered {
             do {
-                let result = try await commit(all)
+                let request = StorageCommitment.Request(transactionUID: UIDGenerator.make(),
+                                                        references: all.map { .init(sopClassUID: $0.sopClassUID, sopInstanceUID: $0.sopInstanceUID) })
+                let what = "the storage commitment report from \(options.node.aeTitle.value)"
+                let result = if let association {
+                    try await association.within(options.commitTimeout, what) { try await association.commit(request) }
+                } else {
+                    try await withDeadline(options.commitTimeout, what) { [options] in
+                        try await RequestorAssociation.withAssociation(options.association, proposing: Self.proposal(storing: [])) { association in
+                            try await association.commit(request)
+                        }
+                    }
+                }
                 var problems: [String: String] = [:]
                 for failure in result.failed {
                     problems[failure.reference.sopInstanceUID] = "not committed: \(StorageCommitment.FailureReason.describe(failure.reason))"
@@ -253,32 +335,22 @@ public struct Failback: Sendable {
             }
         }
         do {
-            let held = try await RequestorAssociation.withAssociation(options.association, proposing: [
-                ProposedPresentationContext(id: 1, abstractSyntax: QueryEngine.studyRootFind, transferSyntaxes: [TransferSyntax.implicitVRLittleEndian.uid]),
-            ]) { association in
+            func held(over association: RequestorAssociation) async throws -> Set<String> {
                 var held = Set<String>()
                 for (study, instances) in sent where !instances.isEmpty {
                     held.formUnion(try await PACSComparison(association: association).sopInstances(study: study))
                 }
                 return held
             }
-            let missing = all.filter { !held.contains($0.sopInstanceUID) }.map { ($0.sopInstanceUID, "accepted, but a query afterwards does not find it") }
+            let found = if let association, !association.isBroken {
+                try await held(over: association)
+            } else {
+                try await RequestorAssociation.withAssociation(options.association, proposing: Self.proposal(storing: [])) { try await held(over: $0) }
+            }
+            let missing = all.filter { !found.contains($0.sopInstanceUID) }.map { ($0.sopInstanceUID, "accepted, but a query afterwards does not find it") }
             return (.query, Dictionary(missing) { first, _ in first })
         } catch {
             return (.query, Dictionary(all.map { ($0.sopInstanceUID, "the confirming query failed: \(error)") }) { first, _ in first })
-        }
-    }
-
-    /// One commitment transaction for the instances a batch sent, on an association of its own.
-    private func commit(_ sent: [FailbackInstance]) async throws -> StorageCommitment.Result {
-        let request = StorageCommitment.Request(transactionUID: UIDGenerator.make(),
-                                                references: sent.map { .init(sopClassUID: $0.sopClassUID, sopInstanceUID: $0.sopInstanceUID) })
-        let configuration = options.association
-        return try await withDeadline(options.commitTimeout, "the storage commitment report from \(options.node.aeTitle.value)") {
-            try await RequestorAssociation.withAssociation(configuration, proposing: [
-                ProposedPresentationContext(id: 1, abstractSyntax: StorageCommitment.sopClassUID,
-                                            transferSyntaxes: [TransferSyntax.explicitVRLittleEndian.uid, TransferSyntax.implicitVRLittleEndian.uid]),
-            ]) { association in try await association.commit(request) }
         }
     }
 }

@@ -7,6 +7,8 @@ Storage SCP for every storage SOP class in every transfer syntax: each instance 
 to DIRECTORY/<SOP Instance UID>.dcm (a Part 10 file whose data set is exactly the bytes
 received) and one line is appended to DIRECTORY/received.log: "<seconds> <study UID> <SOP
 Instance UID>". What DIRECTORY holds at start is what the PACS holds (a restored PACS).
+Each association and each service it carries are noted in DIRECTORY/services.log, a line
+each: "<association number> associate|store|find|commit".
 
 Study-root C-FIND SCP at STUDY, SERIES and IMAGE level over what it holds: unique keys
 match a UID or a list of UIDs (or anything when empty); returns the UIDs and the Number of Study/Series
@@ -62,8 +64,17 @@ def main(argv):
     stored = [0]
     holdings = Holdings(directory)
     log = open(os.path.join(directory, "received.log"), "a", buffering=1)
+    services = open(os.path.join(directory, "services.log"), "a", buffering=1)
+    associations = []
+
+    def note(event, service):
+        with holdings.lock:
+            if event.assoc not in associations:
+                associations.append(event.assoc)
+            services.write(f"{associations.index(event.assoc) + 1} {service}\n")
 
     def on_store(event):
+        note(event, "store")
         uid = event.request.AffectedSOPInstanceUID
         if uid in refused:
             return 0xA900
@@ -78,6 +89,7 @@ def main(argv):
         return 0x0000
 
     def on_find(event):
+        note(event, "find")
         keys = event.identifier
         level = keys.get("QueryRetrieveLevel", "")
         # List of UID Matching (PS3.4 C.2.2.2.2): a unique key may hold several UIDs.
@@ -114,6 +126,7 @@ def main(argv):
             yield 0xFF00, reply
 
     def on_action(event):
+        note(event, "commit")
         request = event.action_information
         held = holdings.snapshot()
         report = Dataset()
@@ -147,7 +160,7 @@ def main(argv):
         ae.add_supported_context(context.abstract_syntax, ALL_TRANSFER_SYNTAXES)
     ae.add_supported_context(Verification)
     ae.add_supported_context(StudyRootQueryRetrieveInformationModelFind)
-    handlers = [(evt.EVT_C_STORE, on_store), (evt.EVT_C_FIND, on_find)]
+    handlers = [(evt.EVT_C_STORE, on_store), (evt.EVT_C_FIND, on_find), (evt.EVT_ESTABLISHED, lambda event: note(event, "associate"))]
     if commitment:
         ae.add_supported_context(StorageCommitmentPushModel)
         handlers.append((evt.EVT_N_ACTION, on_action))
