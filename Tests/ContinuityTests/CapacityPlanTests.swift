@@ -68,4 +68,24 @@ import Testing
         #expect(plan.freeBytes != nil && plan.restores.first?.bytesPerSecond == 2_000_000)
         #expect(plan.restores.first?.bytes == 0, "nothing confirmed at nas yet")
     }
+
+    @Test func theForecastsHistoryIsReadAgainOnlyOnceItIsOld() async throws {
+        let site = try TestArchive()
+        try await site.store(2, study: "1.2.826.0.1.3680043.10.96", pixels: 16 << 10)
+        let cache = IngestHistoryCache(lifetime: .seconds(300))
+        let now = Date()
+        let since = now.addingTimeInterval(-28 * 86400)
+        let first = try await cache.history(in: site.archive.catalog, since: since, now: now)
+        #expect(first.map(\.instances).reduce(0, +) == 2)
+        try await site.store(3, study: "1.2.826.0.1.3680043.10.97", pixels: 16 << 10)
+        // A minute on, the same four weeks: as read before, the newest study not yet in it.
+        let minuteOn = try await cache.history(in: site.archive.catalog, since: since.addingTimeInterval(60), now: now.addingTimeInterval(60))
+        #expect(minuteOn == first)
+        // Older than its lifetime, or reaching back further than it was read: read afresh.
+        let later = try await cache.history(in: site.archive.catalog, since: since.addingTimeInterval(301), now: now.addingTimeInterval(301))
+        #expect(later.map(\.instances).reduce(0, +) == 5)
+        try await site.store(1, study: "1.2.826.0.1.3680043.10.98", pixels: 16 << 10)
+        let earlier = try await cache.history(in: site.archive.catalog, since: since.addingTimeInterval(-3600), now: now.addingTimeInterval(302))
+        #expect(earlier.map(\.instances).reduce(0, +) == 6)
+    }
 }

@@ -57,7 +57,10 @@ public struct OperationsSnapshot: Codable, Sendable, Equatable {
     /// Open ones first, then the most recent.
     public var alerts: [AlertIncident]
 
-    public static func read(catalog: Catalog, node: String, dataDirectory: String, now: Date = Date()) async throws -> OperationsSnapshot {
+    /// `history`: where the disk forecast's ingest history comes from when it need not be
+    /// read afresh.
+    public static func read(catalog: Catalog, node: String, dataDirectory: String, now: Date = Date(),
+                            history: IngestHistoryCache? = nil) async throws -> OperationsSnapshot {
         let recent = try await catalog.findings(since: now.addingTimeInterval(-30 * 86400))
         var newest: [String: IntegrityFinding] = [:]
         for finding in recent { newest["\(finding.place)|\(finding.blob)"] = finding }
@@ -71,7 +74,8 @@ public struct OperationsSnapshot: Codable, Sendable, Equatable {
         }
         var disk: Disk?
         if let space = DiskSpace(of: dataDirectory) {
-            let plan = try await CapacityPlan.make(catalog: catalog, dataDirectory: dataDirectory, targets: [], downtimeHours: 48, marginPercent: 50, now: now)
+            let plan = try await CapacityPlan.make(catalog: catalog, dataDirectory: dataDirectory, targets: [], downtimeHours: 48, marginPercent: 50,
+                                                   now: now, cache: history)
             disk = Disk(totalBytes: space.totalBytes, availableBytes: space.availableBytes, availablePercent: space.availablePercent,
                         meanBytesPerDay: plan.meanBytesPerDay, daysLeftAtMean: plan.freeDaysAtMean, neededFor48Hours: plan.neededBytes,
                         ridesOut48Hours: plan.ridesOut ?? false)

@@ -18,12 +18,13 @@ struct OperationsAPI: Sendable {
         encoder.dateEncodingStrategy = .iso8601
         encoder.outputFormatting = [.sortedKeys]
         let requirement = Requirement(permission: .status, access: access, action: .query)
+        let history = IngestHistoryCache()
         router.group("api").add(middleware: requirement).get("operations") { _, _ -> Response in
-            let snapshot = try await OperationsSnapshot.read(catalog: catalog, node: node, dataDirectory: dataDirectory)
+            let snapshot = try await OperationsSnapshot.read(catalog: catalog, node: node, dataDirectory: dataDirectory, history: history)
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(snapshot))))
         }
         router.group("metrics").add(middleware: requirement).get { _, _ -> Response in
-            let snapshot = try await OperationsSnapshot.read(catalog: catalog, node: node, dataDirectory: dataDirectory)
+            let snapshot = try await OperationsSnapshot.read(catalog: catalog, node: node, dataDirectory: dataDirectory, history: history)
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                             body: .init(byteBuffer: ByteBuffer(bytes: Self.metrics(snapshot).emitToBuffer())))
         }
