@@ -64,9 +64,8 @@ struct FailbackCommand: AsyncParsableCommand {
         }
         let folder = settings.data + "/failback"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "")
-        let name = to.split(separator: "@").first.map(String.init) ?? to
-        let journal = "\(folder)/\(stamp)-\(name).jsonl"
+        let evidence = EvidenceFile(folder: folder, startedAt: Date(), name: to.split(separator: "@").first.map(String.init) ?? to)
+        let journal = evidence.path("jsonl")
         _ = FileManager.default.createFile(atPath: journal, contents: nil)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: journal))
         let encoder = JSONEncoder()
@@ -89,9 +88,9 @@ struct FailbackCommand: AsyncParsableCommand {
         try handle.synchronize()
         try handle.close()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-        try encoder.encode(report).write(to: URL(fileURLWithPath: "\(folder)/\(stamp)-\(name).json"), options: .atomic)
+        try encoder.encode(report).write(to: URL(fileURLWithPath: evidence.path("json")), options: .atomic)
         print(report.summary)
-        print("report: \(folder)/\(stamp)-\(name).json")
+        print("report: \(evidence.path("json"))")
         if !report.isComplete { throw ExitCode(1) }
     }
 }

@@ -75,8 +75,8 @@ public struct DrillRunner: Sendable {
             try await catalog.record(drill: report.target, startedAt: report.startedAt, passed: report.passed, report: json)
             let folder = dataDirectory + "/drills"
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            let stamp = ISO8601DateFormatter().string(from: report.startedAt).replacingOccurrences(of: ":", with: "")
-            try Data(json.utf8).write(to: URL(fileURLWithPath: "\(folder)/\(stamp)-\(report.target).json"), options: .atomic)
+            let evidence = EvidenceFile(folder: folder, startedAt: report.startedAt, name: report.target)
+            try Data(json.utf8).write(to: URL(fileURLWithPath: evidence.path("json")), options: .atomic)
         } catch {
             logger.error("cannot keep the drill's evidence: \(error)")
         }
