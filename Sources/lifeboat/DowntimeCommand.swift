@@ -1,5 +1,6 @@
 import Archive
 import ArgumentParser
+import Continuity
 import Foundation
 import LifeboatServer
 import Security
@@ -45,8 +46,7 @@ struct DowntimeCommand: AsyncParsableCommand {
 
     static func describe(_ downtime: Downtime) -> String {
         let format = Date.ISO8601FormatStyle()
-        let seconds = Int((downtime.endedAt ?? Date()).timeIntervalSince(downtime.startedAt))
-        let length = String(format: "%dh%02dm%02ds", seconds / 3600, seconds / 60 % 60, seconds % 60)
+        let length = TimeLength.text((downtime.endedAt ?? Date()).timeIntervalSince(downtime.startedAt))
         let end = downtime.endedAt.map { "ended \(format.format($0)) by \(downtime.endedBy ?? "?")" } ?? "still open"
         return "\(downtime.node): from \(format.format(downtime.startedAt)) (\(downtime.startedBy)), \(end), \(length) — \(downtime.reason)"
     }

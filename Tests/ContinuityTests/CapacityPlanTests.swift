@@ -50,6 +50,8 @@ import Testing
     @Test func lengthsAreReadAsAnAdministratorWritesThem() {
         #expect(CapacityPlan.hours("48h") == 48 && CapacityPlan.hours("7d") == 168 && CapacityPlan.hours("90m") == 1.5)
         #expect(CapacityPlan.hours("48") == nil && CapacityPlan.hours("-2h") == nil && CapacityPlan.hours("2w") == nil)
+        // And written back as the drill, the plan and `lifeboat downtime` print them.
+        #expect(TimeLength.text(42.4) == "42s" && TimeLength.text(1802) == "30m02s" && TimeLength.text(7500) == "2h05m")
     }
 
     @Test func thePlanReadsTheCatalogAndTheLastDrill() async throws {

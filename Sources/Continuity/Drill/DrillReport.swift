@@ -34,17 +34,10 @@ public struct DrillReport: Codable, Sendable, Equatable {
         var line = "\(target): \(passed ? "PASSED" : "FAILED") — \(studies.count) stud\(studies.count == 1 ? "y" : "ies")\(newestDay ? " and the newest day" : ""), "
             + "\(instances) instances, \(String(format: "%.1f", Double(bytes) / 1e6)) MB in \(String(format: "%.1f", seconds)) s "
             + "(\(String(format: "%.1f", bytesPerSecond / 1e6)) MB/s)"
-        if let full = fullRestoreSeconds { line += "; full restore ≈ \(Self.duration(full))" }
-        if let day = last24HoursSeconds { line += ", last 24 h ≈ \(Self.duration(day))" }
-        line += "; recovery point \(Self.duration(recoveryPointSeconds))"
+        if let full = fullRestoreSeconds { line += "; full restore ≈ \(TimeLength.text(full))" }
+        if let day = last24HoursSeconds { line += ", last 24 h ≈ \(TimeLength.text(day))" }
+        line += "; recovery point \(TimeLength.text(recoveryPointSeconds))"
         if snapshot == nil { line += "; NO CATALOG SNAPSHOT at the target" }
         return line
-    }
-
-    static func duration(_ seconds: Double) -> String {
-        let whole = Int(seconds.rounded())
-        if whole < 60 { return "\(whole)s" }
-        if whole < 3600 { return "\(whole / 60)m\(String(format: "%02d", whole % 60))s" }
-        return "\(whole / 3600)h\(String(format: "%02d", whole / 60 % 60))m"
     }
 }

@@ -119,7 +119,7 @@ public struct CapacityPlan: Sendable, Codable, Equatable {
         }
         for restore in restores {
             if let seconds = restore.seconds, let rate = restore.bytesPerSecond {
-                lines.append("full restore from \(restore.target): \(size(Double(restore.bytes))) at \(size(rate))/s (last drill) ≈ \(DrillReport.duration(seconds))")
+                lines.append("full restore from \(restore.target): \(size(Double(restore.bytes))) at \(size(rate))/s (last drill) ≈ \(TimeLength.text(seconds))")
             } else {
                 lines.append("full restore from \(restore.target): \(size(Double(restore.bytes))); no drill yet to measure the rate (lifeboat drill)")
             }
