@@ -31,8 +31,7 @@ public enum DurableFile {
     public static func move(_ source: String, to path: String) throws(BlobStoreError) {
         do throws(SystemCallError) {
             try SystemCalls.fsync(path: source)
-            guard rename(source, path) == 0 else { throw SystemCallError("cannot rename \(source) to \(path)") }
-            try SystemCalls.fsync(path: (path as NSString).deletingLastPathComponent, directory: true)
+            try publish(source, as: path)
         } catch {
             throw error.blobStoreError
         }
@@ -57,12 +56,17 @@ public enum DurableFile {
                 try fill(output, temporary)
                 guard fsync(output) == 0 else { throw SystemCallError("cannot fsync \(temporary)") }
             }
-            guard rename(temporary, path) == 0 else { throw SystemCallError("cannot rename \(temporary) to \(path)") }
-            try SystemCalls.fsync(path: (path as NSString).deletingLastPathComponent, directory: true)
+            try publish(temporary, as: path)
         } catch {
             unlink(temporary)
             throw error.blobStoreError
         }
+    }
+
+    /// rename(2) of a flushed file to `path`, then `path`'s directory flushed, so the new name survives a crash.
+    private static func publish(_ source: String, as path: String) throws(SystemCallError) {
+        guard rename(source, path) == 0 else { throw SystemCallError("cannot rename \(source) to \(path)") }
+        try SystemCalls.fsync(path: (path as NSString).deletingLastPathComponent, directory: true)
     }
 
     private static func write(_ bytes: [UInt8], to fd: Int32, _ path: String) throws(SystemCallError) {
