@@ -147,10 +147,10 @@ public struct Failback: Sendable {
     private func deliver(from queue: WorkQueue, commitment: CommitmentSupport,
                          done: @escaping @Sendable (Int, FailbackReport.Study) async -> Void) async {
         await withTaskGroup(of: Void.self) { reports in
-            func confirm(_ batch: Outgoing, over association: RequestorAssociation?) async {
+            func confirmAndReport(_ batch: Outgoing, over association: RequestorAssociation?) async {
                 let sent = batch.deliveries.map { (study: $0.work.study.studyInstanceUID, instances: $0.sent) }
                 let (way, problems) = sent.allSatisfy(\.instances.isEmpty) ? (.none, [:])
-                    : await self.confirm(sent, commitment: commitment, over: association)
+                    : await confirm(sent, commitment: commitment, over: association)
                 reports.addTask { await report(batch.deliveries, confirmedBy: way, problems: problems, done: done) }
             }
             var next = await prepare(await queue.take(maximumInstances: Self.batchInstances))
@@ -166,7 +166,7 @@ public struct Failback: Sendable {
                         while true {
                             await transmit(&batch, over: association, proposed: Set(proposed))
                             sent = true
-                            await confirm(batch, over: association.isBroken ? nil : association)
+                            await confirmAndReport(batch, over: association.isBroken ? nil : association)
                             next = await prepare(await queue.take(maximumInstances: Self.batchInstances))
                             if association.isBroken { throw AssociationError.closed("the association broke during the batch") }
                             guard let following = next, Set(following.contexts).isSubset(of: proposed) else { return }
@@ -178,7 +178,7 @@ public struct Failback: Sendable {
                     // Not associated at all: the batch goes the way of retries, which say why it fails.
                     if !sent {
                         await transmit(&batch, over: nil, proposed: [])
-                        await confirm(batch, over: nil)
+                        await confirmAndReport(batch, over: nil)
                         next = await prepare(await queue.take(maximumInstances: Self.batchInstances))
                     }
                 }
