@@ -107,7 +107,7 @@ let package = Package(
             name: "LifeboatServer",
             dependencies: [
                 "Archive", "DICOMNetwork", "Web", "Replication", "Protection", "Continuity", "S3", "Security", .product(name: "Yams", package: "Yams"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"), .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"), .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
@@ -138,6 +138,7 @@ let package = Package(
             dependencies: [
                 "DICOMNetwork", "TestSupport",
                 .product(name: "NIOEmbedded", package: "swift-nio"), .product(name: "NIOTestUtils", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "TestSupport"]),

@@ -9,13 +9,17 @@ import Yams
 ///         address: 10.0.0.5            # optional: it must call from here
 ///         rights: [store, query, retrieve]
 ///         move-destinations: [PACS]    # optional: where its C-MOVEs may go (default: any dicom-node)
+///         port: 104                    # optional: where it takes Storage Commitment reports
 enum DICOMPeerSpec {
     static let help = """
         The AE allow-list: which calling AEs may query and retrieve, and from which address.
         Without an entry an AE may still echo and store (unless dicom-strict); query and
         retrieve need an entry with those rights. Each entry: ae, address (optional, an IP),
         rights (a list of store, query, retrieve; default [store]), move-destinations
-        (optional: AE titles from dicom-nodes its C-MOVE may send to; default: any).
+        (optional: AE titles from dicom-nodes its C-MOVE may send to; default: any), port
+        (optional: where it listens for a Storage Commitment report sent after it released
+        the request's association — at its address, else where it called from; an AE in
+        dicom-nodes is reached at its node's address).
         Example: [{ae: PACS, address: 10.0.0.5, rights: [store, query, retrieve], move-destinations: [PACS]}]
         """
 
@@ -57,8 +61,13 @@ enum DICOMPeerSpec {
                 })
             case "move-destinations":
                 peer.moveDestinations = try list()
+            case "port":
+                guard let port = value.scalar.flatMap({ Int($0.string) }), (1...65535).contains(port) else {
+                    throw ConfigurationError("a peer's port (line \(line)) is not a port number from 1 to 65535")
+                }
+                peer.port = port
             default:
-                throw ConfigurationError("unknown peer key \"\(key.string ?? "?")\" (line \(line)); the keys are ae, address, rights, move-destinations")
+                throw ConfigurationError("unknown peer key \"\(key.string ?? "?")\" (line \(line)); the keys are ae, address, rights, move-destinations, port")
             }
         }
         guard !peer.aeTitle.isEmpty else { throw ConfigurationError("a peer (line \(line)) needs an ae") }
@@ -70,6 +79,7 @@ enum DICOMPeerSpec {
         if let address = peer.address { parts.append("address: \(address)") }
         parts.append("rights: [\(peer.rights.map(\.rawValue).sorted().joined(separator: ", "))]")
         if let destinations = peer.moveDestinations { parts.append("move-destinations: [\(destinations.joined(separator: ", "))]") }
+        if let port = peer.port { parts.append("port: \(port)") }
         return "{" + parts.joined(separator: ", ") + "}"
     }
 }

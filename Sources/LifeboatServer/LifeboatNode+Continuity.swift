@@ -81,10 +81,45 @@ extension LifeboatNode {
         return (failback, audit)
     }
 
+    /// For `lifeboat failback` while `lifeboat serve` is not running: the DICOM port takes the
+    /// PACS's Storage Commitment reports — from the dicom-nodes only, into the catalog, audited
+    /// — and nothing else, until `stop` is called. Nil when the port is taken (by the server,
+    /// which then takes the reports itself).
+    public func listenForCommitmentReports() async -> (@Sendable () -> Void)? {
+        guard let title = AETitle(validating: configuration.aeTitle), let archive = try? LocalArchive(root: configuration.data),
+              let security = try? NodeSecurity(data: configuration.data) else { return nil }
+        var policy = AcceptorPolicy(aeTitle: title, requireCalledAETitle: !configuration.anyCalledAETitle, abstractSyntaxes: [SOPClass.verification],
+                                    maximumLength: UInt32(configuration.maxPDU))
+        let access = DICOMAccess(peers: [], strict: true, reporters: commitmentReporters())
+        policy.admission = AuditedServices.admission(access, identities: nil, audit: security.audit,
+                                                     offered: [SOPClass.verification, StorageCommitment.sopClassUID], queryClasses: [], retrieveClasses: [])
+        let services = AuditedServices.wrap(AssociationServices(store: NotServing(), commitmentReports: CommitmentReportRecorder(catalog: archive.catalog)),
+                                            audit: security.audit, access: access)
+        let server = DICOMServer(configuration: .init(port: configuration.dicomPort, policy: policy, maximumAssociations: 8), services: services)
+        let (bound, continuation) = AsyncStream.makeStream(of: Bool.self)
+        let task = Task {
+            do {
+                try await server.run { _ in continuation.yield(true) }
+            } catch {
+                continuation.yield(false)
+            }
+        }
+        var iterator = bound.makeAsyncIterator()
+        guard await iterator.next() == true else { return nil }
+        return { task.cancel() }
+    }
+
     /// The audit record of one study given back: an export to the PACS (DCM 110106).
     public static func recordFailback(_ study: FailbackReport.Study, to node: String, in audit: AuditLog, actor: String) async throws {
         _ = try await audit.record(.init(.export, succeeded: study.isComplete, actor: actor, source: "local", subject: "study=\(study.studyInstanceUID)",
                          detail: "failback to \(node): \(study.sent) of \(study.missing) sent, \(study.confirmed) confirmed (\(study.confirmedBy.rawValue)), "
                              + "\(study.refused.count) refused"))
+    }
+}
+
+/// A DICOM port that takes only commitment reports refuses every store, saying why.
+struct NotServing: StoreProvider {
+    func beginStore(_ request: StoreRequest) async throws -> any StoreSink {
+        throw ServiceError(.outOfResources, "Lifeboat is not serving: only commitment reports are taken during a failback")
     }
 }

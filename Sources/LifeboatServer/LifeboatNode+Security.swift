@@ -1,6 +1,8 @@
 import Archive
 import DICOMNetwork
 import Foundation
+import Logging
+import NIOCore
 import NIOSSL
 import Security
 
@@ -12,13 +14,18 @@ extension LifeboatNode {
     func dicomServers(policy: AcceptorPolicy, query: QueryEngine, ingestor: Ingestor, security: NodeSecurity) throws -> (DICOMServer, DICOMServer?) {
         var policy = policy
         let retrieve = RetrieveService(engine: query, nodes: configuration.dicomNodes)
-        let access = DICOMAccess(peers: configuration.dicomPeers, strict: configuration.dicomStrict)
+        let access = DICOMAccess(peers: configuration.dicomPeers, strict: configuration.dicomStrict, reporters: commitmentReporters())
         policy.admission = AuditedServices.admission(access, identities: try DICOMUserIdentities(users: security.users), audit: security.audit,
                                                      offered: policy.abstractSyntaxes.union(query.findSOPClasses).union(retrieve.moveSOPClasses)
                                                          .union(retrieve.getSOPClasses).union([StorageCommitment.sopClassUID]),
                                                      queryClasses: query.findSOPClasses, retrieveClasses: retrieve.moveSOPClasses.union(retrieve.getSOPClasses))
-        let services = AuditedServices.wrap(AssociationServices(store: ingestor, query: query, retrieve: retrieve,
-                                                                       commitment: StorageCommitmentService(catalog: query.catalog)), audit: security.audit, access: access)
+        let delivery = commitmentReportDelivery(aeTitle: policy.aeTitle, audit: security.audit)
+        let commitment = StorageCommitmentService(catalog: query.catalog) { result, caller, address in
+            await delivery.deliver(result, to: caller, address: address)
+        }
+        let services = AuditedServices.wrap(AssociationServices(store: ingestor, query: query, retrieve: retrieve, commitment: commitment,
+                                                                commitmentReports: CommitmentReportRecorder(catalog: query.catalog)),
+                                            audit: security.audit, access: access)
         let server = DICOMServer(configuration: .init(port: configuration.dicomPort, policy: policy, maximumAssociations: configuration.maxAssociations),
                                  services: services)
         let tls = try configuration.tlsFiles?.serverConfiguration()
@@ -29,6 +36,42 @@ extension LifeboatNode {
                                  }),
             services: services)
         return (server, tlsServer)
+    }
+
+    /// The dicom-nodes, which may report Storage Commitment on associations of their own (PS3.4
+    /// J.3.3.1.3) even when dicom-strict keeps unlisted AEs out: from their host's address.
+    func commitmentReporters() -> [DICOMAccess.Reporter] {
+        configuration.dicomNodes.map { node in
+            let resolved = try? SocketAddress.makeAddressResolvingHost(node.host, port: node.port).ipAddress
+            return DICOMAccess.Reporter(aeTitle: node.aeTitle.value, addresses: Set([node.host] + (resolved.map { [$0] } ?? [])))
+        }
+    }
+
+    /// Storage Commitment reports for SCUs that released the request's association, sent to
+    /// them on associations of our own: at their dicom-nodes address, else at their dicom-peers
+    /// entry's port. Each attempt's fate is logged; delivery and giving up are audited.
+    func commitmentReportDelivery(aeTitle: AETitle, audit: AuditLog) -> CommitmentReportDelivery {
+        let (nodes, peers) = (configuration.dicomNodes, configuration.dicomPeers)
+        let logger = Logger(label: "lifeboat.commitment")
+        return CommitmentReportDelivery(options: .init(callingAETitle: aeTitle), locate: { caller, address in
+            if let node = nodes.first(where: { $0.aeTitle == caller }) { return node }
+            guard let peer = peers.first(where: { $0.aeTitle == caller.value }), let port = peer.port else { return nil }
+            return DICOMNode(aeTitle: caller, host: peer.address ?? address, port: port)
+        }, events: { event in
+            switch event {
+            case .delivered(let transaction, let node, let attempt):
+                logger.info("storage commitment report \(transaction) delivered to \(node) on an association of our own (attempt \(attempt))")
+                audit.note(.init(.export, actor: "lifeboat", source: "local", subject: "storage commitment report \(transaction)", detail: "sent to \(node)"))
+            case .retrying(let transaction, let node, let attempt, let problem, let delay):
+                logger.warning("storage commitment report \(transaction) to \(node), attempt \(attempt): \(problem); trying again in \(delay)")
+            case .gaveUp(let transaction, let node, let attempts, let problem):
+                logger.error("storage commitment report \(transaction) could not be delivered to \(node) after \(attempts) attempts: \(problem)")
+                audit.note(.init(.export, succeeded: false, actor: "lifeboat", source: "local", subject: "storage commitment report \(transaction)",
+                                 detail: "not delivered to \(node) after \(attempts) attempts: \(problem)"))
+            case .noAddress(let transaction, let caller):
+                logger.warning("storage commitment report \(transaction): \(caller) released its association before the report and has no address here (add it to dicom-nodes, or a port to its dicom-peers entry)")
+            }
+        })
     }
 
     func makeSyslogExporter() throws -> SyslogExporter? {

@@ -10,7 +10,8 @@ public enum AuditedServices {
         AssociationServices(store: AuditedStore(inner: services.store, audit: audit, access: access),
                             query: services.query.map { AuditedQuery(inner: $0, audit: audit) },
                             retrieve: services.retrieve.map { AuditedRetrieve(inner: $0, audit: audit, access: access) },
-                            commitment: services.commitment.map { AuditedCommitment(inner: $0, audit: audit) })
+                            commitment: services.commitment.map { AuditedCommitment(inner: $0, audit: audit) },
+                            commitmentReports: services.commitmentReports.map { AuditedCommitmentReports(inner: $0, audit: audit) })
     }
 
     /// The admission decision for the acceptor: the user identity checked (`identities`),
@@ -155,5 +156,26 @@ struct AuditedCommitment: CommitmentProvider {
                          detail: "\(result.committed.count) of \(request.references.count) instances committed"
                             + (result.failed.isEmpty ? "" : ", \(result.failed.count) not held here")))
         return result
+    }
+}
+
+extension AuditedCommitment {
+    func undelivered(_ result: StorageCommitment.Result, to callingAETitle: AETitle, address: String) async {
+        await inner.undelivered(result, to: callingAETitle, address: address)
+    }
+}
+
+/// A Storage Commitment report an SCP sent on an association it opened, recorded with how it was answered.
+struct AuditedCommitmentReports: CommitmentReportReceiver {
+    let inner: any CommitmentReportReceiver
+    let audit: AuditLog
+
+    func received(_ result: StorageCommitment.Result, from callingAETitle: AETitle, address: String) async -> ServiceOutcome {
+        let outcome = await inner.received(result, from: callingAETitle, address: address)
+        audit.note(.init(.query, succeeded: outcome.status.category == .success, actor: callingAETitle.value, source: address,
+                         subject: "storage commitment report \(result.transactionUID)",
+                         detail: "\(result.committed.count) committed, \(result.failed.count) failed; answered \(outcome.status)"
+                            + (outcome.errorComment.map { ": \($0)" } ?? "")))
+        return outcome
     }
 }

@@ -19,21 +19,39 @@ public struct DICOMAccess: Sendable, Equatable {
         public var rights: Set<Right>
         /// The AE titles it may C-MOVE to (each also a configured DICOM node); nil: any configured node.
         public var moveDestinations: [String]?
+        /// The port it listens on, where a Storage Commitment report it asked for goes when it
+        /// has released the request's association (at `address`, else where it called from).
+        public var port: Int?
 
-        public init(aeTitle: String, address: String? = nil, rights: Set<Right> = [.store], moveDestinations: [String]? = nil) {
+        public init(aeTitle: String, address: String? = nil, rights: Set<Right> = [.store], moveDestinations: [String]? = nil, port: Int? = nil) {
             self.aeTitle = aeTitle
             self.address = address
             self.rights = rights
             self.moveDestinations = moveDestinations
+            self.port = port
+        }
+    }
+
+    /// A node this one asks for Storage Commitment (a dicom-node): it may open an association
+    /// to report, from one of `addresses`, even when dicom-strict keeps unlisted AEs out.
+    public struct Reporter: Sendable, Equatable {
+        public var aeTitle: String
+        public var addresses: Set<String>
+
+        public init(aeTitle: String, addresses: Set<String>) {
+            self.aeTitle = aeTitle
+            self.addresses = addresses
         }
     }
 
     public var peers: [Peer]
     public var strict: Bool
+    public var reporters: [Reporter]
 
-    public init(peers: [Peer] = [], strict: Bool = false) {
+    public init(peers: [Peer] = [], strict: Bool = false, reporters: [Reporter] = []) {
         self.peers = peers
         self.strict = strict
+        self.reporters = reporters
     }
 
     public func peer(_ aeTitle: String) -> Peer? { peers.first { $0.aeTitle == aeTitle } }
@@ -56,6 +74,10 @@ public struct DICOMAccess: Sendable, Equatable {
         }
         let rights: Set<Right> = (entry?.rights ?? (strict ? [] : [.store])).union(userRights)
         if strict && entry == nil && userRights.isEmpty {
+            // PS3.4 J.3.3.1.3: a node asked for Storage Commitment may report on an association it opens.
+            if reporters.contains(where: { $0.aeTitle == calling && $0.addresses.contains(peer.address) }) {
+                return (.accept(allowed: offered.intersection([StorageCommitment.sopClassUID, SOPClass.verification])), nil)
+            }
             return (.reject, .association("\(calling) is not a listed DICOM peer and dicom-strict is set"))
         }
         var allowed = offered

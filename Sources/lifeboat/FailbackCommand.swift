@@ -14,6 +14,10 @@ struct FailbackCommand: AsyncParsableCommand {
             instance level); what it lacks goes by C-STORE — studies received during the outage
             first, newest first, then any other study it lacks —, a few studies an association,
             and is then confirmed by Storage Commitment (or, when the PACS offers none, by query).
+            The PACS may send the commitment report on the same association or on one it opens
+            to this node's ae-title at dicom-port: lifeboat serve takes it there and keeps it in
+            the catalog, where this command finds it; when serve is not running, this command
+            listens on dicom-port itself while it runs.
             Interrupted? Run it again: only what is still missing is sent. The report lists
             what was sent, confirmed and refused, and why; it is kept as JSON in
             <data>/failback/. Exits with 1 when anything is left unsent or unconfirmed.
@@ -39,7 +43,7 @@ struct FailbackCommand: AsyncParsableCommand {
     @Option(help: "Associations sending at once, each carrying a few studies.")
     var concurrency = 2
 
-    @Option(help: "Seconds to wait for a Storage Commitment report.")
+    @Option(help: "Seconds to wait for a Storage Commitment report, on whichever association it comes.")
     var commitTimeout = 60
 
     func run() async throws {
@@ -55,13 +59,21 @@ struct FailbackCommand: AsyncParsableCommand {
         }
         let settings = try archiveSettings(config: config, data: data)
         let actor = localActor()
+        let node = LifeboatNode(configuration: settings)
         let (failback, audit): (Failback, AuditLog)
         do {
-            (failback, audit) = try await LifeboatNode(configuration: settings).failback(to: to, since: start, concurrency: concurrency,
-                                                                                           commitTimeout: .seconds(commitTimeout))
+            (failback, audit) = try await node.failback(to: to, since: start, concurrency: concurrency, commitTimeout: .seconds(commitTimeout))
         } catch let error as ConfigurationError {
             throw CLIError(error.description)
         }
+        // A PACS may report commitment on an association it opens to our DICOM port (PS3.4
+        // J.3.3): lifeboat serve takes it there into the catalog, where this run looks; without
+        // a server, this run listens on the port itself.
+        let stopListening = await node.listenForCommitmentReports()
+        defer { stopListening?() }
+        print(stopListening == nil
+              ? "commitment reports the PACS sends on an association of its own reach this run through lifeboat serve on DICOM port \(settings.dicomPort)"
+              : "listening on DICOM port \(settings.dicomPort) for the commitment reports the PACS sends on an association of its own")
         let folder = settings.data + "/failback"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let evidence = EvidenceFile(folder: folder, startedAt: Date(), name: to.split(separator: "@").first.map(String.init) ?? to)

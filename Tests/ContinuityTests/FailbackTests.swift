@@ -17,14 +17,27 @@ import Testing
         scratch = FileManager.default.temporaryDirectory.appendingPathComponent("failback-\(UUID().uuidString)").path
     }
 
-    func pacs(commitment: Bool = true, refusing: [String] = [], port: Int? = nil) async throws -> PACSStandIn {
-        try await PACSStandIn(port: port, directory: scratch + "/pacs", commitment: commitment, refusing: refusing)
+    func pacs(commitment: Bool = true, refusing: [String] = [], port: Int? = nil, reportTo: String? = nil) async throws -> PACSStandIn {
+        try await PACSStandIn(port: port, directory: scratch + "/pacs", commitment: commitment, refusing: refusing, reportTo: reportTo)
     }
 
-    func failback(to pacs: PACSStandIn, downtime: [DateInterval] = [], concurrency: Int = 1) -> Failback {
+    func failback(to pacs: PACSStandIn, downtime: [DateInterval] = [], concurrency: Int = 1, commitTimeout: Duration = .seconds(20)) -> Failback {
         Failback(catalog: site.archive.catalog, blobs: site.archive.blobs,
                  options: .init(node: DICOMNode("\(pacs.aeTitle)@127.0.0.1:\(pacs.port)")!, callingAETitle: "LIFEBOAT", downtime: downtime,
-                                concurrency: concurrency, retryDelay: .milliseconds(100), commitTimeout: .seconds(20)))
+                                concurrency: concurrency, retryDelay: .milliseconds(100), commitTimeout: commitTimeout))
+    }
+
+    /// This site's DICOM port as `lifeboat serve` has it for commitment reports: the PACS may
+    /// open an association to it to report (PS3.4 J.3.3.1.3); the reports go to the catalog.
+    func withReportListener(_ body: (Int) async throws -> Void) async throws {
+        let server = DICOMServer(configuration: .init(host: "127.0.0.1", port: 0, policy: AcceptorPolicy(aeTitle: "LIFEBOAT")),
+                                 services: AssociationServices(store: site.archive.ingestor,
+                                                               commitmentReports: CommitmentReportRecorder(catalog: site.archive.catalog)))
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        let task = Task { try await server.run { continuation.yield($0) } }
+        defer { task.cancel() }
+        var iterator = ports.makeAsyncIterator()
+        try await body(try #require(await iterator.next()))
     }
 
     /// Studies 1...count of `instances` each, stored one after another: later studies are newer.
@@ -147,6 +160,40 @@ import Testing
         let commits = services.filter { $0.service == "commit" }.map(\.association)
         #expect(commits.count == 2 && Set(commits) == storing)
         #expect(services.filter { $0.service == "associate" }.count == 2)
+    }
+
+    /// Most PACSs report on an association of their own once the request's is released: the
+    /// sender waits a little on its association, releases it, and finds the report in the
+    /// catalog, where this site's DICOM port put it; the next batches release at once.
+    @Test func aPACSThatReportsOnAnAssociationOfItsOwnHasEveryBatchConfirmed() async throws {
+        _ = try await storeStudies(2, instances: 130)
+        try await withReportListener { port in
+            let pacs = try await pacs(reportTo: "LIFEBOAT@127.0.0.1:\(port)")
+            defer { pacs.stop() }
+            let report = try await failback(to: pacs).run()
+            #expect(report.instancesSent == 260 && report.instancesConfirmed == 260 && report.isComplete, "\(report.studies.flatMap(\.unconfirmed))")
+            #expect(report.studies.allSatisfy { $0.confirmedBy == .storageCommitment })
+            let services = pacs.services()
+            let commits = services.filter { $0.service == "commit" }.map(\.association)
+            let reports = services.filter { $0.service == "report" }.map(\.association)
+            #expect(commits.count == 2 && reports.count == 2, "\(services)")
+            // Each report came on an association that carried nothing else.
+            #expect(Set(reports).isDisjoint(with: services.filter { $0.service != "report" }.map(\.association)))
+            #expect(!services.contains { $0.service == "report-failed" })
+        }
+    }
+
+    /// With nothing listening for its reports, a PACS that reports only on an association of
+    /// its own confirms nothing: each instance says so, none is counted confirmed.
+    @Test func aReportThatCannotComeLeavesTheBatchUnconfirmedAndSaysWhy() async throws {
+        _ = try await storeStudies(1, instances: 3)
+        let pacs = try await pacs(reportTo: "LIFEBOAT@127.0.0.1:\(LoopbackPort.free())")
+        defer { pacs.stop() }
+        let report = try await failback(to: pacs, commitTimeout: .seconds(3)).run()
+        #expect(report.instancesSent == 3 && report.instancesConfirmed == 0 && !report.isComplete)
+        let reasons = Set(report.studies.flatMap(\.unconfirmed).map(\.reason))
+        #expect(reasons == ["no storage commitment report from PACS within 3.0 seconds"], "\(reasons)")
+        try await Polling.waitUntil(seconds: 10) { pacs.services().contains { $0.service == "report-failed" } }
     }
 
     @Test func anUnreachablePACSIsAClearErrorAndAnInterruptedRunResumes() async throws {

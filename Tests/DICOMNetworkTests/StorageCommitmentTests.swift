@@ -1,6 +1,8 @@
 import DICOM
 @testable import DICOMNetwork
 import Foundation
+import NIOConcurrencyHelpers
+import TestSupport
 import Testing
 
 /// Storage Commitment (PS3.4 J.3): the N-ACTION and N-EVENT-REPORT data sets, and both
@@ -42,9 +44,16 @@ import Testing
         }
     }
 
-    /// Commits the instances whose UID ends in an odd digit; waits `delay` first.
+    /// Commits the instances whose UID ends in an odd digit; waits `delay` first. Reports it
+    /// could not give on the request's association are kept in `undelivered`.
     struct OddCommitter: CommitmentProvider {
         var delay: Duration = .zero
+        let undeliveredReports = NIOLockedValueBox<[(StorageCommitment.Result, AETitle)]>([])
+
+        func undelivered(_ result: StorageCommitment.Result, to callingAETitle: AETitle, address: String) async {
+            undeliveredReports.withLockedValue { $0.append((result, callingAETitle)) }
+        }
+
         func commit(_ request: StorageCommitment.Request, from callingAETitle: AETitle, address: String) async -> StorageCommitment.Result {
             try? await Task.sleep(for: delay)
             let odd = request.references.filter { Int(String($0.sopInstanceUID.last!))! % 2 == 1 }
@@ -152,5 +161,108 @@ import Testing
             // No such SOP instance, no such action, invalid argument value.
             #expect(statuses == [0x0112, 0x0123, 0x0115])
         }
+    }
+
+    /// The SCU side of a report an SCP sends on an association it opens: kept, then answered.
+    final class Collector: CommitmentReportReceiver {
+        let reports = NIOLockedValueBox<[(StorageCommitment.Result, AETitle)]>([])
+        func received(_ result: StorageCommitment.Result, from callingAETitle: AETitle, address: String) async -> ServiceOutcome {
+            guard result.transactionUID != "2.25.404" else { return ServiceOutcome(status: StorageCommitment.ReportStatus.processingFailure, errorComment: "unknown") }
+            reports.withLockedValue { $0.append((result, callingAETitle)) }
+            return .success
+        }
+    }
+
+    func withReportServer(_ collector: Collector, _ body: (Int) async throws -> Void) async throws {
+        let server = DICOMServer(configuration: .init(host: "127.0.0.1", port: 0, policy: AcceptorPolicy(aeTitle: "ARCHIVE")),
+                                 services: AssociationServices(store: RefusingStore(), commitmentReports: collector))
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        let task = Task { try await server.run { continuation.yield($0) } }
+        defer { task.cancel() }
+        var iterator = ports.makeAsyncIterator()
+        try await body(try #require(await iterator.next()))
+    }
+
+    @Test func aReportOnAnAssociationTheSCPOpensIsTakenAndAnswered() async throws {
+        let collector = Collector()
+        try await withReportServer(collector) { port in
+            var configuration = RequestorAssociation.Configuration(host: "127.0.0.1", port: port, callingAETitle: "PACS", calledAETitle: "ARCHIVE")
+            configuration.roleSelections = [RoleSelection(sopClassUID: StorageCommitment.sopClassUID, scuRole: false, scpRole: true)]
+            let result = StorageCommitment.Result(transactionUID: "2.25.77", committed: [.init(sopClassUID: Self.ct, sopInstanceUID: "1.2.1")], failed: [])
+            let statuses = try await RequestorAssociation.withAssociation(configuration, proposing: [Self.context]) { association in
+                #expect(association.acceptance?.userInformation.roleSelections == configuration.roleSelections, "the SCP role granted")
+                var statuses = [try await association.report(result).rawValue,
+                                try await association.report(.init(transactionUID: "2.25.404", committed: result.committed, failed: [])).rawValue]
+                // The wrong SOP instance and an event type the standard does not define are refused by name.
+                for (instance, event) in [("1.2.3", UInt16(1)), (StorageCommitment.sopInstanceUID, 7)] {
+                    var command = CommandSet(.nEventReportRequest, messageID: association.takeMessageID())
+                    command.set(.affectedSOPClassUID, uid: StorageCommitment.sopClassUID)
+                    command.set(.affectedSOPInstanceUID, uid: instance)
+                    command.set(.eventTypeID, event)
+                    try await association.send(command, dataSet: result.dataSet, contextID: 1)
+                    statuses.append(try #require(try await association.receiveMessage().command.status))
+                }
+                return statuses
+            }
+            #expect(statuses == [0x0000, 0x0110, 0x0112, 0x0113])
+            #expect(collector.reports.withLockedValue { $0.map(\.0) } == [result])
+            #expect(collector.reports.withLockedValue { $0.map(\.1) } == ["PACS"])
+        }
+    }
+
+    /// A report awaited with a deadline that passes leaves the association as it was: the
+    /// report, when it comes, is still taken on it.
+    @Test func aReportAwaitedPastItsDeadlineIsStillTakenLater() async throws {
+        try await withServer(OddCommitter(delay: .seconds(1))) { port in
+            let request = StorageCommitment.Request(transactionUID: UIDGenerator.make(), references: [.init(sopClassUID: Self.ct, sopInstanceUID: "1.2.1")])
+            let result = try await RequestorAssociation.withAssociation(.init(host: "127.0.0.1", port: port, calledAETitle: "ARCHIVE"),
+                                                                       proposing: [Self.context]) { association in
+                try await association.requestCommitment(request)
+                let early = try await association.awaitCommitmentReport(request.transactionUID, before: .now + .milliseconds(100))
+                #expect(early == nil && !association.isBroken)
+                return try await association.awaitCommitmentReport(request.transactionUID, before: .now + .seconds(20))
+            }
+            #expect(result?.committed.map(\.sopInstanceUID) == ["1.2.1"])
+        }
+    }
+
+    /// An SCU that releases as soon as its request is answered gets its report some other way.
+    @Test func aReportTheSCUDoesNotStayForGoesToTheProvider() async throws {
+        let committer = OddCommitter(delay: .milliseconds(300))
+        try await withServer(committer) { port in
+            let request = StorageCommitment.Request(transactionUID: UIDGenerator.make(), references: [.init(sopClassUID: Self.ct, sopInstanceUID: "1.2.3")])
+            try await RequestorAssociation.withAssociation(.init(host: "127.0.0.1", port: port, callingAETitle: "MODALITY", calledAETitle: "ARCHIVE"),
+                                                          proposing: [Self.context]) { try await $0.requestCommitment(request) }
+            try await Polling.waitUntil(seconds: 10) { !committer.undeliveredReports.withLockedValue(\.isEmpty) }
+            let undelivered = committer.undeliveredReports.withLockedValue { $0 }
+            #expect(undelivered.map(\.0.transactionUID) == [request.transactionUID] && undelivered.map(\.1) == ["MODALITY"])
+        }
+    }
+
+    @Test func deliveryTriesAgainUntilTheSCUListensAndGivesUpWhenItNeverDoes() async throws {
+        let collector = Collector()
+        let events = NIOLockedValueBox<[CommitmentReportDelivery.Event]>([])
+        let result = StorageCommitment.Result(transactionUID: "2.25.78", committed: [.init(sopClassUID: Self.ct, sopInstanceUID: "1.2.1")], failed: [])
+        try await withReportServer(collector) { port in
+            let delivery = CommitmentReportDelivery(options: .init(callingAETitle: "ARCHIVE", attempts: 3, firstDelay: .milliseconds(50)),
+                                                    locate: { title, _ in title == "MODALITY" ? DICOMNode(aeTitle: "ARCHIVE", host: "127.0.0.1", port: port) : nil },
+                                                    events: { event in events.withLockedValue { $0.append(event) } })
+            await delivery.deliver(result, to: "MODALITY", address: "127.0.0.1")
+            await delivery.deliver(result, to: "STRANGER", address: "127.0.0.1")
+            await delivery.settle()
+        }
+        #expect(collector.reports.withLockedValue { $0.map(\.0) } == [result])
+        #expect(events.withLockedValue { $0 }.contains(.noAddress(transactionUID: "2.25.78", aeTitle: "STRANGER")))
+        // Nothing listens: three attempts, then it says so.
+        let closed = LoopbackPort.free()
+        let delivery = CommitmentReportDelivery(options: .init(callingAETitle: "ARCHIVE", attempts: 3, firstDelay: .milliseconds(50)),
+                                                locate: { _, _ in DICOMNode(aeTitle: "MODALITY", host: "127.0.0.1", port: closed) },
+                                                events: { event in events.withLockedValue { $0.append(event) } })
+        await delivery.deliver(result, to: "MODALITY", address: "127.0.0.1")
+        await delivery.settle()
+        let last = events.withLockedValue { $0 }
+        #expect(last.filter { if case .retrying = $0 { true } else { false } }.count == 2)
+        guard case .gaveUp(_, let node, let attempts, _)? = last.last else { Issue.record("no gaveUp: \(last)"); return }
+        #expect(node == "MODALITY@127.0.0.1:\(closed)" && attempts == 3)
     }
 }

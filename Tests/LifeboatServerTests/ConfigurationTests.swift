@@ -100,11 +100,12 @@ import Testing
             dicom-nodes: [PACS@10.0.0.5:104, WS1@10.0.0.9:11112]
             dicom-strict: true
             dicom-peers:
-              - {ae: PACS, address: 10.0.0.5, rights: [store, query, retrieve], move-destinations: [PACS]}
+              - {ae: PACS, address: 10.0.0.5, rights: [store, query, retrieve], move-destinations: [PACS], port: 104}
               - {ae: CT1}
             """, source: "test")
         #expect(configuration.dicomStrict)
-        #expect(configuration.dicomPeers == [DICOMAccess.Peer(aeTitle: "PACS", address: "10.0.0.5", rights: [.store, .query, .retrieve], moveDestinations: ["PACS"]),
+        #expect(configuration.dicomPeers == [DICOMAccess.Peer(aeTitle: "PACS", address: "10.0.0.5", rights: [.store, .query, .retrieve], moveDestinations: ["PACS"],
+                                                              port: 104),
                                              DICOMAccess.Peer(aeTitle: "CT1")])
         let written = Configuration.example.replacingOccurrences(of: "dicom-peers: []", with: "dicom-peers: [\(DICOMPeerSpec.summary(configuration.dicomPeers[0]))]")
             .replacingOccurrences(of: "dicom-nodes: []", with: "dicom-nodes: [PACS@10.0.0.5:104]")
@@ -121,6 +122,7 @@ import Testing
         #expect(message("dicom-peers: [{address: 10.0.0.1}]")?.contains("needs an ae") == true)
         #expect(message("dicom-peers: [{ae: CT1}, {ae: CT1}]")?.hasSuffix("CT1 is listed twice in dicom-peers") == true)
         #expect(message("dicom-peers: [{ae: CT1, aet: CT2}]")?.contains("unknown peer key \"aet\"") == true)
+        #expect(message("dicom-peers: [{ae: CT1, port: 70000}]")?.contains("a peer's port (line 1) is not a port number from 1 to 65535") == true)
         #expect(message("dicom-peers: [{ae: WS, rights: [retrieve], move-destinations: [NOWHERE]}]") ==
             "test: dicom-peers: WS may move to NOWHERE, which is not in dicom-nodes")
     }

@@ -33,6 +33,23 @@ import Testing
         #expect(Self.decide(lenient, "PACS", from: "10.0.0.6", proposing: [Self.ct]).0 == .reject)
     }
 
+    /// PS3.4 J.3.3.1.3: a node asked for Storage Commitment may open an association to report,
+    /// even when strict — for that and echo only, and only from its own address.
+    @Test func aReportingNodeMayReportCommitmentEvenWhenStrict() {
+        let offered = Self.offered.union([StorageCommitment.sopClassUID])
+        let access = DICOMAccess(peers: [], strict: true, reporters: [.init(aeTitle: "PACS", addresses: ["10.0.0.5"])])
+        let peer = AcceptorPolicy.Peer(callingAETitle: "PACS", calledAETitle: "LIFEBOAT", address: "10.0.0.5",
+                                       abstractSyntaxes: [StorageCommitment.sopClassUID, Self.ct, Self.find])
+        #expect(access.admit(peer, offered: offered, queryClasses: [Self.find], retrieveClasses: [Self.move]) ==
+            (.accept(allowed: [StorageCommitment.sopClassUID, SOPClass.verification]), nil))
+        var elsewhere = peer
+        elsewhere.address = "10.0.0.6"
+        #expect(access.admit(elsewhere, offered: offered, queryClasses: [Self.find], retrieveClasses: [Self.move]).0 == .reject)
+        var other = peer
+        other.callingAETitle = "MODALITY"
+        #expect(access.admit(other, offered: offered, queryClasses: [Self.find], retrieveClasses: [Self.move]).0 == .reject)
+    }
+
     @Test func rightsAndMoveDestinationsAreEachEntrysOwn() {
         let access = DICOMAccess(peers: [.init(aeTitle: "WS1", rights: [.query, .retrieve], moveDestinations: ["WS1"]),
                                          .init(aeTitle: "PACS", rights: [.store, .retrieve])])

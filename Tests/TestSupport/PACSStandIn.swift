@@ -13,14 +13,20 @@ public final class PACSStandIn: Sendable {
 
     /// Starts it on `port` (a free one when nil) over `directory` (created).
     /// `exitAfter`: it dies once it has written that many instances, before answering the last.
+    /// `reportTo` ("AE@host:port"): commitment reports go there, on an association of its own
+    /// opened once the requesting one has ended — as most PACSs do —, not on the request's.
     public init(port: Int? = nil, aeTitle: String = "PACS", directory: String, commitment: Bool = true, refusing: [String] = [],
-                exitAfter: Int? = nil) async throws {
+                exitAfter: Int? = nil, reportTo: String? = nil) async throws {
         self.port = port ?? LoopbackPort.free()
         self.aeTitle = aeTitle
         self.directory = directory
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        process = try BackgroundProcess("/usr/bin/env", ["python3", Self.helper, String(self.port), aeTitle, directory]
-            + (commitment ? [] : ["--no-commitment"]) + refusing.flatMap { ["--refuse", $0] } + (exitAfter.map { ["--exit-after", String($0)] } ?? []))
+        var arguments = ["python3", Self.helper, String(self.port), aeTitle, directory]
+        if !commitment { arguments.append("--no-commitment") }
+        for instance in refusing { arguments += ["--refuse", instance] }
+        if let exitAfter { arguments += ["--exit-after", String(exitAfter)] }
+        if let reportTo { arguments += ["--report-to", reportTo] }
+        process = try BackgroundProcess("/usr/bin/env", arguments)
         try await LoopbackPort.waitUntilListening(self.port)
     }
 
@@ -39,7 +45,8 @@ public final class PACSStandIn: Sendable {
     }
 
     /// The services it gave, in order, each with the number of the association that carried it
-    /// (1 for the first association): "associate", "store", "find", "commit".
+    /// (1 for the first association): "associate", "store", "find", "commit", "report" (a
+    /// commitment report sent on an association of its own; "report-failed" when it could not be).
     public func services() -> [(association: Int, service: String)] {
         let text = (try? String(contentsOfFile: directory + "/services.log", encoding: .utf8)) ?? ""
         return text.split(separator: "\n").compactMap { line in

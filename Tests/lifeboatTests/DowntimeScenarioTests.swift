@@ -9,9 +9,12 @@ import Testing
 /// watch of `lifeboat serve` opens a downtime; modalities (dcmtk storescu) keep sending to
 /// Lifeboat; a reader retrieves through Lifeboat (getscu); the PACS comes back without the
 /// downtime studies and the watch closes the downtime (each told once to a webhook); `lifeboat failback` gives them back
-/// newest first, each committed, and the PACS then holds every instance byte for byte.
+/// newest first, each committed, and the PACS then holds every instance byte for byte — whether
+/// the PACS reports commitment on the request's association or, as most do, on one it opens to
+/// `lifeboat serve` once the request's is released (PS3.4 J.3.3).
 @Suite struct DowntimeScenarioTests {
-    @Test func thePACSGetsBackWhatItMissedNewestFirstAndCommitted() async throws {
+    @Test(arguments: [false, true])
+    func thePACSGetsBackWhatItMissedNewestFirstAndCommitted(reportsOnItsOwnAssociation: Bool) async throws {
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("downtime-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: work + "/got", withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: work) }
@@ -77,7 +80,7 @@ import Testing
 
         // The PACS is restored — from a backup that has the studies before the outage — and comes back.
         try FileManager.default.removeItem(atPath: work + "/pacs/received.log")
-        pacs = try await PACSStandIn(port: pacs.port, directory: work + "/pacs")
+        pacs = try await PACSStandIn(port: pacs.port, directory: work + "/pacs", reportTo: reportsOnItsOwnAssociation ? "LIFEBOAT@127.0.0.1:\(dicomPort)" : nil)
         defer { pacs.stop() }
         #expect(pacs.held().count == 6)
         // The watch sees it back and closes the downtime it opened.
@@ -95,6 +98,8 @@ import Testing
 
         // Newest downtime study first, and only the downtime studies.
         #expect(pacs.studyOrder() == during.reversed(), "\(pacs.received())")
+        let reportedElsewhere = pacs.services().filter { $0.service == "report" }.count
+        #expect(reportsOnItsOwnAssociation ? reportedElsewhere >= 1 : reportedElsewhere == 0, "\(pacs.services())")
         // Each confirmed by Storage Commitment, as the kept report says.
         let reports = try FileManager.default.contentsOfDirectory(atPath: work + "/data/failback").filter { $0.hasSuffix(".json") }
         let report = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(work)/data/failback/\(try #require(reports.first))"))) as? [String: Any]
@@ -112,6 +117,27 @@ import Testing
         // Each study given back is in the audit trail, as an export.
         let exports = try SecurityServeTests.records(work + "/data").filter { $0.action == .export && $0.detail.hasPrefix("failback to PACS") }
         #expect(Set(exports.map(\.subject)) == Set(during.map { "study=\($0)" }))
+    }
+
+    /// Without `lifeboat serve`, `lifeboat failback` takes the reports a PACS sends on an
+    /// association of its own on the DICOM port itself — from a dicom-node even with dicom-strict.
+    @Test func failbackWithoutAServerTakesTheReportsOnTheDICOMPortItself() async throws {
+        let site = try TestArchive()
+        for number in 1...2 { try await site.store(3, study: "1.2.826.0.1.3680043.10.61.\(number)") }
+        let dicomPort = LoopbackPort.free()
+        let pacs = try await PACSStandIn(directory: site.root + "/pacs", reportTo: "LIFEBOAT@127.0.0.1:\(dicomPort)")
+        defer { pacs.stop() }
+        try """
+            data: \(site.root)
+            dicom-port: \(dicomPort)
+            dicom-strict: true
+            dicom-nodes: [PACS@127.0.0.1:\(pacs.port)]
+            """.write(toFile: site.root + "/lifeboat.yaml", atomically: true, encoding: .utf8)
+        let failback = try await Subprocess.run(DumpCommandTests.binary.path, ["failback", "--to", "PACS", "--config", site.root + "/lifeboat.yaml"])
+        #expect(failback.status == 0, "\(failback.text) \(failback.errors)")
+        #expect(failback.text.contains("listening on DICOM port \(dicomPort)"), "\(failback.text)")
+        #expect(failback.text.contains("6 instances missing, 6 sent") && failback.text.contains("6 confirmed, 0 refused"), "\(failback.text)")
+        #expect(pacs.services().contains { $0.service == "report" } && !pacs.services().contains { $0.service == "report-failed" }, "\(pacs.services())")
     }
 
     @Test func anOperatorOpensAndClosesADowntime() async throws {

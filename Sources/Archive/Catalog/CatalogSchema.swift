@@ -234,6 +234,29 @@ enum CatalogSchema {
                 CREATE INDEX drill_target ON drill (target, startedAt);
                 """)
         }
+        migrator.registerMigration("10: storage commitment transactions") { db in
+            try db.execute(sql: """
+                -- A Storage Commitment request this node made (PS3.4 J.3.2): to which node, when,
+                -- for how many instances. A report is taken only for a transaction listed here.
+                CREATE TABLE commitmentRequest (
+                    transactionUID TEXT PRIMARY KEY,
+                    node TEXT NOT NULL,
+                    requestedAt TEXT NOT NULL,
+                    instances INTEGER NOT NULL
+                ) WITHOUT ROWID;
+                -- Its report (PS3.4 J.3.3), on the request's association or on one the node opened:
+                -- who sent it, and the committed and failed instances (JSON lists; a failure with its reason).
+                CREATE TABLE commitmentReport (
+                    transactionUID TEXT PRIMARY KEY REFERENCES commitmentRequest (transactionUID),
+                    reportedBy TEXT NOT NULL,
+                    receivedAt TEXT NOT NULL,
+                    sameAssociation INTEGER NOT NULL,
+                    committed TEXT NOT NULL,
+                    failed TEXT NOT NULL
+                ) WITHOUT ROWID;
+                CREATE INDEX commitmentRequest_node ON commitmentRequest (node, requestedAt);
+                """)
+        }
         return migrator
     }
 }

@@ -2,11 +2,16 @@ import DICOMNetwork
 
 /// Storage Commitment as SCP (PS3.4 J.3.3): an instance is committed when the catalog
 /// records it — which it does only once its blob is durable (zero-loss invariant 1) — under
-/// the SOP class the request names.
+/// the SOP class the request names. A report the SCU could not be given on its association
+/// goes to `deliverLater`, which sends it on an association of our own.
 public struct StorageCommitmentService: CommitmentProvider {
     let catalog: Catalog
+    let deliverLater: (@Sendable (StorageCommitment.Result, AETitle, String) async -> Void)?
 
-    public init(catalog: Catalog) { self.catalog = catalog }
+    public init(catalog: Catalog, deliverLater: (@Sendable (StorageCommitment.Result, AETitle, String) async -> Void)? = nil) {
+        self.catalog = catalog
+        self.deliverLater = deliverLater
+    }
 
     public func commit(_ request: StorageCommitment.Request, from callingAETitle: AETitle, address: String) async -> StorageCommitment.Result {
         let held: [String: String]
@@ -28,5 +33,9 @@ public struct StorageCommitmentService: CommitmentProvider {
             }
         }
         return StorageCommitment.Result(transactionUID: request.transactionUID, committed: committed, failed: failed)
+    }
+
+    public func undelivered(_ result: StorageCommitment.Result, to callingAETitle: AETitle, address: String) async {
+        await deliverLater?(result, callingAETitle, address)
     }
 }

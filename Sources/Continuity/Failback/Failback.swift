@@ -22,11 +22,15 @@ public struct Failback: Sendable {
         /// Tries per instance when the connection fails or the PACS is out of resources.
         public var attempts: Int
         public var retryDelay: Duration
-        /// How long a Storage Commitment report is waited for.
+        /// How long a Storage Commitment report is waited for, on whichever association it comes.
         public var commitTimeout: Duration
+        /// How long a sender keeps its association waiting for the report on it before it
+        /// releases it — a PACS may report only on an association of its own once the
+        /// request's is released (PS3.4 J.3.3) — and waits for it in the catalog instead.
+        public var commitGrace: Duration
 
         public init(node: DICOMNode, callingAETitle: AETitle, downtime: [DateInterval] = [], concurrency: Int = 2, attempts: Int = 3,
-                    retryDelay: Duration = .seconds(2), commitTimeout: Duration = .seconds(60)) {
+                    retryDelay: Duration = .seconds(2), commitTimeout: Duration = .seconds(60), commitGrace: Duration = .seconds(2)) {
             self.node = node
             self.callingAETitle = callingAETitle
             self.downtime = downtime
@@ -34,10 +38,7 @@ public struct Failback: Sendable {
             self.attempts = max(1, attempts)
             self.retryDelay = retryDelay
             self.commitTimeout = commitTimeout
-        }
-
-        var association: RequestorAssociation.Configuration {
-            .init(host: node.host, port: node.port, callingAETitle: callingAETitle, calledAETitle: node.aeTitle)
+            self.commitGrace = min(commitGrace, commitTimeout)
         }
     }
 
@@ -72,6 +73,18 @@ public struct Failback: Sendable {
         self.catalog = catalog
         self.blobs = blobs
         self.options = options
+    }
+
+    /// The associations to the PACS: a commitment report that comes on one — whenever it
+    /// comes — is kept in the catalog, where the batch it confirms looks for it.
+    var association: RequestorAssociation.Configuration {
+        var configuration = RequestorAssociation.Configuration(host: options.node.host, port: options.node.port, callingAETitle: options.callingAETitle,
+                                                               calledAETitle: options.node.aeTitle)
+        configuration.commitmentReports = { [catalog, node = options.node.aeTitle.value] result in
+            let kept = try? await catalog.record(CommitmentReport(result, reportedBy: node, sameAssociation: true))
+            return kept == nil || kept == .unknownTransaction ? StorageCommitment.ReportStatus.processingFailure : .success
+        }
+        return configuration
     }
 
     /// Compares and sends; `progress` hears each study once it is confirmed.
@@ -117,7 +130,7 @@ public struct Failback: Sendable {
         let context = ProposedPresentationContext(id: 1, abstractSyntax: QueryEngine.studyRootFind,
                                                   transferSyntaxes: [TransferSyntax.explicitVRLittleEndian.uid, TransferSyntax.implicitVRLittleEndian.uid])
         do {
-            return try await RequestorAssociation.withAssociation(options.association, proposing: [context]) { association in
+            return try await RequestorAssociation.withAssociation(association, proposing: [context]) { association in
                 let comparison = PACSComparison(association: association)
                 for start in stride(from: 0, to: ordered.count, by: Self.studiesPerQuery) {
                     let chunk = ordered[start..<min(start + Self.studiesPerQuery, ordered.count)]
@@ -141,17 +154,28 @@ public struct Failback: Sendable {
 
     /// One sender: takes the next studies and sends them over an association it keeps open
     /// from batch to batch (a PACS may take a tenth of a second to open one) until a batch
-    /// needs a presentation context it lacks. Each batch is confirmed on the same association
-    /// — one commitment transaction — while the other senders go on, and its studies are
-    /// reported in the background.
+    /// needs a presentation context it lacks, or its commitment report does not come on it
+    /// (the PACS may wait for the release to report on an association of its own). Each batch
+    /// is confirmed by one commitment transaction requested on the same association while the
+    /// other senders go on, and its studies are reported in the background.
     private func deliver(from queue: WorkQueue, commitment: CommitmentSupport,
                          done: @escaping @Sendable (Int, FailbackReport.Study) async -> Void) async {
         await withTaskGroup(of: Void.self) { reports in
-            func confirmAndReport(_ batch: Outgoing, over association: RequestorAssociation?) async {
+            /// True when the report is awaited elsewhere: the association should be released.
+            func confirmAndReport(_ batch: Outgoing, over association: RequestorAssociation?) async -> Bool {
                 let sent = batch.deliveries.map { (study: $0.work.study.studyInstanceUID, instances: $0.sent) }
-                let (way, problems) = sent.allSatisfy(\.instances.isEmpty) ? (.none, [:])
-                    : await confirm(sent, commitment: commitment, over: association)
-                reports.addTask { await report(batch.deliveries, confirmedBy: way, problems: problems, done: done) }
+                let confirmed = sent.allSatisfy(\.instances.isEmpty) ? .done(.none, [:]) : await confirm(sent, commitment: commitment, over: association)
+                switch confirmed {
+                case .done(let way, let problems):
+                    reports.addTask { await report(batch.deliveries, confirmedBy: way, problems: problems, done: done) }
+                    return false
+                case .awaiting(let transactionUID, let instances, let deadline):
+                    reports.addTask {
+                        let problems = await awaitReportElsewhere(transactionUID, instances: instances, until: deadline, commitment: commitment)
+                        await report(batch.deliveries, confirmedBy: .storageCommitment, problems: problems, done: done)
+                    }
+                    return true
+                }
             }
             var next = await prepare(await queue.take(maximumInstances: Self.batchInstances))
             var proposed: [FileSender.ContextKey] = []
@@ -162,14 +186,14 @@ public struct Failback: Sendable {
                 proposed = union.count <= Self.contextsPerAssociation ? union : Array(batch.contexts.prefix(Self.contextsPerAssociation))
                 var sent = false
                 do {
-                    try await RequestorAssociation.withAssociation(options.association, proposing: Self.proposal(storing: proposed)) { association in
+                    try await RequestorAssociation.withAssociation(association, proposing: Self.proposal(storing: proposed)) { association in
                         while true {
                             await transmit(&batch, over: association, proposed: Set(proposed))
                             sent = true
-                            await confirmAndReport(batch, over: association.isBroken ? nil : association)
+                            let release = await confirmAndReport(batch, over: association.isBroken ? nil : association)
                             next = await prepare(await queue.take(maximumInstances: Self.batchInstances))
                             if association.isBroken { throw AssociationError.closed("the association broke during the batch") }
-                            guard let following = next, Set(following.contexts).isSubset(of: proposed) else { return }
+                            guard !release, let following = next, Set(following.contexts).isSubset(of: proposed) else { return }
                             batch = following
                             next = nil
                         }
@@ -178,7 +202,7 @@ public struct Failback: Sendable {
                     // Not associated at all: the batch goes the way of retries, which say why it fails.
                     if !sent {
                         await transmit(&batch, over: nil, proposed: [])
-                        await confirmAndReport(batch, over: nil)
+                        _ = await confirmAndReport(batch, over: nil)
                         next = await prepare(await queue.take(maximumInstances: Self.batchInstances))
                     }
                 }
@@ -253,7 +277,7 @@ public struct Failback: Sendable {
             guard let blob = checks[path] else { return nil }
             return await localCopyProblem(blob)
         }
-        let sender = FileSender(configuration: options.association)
+        let sender = FileSender(configuration: self.association)
         var pending = batch.files.map(\.path)
         for attempt in 1...options.attempts where !pending.isEmpty {
             if attempt > 1 { try? await Task.sleep(for: options.retryDelay * (1 << (attempt - 2))) }
@@ -298,66 +322,4 @@ public struct Failback: Sendable {
         guard let status = outcome.status else { return !(outcome.problem ?? "").hasPrefix("the local copy") }
         return status.rawValue & 0xFF00 == 0xA700
     }
-
-    /// Storage Commitment when the PACS offers it, else an IMAGE-level query per study — on
-    /// `association`, or on one of their own: how the instances sent were confirmed, and why
-    /// those that were not (by SOP Instance UID).
-    private func confirm(_ sent: [(study: String, instances: [FailbackInstance])], commitment: CommitmentSupport,
-                         over association: RequestorAssociation?) async -> (FailbackReport.Confirmation, [String: String]) {
-        let all = sent.flatMap(\.instances)
-        if commitment.offered {
-            do {
-                let request = StorageCommitment.Request(transactionUID: UIDGenerator.make(),
-                                                        references: all.map { .init(sopClassUID: $0.sopClassUID, sopInstanceUID: $0.sopInstanceUID) })
-                let what = "the storage commitment report from \(options.node.aeTitle.value)"
-                let result = if let association {
-                    try await association.within(options.commitTimeout, what) { try await association.commit(request) }
-                } else {
-                    try await withDeadline(options.commitTimeout, what) { [options] in
-                        try await RequestorAssociation.withAssociation(options.association, proposing: Self.proposal(storing: [])) { association in
-                            try await association.commit(request)
-                        }
-                    }
-                }
-                var problems: [String: String] = [:]
-                for failure in result.failed {
-                    problems[failure.reference.sopInstanceUID] = "not committed: \(StorageCommitment.FailureReason.describe(failure.reason))"
-                }
-                let committed = Set(result.committed.map(\.sopInstanceUID))
-                for instance in all where !committed.contains(instance.sopInstanceUID) && problems[instance.sopInstanceUID] == nil {
-                    problems[instance.sopInstanceUID] = "not named in the commitment report"
-                }
-                return (.storageCommitment, problems)
-            } catch AssociationError.noAcceptedContext {
-                commitment.markNotOffered()
-            } catch {
-                return (.storageCommitment, Dictionary(all.map { ($0.sopInstanceUID, "storage commitment failed: \(error)") }) { first, _ in first })
-            }
-        }
-        do {
-            func held(over association: RequestorAssociation) async throws -> Set<String> {
-                var held = Set<String>()
-                for (study, instances) in sent where !instances.isEmpty {
-                    held.formUnion(try await PACSComparison(association: association).sopInstances(study: study))
-                }
-                return held
-            }
-            let found = if let association, !association.isBroken {
-                try await held(over: association)
-            } else {
-                try await RequestorAssociation.withAssociation(options.association, proposing: Self.proposal(storing: [])) { try await held(over: $0) }
-            }
-            let missing = all.filter { !found.contains($0.sopInstanceUID) }.map { ($0.sopInstanceUID, "accepted, but a query afterwards does not find it") }
-            return (.query, Dictionary(missing) { first, _ in first })
-        } catch {
-            return (.query, Dictionary(all.map { ($0.sopInstanceUID, "the confirming query failed: \(error)") }) { first, _ in first })
-        }
-    }
-}
-
-/// Whether the PACS offers Storage Commitment: assumed until an association says otherwise.
-final class CommitmentSupport: Sendable {
-    private let notOffered = NIOLockedValueBox(false)
-    var offered: Bool { !notOffered.withLockedValue { $0 } }
-    func markNotOffered() { notOffered.withLockedValue { $0 = true } }
 }

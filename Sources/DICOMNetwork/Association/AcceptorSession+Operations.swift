@@ -8,6 +8,8 @@ import NIOCore
 extension AcceptorSession {
     /// An identifier is small (keys, not images): a larger one is refused, not buffered.
     static let maximumIdentifierLength = 1 << 20
+    /// A Storage Commitment request or report lists instances: 4 MiB holds some 25,000.
+    static let maximumCommitmentLength = 4 << 20
 
     /// A request's identifier on its way in.
     struct IncomingIdentifier {
@@ -31,7 +33,8 @@ extension AcceptorSession {
 
     mutating func receiveIdentifier(_ fragment: ByteBuffer) {
         guard var incoming = identifier else { return }
-        if incoming.bytes.count + fragment.readableBytes > Self.maximumIdentifierLength {
+        let commitment = incoming.command.field == .nActionRequest || incoming.command.field == .nEventReportRequest
+        if incoming.bytes.count + fragment.readableBytes > (commitment ? Self.maximumCommitmentLength : Self.maximumIdentifierLength) {
             incoming.tooLarge = true
             incoming.bytes = []
         } else if !incoming.tooLarge {
@@ -45,6 +48,7 @@ extension AcceptorSession {
         identifier = nil
         let command = incoming.command
         if command.field == .nActionRequest { return try await startCommitment(incoming) }
+        if command.field == .nEventReportRequest { return try await receiveCommitmentReport(incoming) }
         let context = contexts[incoming.contextID]!
         guard let sopClass = command.affectedSOPClassUID, sopClass == context.abstractSyntax else {
             return try await refuse(incoming, .sopClassNotSupported, "the SOP class is not the presentation context's")

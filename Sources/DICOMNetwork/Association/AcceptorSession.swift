@@ -166,6 +166,8 @@ struct AcceptorSession {
             identifier = IncomingIdentifier(command: command, contextID: contextID, responseField: .cGetResponse)
         case .nActionRequest where command.hasDataSet:
             identifier = IncomingIdentifier(command: command, contextID: contextID, responseField: .nActionResponse)
+        case .nEventReportRequest where command.hasDataSet:
+            identifier = IncomingIdentifier(command: command, contextID: contextID, responseField: .nEventReportResponse)
         default:
             // Not a service offered here: refused, and any data set that follows dropped.
             guard let field = command.field, !field.isResponse, let response = CommandField(rawValue: field.rawValue | 0x8000) else {

@@ -32,6 +32,13 @@ public final class RequestorAssociation {
         public var calledAETitle: AETitle
         public var maximumLength: UInt32
         public var connectTimeout: TimeAmount
+        /// SCP/SCU role selection proposed (PS3.7 D.3.3.4): a Storage Commitment SCP reporting
+        /// on an association of its own proposes the SCP role (PS3.4 J.3.3.1.3).
+        public var roleSelections: [RoleSelection] = []
+        /// Told of every Storage Commitment report that comes on the association — the one
+        /// awaited and any other, even while it is released —, before it is answered with the
+        /// status returned: keep it durably first.
+        public var commitmentReports: (@Sendable (StorageCommitment.Result) async -> DIMSEStatus)?
 
         public init(host: String, port: Int, callingAETitle: AETitle = "LIFEBOAT", calledAETitle: AETitle = "ANY-SCP",
                     maximumLength: UInt32 = 256 * 1024, connectTimeout: TimeAmount = .seconds(10)) {
@@ -48,8 +55,13 @@ public final class RequestorAssociation {
     var assembler = MessageAssembler()
     /// Assembled events read but not yet taken: one PDU can end one message and begin the next.
     var pendingEvents: [MessageAssembler.Event] = []
-    private var inbound: NIOAsyncChannelInboundStream<PDU>.AsyncIterator
+    /// A message whose data set is still arriving.
+    var partial: PartialMessage?
+    /// Storage Commitment reports taken while nobody was waiting for them, by Transaction UID.
+    var earlyReports: [String: StorageCommitment.Result] = [:]
+    private let inbox: PDUInbox
     private let outbound: NIOAsyncChannelOutboundWriter<PDU>
+    let commitmentReports: (@Sendable (StorageCommitment.Result) async -> DIMSEStatus)?
     /// Closes the connection when an operation run `within` a limit outlasts it.
     private let timer: ChannelTimer
     private var nextMessageID: UInt16 = 1
@@ -57,9 +69,11 @@ public final class RequestorAssociation {
     public private(set) var accepted: [UInt8: (abstractSyntax: String, transferSyntax: String)] = [:]
     public private(set) var acceptance: AssociateAccept?
 
-    private init(inbound: NIOAsyncChannelInboundStream<PDU>, outbound: NIOAsyncChannelOutboundWriter<PDU>, channel: Channel) {
-        self.inbound = inbound.makeAsyncIterator()
+    private init(inbox: PDUInbox, outbound: NIOAsyncChannelOutboundWriter<PDU>, channel: Channel,
+                 commitmentReports: (@Sendable (StorageCommitment.Result) async -> DIMSEStatus)?) {
+        self.inbox = inbox
         self.outbound = outbound
+        self.commitmentReports = commitmentReports
         timer = ChannelTimer(channel: channel)
     }
 
@@ -75,12 +89,21 @@ public final class RequestorAssociation {
                 DICOMServer.pduChannel(channel, maximumDataLength: configuration.maximumLength)
             }
         return try await channel.executeThenClose { inbound, outbound in
-            let association = RequestorAssociation(inbound: inbound, outbound: outbound, channel: channel.channel)
+            // The connection is read by a task of its own, so that a wait can end at a deadline.
+            let inbox = PDUInbox()
+            let reader = Task { await inbox.fill(from: inbound) }
+            defer {
+                inbox.discard()
+                reader.cancel()
+            }
+            let association = RequestorAssociation(inbox: inbox, outbound: outbound, channel: channel.channel,
+                                                   commitmentReports: configuration.commitmentReports)
             let request = AssociateRequest(calledAETitle: configuration.calledAETitle, callingAETitle: configuration.callingAETitle,
                                            presentationContexts: contexts,
                                            userInformation: UserInformation(maximumLength: configuration.maximumLength,
                                                                             implementationClassUID: DICOMFile.implementationClassUID,
-                                                                            implementationVersionName: DICOMFile.implementationVersionName))
+                                                                            implementationVersionName: DICOMFile.implementationVersionName,
+                                                                            roleSelections: configuration.roleSelections))
             try await association.associate(request)
             do {
                 let result = try await body(association)
@@ -97,7 +120,8 @@ public final class RequestorAssociation {
         _ = try machine.requestAssociation(request)
         try await carryOut(machine.transportConnected())
         while machine.state == .sta5 {
-            let indications = try await carryOut(try await nextTransition())
+            guard let transition = try await nextTransition() else { continue }
+            let indications = try await carryOut(transition)
             for indication in indications {
                 switch indication {
                 case .associateAccepted(let accept):
@@ -214,11 +238,15 @@ public final class RequestorAssociation {
         }
     }
 
-    /// A-RELEASE (PS3.8 7.2).
+    /// A-RELEASE (PS3.8 7.2). A Storage Commitment report may still come before the
+    /// A-RELEASE-RP (PS3.8 AR-6): it is taken and answered (AR-7).
     private func release() async throws {
         try await carryOut(try machine.requestRelease())
         while machine.state != .sta1 {
-            try await carryOut(try await nextTransition())
+            guard let transition = try await nextTransition() else { continue }
+            for indication in try await carryOut(transition) {
+                if case .data(let data) = indication { try await takeDataWhileReleasing(data) }
+            }
         }
     }
 
@@ -227,14 +255,17 @@ public final class RequestorAssociation {
         try await carryOut(try machine.abort())
     }
 
-    func nextTransition() async throws -> UpperLayerStateMachine.Transition {
-        do {
-            guard let pdu = try await inbound.next() else { return machine.transportClosed() }
-            return machine.received(pdu)
-        } catch let error as PDUDecodingError {
-            let transition = machine.receivedInvalidPDU(error)
-            _ = try await carryOut(transition)
+    /// What the next PDU (or the connection's end) does to the association; nil once
+    /// `deadline` has passed without one, the association as it was.
+    func nextTransition(before deadline: ContinuousClock.Instant? = nil) async throws -> UpperLayerStateMachine.Transition? {
+        switch await inbox.next(before: deadline) {
+        case nil: return nil
+        case .pdu(let pdu): return machine.received(pdu)
+        case .closed: return machine.transportClosed()
+        case .failed(let error as PDUDecodingError):
+            _ = try await carryOut(machine.receivedInvalidPDU(error))
             throw AssociationError.protocolError(error.message)
+        case .failed(let error): throw error
         }
     }
 

@@ -37,6 +37,14 @@ public enum StorageCommitment {
         }
     }
 
+    /// Statuses of the N-EVENT-REPORT-RSP an SCU answers a report with (PS3.7 10.1.1.1.8).
+    public enum ReportStatus {
+        public static let processingFailure = DIMSEStatus(rawValue: 0x0110)
+        public static let noSuchSOPInstance = DIMSEStatus(rawValue: 0x0112)
+        public static let noSuchEventType = DIMSEStatus(rawValue: 0x0113)
+        public static let invalidArgumentValue = DIMSEStatus(rawValue: 0x0115)
+    }
+
     /// One instance named in a request or a report.
     public struct Reference: Sendable, Hashable {
         public var sopClassUID: String
@@ -148,4 +156,16 @@ public enum StorageCommitment {
 /// safely kept here. It is asked after the N-ACTION-RSP has gone; its answer is the report.
 public protocol CommitmentProvider: Sendable {
     func commit(_ request: StorageCommitment.Request, from callingAETitle: AETitle, address: String) async -> StorageCommitment.Result
+
+    /// The report could not be given on the request's association — the SCU released it
+    /// first, or never answered the report —: send it on an association of our own to the
+    /// SCU (PS3.4 J.3.3.1.2 allows both).
+    func undelivered(_ result: StorageCommitment.Result, to callingAETitle: AETitle, address: String) async
+}
+
+/// The hook a Storage Commitment SCU takes reports through when the SCP sends them on an
+/// association it opens (PS3.4 J.3.3.1.3; the SCP proposes the SCP role). Keep the result
+/// durably before answering Success: the SCP forgets the transaction once answered.
+public protocol CommitmentReportReceiver: Sendable {
+    func received(_ result: StorageCommitment.Result, from callingAETitle: AETitle, address: String) async -> ServiceOutcome
 }

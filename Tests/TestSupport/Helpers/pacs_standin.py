@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A PACS stand-in built on pynetdicom, for the continuity tests and the failback benchmark.
 
-  pacs_standin.py PORT AET DIRECTORY [--no-commitment] [--refuse SOP_INSTANCE_UID]... [--exit-after N]
+  pacs_standin.py PORT AET DIRECTORY [--no-commitment] [--report-to AE@HOST:PORT] [--refuse SOP_INSTANCE_UID]... [--exit-after N]
 
 Storage SCP for every storage SOP class in every transfer syntax: each instance is written
 to DIRECTORY/<SOP Instance UID>.dcm (a Part 10 file whose data set is exactly the bytes
@@ -16,8 +16,12 @@ Related Instances.
 
 Storage Commitment Push Model SCP (PS3.4 J.3): the N-ACTION is answered, then the
 N-EVENT-REPORT goes back over the same association, listing as committed the instances it
-holds under the SOP class asked for, the others as failed (0x0112). --no-commitment leaves
-the service out (the SCU must then confirm some other way). --refuse answers a C-STORE of
+holds under the SOP class asked for, the others as failed (0x0112). --report-to AE@HOST:PORT
+makes it behave as most PACSs do instead: it waits until the requesting association has
+ended, then opens an association of its own to that AE, proposing the SCP role (PS3.4
+J.3.3.1.3), and reports there ("report" in services.log, under the new association's
+number; "report-failed" if that association could not be made or the report was refused).
+--no-commitment leaves the service out (the SCU must then confirm some other way). --refuse answers a C-STORE of
 that instance with 0xA900 (the PACS does not accept it). --exit-after N: the process dies
 once it has written its Nth instance, before answering it (a PACS that crashes mid-failback).
 """
@@ -29,7 +33,7 @@ import time
 from pydicom import dcmread
 from pydicom.dataset import Dataset
 from pydicom.multival import MultiValue
-from pynetdicom import AE, ALL_TRANSFER_SYNTAXES, AllStoragePresentationContexts, evt
+from pynetdicom import AE, ALL_TRANSFER_SYNTAXES, AllStoragePresentationContexts, build_role, evt
 from pynetdicom.sop_class import StorageCommitmentPushModel, StudyRootQueryRetrieveInformationModelFind, Verification
 
 COMMITMENT_INSTANCE = "1.2.840.10008.1.20.1.1"
@@ -61,6 +65,7 @@ def main(argv):
     commitment = "--no-commitment" not in argv
     refused = {argv[i + 1] for i, arg in enumerate(argv) if arg == "--refuse"}
     exit_after = next((int(argv[i + 1]) for i, arg in enumerate(argv) if arg == "--exit-after"), None)
+    report_to = next((argv[i + 1] for i, arg in enumerate(argv) if arg == "--report-to"), None)
     stored = [0]
     holdings = Holdings(directory)
     log = open(os.path.join(directory, "received.log"), "a", buffering=1)
@@ -146,13 +151,37 @@ def main(argv):
         if failed:
             report.FailedSOPSequence = failed
         assoc = event.assoc
+        event_type = 2 if failed else 1
 
         def send_report():
             # After the N-ACTION-RSP has gone (the handler's return sends it).
             time.sleep(0.05)
-            assoc.send_n_event_report(report, 2 if failed else 1, StorageCommitmentPushModel, COMMITMENT_INSTANCE)
+            assoc.send_n_event_report(report, event_type, StorageCommitmentPushModel, COMMITMENT_INSTANCE)
 
-        threading.Thread(target=send_report, daemon=True).start()
+        def report_elsewhere():
+            # Once the SCU has released (or lost) the requesting association, on one of our own.
+            while assoc.is_alive():
+                time.sleep(0.02)
+            called, address = report_to.split("@")
+            host, port = address.rsplit(":", 1)
+            reporter = AE(ae_title=aet)
+            reporter.add_requested_context(StorageCommitmentPushModel)
+            outgoing = reporter.associate(host, int(port), ae_title=called,
+                                          ext_neg=[build_role(StorageCommitmentPushModel, scp_role=True)])
+            if not outgoing.is_established:
+                with holdings.lock:
+                    services.write(f"0 report-failed\n")
+                return
+            with holdings.lock:
+                associations.append(outgoing)
+                number = len(associations)
+            status, _ = outgoing.send_n_event_report(report, event_type, StorageCommitmentPushModel, COMMITMENT_INSTANCE)
+            outgoing.release()
+            with holdings.lock:
+                ok = status is not None and status.Status == 0x0000
+                services.write(f"{number} {'report' if ok else 'report-failed'}\n")
+
+        threading.Thread(target=report_elsewhere if report_to else send_report, daemon=True).start()
         return 0x0000, None
 
     ae = AE(ae_title=aet)
