@@ -14,6 +14,9 @@ struct Import: AsyncParsableCommand {
             for its folder. Files already in the archive are counted as
             duplicates, so an interrupted import is resumed by running it again. It may run
             while `lifeboat serve` serves the same data directory. Exits 1 if any file was refused.
+            A file that is not whole (cut short, pixel data shorter than its frames) is refused,
+            as a C-STORE of it would be; with --keep-damaged it is kept instead, marked damaged,
+            as a version that is never served over an intact one (to rescue a broken export).
 
             Examples:
               lifeboat import /mnt/usb
@@ -31,6 +34,9 @@ struct Import: AsyncParsableCommand {
     @Option(help: "How many files to import at once.")
     var parallel = ProcessInfo.processInfo.activeProcessorCount
 
+    @Flag(help: "Keep files that are not whole as damaged versions instead of refusing them.")
+    var keepDamaged = false
+
     func run() async throws {
         guard parallel >= 1 else { throw ValidationError("--parallel must be at least 1") }
         LoggingSystem.bootstrap { label in
@@ -42,7 +48,7 @@ struct Import: AsyncParsableCommand {
         guard !files.isEmpty else { throw CLIError("no files to import in \(paths.joined(separator: ", "))") }
         let archive = try LocalArchive(root: data, stagingFolder: "import")
         defer { try? FileManager.default.removeItem(atPath: archive.ingestor.stagingDirectory) }
-        let importer = Importer(ingestor: archive.ingestor)
+        let importer = Importer(ingestor: archive.ingestor, keepingDamaged: keepDamaged)
         let progress = Progress(total: files.count)
         let start = Date()
         let lanes = min(parallel, files.count)
@@ -78,19 +84,21 @@ struct Import: AsyncParsableCommand {
 
     static func summary(_ outcomes: [(String, Importer.Outcome)], seconds: Double) -> String {
         var stored = 0, versions = 0, duplicates = 0
-        var skipped: [(String, String)] = [], refused: [(String, String)] = []
+        var skipped: [(String, String)] = [], refused: [(String, String)] = [], damaged: [(String, String)] = []
         for (path, outcome) in outcomes {
             switch outcome {
             case .imported(.stored): stored += 1
             case .imported(.newVersion): versions += 1
             case .imported(.duplicate): duplicates += 1
+            case .keptDamaged(_, let why): damaged.append((path, why))
             case .skipped(let why): skipped.append((path, why))
             case .refused(let why, _): refused.append((path, why))
             }
         }
         var lines = [String(format: "%d files in %.1f s: %d new instances, %d new versions of known instances, %d already in the archive, %d skipped, %d refused",
-                            outcomes.count, seconds, stored, versions, duplicates, skipped.count, refused.count)]
-        for (title, list) in [("Skipped", skipped), ("Refused", refused)] where !list.isEmpty {
+                            outcomes.count, seconds, stored, versions, duplicates, skipped.count, refused.count)
+                     + (damaged.isEmpty ? "" : ", \(damaged.count) kept damaged")]
+        for (title, list) in [("Kept damaged", damaged), ("Skipped", skipped), ("Refused", refused)] where !list.isEmpty {
             lines.append("\(title) (\(list.count)):")
             lines += list.sorted { $0.0 < $1.0 }.map { "  \($0.0): \($0.1)" }
         }

@@ -65,6 +65,19 @@ import Testing
         }
     }
 
+    /// What ingest checks (`StructureCheck`): every well-formed file is whole; the ones cut
+    /// short are not, and say where.
+    @Test func wellFormedFilesAreWholeAndCutOnesAreNot() throws {
+        let corpus = try Self.load()
+        for name in corpus.files where !Self.notDICOM.contains(name) && Self.broken[name] == nil {
+            #expect(throws: Never.self, "\(name)") { _ = try StructureCheck.read(path: "\(corpus.root)/\(name)") }
+        }
+        let cut = #expect(throws: StructureCheck.Problem.self) { try StructureCheck.read(path: "\(corpus.root)/test_files/MR_truncated.dcm") }
+        #expect(cut?.summary == "Pixel Data (7FE0,0010) runs past the end of the data set")
+        let plan = #expect(throws: StructureCheck.Problem.self) { try StructureCheck.read(path: "\(corpus.root)/test_files/rtplan_truncated.dcm") }
+        #expect(plan?.summary.hasSuffix("runs past the end of the data set") == true, "\(String(describing: plan))")
+    }
+
     @Test func headerOnlyReadsStopAtPixelData() throws {
         let corpus = try Self.load()
         for name in corpus.files where !Self.notDICOM.contains(name) && Self.broken[name] == nil {

@@ -34,6 +34,26 @@ import Testing
         #expect(try RLEDecoder.decode(try compressed.frame(1), description: compressed.description) == (try plain.frame(1)))
     }
 
+    /// Big Endian frames are given little endian (PS3.18 8.7.3.3.2): the same bytes as the
+    /// same image stored little endian — 16-bit and 32-bit, loaded or left in the file.
+    @Test(arguments: [("MR_small_bigendian.dcm", "MR_small.dcm"), ("rtdose_expb_1frame.dcm", "rtdose_1frame.dcm"),
+                      ("rtdose_expb.dcm", "rtdose.dcm"), ("SC_rgb_small_odd_big_endian.dcm", "SC_rgb_small_odd.dcm")])
+    func bigEndianFramesAreTheLittleEndianFrames(bigEndian: String, littleEndian: String) throws {
+        let big = try Frames(path: try Self.corpusFile(bigEndian)), little = try Frames(path: try Self.corpusFile(littleEndian))
+        #expect(big.transferSyntax.isBigEndian && big.count == little.count)
+        for number in 1...big.count { #expect(try big.frame(number) == (try little.frame(number)), "\(bigEndian) frame \(number)") }
+        // And read whole into memory, as a small value is.
+        let loaded = try DICOMFile(path: try Self.corpusFile(bigEndian)).dataSet[.pixelData]?.bytes
+        #expect(loaded == (try DICOMFile(path: try Self.corpusFile(littleEndian)).dataSet[.pixelData]?.bytes))
+    }
+
+    /// YBR_FULL_422 keeps two samples a pixel (PS3.3 C.7.6.3.1.2): its frame is that long.
+    @Test func anUncompressedYBRFull422FrameIsTwoSamplesAPixel() throws {
+        let frames = try Frames(path: try Self.corpusFile("SC_ybr_full_422_uncompressed.dcm"))
+        #expect(frames.description.photometric == "YBR_FULL_422")
+        #expect(try frames.frame(1).count == frames.description.rows * frames.description.columns * 2)
+    }
+
     @Test func theLinearWindowOfPS3_3() {
         // C.11.2.1.2.1 with center 40 and width 400 (a soft tissue window).
         let window = Window(center: 40, width: 400)
@@ -45,7 +65,8 @@ import Testing
 
     @Test(arguments: [("CT_small.dcm", nil as (Double, Double)?), ("CT_small.dcm", (40.0, 400.0)), ("MR_small.dcm", nil),
                       ("SC_rgb_rle.dcm", nil), ("MR_small_RLE.dcm", nil), ("SC_rgb_rle_16bit.dcm", nil),
-                      ("examples_palette.dcm", nil)])
+                      ("examples_palette.dcm", nil), ("MR_small_bigendian.dcm", nil), ("rtdose_expb_1frame.dcm", nil),
+                      ("SC_rgb_small_odd_big_endian.dcm", nil), ("SC_ybr_full_422_uncompressed.dcm", nil)])
     func picturesMatchPydicomAndNumpy(name: String, window: (Double, Double)?) async throws {
         let path = try Self.corpusFile(name)
         let frames = try Frames(path: path)

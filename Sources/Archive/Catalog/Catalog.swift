@@ -31,15 +31,19 @@ public struct CatalogEntry: Sendable, Equatable {
     public var provenance: Provenance
     /// The header as queries see it (`QueryHeader`); kept for the first instance of a series.
     public var queryHeader: [UInt8]
+    /// Why the data set is not whole (`StructureCheck`), for a damaged copy kept on purpose;
+    /// nil for an intact one. A damaged version never becomes current over an intact one.
+    public var problem: String?
 
     public init(attributes: InstanceAttributes, blob: BlobID, size: Int, transferSyntaxUID: String, provenance: Provenance,
-                queryHeader: [UInt8] = []) {
+                queryHeader: [UInt8] = [], problem: String? = nil) {
         self.attributes = attributes
         self.blob = blob
         self.size = size
         self.transferSyntaxUID = transferSyntaxUID
         self.provenance = provenance
         self.queryHeader = queryHeader
+        self.problem = problem
     }
 }
 
@@ -47,7 +51,8 @@ public struct CatalogEntry: Sendable, Equatable {
 public enum RecordOutcome: Sendable, Equatable {
     /// A new instance.
     case stored
-    /// A known instance with other bytes: kept as this version number beside the earlier ones.
+    /// A known instance with other bytes: kept as this version number beside the earlier ones
+    /// (and made current unless it is damaged and the current one is not).
     case newVersion(Int)
     /// A known instance with the same bytes, already recorded as this version: nothing changed.
     case duplicate(version: Int)
@@ -62,6 +67,8 @@ public struct VersionRecord: Sendable, Equatable {
     public var receivedAt: String
     public var source: String
     public var callingAETitle: String
+    /// Why it is not whole, for a damaged copy kept on purpose.
+    public var problem: String?
 }
 
 /// The catalog: an SQLite database in WAL mode with synchronous=FULL, so a committed
@@ -106,8 +113,13 @@ public struct Catalog: Sendable {
             }
             let number = (try Int.fetchOne(db.cachedStatement(sql: "SELECT max(number) FROM version WHERE instanceRef = ?"), arguments: [instanceID]) ?? 0) + 1
             try insertVersion(entry, instance: instanceID, number: number, in: db)
-            try db.cachedStatement(sql: "UPDATE instance SET currentVersion = ?, sopClassUID = ?, instanceNumber = ?, numberOfFrames = ? WHERE id = ?")
-                .execute(arguments: [number, a.sopClassUID, a.instanceNumber, a.numberOfFrames, instanceID])
+            // A damaged copy never hides an intact one: it becomes current only over another damaged one.
+            let currentIsDamaged = try Bool.fetchOne(db.cachedStatement(sql: "SELECT problem IS NOT NULL FROM version WHERE instanceRef = ? AND number = ?"),
+                                                     arguments: [instanceID, instance["currentVersion"] as Int]) ?? false
+            if entry.problem == nil || currentIsDamaged {
+                try db.cachedStatement(sql: "UPDATE instance SET currentVersion = ?, sopClassUID = ?, instanceNumber = ?, numberOfFrames = ? WHERE id = ?")
+                    .execute(arguments: [number, a.sopClassUID, a.instanceNumber, a.numberOfFrames, instanceID])
+            }
             return .newVersion(number)
         }
         let received = timestamp.format(entry.provenance.receivedAt)
@@ -155,9 +167,9 @@ public struct Catalog: Sendable {
         let received = timestamp.format(p.receivedAt)
         let version = try Int64.fetchOne(db.cachedStatement(sql: """
             INSERT INTO version (instanceRef, number, blobHash, size, transferSyntaxUID, sopClassUID, receivedAt, source,
-                                 callingAETitle, calledAETitle, peerAddress) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
+                                 callingAETitle, calledAETitle, peerAddress, problem) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
             """), arguments: [instance, number, entry.blob.hex, entry.size, entry.transferSyntaxUID, entry.attributes.sopClassUID,
-                              received, p.source.rawValue, p.callingAETitle, p.calledAETitle, p.peerAddress])!
+                              received, p.source.rawValue, p.callingAETitle, p.calledAETitle, p.peerAddress, entry.problem])!
         // In the same transaction: the version is owed to every active replication target.
         try db.cachedStatement(sql: """
             INSERT INTO outbox (targetRef, versionRef, rank, enqueuedAt) SELECT id, ?, ?, ? FROM replicationTarget WHERE active = 1
@@ -172,7 +184,7 @@ public struct Catalog: Sendable {
                 """, arguments: [sopInstanceUID]).map { row in
                 VersionRecord(number: row["number"], blob: BlobID(hex: row["blobHash"])!, size: row["size"],
                               transferSyntaxUID: row["transferSyntaxUID"], receivedAt: row["receivedAt"], source: row["source"],
-                              callingAETitle: row["callingAETitle"])
+                              callingAETitle: row["callingAETitle"], problem: row["problem"])
             }
         }
     }

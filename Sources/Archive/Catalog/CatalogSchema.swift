@@ -257,6 +257,14 @@ enum CatalogSchema {
                 CREATE INDEX commitmentRequest_node ON commitmentRequest (node, requestedAt);
                 """)
         }
+        migrator.registerMigration("11: damaged versions") { db in
+            try db.execute(sql: """
+                -- Why a version's data set is not whole (cut short, pixel data shorter than its frames),
+                -- for a damaged copy kept on purpose (import --keep-damaged, a catalog rebuilt from old
+                -- blobs); NULL for an intact one. A damaged version is never made current over an intact one.
+                ALTER TABLE version ADD COLUMN problem TEXT;
+                """)
+        }
         return migrator
     }
 }

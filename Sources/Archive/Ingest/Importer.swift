@@ -5,11 +5,19 @@ import DICOMNetwork
 /// pipeline as C-STORE: the data set is copied as it is, behind Lifeboat's own meta group.
 public struct Importer: Sendable {
     public let ingestor: Ingestor
+    /// Files that are not whole (`StructureCheck`) are kept as damaged versions rather than
+    /// refused: to rescue what can be of a broken export.
+    public let keepingDamaged: Bool
 
-    public init(ingestor: Ingestor) { self.ingestor = ingestor }
+    public init(ingestor: Ingestor, keepingDamaged: Bool = false) {
+        self.ingestor = ingestor
+        self.keepingDamaged = keepingDamaged
+    }
 
     public enum Outcome: Sendable, Equatable {
         case imported(IngestResult)
+        /// Not whole, kept as asked (`keepingDamaged`) as a version that never hides an intact one; why.
+        case keptDamaged(IngestResult, String)
         /// Not an instance: a DICOMDIR, say.
         case skipped(String)
         /// Not imported, why, and the DIMSE status a C-STORE of it would have been answered
@@ -41,11 +49,23 @@ public struct Importer: Sendable {
         }
         do {
             // PS3.10 7.1: the meta group's SOP class and instance are the data set's.
+            // Kept damaged only when asked: then the source file is checked too, to say so.
+            let damage = keepingDamaged ? Self.damage(of: path) : nil
             let result = try await ingestor.ingest(staged, expecting: .init(sopClassUID: sopClass, sopInstanceUID: instance),
-                                                   provenance: provenance ?? Provenance(source: .import, peerAddress: path))
-            return .imported(result)
+                                                   provenance: provenance ?? Provenance(source: .import, peerAddress: path), keepingDamaged: keepingDamaged)
+            return damage.map { .keptDamaged(result, $0) } ?? .imported(result)
         } catch {
             return .refused(error.outcome.errorComment ?? "\(error.outcome.status)", status: error.outcome.status)
+        }
+    }
+
+    /// Why a file is not whole, if it is not.
+    static func damage(of path: String) -> String? {
+        do {
+            _ = try StructureCheck.read(path: path)
+            return nil
+        } catch {
+            return error.summary
         }
     }
 

@@ -57,17 +57,23 @@ public struct Ingestor: Sendable {
     }
 
     /// Ingests a staged Part 10 file; the staged file is consumed either way. Throws a
-    /// `ServiceError` carrying the DIMSE status to answer (PS3.4 B.2.3).
-    public func ingest(_ staged: StagedBlob, expecting expected: Expectation?, provenance: Provenance) async throws(ServiceError) -> IngestResult {
+    /// `ServiceError` carrying the DIMSE status to answer (PS3.4 B.2.3). A data set that is
+    /// not whole (`StructureCheck`) is refused — unless `keepingDamaged`: then, if its header
+    /// can be read, it is kept as a damaged version, which never hides an intact one.
+    public func ingest(_ staged: StagedBlob, expecting expected: Expectation?, provenance: Provenance,
+                       keepingDamaged: Bool = false) async throws(ServiceError) -> IngestResult {
         let entry: CatalogEntry
         do {
-            entry = try await catalogEntry(for: staged, expecting: expected, provenance: provenance)
+            entry = try catalogEntry(for: staged, expecting: expected, provenance: provenance, keepingDamaged: keepingDamaged)
         } catch {
             staged.discard()
             logger.warning("refused", metadata: ["instance": "\(expected?.sopInstanceUID ?? "")", "from": "\(provenance.callingAETitle)",
                                                  "source": "\(provenance.peerAddress)", "status": "\(error.outcome.status)",
-                                                 "reason": "\(error.outcome.errorComment ?? "")"])
-            throw error
+                                                 "reason": "\(error.detail)"])
+            throw ServiceError(error.outcome.status, error.outcome.errorComment ?? "")
+        }
+        if let problem = entry.problem {
+            logger.warning("kept as damaged, as asked", metadata: ["instance": "\(entry.attributes.sopInstanceUID)", "problem": "\(problem)"])
         }
         let uid = entry.attributes.sopInstanceUID
         // A repeat is recognised when it is recorded: looking it up first would cost every
@@ -104,33 +110,52 @@ public struct Ingestor: Sendable {
         }
     }
 
-    /// Reads the staged file's header and checks it against what it must be.
-    private func catalogEntry(for staged: StagedBlob, expecting expected: Expectation?, provenance: Provenance) async throws(ServiceError) -> CatalogEntry {
-        let file: DICOMFile
+    /// Why a staged instance is refused: the status and Error Comment to answer, and the
+    /// whole story for the log.
+    struct Refusal: Error {
+        let outcome: ServiceOutcome
+        let detail: String
+
+        init(_ status: DIMSEStatus, _ comment: String, detail: String? = nil) {
+            outcome = ServiceOutcome(status: status, errorComment: comment)
+            self.detail = detail ?? comment
+        }
+    }
+
+    /// Reads the staged file to its end and checks it is whole and is what it must be.
+    private func catalogEntry(for staged: StagedBlob, expecting expected: Expectation?, provenance: Provenance,
+                              keepingDamaged: Bool) throws(Refusal) -> CatalogEntry {
+        var file: DICOMFile
+        var damage: String?
         do {
-            // A few reads of what was just written, from the page cache.
-            file = try DICOMFile(path: staged.path, options: .headerOnly)
+            // A few reads of what was just written, from the page cache; large values are skipped over.
+            file = try StructureCheck.read(path: staged.path)
         } catch {
-            throw ServiceError(.cannotUnderstand, "the data set cannot be read: \(error)")
+            // PS3.4 B.2.3: C000, cannot understand — nothing that is not whole is acknowledged.
+            guard keepingDamaged, let header = try? DICOMFile(path: staged.path, options: .headerOnly) else {
+                throw Refusal(.cannotUnderstand, error.summary, detail: error.detail)
+            }
+            file = header
+            damage = error.detail
         }
         let attributes: InstanceAttributes
         do {
             attributes = try InstanceAttributes(file.dataSet)
         } catch {
-            throw ServiceError(.cannotUnderstand, error.message)
+            throw Refusal(.cannotUnderstand, error.message)
         }
         if let expected {
             // PS3.4 B.2.3: A900 for a data set that is not of the SOP class it was sent as.
             guard attributes.sopClassUID == expected.sopClassUID else {
                 // The Error Comment is an LO of 64 characters at most (PS3.7 C.4.2.1.4): the UID first.
-                throw ServiceError(.dataSetDoesNotMatchSOPClass, "data set SOP Class UID is \(attributes.sopClassUID)")
+                throw Refusal(.dataSetDoesNotMatchSOPClass, "data set SOP Class UID is \(attributes.sopClassUID)")
             }
             guard attributes.sopInstanceUID == expected.sopInstanceUID else {
-                throw ServiceError(.cannotUnderstand, "data set SOP Instance UID is \(attributes.sopInstanceUID)")
+                throw Refusal(.cannotUnderstand, "data set SOP Instance UID is \(attributes.sopInstanceUID)")
             }
         }
         return CatalogEntry(attributes: attributes, blob: staged.id, size: staged.size, transferSyntaxUID: file.transferSyntax.uid,
-                            provenance: provenance, queryHeader: QueryHeader.encode(file.dataSet))
+                            provenance: provenance, queryHeader: QueryHeader.encode(file.dataSet), problem: damage)
     }
 }
 

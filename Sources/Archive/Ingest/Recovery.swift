@@ -108,9 +108,14 @@ public struct Recovery: Sendable {
     public func record(_ id: BlobID, receivedAt: Date, source: Provenance.Source) async throws {
         guard try await ingestor.blobs.verify(id) else { throw RecoveryError("its bytes do not hash to its name") }
         let file = try await ingestor.blobs.readHeader(id)
+        // A blob stored before ingest checked a data set whole may not be: it is recorded damaged.
+        var problem: String?
+        if let path = ingestor.blobs.localPath(of: id) {
+            do { _ = try StructureCheck.read(path: path) } catch { problem = error.detail }
+        }
         let entry = CatalogEntry(attributes: try InstanceAttributes(file.dataSet), blob: id, size: try await ingestor.blobs.size(of: id),
                                  transferSyntaxUID: file.transferSyntax.uid, provenance: Provenance(source: source, receivedAt: receivedAt),
-                                 queryHeader: QueryHeader.encode(file.dataSet))
+                                 queryHeader: QueryHeader.encode(file.dataSet), problem: problem)
         _ = try await ingestor.catalog.record([entry])
     }
 }

@@ -92,13 +92,24 @@ public struct BulkDataReference: Sendable, Equatable, Hashable {
     /// Byte offset of the value (after its header) in the source file.
     public var offset: Int
     public var length: Int
-    /// Whether the bytes at `offset` are big-endian (and so need swapping, by the VR's
-    /// `byteSwapSize`, when they are read as little endian).
+    /// Whether the bytes at `offset` are big-endian (and so need swapping, `swapSize` bytes a
+    /// number, when they are read as little endian).
     public var isBigEndian: Bool
+    /// The size of the numbers byte order applies to (`VR.byteSwapSize(of:bitsAllocated:)`).
+    public var swapSize: Int
 
-    public init(offset: Int, length: Int, isBigEndian: Bool = false) {
+    public init(offset: Int, length: Int, isBigEndian: Bool = false, swapSize: Int = 1) {
         self.offset = offset
         self.length = length
         self.isBigEndian = isBigEndian
+        self.swapSize = swapSize
+    }
+
+    /// Bytes read from this value (from a number's start), in little endian.
+    public func littleEndian(_ bytes: [UInt8]) -> [UInt8] {
+        guard isBigEndian else { return bytes }
+        var swapped = bytes
+        swapBytes(&swapped, size: swapSize)
+        return swapped
     }
 }

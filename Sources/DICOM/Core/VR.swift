@@ -60,6 +60,15 @@ public enum VR: String, CaseIterable, Sendable {
         }
     }
 
+    /// The size of one number of the element `tag` of this VR, which byte order applies to:
+    /// native Pixel Data in OW holds Bits Allocated-sized numbers — a 32-bit Big Endian image
+    /// is stored four bytes a pixel, most significant first, as DCMTK and pydicom read and
+    /// write it —, everything else the VR's `byteSwapSize`.
+    public func byteSwapSize(of tag: Tag, bitsAllocated: Int?) -> Int {
+        if tag == .pixelData, self == .OW, let bits = bitsAllocated, bits == 32 || bits == 64 { return bits / 8 }
+        return byteSwapSize
+    }
+
     /// The size of one number, which byte order applies to; 1 where byte order does not matter.
     /// AT is a pair of 16-bit numbers (PS3.5 6.2).
     public var byteSwapSize: Int {

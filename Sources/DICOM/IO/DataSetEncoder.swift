@@ -19,7 +19,8 @@ struct DataSetEncoder {
     }
 
     mutating func encode(_ dataSet: DataSet) throws(DICOMError) {
-        for element in dataSet.elements { try encode(element) }
+        let bitsAllocated = (try? dataSet.int(.bitsAllocated)) ?? nil
+        for element in dataSet.elements { try encode(element, swapSize: element.vr.byteSwapSize(of: element.tag, bitsAllocated: bitsAllocated)) }
     }
 
     mutating func flush() throws(DICOMError) {
@@ -71,23 +72,24 @@ struct DataSetEncoder {
         }
     }
 
-    mutating func encode(_ element: DataElement) throws(DICOMError) {
+    /// `swapSize`: the numbers byte order applies to (`VR.byteSwapSize(of:bitsAllocated:)`).
+    mutating func encode(_ element: DataElement, swapSize: Int) throws(DICOMError) {
         switch element.value {
         case .bytes(let bytes):
             guard bytes.count < Self.undefinedLength else {
                 throw DICOMError(.unencodable, tag: element.tag, "a value of \(bytes.count) bytes is longer than a length field holds")
             }
             try emitHeader(element.tag, element.vr, length: UInt32(bytes.count))
-            if bigEndian && element.vr.byteSwapSize > 1 {
+            if bigEndian && swapSize > 1 {
                 var swapped = bytes
-                swapBytes(&swapped, size: element.vr.byteSwapSize)
+                swapBytes(&swapped, size: swapSize)
                 try emit(swapped)
             } else {
                 try emit(bytes)
             }
         case .bulk(let reference):
             try emitHeader(element.tag, element.vr, length: UInt32(reference.length))
-            try copy(reference, swapSize: element.vr.byteSwapSize, tag: element.tag)
+            try copy(reference, swapSize: max(swapSize, reference.swapSize), tag: element.tag)
         case .sequence(let items):
             // PS3.5 6.2.2: UN sequences are always Implicit VR Little Endian inside.
             let inner = element.vr == .UN ? (false, false) : (explicitVR, bigEndian)

@@ -131,15 +131,16 @@ struct DataSetParser {
             let items = try parseItems(tag: tag, end: valueOffset + count, depth: depth)
             return DataElement(tag: tag, items: items, hasUndefinedLength: false)
         }
-        return DataElement(tag: tag, vr: vr, value: try readValue(count: count, vr: vr, tag: tag))
+        let swapSize = vr.byteSwapSize(of: tag, bitsAllocated: (try? dataSet.int(.bitsAllocated)) ?? nil)
+        return DataElement(tag: tag, vr: vr, value: try readValue(count: count, vr: vr, tag: tag, swapSize: swapSize))
     }
 
-    private mutating func readValue(count: Int, vr: VR, tag: Tag) throws(DICOMError) -> ElementValue {
-        if let reference = try referToFile(count: count, vr: vr) { return .bulk(reference) }
+    private mutating func readValue(count: Int, vr: VR, tag: Tag, swapSize: Int) throws(DICOMError) -> ElementValue {
+        if let reference = try referToFile(count: count, vr: vr, swapSize: swapSize) { return .bulk(reference) }
         let at = reader.offset
         do {
             var bytes = try reader.bytes(count)
-            if bigEndian { swapBytes(&bytes, size: vr.byteSwapSize) }
+            if bigEndian { swapBytes(&bytes, size: swapSize) }
             return .bytes(bytes)
         } catch {
             throw DICOMError(error.code, offset: at, tag: tag, error.message)
@@ -147,10 +148,10 @@ struct DataSetParser {
     }
 
     /// Leaves a large binary value in the file, when the options ask for it.
-    private mutating func referToFile(count: Int, vr: VR) throws(DICOMError) -> BulkDataReference? {
+    private mutating func referToFile(count: Int, vr: VR, swapSize: Int) throws(DICOMError) -> BulkDataReference? {
         guard let threshold = options.bulkDataThreshold, count >= threshold, vr.isBulkDataCandidate,
-              reader.canReferToFile else { return nil }
-        let reference = BulkDataReference(offset: reader.offset, length: count, isBigEndian: bigEndian && vr.byteSwapSize > 1)
+              reader.canReferToFile || options.skipsBulkData else { return nil }
+        let reference = BulkDataReference(offset: reader.offset, length: count, isBigEndian: bigEndian && swapSize > 1, swapSize: swapSize)
         try reader.skip(count)
         return reference
     }
@@ -241,7 +242,7 @@ struct DataSetParser {
             }
             if offsetTable == nil {
                 offsetTable = try reader.bytes(count)
-            } else if let reference = try referToFile(count: count, vr: .OB) {
+            } else if let reference = try referToFile(count: count, vr: .OB, swapSize: 1) {
                 fragments.append(.bulk(reference))
             } else {
                 fragments.append(.bytes(try reader.bytes(count)))

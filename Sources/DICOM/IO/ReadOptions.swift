@@ -22,20 +22,28 @@ public struct ReadOptions: Sendable {
     /// A deflated data set is read into memory; one that inflates to more is refused, so a
     /// small "deflate bomb" cannot exhaust memory.
     public var maximumInflatedLength: Int
+    /// With `bulkDataThreshold`: large values of a stream that is not a file (a deflated data
+    /// set, memory) are skipped too, not loaded — their references then give offsets in the
+    /// decoded stream, good for their length only. For checking a data set's structure.
+    public var skipsBulkData: Bool
 
     public init(mode: Mode = .strict, stopBeforePixelData: Bool = false, bulkDataThreshold: Int? = nil,
-                maximumNestingDepth: Int = 64, maximumInflatedLength: Int = 1 << 30) {
+                maximumNestingDepth: Int = 64, maximumInflatedLength: Int = 1 << 30, skipsBulkData: Bool = false) {
         self.mode = mode
         self.stopBeforePixelData = stopBeforePixelData
         self.bulkDataThreshold = bulkDataThreshold
         self.maximumNestingDepth = maximumNestingDepth
         self.maximumInflatedLength = maximumInflatedLength
+        self.skipsBulkData = skipsBulkData
     }
 
     public static let strict = ReadOptions()
     public static let lenient = ReadOptions(mode: .lenient)
-    /// What ingest and indexing use: the header only, strictly.
+    /// The header only, strictly.
     public static let headerOnly = ReadOptions(stopBeforePixelData: true)
+    /// What ingest uses: every element strictly, to its end, large values left where they are
+    /// (`StructureCheck`).
+    public static let structure = ReadOptions(bulkDataThreshold: 1024, skipsBulkData: true)
 
     var isLenient: Bool { mode == .lenient }
 }

@@ -92,7 +92,7 @@ public struct DICOMJSONEncoder: Sendable {
         let sink = MemorySink()
         var encoder = DataSetEncoder(sink: sink, explicitVR: true, bigEndian: false, bulkData: nil)
         do {
-            try encoder.encode(element)
+            try encoder.encode(element, swapSize: 1) // encapsulated: bytes, never swapped
             try encoder.flush()
         } catch {
             throw DICOMValueError(.notInMemory, tag: element.tag, error.message)

@@ -54,7 +54,9 @@ extension DICOMweb {
         if let asked, asked != type, asked != "*/*" {
             throw Problem.notAcceptable("frames of this instance are \(type)\(frames.isEncapsulated ? " (\(frames.transferSyntax.name))" : "")")
         }
-        let partType = frames.isEncapsulated && !decode ? "\(type); transfer-syntax=\(frames.transferSyntax.uid)" : type
+        // Each part says its transfer syntax (PS3.18 8.7.3.5.2): native frames go little endian.
+        let partType = frames.isEncapsulated && !decode ? "\(type); transfer-syntax=\(frames.transferSyntax.uid)"
+            : "\(type); transfer-syntax=\(TransferSyntax.explicitVRLittleEndian.uid)"
         let parts = try numbers.map { number in
             let bytes = try frames.frame(number)
             return (partType, decode ? try RLEDecoder.decode(bytes, description: frames.description) : bytes)
@@ -76,13 +78,35 @@ extension DICOMweb {
 
     /// A thumbnail (PS3.18 10.4.1.1.4.2): the middle instance of the series — of the study's
     /// first series for a study —, at most 128 x 128 unless a viewport says otherwise.
+    /// An instance that cannot be drawn is passed over — named in the log — for the next
+    /// nearest the middle, then the next series; eight tries at most (a series that cannot be
+    /// drawn at all is one compressed in a syntax not drawn here, and so are its neighbours).
     func thumbnail(_ request: Request, _ uids: [Tag: String]) async throws -> Response {
         let found = try await instances(uids)
-        let series = uids[.seriesInstanceUID] ?? found[0].seriesInstanceUID
-        let members = found.filter { $0.seriesInstanceUID == series }
-        let frames = try Self.open(members[members.count / 2])
         let viewport = try Self.viewport(request.uri.queryParameters["viewport"].map(String.init)) ?? (128, 128)
-        return try Self.picture(of: frames, frame: (frames.count + 1) / 2, window: nil, viewport: viewport, request: request)
+        var series: [String] = []
+        for instance in found where !series.contains(instance.seriesInstanceUID) { series.append(instance.seriesInstanceUID) }
+        var lastError: (any Error)?
+        var tries = 0
+        for uid in series where tries < 8 {
+            let members = found.filter { $0.seriesInstanceUID == uid }
+            let middle = members.count / 2
+            // The middle one, then outwards from it.
+            let order = (0..<members.count).sorted { abs($0 - middle) < abs($1 - middle) || (abs($0 - middle) == abs($1 - middle) && $0 < $1) }
+            for index in order where tries < 8 {
+                tries += 1
+                do {
+                    let frames = try Self.open(members[index])
+                    return try Self.picture(of: frames, frame: (frames.count + 1) / 2, window: nil, viewport: viewport, request: request)
+                } catch {
+                    logger.warning("thumbnail: an instance passed over, it cannot be drawn",
+                                   metadata: ["instance": "\(members[index].sopInstanceUID)", "reason": "\(error)"])
+                    lastError = error
+                }
+            }
+            if uids[.seriesInstanceUID] != nil { break }
+        }
+        throw lastError ?? Problem.notFound("nothing to draw")
     }
 
     static func viewport(_ parameter: String?) throws(Problem) -> (Int, Int)? {

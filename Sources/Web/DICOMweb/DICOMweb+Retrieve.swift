@@ -141,27 +141,54 @@ extension DICOMweb {
         }
     }
 
+    /// DICOM JSON of each instance the path names, written as each is read: one that cannot
+    /// be read is left out — and named in the log — rather than fail the others.
     func metadata(_ request: Request, _ uids: [Tag: String]) async throws -> Response {
         guard Self.accepts(request, ["application/dicom+json", "application/json"]) else {
             throw Problem.notAcceptable("metadata is application/dicom+json")
         }
         let found = try await instances(uids)
         let base = baseURL(request)
-        var parts: [String] = []
-        for instance in found {
-            guard let path = instance.path else { continue }
-            // Values of 1 KiB or more stay in the file and are given as bulk data URIs.
-            let file = try DICOMFile(path: path, options: ReadOptions(bulkDataThreshold: 1024))
-            let prefix = "\(base)/studies/\(instance.studyInstanceUID)/series/\(instance.seriesInstanceUID)/instances/\(instance.sopInstanceUID)/bulk"
-            let encoder = DICOMJSONEncoder(bulkDataThreshold: 1024) { location in
-                let steps = location.path.map { "\($0.sequence.hexString)/\($0.item)" } + [location.tag.hexString]
-                return "\(prefix)/\(steps.joined(separator: "/"))"
-            }
-            parts.append(try Self.json(file.dataSet, encoder: encoder))
-        }
+        // One instance asked for: it is read first, so that if it cannot be the answer says so.
+        if found.count == 1 { _ = try Self.metadataJSON(found[0], base: base) }
+        let logger = self.logger
         var headers = HTTPFields()
         headers[.contentType] = "application/dicom+json"
-        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: "[" + parts.joined(separator: ",") + "]")))
+        return Response(status: .ok, headers: headers, body: ResponseBody { (writer: inout any ResponseBodyWriter) in
+            var first = true
+            try await writer.write(ByteBuffer(string: "["))
+            for instance in found {
+                let json: String
+                do {
+                    json = try Self.metadataJSON(instance, base: base)
+                } catch {
+                    logger.warning("metadata: an instance left out, it cannot be read",
+                                   metadata: ["instance": "\(instance.sopInstanceUID)", "blob": "\(instance.blob)", "reason": "\(error)"])
+                    continue
+                }
+                try await writer.write(ByteBuffer(string: (first ? "" : ",") + json))
+                first = false
+            }
+            try await writer.write(ByteBuffer(string: "]"))
+            try await writer.finish(nil)
+        })
+    }
+
+    /// One instance's DICOM JSON; values of 1 KiB or more stay in the file and are given as bulk data URIs.
+    static func metadataJSON(_ instance: StoredInstance, base: String) throws -> String {
+        guard let path = instance.path else { throw Problem(.internalServerError, "instance \(instance.sopInstanceUID) has no local file") }
+        let file: DICOMFile
+        do {
+            file = try DICOMFile(path: path, options: ReadOptions(bulkDataThreshold: 1024))
+        } catch {
+            throw Problem(.internalServerError, "instance \(instance.sopInstanceUID) cannot be read: \(error)")
+        }
+        let prefix = "\(base)/studies/\(instance.studyInstanceUID)/series/\(instance.seriesInstanceUID)/instances/\(instance.sopInstanceUID)/bulk"
+        let encoder = DICOMJSONEncoder(bulkDataThreshold: 1024) { location in
+            let steps = location.path.map { "\($0.sequence.hexString)/\($0.item)" } + [location.tag.hexString]
+            return "\(prefix)/\(steps.joined(separator: "/"))"
+        }
+        return try Self.json(file.dataSet, encoder: encoder)
     }
 
     /// A value left out of the metadata (PS3.18 10.4.1.1.5): the element at `path` (tag,

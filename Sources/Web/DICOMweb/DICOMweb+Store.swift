@@ -103,8 +103,8 @@ extension DICOMweb {
         // same data set is the same blob however it arrived.
         let provenance = Provenance(source: .stow, peerAddress: context.remoteAddress?.description ?? "")
         switch await Importer(ingestor: ingestor).importFile(at: staged.path, provenance: provenance) {
-        case .imported:
-            break
+        case .imported, .keptDamaged:
+            break // STOW-RS keeps nothing damaged: it does not ask the importer to
         case .skipped(let why):
             result.failure = .sopClassNotSupported
             result.comment = why

@@ -68,7 +68,9 @@ struct Frames {
         case .bulk(let reference):
             let start = (number - 1) * description.frameLength
             guard start + description.frameLength <= reference.length else { throw ImagingError("the pixel data is shorter than its frames") }
-            return try file.read(at: reference.offset + start, upTo: description.frameLength)
+            // Frames are given little endian, as PS3.18 8.7.3.3.2 has native frames (the parser
+            // already made values it loaded so).
+            return reference.littleEndian(try file.read(at: reference.offset + start, upTo: description.frameLength))
         case .encapsulated(let encapsulated):
             return try fragments(of: number, in: encapsulated).flatMap { try bytes(of: $0) }
         case .sequence:

@@ -61,8 +61,13 @@ struct PixelDescription: Sendable, Equatable {
 
     var bytesPerSample: Int { bitsAllocated / 8 }
 
-    /// The length of one uncompressed frame (PS3.5 8.1.1).
-    var frameLength: Int { rows * columns * samplesPerPixel * bytesPerSample }
+    var geometry: PixelGeometry {
+        PixelGeometry(rows: rows, columns: columns, samplesPerPixel: samplesPerPixel, bitsAllocated: bitsAllocated,
+                      numberOfFrames: numberOfFrames, photometric: photometric)
+    }
+
+    /// The length of one uncompressed frame (PS3.5 8.1.1; 4:2:2 keeps two samples a pixel).
+    var frameLength: Int { geometry.frameLength }
 }
 
 /// A frame that cannot be given or drawn is not an acceptable answer to the request:

@@ -77,10 +77,18 @@ enum Windowing {
         return Window(center: (low + high) / 2 + 0.5, width: max(high - low + 1, 1))
     }
 
-    /// RGB (or YBR_FULL, converted, PS3.3 C.7.6.3.1.2), interleaved or by plane, 8 bits a sample.
+    /// RGB (or YBR_FULL and YBR_FULL_422, converted, PS3.3 C.7.6.3.1.2), interleaved or by
+    /// plane, 8 bits a sample.
     static func color(_ frame: [UInt8], description d: PixelDescription, count: Int) throws(ImagingError) -> [UInt8] {
-        guard d.photometric == "RGB" || d.photometric == "YBR_FULL" else { throw ImagingError("\(d.photometric) color is not drawn here") }
+        guard ["RGB", "YBR_FULL", "YBR_FULL_422"].contains(d.photometric) else { throw ImagingError("\(d.photometric) color is not drawn here") }
+        let subsampled = d.photometric == "YBR_FULL_422"
+        guard !subsampled || d.bytesPerSample == 1 else { throw ImagingError("\(d.bitsAllocated)-bit YBR_FULL_422 is not drawn here") }
         func sample(_ pixel: Int, _ channel: Int) -> UInt8 {
+            // 4:2:2 keeps Y1 Y2 Cb Cr for each pair of pixels in a row (PS3.3 C.7.6.3.1.2).
+            if subsampled {
+                let pair = (pixel / d.columns) * ((d.columns + 1) / 2) + (pixel % d.columns) / 2
+                return frame[pair * 4 + (channel == 0 ? (pixel % d.columns) % 2 : channel + 1)]
+            }
             let index = d.planarConfiguration == 1 ? channel * count + pixel : pixel * 3 + channel
             // Wider samples keep their top stored bits.
             if d.bytesPerSample == 1 { return frame[index] }

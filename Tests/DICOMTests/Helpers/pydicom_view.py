@@ -63,7 +63,13 @@ def listing(ds, big_endian):
         elif elem.VR in BINARY or isinstance(value, (bytes, bytearray)):
             data = bytes(value or b"")
             if big_endian and elem.VR in SWAP and not elem.is_undefined_length:
-                data = swapped(data, SWAP[elem.VR])
+                size = SWAP[elem.VR]
+                # Native pixel data holds Bits Allocated-sized numbers: pydicom reads a 32-bit
+                # Big Endian image as 4-byte big-endian integers (its pixel_array equals the
+                # same image stored little endian).
+                if elem.tag == 0x7FE00010 and elem.VR == "OW" and ds.get("BitsAllocated") in (32, 64):
+                    size = ds.BitsAllocated // 8
+                data = swapped(data, size)
             entry["bytes"] = base64.b64encode(data).decode()
         elif elem.VR in NUMERIC or elem.VR == "AT":
             values = value if isinstance(value, (list, MultiValue)) else ([] if value is None else [value])
