@@ -54,6 +54,24 @@ import Testing
         #expect(try frames.frame(1).count == frames.description.rows * frames.description.columns * 2)
     }
 
+    /// A baseline JPEG of an RGB image (no colour transform) passed through for the screen is
+    /// marked so (Adobe APP14, transform 0): libjpeg — Pillow's, and the browsers' — then draws
+    /// the colours pydicom reads, not magenta; one already marked, or YCbCr, is left as it is.
+    @Test(arguments: ["SC_jpeg_no_color_transform.dcm", "SC_jpeg_no_color_transform_2.dcm", "SC_rgb_jpeg_app14_dcmd.dcm"])
+    func anRGBJPEGPassedThroughIsDrawnInItsColours(name: String) async throws {
+        let path = try Self.corpusFile(name)
+        let frames = try Frames(path: path)
+        #expect(frames.description.photometric == "RGB")
+        let stored = try frames.frame(1)
+        let jpeg = FileManager.default.temporaryDirectory.appendingPathComponent("rgb-\(UUID()).jpg").path
+        defer { try? FileManager.default.removeItem(atPath: jpeg) }
+        try Data(JPEGColorMarker.markedRGB(stored)).write(to: URL(fileURLWithPath: jpeg))
+        let run = try await Subprocess.run("python3", [Self.helper, jpeg, path, "1"])
+        let result = try #require((try? JSONSerialization.jsonObject(with: run.output)) as? [String: Any], "\(run.text) \(run.errors)")
+        #expect((result["maxDifference"] as? Double ?? 99) <= 1, "\(name): \(result)")
+        if stored.count > 20 && stored[2...3] == [0xFF, 0xEE] { #expect(JPEGColorMarker.markedRGB(stored) == stored, "already marked: unchanged") }
+    }
+
     @Test func theLinearWindowOfPS3_3() {
         // C.11.2.1.2.1 with center 40 and width 400 (a soft tissue window).
         let window = Window(center: 40, width: 400)

@@ -124,11 +124,11 @@ public struct Catalog: Sendable {
         }
         let received = timestamp.format(entry.provenance.receivedAt)
         let patientID = try Int64.fetchOne(db.cachedStatement(sql: """
-            INSERT INTO patient (patientID, issuerOfPatientID, patientName, patientBirthDate, patientSex) VALUES (?, ?, ?, ?, ?)
-            ON CONFLICT (patientID, issuerOfPatientID) DO UPDATE SET
+            INSERT INTO patient (patientID, issuerOfPatientID, anonymousKey, patientName, patientBirthDate, patientSex) VALUES (?, ?, ?, ?, ?, ?)
+            ON CONFLICT (patientID, issuerOfPatientID, anonymousKey) DO UPDATE SET
                 patientName = excluded.patientName, patientBirthDate = excluded.patientBirthDate, patientSex = excluded.patientSex
             RETURNING id
-            """), arguments: [a.patientID, a.issuerOfPatientID, a.patientName, a.patientBirthDate, a.patientSex])!
+            """), arguments: [a.patientID, a.issuerOfPatientID, PatientKey.of(a), a.patientName, a.patientBirthDate, a.patientSex])!
         let studyID = try Int64.fetchOne(db.cachedStatement(sql: """
             INSERT INTO study (studyInstanceUID, patientRef, studyDate, studyTime, accessionNumber, studyID, studyDescription,
                                referringPhysicianName, lastReceivedAt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)

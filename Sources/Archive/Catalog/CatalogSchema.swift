@@ -1,3 +1,5 @@
+import DICOM
+import Foundation
 import GRDB
 
 /// The catalog's tables (patient → study → series → instance → version), created and
@@ -264,6 +266,49 @@ enum CatalogSchema {
                 -- blobs); NULL for an intact one. A damaged version is never made current over an intact one.
                 ALTER TABLE version ADD COLUMN problem TEXT;
                 """)
+        }
+        migrator.registerMigration("12: patients without a Patient ID kept apart") { db in
+            // The patient table again, unique by a third column (SQLite cannot change a UNIQUE in place).
+            try db.execute(sql: """
+                CREATE TABLE patientKeyed (
+                    id INTEGER PRIMARY KEY,
+                    patientID TEXT NOT NULL,
+                    issuerOfPatientID TEXT NOT NULL,
+                    -- '' for a patient with a Patient ID; without one, what tells patients apart
+                    -- (PatientKey): their name and birth date, else the study.
+                    anonymousKey TEXT NOT NULL DEFAULT '',
+                    patientName TEXT NOT NULL,
+                    patientBirthDate TEXT NOT NULL,
+                    patientSex TEXT NOT NULL,
+                    UNIQUE (patientID, issuerOfPatientID, anonymousKey)
+                );
+                INSERT INTO patientKeyed (id, patientID, issuerOfPatientID, patientName, patientBirthDate, patientSex)
+                    SELECT id, patientID, issuerOfPatientID, patientName, patientBirthDate, patientSex FROM patient;
+                DROP TABLE patient;
+                ALTER TABLE patientKeyed RENAME TO patient;
+                CREATE INDEX patient_name ON patient (patientName);
+                CREATE INDEX patient_name_nocase ON patient (patientName COLLATE NOCASE);
+                """)
+            // Studies merged under one patient for want of a Patient ID are parted, each by the
+            // patient its first series' header names.
+            let studies = try Row.fetchAll(db, sql: """
+                SELECT s.id AS study, s.studyInstanceUID AS uid, p.issuerOfPatientID AS issuer,
+                       (SELECT attributes FROM series WHERE studyRef = s.id ORDER BY id LIMIT 1) AS header
+                FROM study s JOIN patient p ON s.patientRef = p.id WHERE p.patientID = ''
+                """)
+            for row in studies {
+                let header = (row["header"] as Data?).map { QueryHeader.decode(Array($0)) } ?? DataSet()
+                func text(_ tag: Tag) -> String { ((try? header.string(tag)) ?? nil) ?? "" }
+                let (name, birthDate) = (text(.patientName), text(Tag(0x0010, 0x0030)))
+                let key = PatientKey.anonymous(name: name, birthDate: birthDate, study: row["uid"])
+                let patient = try Int64.fetchOne(db, sql: """
+                    INSERT INTO patient (patientID, issuerOfPatientID, anonymousKey, patientName, patientBirthDate, patientSex)
+                    VALUES ('', ?, ?, ?, ?, ?) ON CONFLICT (patientID, issuerOfPatientID, anonymousKey) DO UPDATE SET patientName = excluded.patientName
+                    RETURNING id
+                    """, arguments: [row["issuer"] as String, key, name, birthDate, text(Tag(0x0010, 0x0040))])!
+                try db.execute(sql: "UPDATE study SET patientRef = ? WHERE id = ?", arguments: [patient, row["study"] as Int64])
+            }
+            try db.execute(sql: "DELETE FROM patient WHERE patientID = '' AND anonymousKey = '' AND id NOT IN (SELECT patientRef FROM study)")
         }
         return migrator
     }

@@ -133,7 +133,9 @@ extension DICOMweb {
             && accepts(request, ["image/jpeg"])
         if jpegPassThrough {
             headers[.contentType] = "image/jpeg"
-            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: try frames.frame(number))))
+            var jpeg = try frames.frame(number)
+            if frames.description.photometric == "RGB" { jpeg = JPEGColorMarker.markedRGB(jpeg) }
+            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: jpeg)))
         }
         let png = accepts(request, ["image/png"])
         guard png || accepts(request, ["image/jpeg"]) else { throw Problem.notAcceptable("frames are drawn as image/png or image/jpeg") }
