@@ -14,8 +14,15 @@ extension LifeboatNode {
     func dicomServers(policy: AcceptorPolicy, query: QueryEngine, ingestor: Ingestor, security: NodeSecurity) throws -> (DICOMServer, DICOMServer?) {
         var policy = policy
         let retrieve = RetrieveService(engine: query, nodes: configuration.dicomNodes)
-        let access = DICOMAccess(peers: configuration.dicomPeers, strict: configuration.dicomStrict, reporters: commitmentReporters())
-        policy.admission = AuditedServices.admission(access, identities: try DICOMUserIdentities(users: security.users), audit: security.audit,
+        let reporters = commitmentReporters()
+        let access = DICOMAccess(peers: configuration.dicomPeers, strict: configuration.dicomStrict, reporters: reporters)
+        // The AEs the archive is told about may take the association slots kept for them.
+        policy.priority = { [peers = configuration.dicomPeers] calling, address in
+            if let peer = peers.first(where: { $0.aeTitle == calling.value }) { return peer.address.map { $0 == address } ?? true }
+            return reporters.contains { $0.aeTitle == calling.value && $0.addresses.contains(address) }
+        }
+        policy.admission = AuditedServices.admission(access, identities: try DICOMUserIdentities(users: security.users, throttle: security.signIns),
+                                                     audit: security.audit,
                                                      offered: policy.abstractSyntaxes.union(query.findSOPClasses).union(retrieve.moveSOPClasses)
                                                          .union(retrieve.getSOPClasses).union([StorageCommitment.sopClassUID]),
                                                      queryClasses: query.findSOPClasses, retrieveClasses: retrieve.moveSOPClasses.union(retrieve.getSOPClasses))

@@ -69,7 +69,7 @@ public struct LifeboatNode: Sendable {
         var web = WebServer(port: configuration.httpPort, corsAllowOrigin: configuration.corsAllowOrigin.isEmpty ? nil : configuration.corsAllowOrigin,
                             dicomweb: DICOMweb(engine: query, ingestor: ingestor),
                             access: HTTPAccess(users: security.users, audit: security.audit, allowBasic: configuration.httpBasicAuth,
-                                               secureCookies: configuration.https),
+                                               secureCookies: configuration.https, throttle: security.signIns),
                             catalog: archive.catalog, replication: replication)
         if configuration.https { web.tls = try configuration.tlsFiles?.serverConfiguration(mutual: false) }
         web.operations = (configuration.aeTitle, configuration.data)

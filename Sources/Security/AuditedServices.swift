@@ -1,5 +1,6 @@
 import DICOM
 import DICOMNetwork
+import Logging
 import NIOCore
 
 /// The DIMSE services with the audit trail and the AE allow-list in front: every store,
@@ -18,11 +19,14 @@ public enum AuditedServices {
     /// then the allow-list; each sign-in and refusal recorded.
     public static func admission(_ access: DICOMAccess, identities: DICOMUserIdentities?, audit: AuditLog, offered: Set<String>, queryClasses: Set<String>,
                                  retrieveClasses: Set<String>) -> @Sendable (AcceptorPolicy.Peer) -> AcceptorPolicy.Admission {
-        { peer in
+        let logger = Logger(label: "lifeboat.dicom")
+        return { peer in
             var userRights: Set<DICOMAccess.Right> = []
-            switch identities?.check(peer.userIdentity) ?? .none {
+            switch identities?.check(peer.userIdentity, from: peer.address) ?? .none {
             case .none: break
             case .refused(let name, let why):
+                logger.warning("association rejected: user identity refused", metadata: ["user": "\(name)", "calling": "\(peer.callingAETitle.value)",
+                                                                                          "from": "\(peer.address)", "reason": "\(why)"])
                 audit.note(.init(.loginFailed, succeeded: false, actor: name, source: peer.address, subject: "DICOM \(peer.callingAETitle.value)",
                                  detail: "user identity refused: \(why)"))
                 return .rejectIdentity
@@ -39,6 +43,8 @@ public enum AuditedServices {
             case nil: nil
             }
             if let detail {
+                logger.warning("DICOM \(detail)", metadata: ["calling": "\(peer.callingAETitle.value)", "called": "\(peer.calledAETitle.value)",
+                                                            "from": "\(peer.address)"])
                 audit.note(.init(.rejection, succeeded: false, actor: peer.callingAETitle.value, source: peer.address,
                                  subject: "called AE \(peer.calledAETitle.value)", detail: detail))
             }

@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 
 /// Slows password guessing: after `limit` failed sign-ins for one user name, or
 /// `addressLimit` from one address (higher: a ward's computers may share one address behind
@@ -37,4 +38,23 @@ public struct LoginThrottle: Sendable {
     }
 
     public mutating func succeeded(user: String) { failures["user:" + user.lowercased()] = nil }
+}
+
+/// One `LoginThrottle` for every way a password is presented — HTTP sign-in and Basic, and
+/// DICOM user identity negotiation —, so that guesses count together whichever way they come.
+public final class SignInThrottle: Sendable {
+    private let throttle: NIOLockedValueBox<LoginThrottle>
+
+    public init(_ throttle: LoginThrottle = LoginThrottle()) { self.throttle = NIOLockedValueBox(throttle) }
+
+    /// When a refused caller may try again; nil: go ahead and check the password.
+    public func retryAfter(user: String, address: String, at now: Date = Date()) -> Date? {
+        throttle.withLockedValue { $0.retryAfter(user: user, address: address, at: now) }
+    }
+
+    public func failed(user: String, address: String, at now: Date = Date()) {
+        throttle.withLockedValue { $0.failed(user: user, address: address, at: now) }
+    }
+
+    public func succeeded(user: String) { throttle.withLockedValue { $0.succeeded(user: user) } }
 }

@@ -5,6 +5,8 @@ import Foundation
 public struct NodeSecurity: Sendable {
     public let users: UserDirectory
     public let audit: AuditLog
+    /// Failed sign-ins, however the password came (HTTP or DICOM user identity).
+    public let signIns = SignInThrottle()
 
     public init(data: String, bcryptCost: UInt8 = 12) throws {
         try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)

@@ -87,6 +87,62 @@ import Testing
         }
     }
 
+    /// 200 connections from 20 other addresses that never send a byte hold no association
+    /// slot: a modality still associates and stores. From one address, connections past the
+    /// cap on those not yet associated are closed at once.
+    @Test func idleSocketsDoNotLockOutAModality() async throws {
+        try await Interop.withLifeboat { port, archive in
+            var idle: [RawConnection] = []
+            for host in 2...21 {
+                for _ in 0..<10 { idle.append(try RawConnection(port: port, from: "127.0.0.\(host)")) }
+            }
+            try await Self.echoStillWorks(port)
+            let file = try Interop.corpus().first { $0.path.hasSuffix("CT_small.dcm") }!
+            let stored = try await Subprocess.run("/usr/bin/env", ["TCP_NODELAY=1", "/usr/bin/storescu", "-aec", "LIFEBOAT", "127.0.0.1", "\(port)", file.path])
+            #expect(stored.status == 0, "\(stored.errors)")
+            #expect(try await archive.catalog.counts().instances == 1)
+            // One address may hold 16 connections that have not asked for an association.
+            var flood: [RawConnection] = []
+            for _ in 0..<20 { flood.append(try RawConnection(port: port, from: "127.0.0.50")) }
+            func closed() -> Int { flood.filter { $0.isClosed(within: 10) }.count }
+            try await Polling.waitUntil(seconds: 10) { closed() >= 4 }
+            #expect(closed() == 4)
+            #expect(idle.count == 200)
+        }
+    }
+
+    /// Once associated, a PDU that breaks the protocol — here a P-DATA-TF on a presentation
+    /// context never accepted — is aborted by the service provider with reason 6 (PS3.8 AA-8).
+    @Test func aProtocolViolationIsAbortedByTheProvider() async throws {
+        try await Interop.withLifeboat(artim: .seconds(2)) { port, _ in
+            let connection = try RawConnection(port: port)
+            connection.send(PDUCodingFixtures.requestBytes)
+            // A command fragment on presentation context 99.
+            connection.send([0x04, 0x00, 0x00, 0x00, 0x00, 0x0A, 0x00, 0x00, 0x00, 0x06, 99, 0x03, 0x00, 0x00, 0x00, 0x00])
+            let reply = try #require(await connection.readUntilClosed())
+            #expect(reply.first == 0x02, "accepted first")
+            #expect(Array(reply.suffix(10)) == Self.providerAbort(6), "\(reply.suffix(10))")
+            try await Self.echoStillWorks(port)
+        }
+    }
+
+    /// A C-CANCEL (0x0FFF) that names no request of the association is a protocol violation
+    /// (PS3.7 9.3.2.3): aborted, not left unanswered.
+    @Test func aCancelOfNothingIsAborted() async throws {
+        try await Interop.withLifeboat(artim: .seconds(2)) { port, _ in
+            let connection = try RawConnection(port: port)
+            connection.send(PDUCodingFixtures.requestBytes)
+            var cancel = CommandSet(.cCancelRequest, respondingTo: 4242)
+            cancel.hasDataSet = false
+            let command = try cancel.encoded()
+            let length = UInt32(command.count + 6), item = UInt32(command.count + 2)
+            func be32(_ value: UInt32) -> [UInt8] { [UInt8(value >> 24), UInt8(value >> 16 & 0xFF), UInt8(value >> 8 & 0xFF), UInt8(value & 0xFF)] }
+            connection.send([0x04, 0x00] + be32(length) + be32(item) + [1, 0x03] + command)
+            let reply = try #require(await connection.readUntilClosed())
+            #expect(Array(reply.suffix(10)) == Self.providerAbort(6), "\(reply.suffix(10))")
+        }
+    }
+
     @Test func associationLimitRejectsTransiently() async throws {
         try await Interop.withLifeboat(maximumAssociations: 1) { port, _ in
             let context = ProposedPresentationContext(id: 1, abstractSyntax: SOPClass.verification, transferSyntaxes: ["1.2.840.10008.1.2"])

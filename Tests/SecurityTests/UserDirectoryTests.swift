@@ -1,3 +1,4 @@
+import DICOMNetwork
 import Foundation
 @testable import Security
 import Testing
@@ -124,6 +125,36 @@ import Testing
         #expect(throttle.retryAfter(user: "jane", address: "10.0.0.9", at: start + 1) == nil, "19 failures of different names")
         throttle.failed(user: "user19", address: "10.0.0.9", at: start)
         #expect(throttle.retryAfter(user: "jane", address: "10.0.0.9", at: start + 1) != nil, "the 20th locks the address")
+    }
+
+    /// DICOM user identity negotiation (PS3.7 D.3.3.7) counts wrong passwords in the same
+    /// throttle as the web's sign-ins: past five for a name, the association is refused without
+    /// the password being checked — even the right one — until the window has passed.
+    @Test func dicomUserIdentityGuessesAreThrottledWithTheWebs() throws {
+        let (users, root) = try UserDirectoryTests.directory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try users.add(name: "jane", role: .radiologist, password: "correct horse battery")
+        let throttle = SignInThrottle()
+        let identities = try DICOMUserIdentities(users: users, throttle: throttle)
+        func identity(_ password: String) -> UserIdentity {
+            UserIdentity(kind: .usernameAndPasscode, positiveResponseRequested: false, primaryField: Array("jane".utf8), secondaryField: Array(password.utf8))
+        }
+        let start = Date(timeIntervalSince1970: 1_000_000)
+        for guess in 0..<4 {
+            #expect(identities.check(identity("guess \(guess)"), from: "10.0.0.7", now: start) == .refused(name: "jane", why: "wrong user name or password"))
+        }
+        // A fifth wrong sign-in on the web counts too.
+        throttle.failed(user: "jane", address: "10.0.0.8", at: start)
+        guard case .refused(_, let why) = identities.check(identity("correct horse battery"), from: "10.0.0.7", now: start + 1) else {
+            Issue.record("the right password was checked past the throttle")
+            return
+        }
+        #expect(why.hasPrefix("too many failed sign-ins for jane or from 10.0.0.7: try again in"))
+        guard case .user(let user) = identities.check(identity("correct horse battery"), from: "10.0.0.7", now: start + 901) else {
+            Issue.record("the window passed, yet refused")
+            return
+        }
+        #expect(user.name == "jane")
     }
 
     @Test func aSessionEndsWhenIdleTooLongOrSignedOut() {

@@ -7,8 +7,17 @@ import Foundation
 public final class RawConnection {
     private let fd: Int32
 
-    public init(port: Int) throws {
+    /// Connects to `port` on 127.0.0.1 from `source` (any 127.x.y.z: each is another address
+    /// to the server, as another machine would be).
+    public init(port: Int, from source: String = "127.0.0.1") throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var local = sockaddr_in()
+        local.sin_family = sa_family_t(AF_INET)
+        local.sin_addr.s_addr = inet_addr(source)
+        let bound = withUnsafePointer(to: &local) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0 else { throw Subprocess.Failure(description: "cannot bind to \(source)") }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
@@ -22,6 +31,14 @@ public final class RawConnection {
     }
 
     deinit { close(fd) }
+
+    /// Whether the server has closed the connection within `milliseconds` (and sent nothing).
+    public func isClosed(within milliseconds: Int) -> Bool {
+        var timeout = timeval(tv_sec: milliseconds / 1000, tv_usec: __suseconds_t(milliseconds % 1000 * 1000))
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var byte: UInt8 = 0
+        return recv(fd, &byte, 1, 0) == 0
+    }
 
     public func send(_ bytes: [UInt8]) {
         _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }

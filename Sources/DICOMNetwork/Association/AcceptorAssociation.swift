@@ -1,4 +1,5 @@
 import DICOM
+import Logging
 import NIOCore
 
 /// Timeouts of an association.
@@ -24,6 +25,14 @@ struct AcceptorAssociation {
     let services: AssociationServices
     let timeouts: AssociationTimeouts
     let peerAddress: String
+    var admission: Admission? = nil
+
+    /// The server's side of letting an association in: its slot, and where refusals are told.
+    struct Admission: Sendable {
+        let limits: ConnectionLimits
+        let ticket: ConnectionLimits.Ticket
+        let logger: Logger
+    }
 
     /// Serves the association until it ends; `onStarted` is called once its timers run.
     func run(onStarted: @Sendable () -> Void = {}) async {
@@ -35,7 +44,7 @@ struct AcceptorAssociation {
         }
         try? await channel.executeThenClose { inbound, outbound in
             var session = AcceptorSession(policy: policy, services: services, peerAddress: peerAddress, outbound: outbound, artim: artim,
-                                          idle: idle, timeouts: timeouts)
+                                          idle: idle, timeouts: timeouts, admission: admission)
             try await session.apply(session.machine.transportAccepted())
             onStarted()
             do {

@@ -12,14 +12,15 @@ public struct AcceptorPolicy: Sendable {
     public var transferSyntaxPreference: [String]
     /// The maximum P-DATA-TF length announced to the peer (PS3.8 D.1).
     public var maximumLength: UInt32
-    /// When set, every request gets this answer (the server is at its association limit).
-    public var rejection: AssociateReject?
     /// Decides on a requestor's user identity (PS3.7 D.3.3.7); nil accepts everyone.
     public var userIdentity: (@Sendable (UserIdentity, AETitle) -> UserIdentityDecision)?
 
     /// Decides who may associate and for which services (an AE allow-list); nil admits everyone
     /// to everything offered.
     public var admission: (@Sendable (Peer) -> Admission)?
+    /// The peers — by calling AE title and address — that may take the association slots kept
+    /// for them (`ConnectionLimits`): those the archive is told about.
+    public var priority: (@Sendable (AETitle, String) -> Bool)?
 
     /// The requestor as the acceptor sees it.
     public struct Peer: Sendable, Equatable {
@@ -87,7 +88,6 @@ public struct AcceptorPolicy: Sendable {
     /// The answer to an association request: the A-ASSOCIATE-AC with the contexts it
     /// accepted, or the A-ASSOCIATE-RJ.
     public func negotiate(_ request: AssociateRequest, peerAddress: String = "") -> Result<(AssociateAccept, [UInt8: AcceptedContext]), AssociateReject> {
-        if let rejection { return .failure(rejection) }
         if requireCalledAETitle && request.calledAETitle != aeTitle {
             return .failure(AssociateReject(result: .permanent, reason: .serviceUser(.calledAETitleNotRecognized)))
         }

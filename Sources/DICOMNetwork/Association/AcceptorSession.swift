@@ -1,4 +1,5 @@
 import DICOM
+import Logging
 import NIOCore
 
 /// The mutable part of an association: state machine, negotiated contexts, the message
@@ -12,6 +13,9 @@ struct AcceptorSession {
     var current: IncomingStore?
     var identifier: IncomingIdentifier?
     var operation: RunningOperation?
+    /// The Message IDs of the requests taken so far, for telling a C-CANCEL that crossed its
+    /// operation's last response from one that names nothing.
+    var requestMessageIDs = Set<UInt16>()
 
     let policy: AcceptorPolicy
     let services: AssociationServices
@@ -20,9 +24,10 @@ struct AcceptorSession {
     let artim: ChannelTimer
     let idle: IdleTimer
     let timeouts: AssociationTimeouts
+    let admission: AcceptorAssociation.Admission?
 
     init(policy: AcceptorPolicy, services: AssociationServices, peerAddress: String, outbound: NIOAsyncChannelOutboundWriter<PDU>,
-         artim: ChannelTimer, idle: IdleTimer, timeouts: AssociationTimeouts) {
+         artim: ChannelTimer, idle: IdleTimer, timeouts: AssociationTimeouts, admission: AcceptorAssociation.Admission? = nil) {
         self.policy = policy
         self.services = services
         self.peerAddress = peerAddress
@@ -30,6 +35,7 @@ struct AcceptorSession {
         self.artim = artim
         self.idle = idle
         self.timeouts = timeouts
+        self.admission = admission
     }
 
     /// A data set on its way in: to a sink, or discarded when the request was refused;
@@ -58,6 +64,11 @@ struct AcceptorSession {
     private mutating func handle(_ indication: UpperLayerStateMachine.Indication) async throws {
         switch indication {
         case .associateRequest(let request):
+            let who: Logger.Metadata = ["calling": "\(request.callingAETitle.value)", "called": "\(request.calledAETitle.value)", "from": "\(peerAddress)"]
+            if let admission, !admission.limits.associating(admission.ticket, priority: policy.priority?(request.callingAETitle, peerAddress) ?? false) {
+                admission.logger.warning("association rejected: every association slot is taken", metadata: who)
+                return try await apply(try machine.reject(AssociateReject(result: .transient, reason: .serviceProviderPresentation(.localLimitExceeded))))
+            }
             switch policy.negotiate(request, peerAddress: peerAddress) {
             case .success(let (accept, accepted)):
                 self.request = request
@@ -65,23 +76,19 @@ struct AcceptorSession {
                 peerMaximumLength = request.userInformation.maximumLength
                 try await apply(try machine.accept(accept))
             case .failure(let reject):
+                admission?.logger.warning("association rejected: \(reject)", metadata: who)
                 try await apply(try machine.reject(reject))
             }
         case .data(let data):
             for value in data.values {
-                let events: [MessageAssembler.Event]
                 do {
                     guard contexts[value.presentationContextID] != nil else {
                         throw DIMSEError("presentation context \(value.presentationContextID) was not accepted")
                     }
-                    events = try assembler.receive(value)
-                } catch {
-                    // A DIMSE protocol violation: this service user aborts (PS3.7 7.5.1).
-                    await endOperations()
-                    try await apply(try machine.abort())
-                    return
+                    for event in try assembler.receive(value) { try await handle(event) }
+                } catch let error as DIMSEError {
+                    return try await abort(for: error)
                 }
-                for event in events { try await handle(event) }
             }
         case .releaseRequested:
             // Releasing with an operation outstanding is the SCU's mistake: it is cancelled.
@@ -97,6 +104,11 @@ struct AcceptorSession {
     private mutating func handle(_ event: MessageAssembler.Event) async throws {
         switch event {
         case .command(_, let command) where command.field == .cCancelRequest:
+            // PS3.7 9.3.2.3: a C-CANCEL has no data set and names a request of this association;
+            // one that names an operation already ended crossed its last response and is ignored.
+            guard !command.hasDataSet, let id = command.messageIDBeingRespondedTo, requestMessageIDs.contains(id) else {
+                throw DIMSEError("a C-CANCEL that names no request of this association")
+            }
             cancelOperation(command)
         case .command(_, let command) where command.field?.isResponse == true:
             // The C-STORE-RSP of a C-GET's sub-operation, for the operation waiting on it.
@@ -104,6 +116,7 @@ struct AcceptorSession {
         case .command(let contextID, let command):
             // One operation at a time (the window negotiated is 1): the next waits for it.
             await finishOperation()
+            if let id = command.messageID, requestMessageIDs.count < 1 << 16 { requestMessageIDs.insert(id) }
             try await dispatch(command, contextID: contextID)
         case .dataFragment(_, let fragment, let isLast) where identifier != nil:
             receiveIdentifier(fragment)
@@ -133,6 +146,14 @@ struct AcceptorSession {
                 try await respond(to: incoming.command, contextID: incoming.contextID, field: incoming.responseField, outcome: outcome)
             }
         }
+    }
+
+    /// A DIMSE protocol violation: the service provider aborts, saying the PDU's content is
+    /// invalid (PS3.8 AA-8, reason 6). (Before association, PS3.8 has AA-1: the service user.)
+    private mutating func abort(for violation: any Error) async throws {
+        admission?.logger.warning("association aborted: \(violation)", metadata: ["from": "\(peerAddress)"])
+        await endOperations()
+        try await apply(machine.protocolViolation(.invalidPDUParameterValue))
     }
 
     mutating func dispatch(_ command: CommandSet, contextID: UInt8) async throws {

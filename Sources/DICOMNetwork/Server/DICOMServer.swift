@@ -1,3 +1,4 @@
+import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
@@ -13,8 +14,11 @@ public struct DICOMServer: Sendable {
         public var port: Int
         public var policy: AcceptorPolicy
         public var timeouts: AssociationTimeouts
-        /// More associations at once are rejected as transient, local limit exceeded (PS3.8 table 9-21).
+        /// More associations at once are rejected as transient, local limit exceeded (PS3.8 table
+        /// 9-21); connections not yet associated do not count (`ConnectionLimits`).
         public var maximumAssociations: Int
+        /// Where refused connections and associations are told, with why.
+        public var logger = Logger(label: "lifeboat.dicom")
         /// TLS on this port (PS3.15 B.9): every connection's handshake comes before its first PDU.
         public var tls: TLSConfiguration?
         /// Told of each connection whose TLS handshake failed: the peer's address and why.
@@ -82,22 +86,32 @@ public struct DICOMServer: Sendable {
                 Self.pduChannel(channel, maximumDataLength: configuration.policy.maximumLength, tls: tls, tlsRefused: configuration.tlsRefused)
             }
         onBound(server.channel.localAddress?.port ?? configuration.port)
-        let active = NIOLockedValueBox(0)
+        let limits = ConnectionLimits(.init(maximumAssociations: configuration.maximumAssociations))
+        let logger = configuration.logger
         try await withThrowingDiscardingTaskGroup { group in
             try await withTaskCancellationHandler {
                 try await server.executeThenClose { inbound in
                     for try await connection in inbound {
-                        let overLimit = active.withLockedValue { count in
-                            count += 1
-                            return count > configuration.maximumAssociations
+                        let address = connection.channel.remoteAddress?.ipAddress ?? ""
+                        let channel = connection.channel
+                        guard case .admitted(let ticket, let evicted) = limits.arrived(from: address, close: { channel.close(promise: nil) }) else {
+                            logger.warning("connection refused: too many from one address that have not asked for an association",
+                                           metadata: ["from": "\(address)", "limit": "\(limits.settings.maximumPendingPerAddress)"])
+                            // Closed through its async channel, whose writer must be finished.
+                            group.addTask { try? await connection.executeThenClose { _, _ in } }
+                            continue
                         }
-                        var policy = configuration.policy
-                        if overLimit { policy.rejection = AssociateReject(result: .transient, reason: .serviceProviderPresentation(.localLimitExceeded)) }
-                        let association = AcceptorAssociation(channel: connection, policy: policy, services: services, timeouts: configuration.timeouts,
-                                                              peerAddress: connection.channel.remoteAddress?.ipAddress ?? "")
+                        if let evicted {
+                            logger.warning("the oldest connection that had not asked for an association was closed to make room",
+                                           metadata: ["limit": "\(limits.settings.maximumPending)"])
+                            evicted()
+                        }
+                        let association = AcceptorAssociation(channel: connection, policy: configuration.policy, services: services,
+                                                              timeouts: configuration.timeouts, peerAddress: address,
+                                                              admission: .init(limits: limits, ticket: ticket, logger: logger))
                         group.addTask {
                             await association.run()
-                            active.withLockedValue { $0 -= 1 }
+                            limits.ended(ticket)
                         }
                     }
                 }

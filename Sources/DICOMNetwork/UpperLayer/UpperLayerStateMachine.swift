@@ -118,6 +118,11 @@ public struct UpperLayerStateMachine: Sendable {
     /// Evt19: bytes that are not a valid PDU.
     public mutating func receivedInvalidPDU(_ error: PDUDecodingError) -> Transition { fire(.evt19, reason: error.reason) }
 
+    /// Evt19 too: a PDU whose content breaks the protocol (a P-DATA-TF on a presentation context
+    /// never accepted, a message that is not DIMSE) is an invalid PDU: the service provider
+    /// aborts with `reason` (PS3.8 AA-8, table 9-26).
+    public mutating func protocolViolation(_ reason: Abort.ProviderReason) -> Transition { fire(.evt19, reason: reason) }
+
     /// Evt3, 4, 6, 10, 12, 13 or 16: a PDU from the peer.
     public mutating func received(_ pdu: PDU) -> Transition {
         let event: UpperLayerEvent = switch pdu {

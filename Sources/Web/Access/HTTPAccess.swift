@@ -15,7 +15,7 @@ public struct HTTPAccess: Sendable {
     public var allowBasic: Bool
     /// Mark the session cookie `Secure` (served over HTTPS).
     public var secureCookies: Bool
-    let throttle: NIOLockedValueBox<LoginThrottle>
+    let throttle: SignInThrottle
     /// Basic credentials already checked with bcrypt, by their digest: a viewer sends them
     /// on every request, and bcrypt is slow on purpose. Kept for `basicCacheSeconds`.
     let basicCache = NIOLockedValueBox<[String: (user: String, until: Date)]>([:])
@@ -24,13 +24,13 @@ public struct HTTPAccess: Sendable {
     public static let cookieName = "lifeboat_session"
 
     public init(users: UserDirectory, audit: AuditLog, sessions: Sessions = Sessions(), allowBasic: Bool = false, secureCookies: Bool = false,
-                throttle: LoginThrottle = LoginThrottle()) {
+                throttle: SignInThrottle = SignInThrottle()) {
         self.users = users
         self.audit = audit
         self.sessions = sessions
         self.allowBasic = allowBasic
         self.secureCookies = secureCookies
-        self.throttle = NIOLockedValueBox(throttle)
+        self.throttle = throttle
     }
 
     /// The identity the request proves; nil when it presents nothing. A credential that is
@@ -79,7 +79,7 @@ public struct HTTPAccess: Sendable {
     /// or from an address within 15 minutes answer 429 until the window has passed.
     func checkPassword(name: String, password: String, source: String, request: Request) async throws -> User {
         let now = Date()
-        if let retry = throttle.withLockedValue({ $0.retryAfter(user: name, address: source, at: now) }) {
+        if let retry = throttle.retryAfter(user: name, address: source, at: now) {
             let seconds = Int(retry.timeIntervalSince(now).rounded(.up))
             try await audit.record(.init(.loginFailed, succeeded: false, actor: name, source: source, detail: "refused: too many failed sign-ins"))
             throw Problem(.tooManyRequests, "too many failed sign-ins for \(name) or from \(source): try again in \(seconds) s",
@@ -88,10 +88,10 @@ public struct HTTPAccess: Sendable {
         let users = users
         let user = try await NIOThreadPool.singleton.runIfActive { try users.verify(name: name, password: password) }
         guard let user else {
-            throttle.withLockedValue { $0.failed(user: name, address: source, at: now) }
+            throttle.failed(user: name, address: source, at: now)
             try await refuse(request, actor: name, source: source, "wrong user name or password", action: .loginFailed)
         }
-        throttle.withLockedValue { $0.succeeded(user: name) }
+        throttle.succeeded(user: name)
         return user
     }
 
