@@ -8,8 +8,10 @@ import Yams
 /// the command-line options' names; a flag given on the command line wins over the file.
 public struct Configuration: Sendable, Equatable {
     public var aeTitle = "LIFEBOAT"
+    public var bindAddress = "0.0.0.0"
     public var dicomPort = 11112
     public var httpPort = 8080
+    public var httpIdleSeconds = 60
     public var corsAllowOrigin = ""
     public var data = "lifeboat-data"
     public var maxPDU = 256 * 1024
@@ -69,10 +71,17 @@ public struct Configuration: Sendable, Equatable {
     static let keys: [Key] = [
         Key(name: "ae-title", help: "The AE title this archive answers to (1 to 16 characters).",
             read: { $0.aeTitle = try string($1) }, write: { $0.aeTitle }),
+        Key(name: "bind-address", help: "The address the DICOM and HTTP ports listen on: 0.0.0.0 for every interface, 127.0.0.1 for this machine only, or one interface's.",
+            read: { $0.bindAddress = try string($1) }, write: { $0.bindAddress }),
         Key(name: "dicom-port", help: "The TCP port for DICOM (C-ECHO, C-STORE, C-FIND).",
             read: { $0.dicomPort = try integer($1, in: 1...65535) }, write: { "\($0.dicomPort)" }),
         Key(name: "http-port", help: "The TCP port for HTTP: DICOMweb under /dicom-web, WADO-URI at /wado; 0 turns HTTP off.",
             read: { $0.httpPort = try integer($1, in: 0...65535) }, write: { "\($0.httpPort)" }),
+        Key(name: "http-idle-seconds", help: """
+                An HTTP connection is closed when this long passes without a request, with its request headers unfinished,
+                or with its body making no progress (not while an answer is being sent).
+                """,
+            read: { $0.httpIdleSeconds = try integer($1, in: 1...3600) }, write: { "\($0.httpIdleSeconds)" }),
         Key(name: "cors-allow-origin", help: "The web origin a browser viewer on another site calls DICOMweb from (\"*\" for any); empty sends no CORS headers.",
             read: { $0.corsAllowOrigin = try string($1) }, write: { "\"\($0.corsAllowOrigin)\"" }),
         Key(name: "data", help: "The data directory: blobs/, tmp/ and catalog.sqlite.",
@@ -237,14 +246,16 @@ public struct Configuration: Sendable, Equatable {
 
     /// Reads a configuration file; unknown keys and values of the wrong kind are errors, so a
     /// typo never passes silently for a default.
-    public static func load(path: String) throws(ConfigurationError) -> Configuration {
+    /// Reads a file; `validating` false leaves `validate` to the caller (after it has put the
+    /// command line's settings over the file's).
+    public static func load(path: String, validating: Bool = true) throws(ConfigurationError) -> Configuration {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             throw ConfigurationError("\(path): cannot read the file")
         }
-        return try parse(text, source: path)
+        return try parse(text, source: path, validating: validating)
     }
 
-    static func parse(_ text: String, source: String) throws(ConfigurationError) -> Configuration {
+    static func parse(_ text: String, source: String, validating: Bool = true) throws(ConfigurationError) -> Configuration {
         let node: Node?
         do {
             node = try Yams.compose(yaml: text)
@@ -265,12 +276,17 @@ public struct Configuration: Sendable, Equatable {
                 throw ConfigurationError("\(source): \(name) (line \(value.mark?.line ?? 0)): \(error)")
             }
         }
+        if validating { try configuration.validate(source: source) }
+        return configuration
+    }
+
+    /// `validate`, its error naming where the settings came from.
+    public func validate(source: String) throws(ConfigurationError) {
         do {
-            try configuration.validate()
+            try validate()
         } catch {
             throw ConfigurationError("\(source): \(error)")
         }
-        return configuration
     }
 
     /// What no single key can check: the quorum against the targets, the ranges of values
@@ -281,6 +297,8 @@ public struct Configuration: Sendable, Equatable {
             throw ConfigurationError("replication-quorum is \(replicationQuorum) but only \(sync) target\(sync == 1 ? "" : "s") can count toward it")
         }
         guard (1...3600).contains(replicationSyncTimeout) else { throw ConfigurationError("replication-sync-timeout is from 1 to 3600 seconds") }
+        guard (1...3600).contains(httpIdleSeconds) else { throw ConfigurationError("http-idle-seconds is from 1 to 3600") }
+        guard !bindAddress.isEmpty else { throw ConfigurationError("bind-address is empty") }
         guard (0...8760).contains(catalogSnapshotHours) else { throw ConfigurationError("catalog-snapshot-hours is from 0 to 8760") }
         guard (0...1440).contains(auditHeadMinutes) else { throw ConfigurationError("audit-head-minutes is from 0 to 1440") }
         guard (0...86400).contains(changeLogSeconds) else { throw ConfigurationError("change-log-seconds is from 0 to 86400") }

@@ -95,7 +95,8 @@ extension LifeboatNode {
                                                      offered: [SOPClass.verification, StorageCommitment.sopClassUID], queryClasses: [], retrieveClasses: [])
         let services = AuditedServices.wrap(AssociationServices(store: NotServing(), commitmentReports: CommitmentReportRecorder(catalog: archive.catalog)),
                                             audit: security.audit, access: access)
-        let server = DICOMServer(configuration: .init(port: configuration.dicomPort, policy: policy, maximumAssociations: 8), services: services)
+        let server = DICOMServer(configuration: .init(host: configuration.bindAddress, port: configuration.dicomPort, policy: policy, maximumAssociations: 8),
+                                 services: services)
         let (bound, continuation) = AsyncStream.makeStream(of: Bool.self)
         let task = Task {
             do {

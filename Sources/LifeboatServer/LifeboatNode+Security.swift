@@ -33,11 +33,13 @@ extension LifeboatNode {
         let services = AuditedServices.wrap(AssociationServices(store: ingestor, query: query, retrieve: retrieve, commitment: commitment,
                                                                 commitmentReports: CommitmentReportRecorder(catalog: query.catalog)),
                                             audit: security.audit, access: access)
-        let server = DICOMServer(configuration: .init(port: configuration.dicomPort, policy: policy, maximumAssociations: configuration.maxAssociations),
+        let server = DICOMServer(configuration: .init(host: configuration.bindAddress, port: configuration.dicomPort, policy: policy,
+                                                      maximumAssociations: configuration.maxAssociations),
                                  services: services)
         let tls = try configuration.tlsFiles?.serverConfiguration()
         let tlsServer = configuration.dicomTLSPort == 0 ? nil : DICOMServer(
-            configuration: .init(port: configuration.dicomTLSPort, policy: policy, maximumAssociations: configuration.maxAssociations, tls: tls,
+            configuration: .init(host: configuration.bindAddress, port: configuration.dicomTLSPort, policy: policy,
+                                 maximumAssociations: configuration.maxAssociations, tls: tls,
                                  tlsRefused: { [audit = security.audit] address, why in
                                      audit.note(.init(.rejection, succeeded: false, actor: "unknown", source: address, subject: "DICOM TLS port", detail: why))
                                  }),

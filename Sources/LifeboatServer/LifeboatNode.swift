@@ -66,13 +66,14 @@ public struct LifeboatNode: Sendable {
             guard configuration.httpPort != 0 else { throw ConfigurationError("accept-replication needs HTTP: http-port is 0") }
             replication = (token, archive.ingestor)
         }
-        var web = WebServer(port: configuration.httpPort, corsAllowOrigin: configuration.corsAllowOrigin.isEmpty ? nil : configuration.corsAllowOrigin,
+        var web = WebServer(host: configuration.bindAddress, port: configuration.httpPort, corsAllowOrigin: configuration.corsAllowOrigin.isEmpty ? nil : configuration.corsAllowOrigin,
                             dicomweb: DICOMweb(engine: query, ingestor: ingestor),
                             access: HTTPAccess(users: security.users, audit: security.audit, allowBasic: configuration.httpBasicAuth,
                                                secureCookies: configuration.https, throttle: security.signIns),
                             catalog: archive.catalog, replication: replication)
         if configuration.https { web.tls = try configuration.tlsFiles?.serverConfiguration(mutual: false) }
         web.operations = (configuration.aeTitle, configuration.data)
+        web.idleTimeout = .seconds(configuration.httpIdleSeconds)
         let hours = configuration.catalogSnapshotHours
         let audit = security.audit, node = configuration.aeTitle
         let currentHead: @Sendable () -> ChainHead = { audit.chainHead(node: node) }

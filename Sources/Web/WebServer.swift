@@ -1,5 +1,6 @@
 import Archive
 import Hummingbird
+import HummingbirdCore
 import HummingbirdTLS
 import Logging
 import NIOCore
@@ -28,6 +29,12 @@ public struct WebServer: Sendable {
     /// For the operations dashboard and /metrics (with `catalog`): this node's AE title and
     /// its data directory (for the disk); nil leaves them out.
     public var operations: (node: String, dataDirectory: String)?
+    /// A connection is closed when this long passes without a request, while its request
+    /// headers are unfinished, or while its body makes no progress; not while the answer is
+    /// being sent (Hummingbird's idle timeout).
+    public var idleTimeout: Duration = .seconds(60)
+    /// The most connections at once from one address.
+    public var maximumConnectionsPerAddress = 64
 
     public init(host: String = "0.0.0.0", port: Int = 8080, corsAllowOrigin: String? = nil, dicomweb: DICOMweb, access: HTTPAccess,
                 catalog: Catalog? = nil, replication: (token: String, ingestor: Ingestor)? = nil) {
@@ -67,12 +74,16 @@ public struct WebServer: Sendable {
 
     /// Serves until the task is cancelled; `onListening` gets the port once bound.
     public func run(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        let logger = Logger(label: "lifeboat.http")
+        let counts = ConnectionCap.Counts(limit: maximumConnectionsPerAddress, logger: logger)
+        let http1 = HTTPServerBuilder.http1(configuration: .init(additionalChannelHandlers: [ConnectionCap(counts)],
+                                                                 idleTimeout: TimeAmount(idleTimeout)))
         let app = Application(
             router: router(),
-            server: try tls.map { try .tls(.http1(), tlsConfiguration: $0) } ?? .http1(),
+            server: try tls.map { try .tls(http1, tlsConfiguration: $0) } ?? http1,
             configuration: .init(address: .hostname(host, port: port), serverName: "Lifeboat"),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? port) },
-            logger: Logger(label: "lifeboat.http")
+            logger: logger
         )
         try await app.run()
     }

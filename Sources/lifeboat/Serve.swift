@@ -34,6 +34,12 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "The AE title this archive answers to (default: LIFEBOAT).")
     var aeTitle: String?
 
+    @Option(help: "The address the DICOM and HTTP ports listen on (default: 0.0.0.0, every interface).")
+    var bindAddress: String?
+
+    @Option(help: "Seconds an HTTP connection may stay idle, with unfinished headers or a body making no progress (default: 60).")
+    var httpIdleSeconds: Int?
+
     @Option(help: "The TCP port for DICOM (default: 11112).")
     var dicomPort: Int?
 
@@ -166,10 +172,12 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Every how many drills one restores the last 24 hours too; 0: never (default: 4).")
     var drillNewestDayEvery: Int?
 
-    /// The file's settings with the command line's on top.
+    /// The file's settings with the command line's on top, checked together.
     func resolvedConfiguration() throws -> Configuration {
-        var settings = try config.map { path throws(ConfigurationError) in try Configuration.load(path: path) } ?? Configuration()
+        var settings = try config.map { path throws(ConfigurationError) in try Configuration.load(path: path, validating: false) } ?? Configuration()
         if let aeTitle { settings.aeTitle = aeTitle }
+        if let bindAddress { settings.bindAddress = bindAddress }
+        if let httpIdleSeconds { settings.httpIdleSeconds = httpIdleSeconds }
         if let dicomPort { settings.dicomPort = dicomPort }
         if let httpPort { settings.httpPort = httpPort }
         if let corsAllowOrigin { settings.corsAllowOrigin = corsAllowOrigin }
@@ -218,7 +226,7 @@ struct Serve: AsyncParsableCommand {
         if let drillDays { settings.drillDays = drillDays }
         if let drillStudies { settings.drillStudies = drillStudies }
         if let drillNewestDayEvery { settings.drillNewestDayEvery = drillNewestDayEvery }
-        try settings.validate()
+        try settings.validate(source: config ?? "the command line")
         return settings
     }
 

@@ -232,7 +232,7 @@ import Testing
         let bytes = try DICOMFile(dataSet: dataSet, transferSyntax: .deflatedExplicitVRLittleEndian).serialized()
         #expect(bytes.count < 64 << 10)
         let error = #expect(throws: DICOMError.self) { try DICOMFile(bytes: bytes, options: ReadOptions(maximumInflatedLength: 1 << 20)) }
-        #expect(error?.code == .deflate)
+        #expect(error?.code == .inflatedTooLarge)
         #expect(try DICOMFile(bytes: bytes).dataSet == dataSet, "within the default limit")
     }
 

@@ -30,6 +30,19 @@ public final class BackgroundProcess: @unchecked Sendable {
 
     public var isRunning: Bool { process.isRunning }
 
+    public var pid: Int32 { process.processIdentifier }
+
+    /// The most memory the process has held resident since it started or since
+    /// `resetPeakMemory` (VmHWM in /proc), in bytes.
+    public var peakMemory: Int {
+        let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
+        let line = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") } ?? ""
+        return (Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0) * 1024
+    }
+
+    /// Starts `peakMemory` afresh from what the process holds now (clear_refs 5, Linux 4.0+).
+    public func resetPeakMemory() { try? "5".write(toFile: "/proc/\(pid)/clear_refs", atomically: false, encoding: .utf8) }
+
     /// Asks the peer to stop (SIGTERM), and kills it if it has not within two seconds.
     public func stop() {
         if process.isRunning {

@@ -7,9 +7,9 @@ import Foundation
 public final class RawConnection {
     private let fd: Int32
 
-    /// Connects to `port` on 127.0.0.1 from `source` (any 127.x.y.z: each is another address
-    /// to the server, as another machine would be).
-    public init(port: Int, from source: String = "127.0.0.1") throws {
+    /// Connects to `port` on `destination` from `source` (any 127.x.y.z: each is another
+    /// address to the server, as another machine would be).
+    public init(port: Int, from source: String = "127.0.0.1", to destination: String = "127.0.0.1") throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var local = sockaddr_in()
         local.sin_family = sa_family_t(AF_INET)
@@ -20,7 +20,7 @@ public final class RawConnection {
         guard bound == 0 else { throw Subprocess.Failure(description: "cannot bind to \(source)") }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_addr.s_addr = inet_addr(destination)
         address.sin_port = UInt16(port).bigEndian
         let connected = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }

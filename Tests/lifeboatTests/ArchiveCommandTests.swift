@@ -85,6 +85,31 @@ import Testing
 }
 
 extension ArchiveCommandTests {
+    /// The file and the command line are checked together: a peer in the file may move to a
+    /// node the command line gives. And bind-address keeps both ports on one interface.
+    @Test func theFileIsCheckedWithTheCommandLinesSettingsOverIt() async throws {
+        let file = Self.temporary("merged") + ".yaml", data = Self.temporary("merged-data")
+        defer { for path in [file, data] { try? FileManager.default.removeItem(atPath: path) } }
+        try Data("""
+            data: \(data)
+            bind-address: 127.0.0.1
+            dicom-peers: [{ae: MOVESCU, rights: [query, retrieve], move-destinations: [STORESCP]}]
+            """.utf8).write(to: URL(fileURLWithPath: file))
+        let port = LoopbackPort.free(), http = LoopbackPort.free()
+        let serve = try BackgroundProcess(DumpCommandTests.binary.path, ["serve", "--config", file, "--dicom-nodes", "STORESCP@127.0.0.1:9",
+                                                                         "--dicom-port", "\(port)", "--http-port", "\(http)"])
+        defer { serve.stop() }
+        try await LoopbackPort.waitUntilListening(port)
+        let echo = try await Subprocess.run("/usr/bin/env", ["TCP_NODELAY=1", "/usr/bin/echoscu", "-aec", "LIFEBOAT", "127.0.0.1", "\(port)"])
+        #expect(echo.status == 0, "\(echo.errors) \(serve.log)")
+        // Listening on 127.0.0.1 only: another local address of the machine is not answered.
+        #expect(throws: (any Error).self) { _ = try RawConnection(port: port, from: "127.0.0.1", to: "127.0.0.2") }
+        // Without the node, the same file is refused, naming the file.
+        let refused = try Self.lifeboat(["serve", "--config", file, "--dicom-port", "\(LoopbackPort.free())"])
+        #expect(refused.status != 0 && refused.errors.contains("\(file): dicom-peers: MOVESCU may move to STORESCP, which is not in dicom-nodes"),
+                "\(refused.errors)")
+    }
+
     /// A CD's DICOMDIR named on the command line: the files it indexes are imported.
     @Test func aDICOMDIRStandsForTheFolderItIndexes() throws {
         let source = try PydicomData.directory() + "/test_files/dicomdirtests"

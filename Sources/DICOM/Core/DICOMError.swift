@@ -25,6 +25,8 @@ public struct DICOMError: Error, Sendable, Equatable, CustomStringConvertible {
         /// Sequences nested deeper than `ReadOptions.maximumNestingDepth`.
         case nestingTooDeep
         case deflate
+        /// A deflated data set inflates to more than `ReadOptions.maximumInflatedLength`.
+        case inflatedTooLarge
         /// A value that cannot be written in the requested encoding.
         case unencodable
         case io

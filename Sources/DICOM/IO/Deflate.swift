@@ -61,7 +61,7 @@ final class Inflater {
         }
         output.removeLast(count - produced)
         if decodedOffset + produced > limit {
-            throw DICOMError(.deflate, offset: limit, "the deflated data set inflates to more than \(limit) bytes")
+            throw DICOMError(.inflatedTooLarge, offset: limit, "the deflated data set inflates to more than \(limit) bytes")
         }
         return output
     }

@@ -23,16 +23,24 @@ extension DICOMweb {
             return try Frames(path: path)
         } catch let error as ImagingError {
             throw Problem(.notAcceptable, "\(error)")
+        } catch let problem as Problem {
+            throw problem
+        } catch let error as DICOMError {
+            throw Problem(.internalServerError, "instance \(instance.sopInstanceUID) cannot be read: \(error)")
         }
     }
 
-    /// "1,3,5" (PS3.18 8.3.3.1): frame numbers from 1.
+    /// "1,3,5" (PS3.18 8.3.3.1): frame numbers from 1, each once in the order first asked.
+    /// A list longer than the instance has frames is refused before it is read any further:
+    /// it can only repeat them, and would have the answer grow without bound.
     static func frameNumbers(_ list: String, count: Int) throws(Problem) -> [Int] {
         var numbers: [Int] = []
-        for item in list.split(separator: ",", omittingEmptySubsequences: false) {
-            guard let number = Int(item), number >= 1 else { throw Problem.badRequest("\"\(list)\" is not a list of frame numbers from 1") }
+        var seen = Set<Int>()
+        for (index, item) in list.split(separator: ",", omittingEmptySubsequences: false).enumerated() {
+            guard index < count else { throw Problem.badRequest("more frame numbers than the instance's \(count) frames") }
+            guard let number = Int(item), number >= 1 else { throw Problem.badRequest("\"\(list.prefix(64))\" is not a list of frame numbers from 1") }
             guard number <= count else { throw Problem.notFound("there is no frame \(number); the instance has \(count)") }
-            numbers.append(number)
+            if seen.insert(number).inserted { numbers.append(number) }
         }
         return numbers
     }
@@ -57,11 +65,11 @@ extension DICOMweb {
         // Each part says its transfer syntax (PS3.18 8.7.3.5.2): native frames go little endian.
         let partType = frames.isEncapsulated && !decode ? "\(type); transfer-syntax=\(frames.transferSyntax.uid)"
             : "\(type); transfer-syntax=\(TransferSyntax.explicitVRLittleEndian.uid)"
-        let parts = try numbers.map { number in
-            let bytes = try frames.frame(number)
+        // Read as each part is written: one frame in memory at a time.
+        return Multipart.streamed(type: type, count: numbers.count) { index in
+            let bytes = try frames.frame(numbers[index])
             return (partType, decode ? try RLEDecoder.decode(bytes, description: frames.description) : bytes)
         }
-        return Multipart.response(type: type, parts: parts)
     }
 
     /// A frame for the screen (PS3.18 10.4.1.1.4): PNG drawn here, or the JPEG as stored.

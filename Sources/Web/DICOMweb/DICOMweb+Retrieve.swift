@@ -179,7 +179,10 @@ extension DICOMweb {
         guard let path = instance.path else { throw Problem(.internalServerError, "instance \(instance.sopInstanceUID) has no local file") }
         let file: DICOMFile
         do {
-            file = try DICOMFile(path: path, options: ReadOptions(bulkDataThreshold: 1024))
+            // Large values of a deflated data set are skipped over, not loaded: they are given as bulk data URIs.
+            file = try BoundedRead.file(path, bulkDataThreshold: 1024, skippingBulkData: true)
+        } catch let problem as Problem {
+            throw problem
         } catch {
             throw Problem(.internalServerError, "instance \(instance.sopInstanceUID) cannot be read: \(error)")
         }
@@ -192,13 +195,15 @@ extension DICOMweb {
     }
 
     /// A value left out of the metadata (PS3.18 10.4.1.1.5): the element at `path` (tag,
-    /// item, tag, ...) as application/octet-stream in a multipart/related body.
+    /// item, tag, ...) as application/octet-stream in a multipart/related body, read from the
+    /// file a MiB at a time as it is written.
     func bulkData(_ request: Request, _ uids: [Tag: String], path: [Substring]) async throws -> Response {
         guard Self.accepts(request, ["multipart/related", "application/octet-stream"]) else {
             throw Problem.notAcceptable("bulk data is multipart/related; type=\"application/octet-stream\"")
         }
         let instance = try await instances(uids)[0]
-        guard let file = instance.path.flatMap({ try? DICOMFile(path: $0) }) else { throw Problem(.internalServerError, "the instance cannot be read") }
+        guard let location = instance.path else { throw Problem(.internalServerError, "the instance has no local file") }
+        let file = try BoundedRead.file(location, bulkDataThreshold: 1024)
         var dataSet = file.dataSet
         var steps = path[...]
         var element: DataElement?
@@ -216,16 +221,39 @@ extension DICOMweb {
             }
         }
         guard let element else { throw Problem.notFound("no element named") }
-        let bytes: [UInt8]
+        // The value's pieces: bytes in memory, or ranges of the file (big-endian ones swapped).
+        let pieces: [(bytes: [UInt8]?, range: BulkDataReference?)]
         switch element.value {
-        case .bytes(let value): bytes = value
-        case .encapsulated(let pixels): bytes = pixels.fragments.flatMap { fragment -> [UInt8] in
-            if case .bytes(let value) = fragment { return value }
-            return []
+        case .bytes(let value): pieces = [(value, nil)]
+        case .bulk(let reference): pieces = [(nil, reference)]
+        case .encapsulated(let pixels): pieces = pixels.fragments.map { fragment in
+            switch fragment {
+            case .bytes(let value): (value, nil)
+            case .bulk(let reference): (nil, reference)
+            }
         }
-        default: throw Problem.notFound("\(element.tag) holds no bulk value")
+        case .sequence: throw Problem.notFound("\(element.tag) holds no bulk value")
         }
-        return Multipart.response(type: "application/octet-stream", parts: [("application/octet-stream", bytes)])
+        guard let source = file.bulkDataFile ?? (try? OpenFile(path: location)) else { throw Problem(.internalServerError, "the instance cannot be read") }
+        let boundary = Multipart.makeBoundary()
+        var headers = HTTPFields()
+        headers[.contentType] = "multipart/related; type=\"application/octet-stream\"; boundary=\(boundary)"
+        return Response(status: .ok, headers: headers, body: ResponseBody { (writer: inout any ResponseBodyWriter) in
+            try await writer.write(Multipart.partHeader(boundary: boundary, contentType: "application/octet-stream", first: true))
+            for piece in pieces {
+                if let bytes = piece.bytes { try await writer.write(ByteBuffer(bytes: bytes)) }
+                guard let range = piece.range else { continue }
+                var done = 0
+                while done < range.length {
+                    let chunk = try source.read(at: range.offset + done, upTo: min(1 << 20, range.length - done))
+                    guard !chunk.isEmpty else { throw Problem(.internalServerError, "the instance's file is shorter than it was") }
+                    done += chunk.count
+                    try await writer.write(ByteBuffer(bytes: range.littleEndian(chunk)))
+                }
+            }
+            try await writer.write(Multipart.closing(boundary: boundary, empty: false))
+            try await writer.finish(nil)
+        })
     }
 
     // MARK: WADO-URI

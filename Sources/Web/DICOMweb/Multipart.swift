@@ -18,19 +18,22 @@ enum Multipart {
         ByteBuffer(string: (empty ? "" : "\r\n") + "--\(boundary)--\r\n")
     }
 
-    /// A multipart/related response of parts held in memory (frames, bulk data), `type`
-    /// naming what its parts are.
-    static func response(type: String, parts: [(contentType: String, bytes: [UInt8])]) -> Response {
+    /// A multipart/related response whose parts are made one at a time as the body is written
+    /// — `part(index)` gives each's content type and bytes —, so that memory holds one part,
+    /// however many are asked for.
+    static func streamed(type: String, count: Int, part: @escaping @Sendable (Int) throws -> (contentType: String, bytes: [UInt8])) -> Response {
         let boundary = makeBoundary()
-        var body = ByteBuffer()
-        for (index, part) in parts.enumerated() {
-            body.writeImmutableBuffer(partHeader(boundary: boundary, contentType: part.contentType, first: index == 0))
-            body.writeBytes(part.bytes)
-        }
-        body.writeImmutableBuffer(closing(boundary: boundary, empty: parts.isEmpty))
         var headers = HTTPFields()
         headers[.contentType] = "multipart/related; type=\"\(type)\"; boundary=\(boundary)"
-        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: body))
+        return Response(status: .ok, headers: headers, body: ResponseBody { (writer: inout any ResponseBodyWriter) in
+            for index in 0..<count {
+                let (contentType, bytes) = try part(index)
+                try await writer.write(partHeader(boundary: boundary, contentType: contentType, first: index == 0))
+                try await writer.write(ByteBuffer(bytes: bytes))
+            }
+            try await writer.write(closing(boundary: boundary, empty: count == 0))
+            try await writer.finish(nil)
+        })
     }
 
     /// The boundary and type parameters of a Content-Type such as

@@ -11,7 +11,7 @@ struct Frames {
 
     init(path: String) throws {
         // Pixel data and other large values stay in the file until a frame is asked for.
-        let parsed = try DICOMFile(path: path, options: ReadOptions(bulkDataThreshold: 4096))
+        let parsed = try BoundedRead.file(path, bulkDataThreshold: 4096)
         guard let pixels = parsed.dataSet[.pixelData], let file = parsed.bulkDataFile ?? (try? OpenFile(path: path)) else {
             throw ImagingError("the instance has no pixel data")
         }
