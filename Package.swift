@@ -160,7 +160,8 @@ let package = Package(
         .testTarget(
             name: "lifeboatTests",
             dependencies: [
-                "lifeboat", "Archive", "DICOM", "S3", "Replication", "Protection", "Security", "TestSupport", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                "lifeboat", "Archive", "DICOM", "DICOMNetwork", "S3", "Replication", "Protection", "Security", "TestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             exclude: ["Helpers"]

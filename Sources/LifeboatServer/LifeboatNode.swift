@@ -37,6 +37,11 @@ public struct LifeboatNode: Sendable {
             Logger(label: "lifeboat").warning("first run: an administrator was made; its user name and one-time password are in \(bootstrap) (readable by this user only); it must be changed at first sign-in, after which delete the file")
         }
         try recordStart(in: security.audit)
+        // An instance stored just before a crash, never acknowledged, is in the archive now: the trail says so.
+        for recovered in report.recorded {
+            try security.audit.append(.store, actor: "lifeboat", source: "local", subject: "SOPInstanceUID=\(recovered.sopInstanceUID)",
+                                      detail: "recovered at start: blob \(recovered.blob) was written before a crash, never cataloged nor acknowledged; now cataloged")
+        }
         let policy = AcceptorPolicy(aeTitle: title, requireCalledAETitle: !configuration.anyCalledAETitle, maximumLength: UInt32(configuration.maxPDU))
         let targets = try configuration.replicationTargets.map { try $0.makeTarget(archive: archive, aeTitle: title) }
         let scrubber = Self.scrubber(archive: archive, targets: targets, audit: security.audit, actor: "lifeboat")

@@ -41,6 +41,8 @@ public final class AuditLog: Sendable {
             throw Failure(description: "cannot create \(directory): \(error)")
         }
         path = directory + "/audit.log"
+        // A last line cut short by a crash or a full disk is set aside first (`TornTail`).
+        let torn = try TornTail.setAside(in: path)
         let last = try Self.lastRecord(of: path)
         let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw Failure(description: "cannot open \(path): \(String(cString: strerror(errno)))") }
@@ -54,13 +56,20 @@ public final class AuditLog: Sendable {
             }
         }
         writer = NoteWriter(delay: Self.noteSyncDelay.inSeconds, write: { [path] batch in
-            if case .failure(let failure) = Self.append(batch, to: state, path: path, forwarder: forwarder, sync: false) {
-                Logger(label: "lifeboat.audit").critical("audit records lost: \(failure)", metadata: ["records": "\(batch.count)"])
-            }
+            guard case .failure(let failure) = Self.append(batch, to: state, path: path, forwarder: forwarder, sync: false) else { return true }
+            Logger(label: "lifeboat.audit").critical("audit records lost: \(failure)", metadata: ["records": "\(batch.count)"])
+            return false
         }, sync: {
             let fd = state.withLockedValue { $0.fd }
             if fd >= 0 && fsync(fd) != 0 { Logger(label: "lifeboat.audit").critical("cannot fsync the audit log: \(String(cString: strerror(errno)))") }
         })
+        if let torn {
+            Logger(label: "lifeboat.audit").warning("the audit log's last line was torn (a crash or a full disk cut its write): set aside as evidence",
+                                                    metadata: ["bytes": "\(torn.bytes)", "file": "\(torn.evidence)"])
+            try append(.administration, actor: "lifeboat", source: "local", subject: "audit log",
+                       detail: "a torn last line of \(torn.bytes) bytes after record \(last?.sequence ?? 0) (a write cut short by a crash or a full disk) "
+                           + "was set aside in \((torn.evidence as NSString).lastPathComponent); the chain goes on from record \(last?.sequence ?? 0)")
+        }
     }
 
     // What was noted is written and synced before the file is closed.
@@ -126,6 +135,13 @@ public final class AuditLog: Sendable {
     /// write is logged as critical.
     public func note(_ entry: Entry) { writer.add(entry) }
 
+    /// `note`, returning once the entry is written (not yet synced, within `noteSyncDelay`):
+    /// true, or false when it could not be (the log's disk is full), so that what it records
+    /// is not acknowledged unrecorded.
+    public func noted(_ entry: Entry) async -> Bool {
+        await withCheckedContinuation { continuation in writer.add(entry) { continuation.resume(returning: $0) } }
+    }
+
     /// How long noted records may wait for their fsync.
     public static let noteSyncDelay: Duration = .milliseconds(100)
 
@@ -170,8 +186,13 @@ public final class AuditLog: Sendable {
             }
             let written = lines.withUnsafeBytes { write(state.fd, $0.baseAddress, $0.count) }
             guard written == lines.count, !sync || fsync(state.fd) == 0 else {
-                // A short write leaves a torn line the verifier will name; the chain here does not advance.
-                return .failure(Failure(description: "cannot append to \(path): \(String(cString: strerror(errno)))"))
+                // All or nothing: what a short write (a full disk) left is cut off again, so no
+                // torn line stays; the chain does not advance.
+                let reason = written < 0 ? String(cString: strerror(errno)) : written < lines.count ? "a short write (\(written) of \(lines.count) bytes): the disk is full" : String(cString: strerror(errno))
+                if ftruncate(state.fd, off_t(state.length)) != 0 {
+                    Logger(label: "lifeboat.audit").critical("cannot cut a failed write off the audit log: \(String(cString: strerror(errno))); its tail is torn until the next start")
+                }
+                return .failure(Failure(description: "cannot append to \(path): \(reason)"))
             }
             state.sequence += records.count
             state.head = head

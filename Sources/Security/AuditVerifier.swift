@@ -9,14 +9,26 @@ public enum AuditVerifier {
         /// The first break: its line (from 1) and what is wrong there; nil for an intact chain.
         public var firstProblem: (line: Int, what: String)?
         public var head: String
+        /// The bytes of a last line cut short before its newline (a crash or a full disk cut
+        /// the write; `TornTail`): not a record, and not tampering. nil when the file ends whole.
+        public var tornTail: Int? = nil
 
         public static func == (a: Report, b: Report) -> Bool {
             a.records == b.records && a.head == b.head && a.firstProblem?.line == b.firstProblem?.line && a.firstProblem?.what == b.firstProblem?.what
+                && a.tornTail == b.tornTail
         }
     }
 
     public static func verify(path: String) throws -> Report {
-        guard let data = FileManager.default.contents(atPath: path) else { throw AuditLog.Failure(description: "cannot read \(path)") }
+        guard var data = FileManager.default.contents(atPath: path) else { throw AuditLog.Failure(description: "cannot read \(path)") }
+        let torn = try TornTail.length(of: path)
+        if let torn { data.removeLast(torn) }
+        var report = try verify(data)
+        report.tornTail = torn
+        return report
+    }
+
+    static func verify(_ data: Data) throws -> Report {
         let lines = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated().filter { !$0.element.isEmpty }
         let records = lines.map { try? JSONDecoder().decode(AuditRecord.self, from: Data($0.element)) }
         var previous = AuditRecord.genesis

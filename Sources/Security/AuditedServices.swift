@@ -91,11 +91,23 @@ struct AuditedSink: StoreSink {
 
     func write(_ fragment: ByteBuffer) async throws { try await inner.write(fragment) }
 
+    /// A store is acknowledged only once its audit record is written (zero-loss invariant 5):
+    /// if it cannot be, the sender is told A700 — the instance stays stored, and is
+    /// acknowledged (and recorded) when it comes again.
     func finish() async -> ServiceOutcome {
         let outcome = await inner.finish()
-        audit.note(.init(.store, succeeded: [.success, .warning].contains(outcome.status.category), actor: request.callingAETitle.value,
-                         source: request.peerAddress, subject: "SOPInstanceUID=\(request.sopInstanceUID)",
-                         detail: "C-STORE \(request.sopClassUID) status \(outcome.status)"))
+        let stored = [.success, .warning].contains(outcome.status.category)
+        let entry = AuditLog.Entry(.store, succeeded: stored, actor: request.callingAETitle.value, source: request.peerAddress,
+                                   subject: "SOPInstanceUID=\(request.sopInstanceUID)", detail: "C-STORE \(request.sopClassUID) status \(outcome.status)")
+        guard stored else {
+            audit.note(entry)
+            return outcome
+        }
+        guard await audit.noted(entry) else {
+            Logger(label: "lifeboat.audit").error("a store not acknowledged: its audit record cannot be written; the sender is told A700 and will send it again",
+                                                  metadata: ["instance": "\(request.sopInstanceUID)", "from": "\(request.callingAETitle.value)"])
+            return ServiceOutcome(status: .outOfResources, errorComment: "the audit trail cannot be written: not acknowledged")
+        }
         return outcome
     }
 

@@ -2,20 +2,21 @@ import Foundation
 
 /// Writes the audit log's noted entries on a thread of its own — not the cooperative pool,
 /// not the dispatch workers the rest of the process shares — so the trail keeps up whatever
-/// else is busy: each burst in one write, an fsync `delay` after the first unsynced one.
+/// else is busy: each burst in one write, an fsync `delay` after the first unsynced one. An
+/// entry may come with `written`, told whether its write succeeded.
 final class NoteWriter: @unchecked Sendable {
     // @unchecked: `pending`, `syncDue`, `stopping` are read and written only with `condition` locked;
     // the closures are immutable.
     private let condition = NSCondition()
-    private var pending: [AuditLog.Entry] = []
+    private var pending: [(entry: AuditLog.Entry, written: (@Sendable (Bool) -> Void)?)] = []
     private var syncDue: Date?
     private var stopping = false
     private let finished = DispatchSemaphore(value: 0)
     private let delay: TimeInterval
-    private let write: @Sendable ([AuditLog.Entry]) -> Void
+    private let write: @Sendable ([AuditLog.Entry]) -> Bool
     private let sync: @Sendable () -> Void
 
-    init(delay: TimeInterval, write: @escaping @Sendable ([AuditLog.Entry]) -> Void, sync: @escaping @Sendable () -> Void) {
+    init(delay: TimeInterval, write: @escaping @Sendable ([AuditLog.Entry]) -> Bool, sync: @escaping @Sendable () -> Void) {
         self.delay = delay
         self.write = write
         self.sync = sync
@@ -24,9 +25,9 @@ final class NoteWriter: @unchecked Sendable {
         thread.start()
     }
 
-    func add(_ entry: AuditLog.Entry) {
+    func add(_ entry: AuditLog.Entry, written: (@Sendable (Bool) -> Void)? = nil) {
         condition.lock()
-        pending.append(entry)
+        pending.append((entry, written))
         condition.signal()
         condition.unlock()
     }
@@ -53,7 +54,10 @@ final class NoteWriter: @unchecked Sendable {
             if !batch.isEmpty && !syncNow && syncDue == nil { syncDue = Date().addingTimeInterval(delay) }
             let last = stopping
             condition.unlock()
-            if !batch.isEmpty { write(batch) }
+            if !batch.isEmpty {
+                let succeeded = write(batch.map(\.entry))
+                for item in batch { item.written?(succeeded) }
+            }
             if syncNow { sync() }
             if last {
                 finished.signal()

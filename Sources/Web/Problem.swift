@@ -8,11 +8,20 @@ public struct Problem: HTTPResponseError, Sendable {
     public let detail: String
     /// Sent with it: WWW-Authenticate with a 401, Retry-After with a 429.
     public let headers: HTTPFields
+    /// What went wrong inside, for the server log only (`ErrorLog`): paths and system errors
+    /// are not the client's business.
+    public let cause: String?
 
-    public init(_ status: HTTPResponse.Status, _ detail: String, headers: HTTPFields = [:]) {
+    public init(_ status: HTTPResponse.Status, _ detail: String, headers: HTTPFields = [:], cause: String? = nil) {
         self.status = status
         self.detail = detail
         self.headers = headers
+        self.cause = cause
+    }
+
+    /// A 500: what could not be done, told to the client; why, told to the log.
+    static func `internal`(_ what: String, cause: any Error) -> Problem {
+        Problem(.internalServerError, "\(what); the server log says why", cause: "\(cause)")
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {

@@ -49,6 +49,7 @@ public struct WebServer: Sendable {
 
     public func router() -> Router<WebContext> {
         let router = Router(context: WebContext.self)
+        router.add(middleware: ErrorLog(logger: Logger(label: "lifeboat.http")))
         if let origin = corsAllowOrigin {
             router.add(middleware: CORSMiddleware(
                 allowOrigin: origin == "*" ? .all : .custom(origin),

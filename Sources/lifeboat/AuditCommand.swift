@@ -17,6 +17,9 @@ struct AuditCommand: AsyncParsableCommand {
                 Each record carries the SHA-256 of the one before. Exits with 1 when the chain is
                 broken, printing where. With --head, also checks that the log still holds a head
                 copied to a replication target: a log cut short or rewritten whole shows there.
+                A last line cut short before its newline — a write a crash or a full disk
+                interrupted — is named as such, not as tampering: lifeboat serve sets it aside
+                (audit/torn-<time>.log) at its next start and records that it did.
 
                 Example:
                   lifeboat audit verify --data /var/lib/lifeboat
@@ -50,6 +53,12 @@ struct AuditCommand: AsyncParsableCommand {
             }
             let checked = head.isEmpty ? "" : ", holding the \(head.count == 1 ? "copied head" : "\(head.count) copied heads")"
             print("audit log intact: \(report.records) records, head \(report.head)\(checked)")
+            if let torn = report.tornTail {
+                print("then a torn last line of \(torn) bytes: a write cut short by a crash or a full disk, not tampering; "
+                      + "lifeboat serve sets it aside at its next start")
+            }
+            let setAside = ((try? FileManager.default.contentsOfDirectory(atPath: data + "/audit")) ?? []).filter { $0.hasPrefix("torn-") }.sorted()
+            if !setAside.isEmpty { print("torn lines set aside earlier (each recorded in the log): \(setAside.joined(separator: ", "))") }
         }
     }
 }

@@ -36,6 +36,34 @@ import Testing
 
     /// The server and the command line (`lifeboat user disable` while serving) each hold the
     /// log open: every append carries on the chain the other left, never a stale head.
+    /// A last line a crash or a full disk cut before its newline is named as such by the
+    /// verifier (not tampering), then set aside as evidence when the log is next opened — with
+    /// a record saying so — and the chain goes on from the last whole record.
+    @Test func aTornLastLineIsSetAsideAndTheChainGoesOn() throws {
+        let (log, directory) = try Self.log(3)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let head = log.head
+        let torn = Data(#"{"sequence":4,"time":"2026-12-06T20:00:00Z","act"#.utf8)
+        let handle = try #require(FileHandle(forWritingAtPath: log.path))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: torn)
+        try handle.close()
+        let before = try AuditVerifier.verify(path: log.path)
+        #expect(before.firstProblem == nil && before.records == 3 && before.tornTail == torn.count)
+
+        let reopened = try AuditLog(directory: directory)
+        let evidence = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasPrefix("torn-") }
+        #expect(evidence.count == 1)
+        #expect(FileManager.default.contents(atPath: directory + "/" + evidence[0]) == torn, "kept byte for byte")
+        let after = try AuditVerifier.verify(path: log.path)
+        #expect(after.firstProblem == nil && after.tornTail == nil && after.records == 4)
+        let records = try String(contentsOfFile: log.path, encoding: .utf8).split(separator: "\n").map { try JSONDecoder().decode(AuditRecord.self, from: Data($0.utf8)) }
+        #expect(records[3].previous == head && records[3].detail.contains("a torn last line of \(torn.count) bytes after record 3"))
+        #expect(records[3].detail.contains(evidence[0]))
+        _ = try reopened.append(.query, actor: "CT9", source: "10.0.0.9")
+        #expect(try AuditVerifier.verify(path: log.path).records == 5)
+    }
+
     @Test func twoWritersOfOneLogKeepOneChain() async throws {
         let (server, directory) = try Self.log(1)
         defer { try? FileManager.default.removeItem(atPath: directory) }

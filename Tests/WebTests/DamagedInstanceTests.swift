@@ -102,4 +102,17 @@ import Testing
             }
         }
     }
+
+    /// A stored file gone from the disk: a 500 as problem+json that says what could not be
+    /// done and not where the archive keeps its files (the server log has that).
+    @Test func aServerErrorSaysWhatNotWhere() async throws {
+        try await DICOMwebTests.withApp { client, fixture in
+            let version = try #require(try await fixture.archive.catalog.versions(of: "1.2.3.1.1.1").first)
+            try FileManager.default.removeItem(atPath: try #require(fixture.archive.blobs.localPath(of: version.blob)))
+            try await client.execute(uri: "/dicom-web/studies/1.2.3.1/series/1.2.3.1.1/instances/1.2.3.1.1.1/metadata", method: .get) { response throws in
+                try DICOMwebTests.expectProblem(response, .internalServerError, mentioning: "the server log says why")
+                #expect(!String(buffer: response.body).contains(fixture.root), "\(String(buffer: response.body))")
+            }
+        }
+    }
 }

@@ -97,4 +97,28 @@ import Testing
         #expect(run.status == 0, "\(run.text)\(run.errors)")
         #expect(run.text.contains("crash test passed: 4 trials"), "\(run.text)")
     }
+
+    /// A blob written just before a crash, never cataloged: the next start catalogs it and
+    /// the audit trail says so (it was never acknowledged, so no store record names it yet).
+    @Test func aBlobRecoveredAtStartIsAudited() async throws {
+        let data = FileManager.default.temporaryDirectory.appendingPathComponent("recover-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let archive = try LocalArchive(root: data)
+        var file = try DICOMFile(path: try PydicomData.directory() + "/test_files/CT_small.dcm")
+        file.dataSet[.sopInstanceUID] = DataElement(tag: .sopInstanceUID, vr: .UI, strings: ["1.2.826.0.1.3680043.10.66.1"])
+        file.fileMeta[.mediaStorageSOPInstanceUID] = DataElement(tag: .mediaStorageSOPInstanceUID, vr: .UI, strings: ["1.2.826.0.1.3680043.10.66.1"])
+        let bytes = try file.serialized()
+        let blob = BlobID(of: bytes)
+        let staging = try StagingFile(in: archive.blobs.stagingDirectory)
+        try staging.write(bytes)
+        _ = try await archive.blobs.put(try staging.finish())
+        #expect(try await archive.catalog.counts().instances == 0)
+        let port = LoopbackPort.free()
+        let serve = try BackgroundProcess(DumpCommandTests.binary.path, ["serve", "--data", data, "--dicom-port", "\(port)", "--http-port", "0"])
+        defer { serve.stop() }
+        try await LoopbackPort.waitUntilListening(port)
+        #expect(try await archive.catalog.versions(of: "1.2.826.0.1.3680043.10.66.1").map(\.blob) == [blob])
+        let record = try await SecurityServeTests.waitForRecord(data) { $0.subject == "SOPInstanceUID=1.2.826.0.1.3680043.10.66.1" }
+        #expect(record?.action == .store && record?.detail.contains("recovered at start: blob \(blob)") == true, "\(String(describing: record))")
+    }
 }

@@ -82,8 +82,7 @@ public struct Ingestor: Sendable {
             _ = try await blobs.put(staged)
         } catch {
             logger.error("blob store failed", metadata: ["instance": "\(uid)", "error": "\(error)"])
-            if case .outOfSpace = error { throw ServiceError(.outOfResources, "out of space: the instance was not stored") }
-            throw ServiceError(.outOfResources, "the blob store failed: \(error)")
+            throw ServiceError(.outOfResources, Self.outward(error))
         }
         let outcome: RecordOutcome
         do {
@@ -91,7 +90,7 @@ public struct Ingestor: Sendable {
         } catch {
             // The blob is durable but unrecorded: recovery at the next start records it.
             logger.error("catalog failed", metadata: ["instance": "\(uid)", "error": "\(error)"])
-            throw ServiceError(.outOfResources, "the catalog could not record the instance: \(error)")
+            throw ServiceError(.outOfResources, "the catalog could not record it; see the server log")
         }
         // Durable here; in synchronous mode it must be durable elsewhere too before it is
         // answered stored. (A failure leaves it stored here: a retry is a duplicate.)
@@ -108,6 +107,13 @@ public struct Ingestor: Sendable {
             logger.info("duplicate", metadata: metadata.merging(["version": "\(number)"]) { $1 })
             return .duplicate(version: number)
         }
+    }
+
+    /// What a sender is told when the archive's own storage fails: what happened, never where
+    /// (the server log has the path and the system's error).
+    static func outward(_ error: BlobStoreError) -> String {
+        if case .outOfSpace = error { return "out of space: the instance was not stored" }
+        return "the archive cannot store it now; see the server log"
     }
 
     /// Why a staged instance is refused: the status and Error Comment to answer, and the
@@ -179,9 +185,17 @@ extension Ingestor: StoreProvider {
         let staging: StagingFile
         do {
             staging = try StagingFile(in: stagingDirectory)
+        } catch {
+            logger.error("cannot stage an instance", metadata: ["instance": "\(request.sopInstanceUID)", "error": "\(error)"])
+            throw ServiceError(.outOfResources, Self.outward(error))
+        }
+        do {
             try staging.write(header)
         } catch {
-            throw ServiceError(.outOfResources, "cannot stage the instance: \(error)")
+            // Nothing is left behind, not even an empty file.
+            staging.discard()
+            logger.error("cannot stage an instance", metadata: ["instance": "\(request.sopInstanceUID)", "error": "\(error)"])
+            throw ServiceError(.outOfResources, Self.outward(error))
         }
         return IngestSink(ingestor: self, staging: staging, request: request)
     }
@@ -203,8 +217,8 @@ final class IngestSink: StoreSink {
         do {
             try fragment.withUnsafeReadableBytes { raw throws(BlobStoreError) in try staging.write(raw) }
         } catch {
-            if case .outOfSpace = error { throw ServiceError(.outOfResources, "out of space: the instance was not stored") }
-            throw ServiceError(.outOfResources, "cannot stage the instance: \(error)")
+            ingestor.logger.error("cannot stage an instance", metadata: ["instance": "\(request.sopInstanceUID)", "error": "\(error)"])
+            throw ServiceError(.outOfResources, Ingestor.outward(error))
         }
     }
 
@@ -213,7 +227,8 @@ final class IngestSink: StoreSink {
         do {
             staged = try staging.finish()
         } catch {
-            return ServiceOutcome(status: .outOfResources, errorComment: "cannot stage the instance: \(error)")
+            ingestor.logger.error("cannot stage an instance", metadata: ["instance": "\(request.sopInstanceUID)", "error": "\(error)"])
+            return ServiceOutcome(status: .outOfResources, errorComment: Ingestor.outward(error))
         }
         let provenance = Provenance(source: .dimse, callingAETitle: request.callingAETitle.value, calledAETitle: request.calledAETitle.value,
                                     peerAddress: request.peerAddress)

@@ -12,7 +12,14 @@ public struct RecoveryReport: Sendable, Equatable {
     /// Staged files of instances that were never acknowledged, removed.
     public var removedStagedFiles = 0
     /// Blobs with no catalog row (stored, then a crash before the catalog committed), now recorded.
-    public var recataloged = 0
+    public var recataloged: Int { recorded.count }
+    /// Those blobs, each with the instance it holds: what the audit trail is told.
+    public var recorded: [RecordedBlob] = []
+
+    public struct RecordedBlob: Sendable, Equatable {
+        public let blob: BlobID
+        public let sopInstanceUID: String
+    }
     /// Blobs that could not be recorded: unreadable, or bytes that no longer match their name.
     public var unreadable: [BlobID] = []
     /// Catalog rows whose blob is gone: data loss to report loudly, never to paper over.
@@ -55,8 +62,7 @@ public struct Recovery: Sendable {
         }
         for (modified, id) in orphans.sorted(by: { ($0.modified, $0.id) < ($1.modified, $1.id) }) {
             do {
-                try await record(id, receivedAt: modified, source: source)
-                report.recataloged += 1
+                report.recorded.append(RecoveryReport.RecordedBlob(blob: id, sopInstanceUID: try await record(id, receivedAt: modified, source: source)))
             } catch {
                 report.unreadable.append(id)
                 logger.error("a blob cannot be recorded", metadata: ["blob": "\(id)", "error": "\(error)"])
@@ -104,8 +110,10 @@ public struct Recovery: Sendable {
         return date
     }
 
-    /// Records a stored blob from its own header, after checking its bytes against its name.
-    public func record(_ id: BlobID, receivedAt: Date, source: Provenance.Source) async throws {
+    /// Records a stored blob from its own header, after checking its bytes against its name;
+    /// returns the SOP Instance UID it holds.
+    @discardableResult
+    public func record(_ id: BlobID, receivedAt: Date, source: Provenance.Source) async throws -> String {
         guard try await ingestor.blobs.verify(id) else { throw RecoveryError("its bytes do not hash to its name") }
         let file = try await ingestor.blobs.readHeader(id)
         // A blob stored before ingest checked a data set whole may not be: it is recorded damaged.
@@ -117,6 +125,7 @@ public struct Recovery: Sendable {
                                  transferSyntaxUID: file.transferSyntax.uid, provenance: Provenance(source: source, receivedAt: receivedAt),
                                  queryHeader: QueryHeader.encode(file.dataSet), problem: problem)
         _ = try await ingestor.catalog.record([entry])
+        return entry.attributes.sopInstanceUID
     }
 }
 

@@ -59,7 +59,7 @@ struct ReplicaReceiver: Sendable {
             // Nothing half-written stays behind: not on a full disk, not when the sender goes away.
             staging?.discard()
             if case .outOfSpace? = error as? BlobStoreError { throw Problem(.serviceUnavailable, "out of space: the blob was not stored") }
-            if error is BlobStoreError { throw Problem(.internalServerError, "cannot stage the blob: \(error)") }
+            if error is BlobStoreError { throw Problem.internal("the blob cannot be staged", cause: error) }
             throw error
         }
         guard staged.id == id else {

@@ -26,7 +26,7 @@ extension DICOMweb {
         } catch let problem as Problem {
             throw problem
         } catch let error as DICOMError {
-            throw Problem(.internalServerError, "instance \(instance.sopInstanceUID) cannot be read: \(error)")
+            throw Problem.internal("instance \(instance.sopInstanceUID) cannot be read", cause: error)
         }
     }
 

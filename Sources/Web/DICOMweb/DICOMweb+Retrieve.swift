@@ -36,7 +36,7 @@ extension DICOMweb {
         do {
             return try encoder.encode(dataSet).serialized()
         } catch {
-            throw Problem(.internalServerError, "cannot write as DICOM JSON: \(error)")
+            throw Problem.internal("the data set cannot be written as DICOM JSON", cause: error)
         }
     }
 
@@ -184,7 +184,7 @@ extension DICOMweb {
         } catch let problem as Problem {
             throw problem
         } catch {
-            throw Problem(.internalServerError, "instance \(instance.sopInstanceUID) cannot be read: \(error)")
+            throw Problem.internal("instance \(instance.sopInstanceUID) cannot be read", cause: error)
         }
         let prefix = "\(base)/studies/\(instance.studyInstanceUID)/series/\(instance.seriesInstanceUID)/instances/\(instance.sopInstanceUID)/bulk"
         let encoder = DICOMJSONEncoder(bulkDataThreshold: 1024) { location in

@@ -66,7 +66,7 @@ extension DICOMweb {
             throw Problem.badRequest("malformed multipart body: \(error)")
         } catch let error as BlobStoreError {
             if case .outOfSpace = error { throw Problem(.serviceUnavailable, "out of space: the instance was not stored") }
-            throw Problem(.internalServerError, "cannot stage the instance: \(error)")
+            throw Problem.internal("the instance cannot be staged", cause: error)
         }
         guard parser.isComplete else { throw Problem.badRequest("malformed multipart body: \(MultipartParser.ParseError.unterminated)") }
         guard !results.isEmpty else { throw Problem.badRequest("the body holds no instance") }
@@ -79,7 +79,8 @@ extension DICOMweb {
         do {
             staged = try staging.finish()
         } catch {
-            return PartResult(failure: .outOfResources, comment: "cannot stage the instance: \(error)")
+            logger.error("STOW-RS: cannot stage an instance", metadata: ["error": "\(error)"])
+            return PartResult(failure: .outOfResources, comment: "the instance cannot be staged; the server log says why")
         }
         // The part is copied into the archive by the import below, or refused: either way it goes.
         defer { staged.discard() }
