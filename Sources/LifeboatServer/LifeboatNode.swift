@@ -97,49 +97,18 @@ public struct LifeboatNode: Sendable {
         let drills = drillRunner(archive: archive, targets: targets, alerter: alerter)
         let drillDays = restoring ? 0 : configuration.drillDays, drillStudies = configuration.drillStudies
         let newestDayEvery = configuration.drillNewestDayEvery
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await server.run(onBound: onListening) }
-            if let tlsServer { group.addTask { try await tlsServer.run() } }
-            if let syslog {
-                group.addTask {
-                    await syslog.run()
-                    try Task.checkCancellation()
-                }
-            }
-            if httpPort != 0 { group.addTask { try await webServer.run { onHTTPListening($0) } } }
-            group.addTask {
-                await alertMonitor.run()
-                try Task.checkCancellation()
-            }
-            if drillDays > 0 && !drills.targetNames.isEmpty {
-                group.addTask {
-                    await drills.runScheduled(every: .seconds(drillDays * 86400), studies: drillStudies, newestDayEvery: newestDayEvery)
-                    try Task.checkCancellation()
-                }
-            }
-            if let watch {
-                group.addTask {
-                    await watch.run()
-                    try Task.checkCancellation()
-                }
-            }
-            if let scrubPace {
-                group.addTask {
-                    await scrubber.run(pace: scrubPace, readBackEvery: readBackEvery)
-                    try Task.checkCancellation()
-                }
-            }
-            // During a restore the catalog names blobs not back yet: replication (and the
-            // catalog snapshots it copies) waits for the next start, as the scrub does.
-            if !targets.isEmpty && !restoring {
-                group.addTask {
-                    await replicator.drain()
-                    try Task.checkCancellation()
-                }
-            }
-            // Either ending ends the node.
-            try await group.next()
-            group.cancelAll()
+        var parts: [@Sendable () async throws -> Void] = []
+        if let syslog { parts.append { await syslog.run() } }
+        if httpPort != 0 { parts.append { try await webServer.run { onHTTPListening($0) } } }
+        parts.append { await alertMonitor.run() }
+        if drillDays > 0 && !drills.targetNames.isEmpty {
+            parts.append { await drills.runScheduled(every: .seconds(drillDays * 86400), studies: drillStudies, newestDayEvery: newestDayEvery) }
         }
+        if let watch { parts.append { await watch.run() } }
+        if let scrubPace { parts.append { await scrubber.run(pace: scrubPace, readBackEvery: readBackEvery) } }
+        // During a restore the catalog names blobs not back yet: replication (and the
+        // catalog snapshots it copies) waits for the next start, as the scrub does.
+        if !targets.isEmpty && !restoring { parts.append { await replicator.drain() } }
+        try await serve(dicom: [server] + (tlsServer.map { [$0] } ?? []), onListening: onListening, parts: parts, audit: security.audit)
     }
 }

@@ -142,6 +142,9 @@ public final class AuditLog: Sendable {
         await withCheckedContinuation { continuation in writer.add(entry) { continuation.resume(returning: $0) } }
     }
 
+    /// Writes and syncs every noted record, at an orderly stop; notes after it are not written.
+    public func finish() { writer.finish() }
+
     /// How long noted records may wait for their fsync.
     public static let noteSyncDelay: Duration = .milliseconds(100)
 

@@ -11,6 +11,7 @@ final class NoteWriter: @unchecked Sendable {
     private var pending: [(entry: AuditLog.Entry, written: (@Sendable (Bool) -> Void)?)] = []
     private var syncDue: Date?
     private var stopping = false
+    private var ended = false
     private let finished = DispatchSemaphore(value: 0)
     private let delay: TimeInterval
     private let write: @Sendable ([AuditLog.Entry]) -> Bool
@@ -32,13 +33,16 @@ final class NoteWriter: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Writes and syncs what is pending, then ends the thread; returns once it has.
+    /// Writes and syncs what is pending, then ends the thread; returns once it has (at once,
+    /// the second time).
     func finish() {
         condition.lock()
+        let already = ended
+        ended = true
         stopping = true
         condition.signal()
         condition.unlock()
-        finished.wait()
+        if !already { finished.wait() }
     }
 
     private func run() {

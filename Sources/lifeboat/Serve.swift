@@ -3,6 +3,7 @@ import Foundation
 import LifeboatServer
 import Logging
 import Replication
+import ServiceLifecycle
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -238,14 +239,31 @@ struct Serve: AsyncParsableCommand {
             throw CLIError(error.description)
         }
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+        // SIGTERM and SIGINT stop it like a service: in-flight stores answered, the stop audited, exit 0.
+        let node = Running(node: LifeboatNode(configuration: settings), settings: settings)
+        let group = ServiceGroup(configuration: .init(services: [.init(service: node, successTerminationBehavior: .gracefullyShutdownGroup)],
+                                                      gracefulShutdownSignals: [.sigterm, .sigint], logger: Logger(label: "lifeboat")))
         do {
-            try await LifeboatNode(configuration: settings).run(onListening: { port in
+            try await group.run()
+        } catch let error as ConfigurationError {
+            throw CLIError(error.description)
+        } catch let error as ServiceGroupError {
+            throw CLIError("\(error)")
+        }
+    }
+
+    /// The node, telling the terminal where it listens.
+    struct Running: Service {
+        let node: LifeboatNode
+        let settings: Configuration
+
+        func run() async throws {
+            let settings = settings
+            try await node.run(onListening: { port in
                 FileHandle.standardOutput.write(Data("lifeboat: \(settings.aeTitle) listening for DICOM on port \(port); archive in \(settings.data)\n".utf8))
             }, onHTTPListening: { port in
                 FileHandle.standardOutput.write(Data("lifeboat: DICOMweb on http://localhost:\(port)/dicom-web\n".utf8))
             })
-        } catch let error as ConfigurationError {
-            throw CLIError(error.description)
         }
     }
 }

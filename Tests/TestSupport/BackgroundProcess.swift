@@ -32,6 +32,16 @@ public final class BackgroundProcess: @unchecked Sendable {
 
     public var pid: Int32 { process.processIdentifier }
 
+    /// Sends a signal (SIGTERM, SIGINT...).
+    public func signal(_ number: Int32) { kill(process.processIdentifier, number) }
+
+    /// Its exit status once it has exited within `seconds`; nil if it is still running.
+    public func exitStatus(within seconds: Double) -> Int32? {
+        let deadline = Date().addingTimeInterval(seconds)
+        while process.isRunning && Date() < deadline { usleep(10_000) }
+        return process.isRunning ? nil : process.terminationStatus
+    }
+
     /// The most memory the process has held resident since it started or since
     /// `resetPeakMemory` (VmHWM in /proc), in bytes.
     public var peakMemory: Int {

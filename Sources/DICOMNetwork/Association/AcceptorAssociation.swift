@@ -27,11 +27,13 @@ struct AcceptorAssociation {
     let peerAddress: String
     var admission: Admission? = nil
 
-    /// The server's side of letting an association in: its slot, and where refusals are told.
+    /// The server's side of letting an association in: its slot, where refusals are told, and
+    /// the registry an orderly stop goes through.
     struct Admission: Sendable {
         let limits: ConnectionLimits
         let ticket: ConnectionLimits.Ticket
         let logger: Logger
+        let registry: AssociationRegistry
     }
 
     /// Serves the association until it ends; `onStarted` is called once its timers run.

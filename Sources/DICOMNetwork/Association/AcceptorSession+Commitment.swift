@@ -16,6 +16,7 @@ extension AcceptorSession {
         let context = contexts[incoming.contextID]!
         func refuse(_ status: UInt16, _ comment: String) async throws {
             try await respondToAction(command, contextID: incoming.contextID, status: DIMSEStatus(rawValue: status), comment: comment)
+            operationEnded()
         }
         guard let provider = services.commitment, context.abstractSyntax == StorageCommitment.sopClassUID,
               command.requestedSOPClassUID == StorageCommitment.sopClassUID else {
@@ -80,7 +81,7 @@ extension AcceptorSession {
             // Unanswered or refused, it was not taken: it goes again on an association of our own.
             if !answered { await provider.undelivered(result, to: caller, address: address) }
         }
-        operation = RunningOperation(messageID: messageID, task: task, stop: stop, responses: continuation)
+        start(RunningOperation(messageID: messageID, task: task, stop: stop, responses: continuation))
     }
 
     /// A report an SCP sends on an association it opened (PS3.4 J.3.3.1.3): checked, handed to
@@ -89,6 +90,7 @@ extension AcceptorSession {
         let command = incoming.command
         let context = contexts[incoming.contextID]!
         func answer(_ status: DIMSEStatus, _ comment: String?) async throws {
+            defer { operationEnded() }
             var response = CommandSet(.nEventReportResponse, respondingTo: command.messageID ?? 0)
             response.set(.affectedSOPClassUID, uid: command.affectedSOPClassUID ?? context.abstractSyntax)
             if let instance = command.affectedSOPInstanceUID { response.set(.affectedSOPInstanceUID, uid: instance) }

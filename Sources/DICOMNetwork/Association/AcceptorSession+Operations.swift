@@ -102,7 +102,18 @@ extension AcceptorSession {
             }
             try? await sender.send(final)
         }
-        operation = RunningOperation(messageID: messageID, task: task, stop: stop)
+        start(RunningOperation(messageID: messageID, task: task, stop: stop))
+    }
+
+    /// Runs an operation on its task; the server hears when it ends (its last response gone).
+    mutating func start(_ running: RunningOperation) {
+        operation = running
+        guard let admission else { return }
+        let task = running.task
+        Task {
+            await task.value
+            admission.registry.operationEnded(admission.ticket)
+        }
     }
 
     /// C-CANCEL-RQ: stops the operation it names; one that already ended needs nothing.

@@ -80,7 +80,7 @@ extension AcceptorSession {
             try? await responder.finish(status, comment: finalProgress.firstProblem, progress: finalProgress)
             provider.finished(retrieve, destination: destination?.aeTitle, counts: finalProgress.counts, status: status)
         }
-        operation = RunningOperation(messageID: messageID, task: task, stop: stop, responses: isMove ? nil : continuation)
+        start(RunningOperation(messageID: messageID, task: task, stop: stop, responses: isMove ? nil : continuation))
     }
 
     /// One C-GET sub-operation: a C-STORE-RQ over this association on a context of the

@@ -117,6 +117,7 @@ struct AcceptorSession {
             // One operation at a time (the window negotiated is 1): the next waits for it.
             await finishOperation()
             if let id = command.messageID, requestMessageIDs.count < 1 << 16 { requestMessageIDs.insert(id) }
+            if let admission { admission.registry.operationStarted(admission.ticket) }
             try await dispatch(command, contextID: contextID)
         case .dataFragment(_, let fragment, let isLast) where identifier != nil:
             receiveIdentifier(fragment)
@@ -216,6 +217,12 @@ struct AcceptorSession {
         for pdu in MessageFragmenter(maximumLength: peerMaximumLength).pdus(of: bytes, contextID: contextID, isCommand: true) {
             try await apply(try machine.sendData(pdu))
         }
+        operationEnded()
+    }
+
+    /// The operation's last response has gone: the server hears so (it may be stopping).
+    func operationEnded() {
+        if let admission { admission.registry.operationEnded(admission.ticket) }
     }
 
     /// The association is ending: the instance being received is dropped and the running

@@ -63,27 +63,29 @@ extension RequestorAssociation {
         message.command.field == .nEventReportRequest && message.command.affectedSOPClassUID == StorageCommitment.sopClassUID
     }
 
-    /// Decodes a report, hands it to the configuration's handler and answers it (PS3.7 10.1.1.1.8).
-    func takeReport(_ message: Message) async throws -> StorageCommitment.Result {
+    /// Decodes a report, hands it to the configuration's handler and answers it (PS3.7
+    /// 10.1.1.1.8) — unless `answering` is false: releasing, this side may receive but not
+    /// send (PS3.8 Sta7: AR-6, no Evt9), and the SCP, unanswered, reports again elsewhere.
+    func takeReport(_ message: Message, answering: Bool = true) async throws -> StorageCommitment.Result {
         let result: StorageCommitment.Result
         do {
             guard let dataSet = try decode(message) else { throw CommitmentError("the commitment report has no data set") }
             result = try StorageCommitment.Result(dataSet: dataSet)
         } catch let error as DIMSEError {
-            try await answerReport(message, status: StorageCommitment.ReportStatus.invalidArgumentValue)
+            if answering { try await answerReport(message, status: StorageCommitment.ReportStatus.invalidArgumentValue) }
             throw CommitmentError(error.message)
         }
         let status = await commitmentReports?(result) ?? .success
-        try await answerReport(message, status: status)
+        if answering { try await answerReport(message, status: status) }
         return result
     }
 
-    /// The data of a P-DATA-TF that came while releasing (PS3.8 AR-6): a report among it is taken.
+    /// The data of a P-DATA-TF that came while releasing (PS3.8 AR-6): a report among it is
+    /// kept, though it cannot be answered now.
     func takeDataWhileReleasing(_ data: PDataTF) async throws {
         try assemble(data)
         while let message = try assembleMessage() {
-            guard Self.isCommitmentReport(message) else { continue }
-            let result = try await takeReport(message)
+            guard Self.isCommitmentReport(message), let result = try? await takeReport(message, answering: false) else { continue }
             earlyReports[result.transactionUID] = result
         }
     }

@@ -239,7 +239,7 @@ public final class RequestorAssociation {
     }
 
     /// A-RELEASE (PS3.8 7.2). A Storage Commitment report may still come before the
-    /// A-RELEASE-RP (PS3.8 AR-6): it is taken and answered (AR-7).
+    /// A-RELEASE-RP (PS3.8 AR-6): it is taken, though it cannot be answered (Sta7 sends nothing).
     private func release() async throws {
         try await carryOut(try machine.requestRelease())
         while machine.state != .sta1 {

@@ -19,6 +19,8 @@ public struct DICOMServer: Sendable {
         public var maximumAssociations: Int
         /// Where refused connections and associations are told, with why.
         public var logger = Logger(label: "lifeboat.dicom")
+        /// How long an orderly stop (`drain`) lets operations under way finish.
+        public var drainTimeout: Duration = .seconds(10)
         /// TLS on this port (PS3.15 B.9): every connection's handshake comes before its first PDU.
         public var tls: TLSConfiguration?
         /// Told of each connection whose TLS handshake failed: the peer's address and why.
@@ -43,6 +45,9 @@ public struct DICOMServer: Sendable {
 
     public let configuration: Configuration
     public let services: AssociationServices
+    /// The live connections, for `drain`.
+    public let registry = AssociationRegistry()
+    private let listener = NIOLockedValueBox<(any Channel)?>(nil)
 
     /// The policy's abstract syntaxes are widened by the query and retrieve models the services answer.
     public init(configuration: Configuration, services: AssociationServices) {
@@ -50,6 +55,25 @@ public struct DICOMServer: Sendable {
         configuration.policy.abstractSyntaxes.formUnion(services.abstractSyntaxes)
         self.configuration = configuration
         self.services = services
+    }
+
+    /// What an orderly stop did.
+    public struct DrainReport: Sendable, Equatable {
+        /// Connections aborted (A-ABORT, service user) once their operation was answered or when idle.
+        public var aborted: Int
+        /// Of them, those whose operation was still under way at the end of `drainTimeout`.
+        public var cutOff: Int
+    }
+
+    /// An orderly stop: no new connection is taken; an idle association is aborted at once, a
+    /// busy one as soon as its operation's last response has gone (a store is answered once it
+    /// is durable), and whatever is still under way after `drainTimeout` is aborted. `run`
+    /// returns once every connection has ended.
+    public func drain() async -> DrainReport {
+        if let channel = listener.withLockedValue({ $0 }) { try? await channel.close() }
+        registry.startDraining()
+        let (aborted, cutOff) = await registry.drained(by: .now + configuration.drainTimeout)
+        return DrainReport(aborted: aborted, cutOff: cutOff)
     }
 
     public init(configuration: Configuration, store: any StoreProvider) {
@@ -85,7 +109,9 @@ public struct DICOMServer: Sendable {
             .bind(host: configuration.host, port: configuration.port) { channel in
                 Self.pduChannel(channel, maximumDataLength: configuration.policy.maximumLength, tls: tls, tlsRefused: configuration.tlsRefused)
             }
+        listener.withLockedValue { $0 = server.channel }
         onBound(server.channel.localAddress?.port ?? configuration.port)
+        let registry = self.registry
         let limits = ConnectionLimits(.init(maximumAssociations: configuration.maximumAssociations))
         let logger = configuration.logger
         try await withThrowingDiscardingTaskGroup { group in
@@ -108,10 +134,16 @@ public struct DICOMServer: Sendable {
                         }
                         let association = AcceptorAssociation(channel: connection, policy: configuration.policy, services: services,
                                                               timeouts: configuration.timeouts, peerAddress: address,
-                                                              admission: .init(limits: limits, ticket: ticket, logger: logger))
+                                                              admission: .init(limits: limits, ticket: ticket, logger: logger, registry: registry))
+                        registry.register(ticket) {
+                            // PS3.8 A-ABORT from this service user, then the connection closed.
+                            channel.writeAndFlush(PDU.abort(.byServiceUser), promise: nil)
+                            channel.close(promise: nil)
+                        }
                         group.addTask {
                             await association.run()
                             limits.ended(ticket)
+                            registry.ended(ticket)
                         }
                     }
                 }

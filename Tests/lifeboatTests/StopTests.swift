@@ -1,0 +1,67 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Archive
+import DICOM
+import DICOMNetwork
+import Foundation
+import NIOConcurrencyHelpers
+import NIOCore
+import TestSupport
+import Testing
+
+/// `lifeboat serve` stops like a service: on SIGTERM it takes no new association, answers the
+/// store under way once it is durable, aborts the association (A-ABORT) rather than drop it,
+/// records the stop in the audit log, and exits 0.
+@Suite struct StopTests {
+    @Test func sigtermAnswersTheStoreUnderWayAbortsAndExitsZero() async throws {
+        let data = FileManager.default.temporaryDirectory.appendingPathComponent("stop-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let port = LoopbackPort.free()
+        let serve = try BackgroundProcess(DumpCommandTests.binary.path, ["serve", "--data", data, "--dicom-port", "\(port)", "--http-port", "0"])
+        defer { serve.stop() }
+        try await LoopbackPort.waitUntilListening(port)
+
+        var dataSet = try DICOMFile(path: try PydicomData.directory() + "/test_files/CT_small.dcm").dataSet
+        let instance = "1.2.826.0.1.3680043.10.67.1"
+        dataSet[.sopInstanceUID] = DataElement(tag: .sopInstanceUID, vr: .UI, strings: [instance])
+        let body = try dataSet.encoded(in: .explicitVRLittleEndian)
+        let sopClass = try #require(dataSet.uid(.sopClassUID))
+        let context = ProposedPresentationContext(id: 1, abstractSyntax: sopClass, transferSyntaxes: [TransferSyntax.explicitVRLittleEndian.uid])
+        let echo = ProposedPresentationContext(id: 3, abstractSyntax: SOPClass.verification, transferSyntaxes: [TransferSyntax.implicitVRLittleEndian.uid])
+        let answered = NIOLockedValueBox<DIMSEStatus?>(nil)
+        // The data set goes in 20 pieces, 50 ms apart; SIGTERM comes once the store is well under way.
+        let chunks = stride(from: 0, to: body.count, by: body.count / 20 + 1).map { ByteBuffer(bytes: body[$0..<min($0 + body.count / 20 + 1, body.count)]) }
+        let sending = Task {
+            try await RequestorAssociation.withAssociation(.init(host: "127.0.0.1", port: port, calledAETitle: "LIFEBOAT"), proposing: [context, echo]) { association in
+                var index = 0
+                let (status, _) = try await association.store(sopClassUID: sopClass, sopInstanceUID: instance, contextID: 1) {
+                    defer { index += 1 }
+                    if index == 4 { serve.signal(SIGTERM) } // the command and three pieces are in
+                    if index > 0 { usleep(50_000) }
+                    return index < chunks.count ? chunks[index] : nil
+                }
+                answered.withLockedValue { $0 = status }
+                // Then wait: the server aborts the association once the store is answered.
+                _ = try await association.echo()
+            }
+        }
+        let ending = await sending.result
+        #expect(answered.withLockedValue { $0 } == .success, "the store under way was answered")
+        // Aborted once answered (the audit record below counts it): nothing more goes over it.
+        guard case .failure = ending else {
+            Issue.record("the association went on after the stop: \(ending)")
+            return
+        }
+        #expect(serve.exitStatus(within: 20) == 0, "\(serve.log)")
+        // New associations are refused: nothing listens any more.
+        #expect(throws: (any Error).self) { _ = try RawConnection(port: port) }
+        let catalog = try Catalog(path: LocalArchive.catalogPath(in: data))
+        #expect(try await !catalog.versions(of: instance).isEmpty)
+        let records = try SecurityServeTests.records(data)
+        #expect(records.contains { $0.subject == "SOPInstanceUID=\(instance)" && $0.succeeded })
+        let last = try #require(records.last)
+        #expect(last.action == .administration && last.detail.hasPrefix("stopped: new associations refused, 1 association aborted once answered or idle"),
+                "\(last.detail)")
+    }
+}
