@@ -26,7 +26,9 @@ extension LifeboatNode {
         let archive = try LocalArchive(root: configuration.data)
         let targets = localOnly ? [] : try configuration.replicationTargets.map { try $0.makeTarget(archive: archive, aeTitle: title) }
         let audit = try NodeSecurity(data: configuration.data).audit
-        return (Self.scrubber(archive: archive, targets: targets, audit: audit, actor: actor, heal: heal), archive)
+        var scrubber = Self.scrubber(archive: archive, targets: targets, audit: audit, actor: actor, heal: heal)
+        scrubber.targetsLookedAt = !localOnly
+        return (scrubber, archive)
     }
 
     /// The scheduled scrub's pace from the configuration; nil when it is off.

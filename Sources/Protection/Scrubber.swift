@@ -11,6 +11,9 @@ public struct Scrubber: Sendable {
     public let catalog: Catalog
     public let healer: Healer
     public var heal = true
+    /// False when the targets were left out on purpose (`lifeboat verify --local-only`): a bad
+    /// local copy is then not healed, but neither is it said to have no good copy anywhere.
+    public var targetsLookedAt = true
     /// Told of each finding when it is made, and again once healed or known to have no good copy.
     let onFinding: @Sendable (IntegrityFinding) -> Void
     let logger: Logger
@@ -158,6 +161,9 @@ public struct Scrubber: Sendable {
             finding.healedAt = Date()
             finding.healedFrom = from
             logger.notice("healed", metadata: metadata.merging(["from": "\(from)"]) { $1 })
+        case .noGoodCopy where !targetsLookedAt:
+            logger.warning("not healed: the replication targets were not looked at", metadata: metadata)
+            return finding
         case .noGoodCopy:
             finding.unrecoverable = true
             logger.critical("no good copy anywhere: this instance cannot be healed", metadata: metadata)

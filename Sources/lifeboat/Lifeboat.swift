@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import ArgumentParser
 
 @main
@@ -29,4 +32,20 @@ struct Lifeboat: AsyncParsableCommand {
         version: version,
         subcommands: [Serve.self, Echo.self, Send.self, Import.self, Stats.self, Dump.self, CatalogCommand.self, ReplicationCommand.self, Verify.self, Restore.self, DrillCommand.self, PlanCommand.self, DowntimeCommand.self, FailbackCommand.self, UserCommand.self, TokenCommand.self, AuditCommand.self, ConfigCommand.self]
     )
+
+    /// Everything Lifeboat writes — images, catalogs, credentials' digests, the audit trail —
+    /// is for the service's user alone: files 0600, folders 0700, whatever umask it was given.
+    static func main() async {
+        umask(0o077)
+        do {
+            var command = try parseAsRoot()
+            if var command = command as? any AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

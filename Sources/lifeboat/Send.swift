@@ -57,6 +57,9 @@ struct Send: AsyncParsableCommand {
         let megabytes = Double(stored.reduce(0) { $0 + $1.bytes }) / 1_048_576
         print(String(format: "Stored %d of %d files (%.1f MB) to %@@%@:%d in %.1f s: %.0f files/s, %.1f MB/s",
                      stored.count, outcomes.count, megabytes, called.value, host, port, seconds, Double(stored.count) / seconds, megabytes / seconds))
+        for outcome in outcomes.sorted(by: { $0.path < $1.path }) {
+            if let warning = outcome.warning { FileHandle.standardError.write(Data("lifeboat send: warning: \(outcome.path): \(warning)\n".utf8)) }
+        }
         let failed = outcomes.filter { !$0.succeeded }
         if !failed.isEmpty {
             print("Not stored (\(failed.count)):")

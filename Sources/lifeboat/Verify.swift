@@ -35,7 +35,7 @@ struct Verify: AsyncParsableCommand {
     @Flag(help: "Report bad copies without healing them.")
     var noHeal = false
 
-    @Flag(help: "Only the local blobs.")
+    @Flag(help: "Only the local blobs: the targets are neither checked nor asked for a good copy.")
     var localOnly = false
 
     func run() async throws {
@@ -59,7 +59,8 @@ struct Verify: AsyncParsableCommand {
             print(report.summary)
             if let error = report.error { print("  stopped early: \(error)") }
             for finding in report.findings where finding.healedAt == nil {
-                print("  \(finding.unrecoverable ? "NO GOOD COPY" : "not healed"): \(finding.blob) \(finding.problem.rawValue)")
+                let state = finding.unrecoverable ? "NO GOOD COPY" : localOnly ? "not healed (--local-only: the targets were not looked at)" : "not healed"
+                print("  \(state): \(finding.blob) \(finding.problem.rawValue)")
             }
             failed = failed || report.error != nil || report.findings.contains { $0.healedAt == nil }
         }

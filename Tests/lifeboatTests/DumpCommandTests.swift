@@ -1,3 +1,4 @@
+import DICOM
 import Foundation
 import TestSupport
 import Testing
@@ -66,6 +67,7 @@ import Testing
         // no_meta.dcm is a data set shifted by a stray first byte: refused too.
         let notDICOM = ["README.txt", "test1.json", "test_PN.json", "crayons.icc", "zipMR.gz", "rtplan.dump", "rtstruct.dump", "README", "FileInfo.txt", "no_meta.dcm"]
         var dumped = 0
+        var encapsulated = 0
         for path in files {
             let run = try Self.lifeboat(["dump", path])
             if notDICOM.contains(URL(fileURLWithPath: path).lastPathComponent) {
@@ -75,9 +77,21 @@ import Testing
                 #expect(run.status == 0, "\(path): \(run.errors)")
                 #expect(run.text.contains("# Data set"))
                 dumped += 1
+                // And as DICOM JSON: encapsulated pixel data by a URI naming its items in the file.
+                let json = try Self.lifeboat(["dump", "--json", path])
+                #expect(json.status == 0, "\(path): \(json.errors)")
+                guard let uri = (((try? JSONSerialization.jsonObject(with: json.output)) as? [String: Any])?["7FE00010"] as? [String: Any])?["BulkDataURI"] as? String,
+                      let query = URLComponents(string: uri)?.queryItems, let offset = query.first(where: { $0.name == "offset" })?.value.flatMap(Int.init),
+                      (try? DICOMFile(path: path, options: .headerOnly))?.transferSyntax.isEncapsulated == true else { continue }
+                let handle = try #require(FileHandle(forReadingAtPath: path))
+                try handle.seek(toOffset: UInt64(offset))
+                #expect(try handle.read(upToCount: 4) == Data([0xFE, 0xFF, 0x00, 0xE0]), "\(path): the URI's offset is the first item's tag")
+                try handle.close()
+                encapsulated += 1
             }
         }
         #expect(dumped > 175)
+        #expect(encapsulated > 30, "\(encapsulated) files with encapsulated pixel data given by URI")
     }
 
     @Test func strictRefusesABareDataSet() throws {

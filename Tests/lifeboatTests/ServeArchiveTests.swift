@@ -121,4 +121,39 @@ import Testing
         let record = try await SecurityServeTests.waitForRecord(data) { $0.subject == "SOPInstanceUID=1.2.826.0.1.3680043.10.66.1" }
         #expect(record?.action == .store && record?.detail.contains("recovered at start: blob \(blob)") == true, "\(String(describing: record))")
     }
+
+    /// A file whose meta group names another SOP instance than its data set: sent as the data
+    /// set's, as storescu does (the archive checks the data set against the request), with a warning.
+    @Test func sendUsesTheDataSetsInstanceUIDAndWarns() async throws {
+        try await Self.withServe { port, data in
+            var file = try DICOMFile(path: try PydicomData.directory() + "/test_files/CT_small.dcm")
+            file.dataSet[.sopInstanceUID] = DataElement(tag: .sopInstanceUID, vr: .UI, strings: ["1.2.826.0.1.3680043.10.68.1"])
+            file.fileMeta[.mediaStorageSOPInstanceUID] = DataElement(tag: .mediaStorageSOPInstanceUID, vr: .UI, strings: ["1.2.826.0.1.3680043.10.68.2"])
+            let path = data + "-mismatch.dcm"
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            try file.write(toPath: path)
+            let run = try await Subprocess.run(DumpCommandTests.binary.path, ["send", "127.0.0.1", "\(port)", "--aec", "LIFEBOAT", path])
+            #expect(run.status == 0, "\(run.text) \(run.errors)")
+            #expect(run.errors.contains("warning: \(path): its file meta information names SOP instance 1.2.826.0.1.3680043.10.68.2, its data set 1.2.826.0.1.3680043.10.68.1"),
+                    "\(run.errors)")
+            let catalog = try Catalog(path: LocalArchive.catalogPath(in: data))
+            #expect(try await catalog.versions(of: "1.2.826.0.1.3680043.10.68.1").count == 1)
+        }
+    }
+
+    /// What serve writes holds images and credentials' digests: its user's alone, whatever the umask.
+    @Test func theDataDirectoryIsTheServiceUsersAlone() async throws {
+        try await Self.withServe { port, data in
+            let file = try PydicomData.directory() + "/test_files/CT_small.dcm"
+            #expect(try await Subprocess.run(DumpCommandTests.binary.path, ["send", "127.0.0.1", "\(port)", "--aec", "LIFEBOAT", file]).status == 0)
+            let catalog = try Catalog(path: LocalArchive.catalogPath(in: data))
+            let blob = try #require(try await catalog.versions(of: "1.3.6.1.4.1.5962.1.1.1.1.1.20040119072730.12322").first?.blob)
+            func mode(_ path: String) throws -> Int { try #require(try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int) }
+            let blobPath = data + "/blobs/" + blob.hex.prefix(2) + "/" + blob.hex + ".dcm"
+            for path in [data, data + "/blobs", data + "/tmp", data + "/audit", data + "/catalog.sqlite", data + "/security.sqlite", data + "/audit/audit.log", blobPath] {
+                let permissions = try mode(path)
+                #expect(permissions & 0o077 == 0, "\(path): \(String(permissions, radix: 8))")
+            }
+        }
+    }
 }

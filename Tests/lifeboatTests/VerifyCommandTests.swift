@@ -28,9 +28,14 @@ import Testing
             """.write(toFile: config, atomically: true, encoding: .utf8)
         // Distinct blobs: one bad here and missing there would have no good copy at all.
         let shuffled = blobs.shuffled()
-        let local = Array(shuffled.prefix(4)), remote = Array(shuffled.dropFirst(4).prefix(3))
-        for blob in local { try Self.flip(try #require(site.archive.blobs.localPath(of: blob))) }
+        let bad = Array(shuffled.prefix(4)), remote = Array(shuffled.dropFirst(4).prefix(3))
+        for blob in bad { try Self.flip(try #require(site.archive.blobs.localPath(of: blob))) }
         for blob in remote { try FileManager.default.removeItem(atPath: "\(nas.root)/\(TargetLayout.blobKey(blob))") }
+
+        // --local-only looks at no target: a bad local copy is not healed, nor said to have no good copy.
+        let local = try await Subprocess.run(DumpCommandTests.binary.path, ["verify", "--config", config, "--local-only"])
+        #expect(local.status == 1 && local.text.contains("local: 12 checked") && !local.text.contains("nas:"), "\(local.text)")
+        #expect(!local.text.contains("NO GOOD COPY") && local.text.contains("not healed (--local-only: the targets were not looked at)"), "\(local.text)")
 
         let unhealed = try await Subprocess.run(DumpCommandTests.binary.path, ["verify", "--config", config, "--no-heal"])
         #expect(unhealed.status == 1, "bad copies left: \(unhealed.text)")

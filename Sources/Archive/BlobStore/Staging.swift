@@ -25,7 +25,7 @@ public final class StagingFile: @unchecked Sendable {
     /// Creates `<directory>/<random>.tmp`.
     public init(in directory: String) throws(BlobStoreError) {
         path = "\(directory)/\(UUID().uuidString).tmp"
-        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600) // PHI: the service user only
         guard fd >= 0 else { throw SystemCallError("cannot create \(path)").blobStoreError }
     }
 

@@ -49,7 +49,7 @@ public enum DurableFile {
                                 fill: (Int32, String) throws(SystemCallError) -> Void) throws(BlobStoreError) {
         let temporary = "\(staging)/\(UUID().uuidString).tmp"
         do throws(SystemCallError) {
-            let output = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+            let output = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
             guard output >= 0 else { throw SystemCallError("cannot create \(temporary)") }
             do {
                 defer { close(output) }

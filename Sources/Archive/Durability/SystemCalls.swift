@@ -44,7 +44,7 @@ enum SystemCalls {
     }
 
     static func makeDirectory(_ path: String) throws(SystemCallError) {
-        if mkdir(path, 0o755) != 0 && errno != EEXIST { throw SystemCallError("cannot create \(path)") }
+        if mkdir(path, 0o700) != 0 && errno != EEXIST { throw SystemCallError("cannot create \(path)") }
     }
 
     /// The names in a directory, "." and ".." left out; empty if it does not exist.

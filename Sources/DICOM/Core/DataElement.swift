@@ -68,11 +68,17 @@ public struct EncapsulatedPixelData: Sendable, Equatable {
     /// The first item's value: the basic offset table, often empty.
     public var basicOffsetTable: [UInt8]
     public var fragments: [Fragment]
+    /// Where the whole value — its items and the sequence delimiter — lies in the file it was
+    /// read from, when it was read from one: what a bulk data URI names. Not part of equality.
+    public var fileRange: BulkDataReference?
 
-    public init(basicOffsetTable: [UInt8] = [], fragments: [Fragment]) {
+    public init(basicOffsetTable: [UInt8] = [], fragments: [Fragment], fileRange: BulkDataReference? = nil) {
         self.basicOffsetTable = basicOffsetTable
         self.fragments = fragments
+        self.fileRange = fileRange
     }
+
+    public static func == (a: Self, b: Self) -> Bool { a.basicOffsetTable == b.basicOffsetTable && a.fragments == b.fragments }
 
     public enum Fragment: Sendable, Equatable {
         case bytes([UInt8])

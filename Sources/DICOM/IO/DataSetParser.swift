@@ -225,12 +225,14 @@ struct DataSetParser {
     private mutating func parseFragments(tag: Tag) throws(DICOMError) -> EncapsulatedPixelData {
         var offsetTable: [UInt8]?
         var fragments: [EncapsulatedPixelData.Fragment] = []
+        let start = reader.offset
         while true {
             let itemOffset = reader.offset
             let itemTag = try readTag()
             let length = try reader.uint32(bigEndian: bigEndian)
             if itemTag == .sequenceDelimitationItem {
-                return EncapsulatedPixelData(basicOffsetTable: offsetTable ?? [], fragments: fragments)
+                let range = reader.canReferToFile ? BulkDataReference(offset: start, length: reader.offset - start) : nil
+                return EncapsulatedPixelData(basicOffsetTable: offsetTable ?? [], fragments: fragments, fileRange: range)
             }
             guard itemTag == .item, length != Self.undefinedLength else {
                 throw DICOMError(.malformedEncapsulation, offset: itemOffset, tag: tag,

@@ -49,9 +49,11 @@ public struct DICOMJSONEncoder: Sendable {
                 }
             case .sequence:
                 break // a sequence always has sequenceItems
-            case .encapsulated:
-                // Encapsulated pixel data: its items, by URI or inline.
-                attribute.append(try binary(location, bytes: try? encodedValue(element)))
+            case .encapsulated(let pixels):
+                // Encapsulated pixel data: its items, by URI (their range in the file) or inline.
+                var located = location
+                located.reference = pixels.fileRange
+                attribute.append(try binary(located, bytes: try? encodedValue(element)))
             case .bulk(let reference):
                 var located = location
                 located.reference = reference

@@ -13,6 +13,8 @@ public struct FileSender: Sendable {
         /// nil when the file never reached the peer.
         public let status: DIMSEStatus?
         public let problem: String?
+        /// Something about the file the sender should hear of, even though it went.
+        public var warning: String? = nil
 
         public var succeeded: Bool { status.map { $0.category == .success || $0.category == .warning } ?? false }
     }
@@ -32,6 +34,8 @@ public struct FileSender: Sendable {
         public let transferSyntaxUID: String
         let dataSetOffset: Int
         let size: Int
+        /// Its file meta information named another SOP class or instance than its data set.
+        public var warning: String? = nil
 
         /// The presentation context it goes on: its SOP class in its own transfer syntax.
         public var context: ContextKey { ContextKey(sopClassUID: sopClassUID, transferSyntaxUID: transferSyntaxUID) }
@@ -66,13 +70,22 @@ public struct FileSender: Sendable {
         } catch {
             return failed("\(error)")
         }
-        guard let sopClass = file.fileMeta.uid(.mediaStorageSOPClassUID) ?? file.dataSet.uid(.sopClassUID),
-              let instance = file.fileMeta.uid(.mediaStorageSOPInstanceUID) ?? file.dataSet.uid(.sopInstanceUID) else {
+        // The data set's own UIDs are what the C-STORE names (a receiver checks them against
+        // it), as dcmtk's storescu does; the meta group's only stand in when it has none.
+        let (metaClass, metaInstance) = (file.fileMeta.uid(.mediaStorageSOPClassUID), file.fileMeta.uid(.mediaStorageSOPInstanceUID))
+        guard let sopClass = file.dataSet.uid(.sopClassUID) ?? metaClass, let instance = file.dataSet.uid(.sopInstanceUID) ?? metaInstance else {
             return failed("no SOP class or instance UID")
+        }
+        var warnings: [String] = []
+        if let metaInstance, metaInstance != instance {
+            warnings.append("its file meta information names SOP instance \(metaInstance), its data set \(instance): sent as the data set's")
+        }
+        if let metaClass, metaClass != sopClass {
+            warnings.append("its file meta information names SOP class \(metaClass), its data set \(sopClass): sent as the data set's")
         }
         let offset = 132 + file.fileMeta.encodedLength(explicitVR: true)
         return .success(Prepared(path: path, sopClassUID: sopClass, sopInstanceUID: instance, transferSyntaxUID: file.transferSyntax.uid,
-                                 dataSetOffset: offset, size: size))
+                                 dataSetOffset: offset, size: size, warning: warnings.isEmpty ? nil : warnings.joined(separator: "; ")))
     }
 
     /// Sends `paths` over one association at a time, at most 127 presentation contexts
@@ -201,7 +214,8 @@ public struct FileSender: Sendable {
                 offset += chunk.readableBytes
                 return chunk
             }
-            return Outcome(path: file.path, sopInstanceUID: file.sopInstanceUID, bytes: file.size - file.dataSetOffset, status: status, problem: comment)
+            return Outcome(path: file.path, sopInstanceUID: file.sopInstanceUID, bytes: file.size - file.dataSetOffset, status: status, problem: comment,
+                           warning: file.warning)
         } catch {
             association.markBroken()
             return Outcome(path: file.path, sopInstanceUID: file.sopInstanceUID, bytes: 0, status: nil, problem: "\(error)")
