@@ -10,6 +10,7 @@
 # Usage: Benchmarks/failback-benchmark.sh [COUNT, default 400] [STUDIES, default 20] [ROUNDS, default 3] [CONCURRENCY, default 2]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source Benchmarks/lib.sh
 count=${1:-400}
 studies=${2:-20}
 rounds=${3:-3}
@@ -31,7 +32,7 @@ standin() {
     rm -rf "$work/pacs" && mkdir -p "$work/pacs"
     python3 Tests/TestSupport/Helpers/pacs_standin.py "$port" PACS "$work/pacs" >"$work/pacs.log" 2>&1 &
     pacs=$!
-    until (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do sleep 0.1; done
+    wait_for_port "$pacs" "$port" "$work/pacs.log"
 }
 held() { find "$work/pacs" -name '*.dcm' | wc -l; }
 

@@ -6,6 +6,7 @@
 # Usage: Benchmarks/query-benchmark.sh [studies] [rounds]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source Benchmarks/lib.sh
 studies=${1:-100000}
 rounds=${2:-200}
 work=$(mktemp -d)
@@ -19,7 +20,7 @@ printf 'dicom-peers: [{ae: BENCH, rights: [query]}]\n' >"$work/lifeboat.yaml"
 start_lifeboat() {
     .build/release/lifeboat serve --config "$work/lifeboat.yaml" --http-port 0 --dicom-port "$port" --data "$work/data" >/dev/null 2>"$work/lifeboat.log" &
     lifeboat_pid=$!
-    until TCP_NODELAY=1 /usr/bin/echoscu -aec LIFEBOAT 127.0.0.1 "$port" 2>/dev/null; do sleep 0.1; done
+    wait_for_dicom "$lifeboat_pid" "$port" "$work/lifeboat.log"
 }
 start_lifeboat
 TCP_NODELAY=1 /usr/bin/storescu -aec LIFEBOAT 127.0.0.1 "$port" "$(python3 -c 'from pydicom.data import get_testdata_file as g; print(g("CT_small.dcm"))')"

@@ -11,6 +11,7 @@
 # Usage: Benchmarks/replication-benchmark.sh [count, default 1000] [rate, default 100]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source Benchmarks/lib.sh
 count=${1:-1000}
 rate=${2:-100}
 work=$(mktemp -d)
@@ -25,7 +26,7 @@ port=$((20000 + RANDOM % 10000))
 moto=$port a_dicom=$((port + 1)) b_dicom=$((port + 2)) b_http=$((port + 3))
 INITIAL_NO_AUTH_ACTION_COUNT=3 python3 -m moto.server -p "$moto" >"$work/moto.log" 2>&1 &
 moto_pid=$!
-until (echo >"/dev/tcp/127.0.0.1/$moto") 2>/dev/null; do sleep 0.1; done # not an HTTP request: the first three are the IAM set-up
+wait_for_port "$moto_pid" "$moto" "$work/moto.log" # not an HTTP request: the first three are the IAM set-up
 keys=$(python3 Tests/TestSupport/Helpers/moto_credentials.py "http://127.0.0.1:$moto")
 AWS_ACCESS_KEY_ID=$(echo "$keys" | sed -n 1p)
 AWS_SECRET_ACCESS_KEY=$(echo "$keys" | sed -n 2p)
@@ -45,16 +46,16 @@ start_a() { # extra target lines -> a_pid
     printf 'data: %s\nhttp-port: 0\nreplication-targets:\n%s\n%s' "$work/a" "$targets" "${1:-}" >"$work/a.yaml"
     .build/release/lifeboat serve --config "$work/a.yaml" --dicom-port "$a_dicom" >/dev/null 2>>"$work/a.log" &
     a_pid=$!
-    until TCP_NODELAY=1 /usr/bin/echoscu -aec LIFEBOAT 127.0.0.1 "$a_dicom" 2>/dev/null; do sleep 0.05; done
+    wait_for_dicom "$a_pid" "$a_dicom" "$work/a.log"
 }
 owed() { sqlite3 "$work/a/catalog.sqlite" "SELECT count(*) FROM outbox o JOIN replicationTarget t ON o.targetRef = t.id WHERE t.name IN ($1)"; }
-until TCP_NODELAY=1 /usr/bin/echoscu -aec LIFEBOAT 127.0.0.1 "$b_dicom" 2>/dev/null; do sleep 0.05; done
+wait_for_dicom "$b_pid" "$b_dicom" "$work/b.log"
 start_a
 
 echo "1. lag, $count instances of 512 KB sent at $rate a second:"
 before=$(busy) a0=$(cpu "$a_pid") b0=$(cpu "$b_pid") m0=$(cpu "$moto_pid") t0=$(date +%s.%N)
 python3 Benchmarks/paced-store.py "$work/corpus" 127.0.0.1 "$a_dicom" LIFEBOAT "$rate" | sed 's/^/  /'
-until [ "$(owed "'moto', 'site-b'")" = 0 ]; do sleep 0.2; done
+until [ "$(owed "'moto', 'site-b'")" = 0 ]; do alive "$a_pid" "$work/a.log"; alive "$b_pid" "$work/b.log"; sleep 0.2; done
 elapsed=$(echo "$(date +%s.%N) - $t0" | bc -l)
 ticks=$(getconf CLK_TCK)
 printf '  until every copy was confirmed: %.1f s; the machine (%d cores) %.0f%% busy; CPU-s: site A %.1f, site B %.1f, moto %.1f\n' "$elapsed" "$(nproc)" \
@@ -69,7 +70,7 @@ boto_first=$(python3 Benchmarks/boto3-upload.py "http://127.0.0.1:$moto" referen
 kill "$a_pid"; wait "$a_pid" 2>/dev/null || true
 start=$(date +%s.%N)
 start_a "  - {name: backfill, type: s3, endpoint: \"http://127.0.0.1:$moto\", bucket: backfill}"
-until [ "$(owed "'backfill'")" = 0 ]; do sleep 0.1; done
+until [ "$(owed "'backfill'")" = 0 ]; do alive "$a_pid" "$work/a.log"; sleep 0.1; done
 lifeboat=$(echo "$(date +%s.%N) - $start" | bc -l)
 boto_second=$(python3 Benchmarks/boto3-upload.py "http://127.0.0.1:$moto" reference 8 $blobs)
 boto=$(echo "if ($boto_first < $boto_second) $boto_first else $boto_second" | bc -l)

@@ -11,6 +11,7 @@
 # Usage: Benchmarks/restore-benchmark.sh [COUNT, default 500] [ROUNDS, default 3]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source Benchmarks/lib.sh
 count=${1:-500}
 rounds=${2:-3}
 work=$(mktemp -d)
@@ -24,7 +25,8 @@ python3 Benchmarks/make-ct-corpus.py "$work/corpus" "$count"
 
 port=$((20000 + RANDOM % 10000))
 python3 -m moto.server -p "$port" >"$work/moto.log" 2>&1 &
-until (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do sleep 0.1; done
+moto_pid=$!
+wait_for_port "$moto_pid" "$port" "$work/moto.log"
 export AWS_ACCESS_KEY_ID=benchmark AWS_SECRET_ACCESS_KEY=benchmark
 endpoint="http://127.0.0.1:$port"
 python3 -c "import boto3; boto3.client('s3', endpoint_url='$endpoint', region_name='us-east-1').create_bucket(Bucket='offsite')"
@@ -41,8 +43,8 @@ YAML
 "$lifeboat" serve --config "$work/lifeboat.yaml" --dicom-port $((port + 1)) >/dev/null 2>"$work/serve.log" &
 serve=$!
 until "$lifeboat" replication status --data "$work/site" --json | python3 -c '
-import json, sys; t = json.load(sys.stdin); sys.exit(0 if t and all(x["queueDepth"] == 0 for x in t) else 1)'; do sleep 1; done
-until python3 -c "import boto3, sys; sys.exit(0 if boto3.client('s3', endpoint_url='$endpoint', region_name='us-east-1').list_objects_v2(Bucket='offsite', Prefix='studies/').get('KeyCount', 0) else 1)"; do sleep 1; done
+import json, sys; t = json.load(sys.stdin); sys.exit(0 if t and all(x["queueDepth"] == 0 for x in t) else 1)'; do alive "$serve" "$work/serve.log"; sleep 1; done
+until python3 -c "import boto3, sys; sys.exit(0 if boto3.client('s3', endpoint_url='$endpoint', region_name='us-east-1').list_objects_v2(Bucket='offsite', Prefix='studies/').get('KeyCount', 0) else 1)"; do alive "$serve" "$work/serve.log"; sleep 1; done
 kill "$serve"; wait "$serve" 2>/dev/null || true
 python3 - "$work" "$endpoint" <<'PY'
 import sqlite3, sys, boto3

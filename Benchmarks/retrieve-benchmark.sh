@@ -11,6 +11,7 @@
 # Usage: [ROUNDS=n] Benchmarks/retrieve-benchmark.sh [instances]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source Benchmarks/lib.sh
 count=${1:-1000}
 rounds=${ROUNDS:-3}
 work=$(mktemp -d)
@@ -34,7 +35,7 @@ printf 'benchmark service\n' | .build/release/lifeboat user add bench --role ser
 token=$(.build/release/lifeboat token create bench --days 1 --data "$work/data")
 .build/release/lifeboat serve --config "$work/lifeboat.yaml" --dicom-port "$port" --http-port "$http" --data "$work/data" \
     --dicom-nodes "STORESCP@127.0.0.1:$dest" >/dev/null 2>"$work/lifeboat.log" &
-until TCP_NODELAY=1 /usr/bin/echoscu -aec LIFEBOAT 127.0.0.1 "$port" 2>/dev/null; do sleep 0.1; done
+wait_for_dicom $! "$port" "$work/lifeboat.log"
 
 cold() { if [ "$(id -u)" = 0 ] && [ -w /proc/sys/vm/drop_caches ]; then sync; echo 3 >/proc/sys/vm/drop_caches; fi; }
 seconds() { local start end; start=$(date +%s.%N); "$@" >/dev/null; end=$(date +%s.%N); echo "$end - $start" | bc -l; }

@@ -11,6 +11,7 @@
 # Usage: Benchmarks/security-overhead.sh [REV] [INSTANCES, default 1000] [STUDIES, default 20000] [ROUNDS, default 3]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source Benchmarks/lib.sh
 rev=${1:-c4a8961}
 count=${2:-1000}
 studies=${3:-20000}
@@ -42,7 +43,7 @@ start() { # BINARY DATA -> lifeboat_pid; the current build gets the allow-list e
     [ "$1" = "$now" ] && config=(--config "$work/now.yaml")
     "$1" serve "${config[@]}" --http-port 0 --dicom-port "$port" --data "$2" >/dev/null 2>"$work/serve.log" &
     lifeboat_pid=$!
-    until TCP_NODELAY=1 /usr/bin/echoscu -aec LIFEBOAT 127.0.0.1 "$port" 2>/dev/null; do sleep 0.1; done
+    wait_for_dicom "$lifeboat_pid" "$port" "$work/serve.log"
 }
 stop() { kill "$lifeboat_pid"; wait "$lifeboat_pid" 2>/dev/null || true; }
 ingest() { # SENDERS -> seconds

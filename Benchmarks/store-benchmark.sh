@@ -13,6 +13,7 @@
 # Usage: Benchmarks/store-benchmark.sh [instances, default 1000] [catalog size, default 1000000]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source Benchmarks/lib.sh
 count=${1:-1000}
 filled=${2:-1000000}
 work=$(mktemp -d)
@@ -30,7 +31,7 @@ start_lifeboat() { # DATA -> sets lifeboat_pid
     port=$((port + 1))
     .build/release/lifeboat serve --http-port 0 --dicom-port "$port" --data "$1" >/dev/null 2>"$work/lifeboat.log" &
     lifeboat_pid=$!
-    until TCP_NODELAY=1 /usr/bin/echoscu -aec LIFEBOAT 127.0.0.1 "$port" 2>/dev/null; do sleep 0.1; done
+    wait_for_dicom "$lifeboat_pid" "$port" "$work/lifeboat.log"
 }
 stop_lifeboat() { kill "$lifeboat_pid"; wait "$lifeboat_pid" 2>/dev/null || true; }
 busy_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8}' /proc/stat; } # user nice system irq softirq
