@@ -143,6 +143,27 @@ import Testing
         }
     }
 
+    /// A command field PS3.7 does not define (0x0ABC) has no response to answer with: the
+    /// association is aborted by the provider, not left waiting.
+    @Test func anUnknownCommandIsAborted() async throws {
+        try await Interop.withLifeboat(artim: .seconds(2)) { port, _ in
+            let connection = try RawConnection(port: port)
+            connection.send(PDUCodingFixtures.requestBytes)
+            var echo = CommandSet(.cEchoRequest, messageID: 1)
+            echo.set(.affectedSOPClassUID, uid: SOPClass.verification)
+            var command = try echo.encoded()
+            let field: [UInt8] = [0x00, 0x00, 0x00, 0x01, 0x02, 0x00, 0x00, 0x00, 0x30, 0x00]
+            let at = try #require((0...(command.count - field.count)).first { Array(command[$0..<$0 + field.count]) == field })
+            command[at + 8] = 0xBC
+            command[at + 9] = 0x0A
+            func be32(_ value: UInt32) -> [UInt8] { [UInt8(value >> 24), UInt8(value >> 16 & 0xFF), UInt8(value >> 8 & 0xFF), UInt8(value & 0xFF)] }
+            connection.send([0x04, 0x00] + be32(UInt32(command.count + 6)) + be32(UInt32(command.count + 2)) + [1, 0x03] + command)
+            let reply = try #require(await connection.readUntilClosed())
+            #expect(Array(reply.suffix(10)) == Self.providerAbort(6), "\(reply.suffix(10))")
+            try await Self.echoStillWorks(port)
+        }
+    }
+
     @Test func associationLimitRejectsTransiently() async throws {
         try await Interop.withLifeboat(maximumAssociations: 1) { port, _ in
             let context = ProposedPresentationContext(id: 1, abstractSyntax: SOPClass.verification, transferSyntaxes: ["1.2.840.10008.1.2"])

@@ -85,6 +85,24 @@ import Testing
         }
     }
 
+    /// A 500 is logged where the administrator looks, with its cause; the answer says what
+    /// failed, not where the files are.
+    @Test func aServerErrorIsLoggedWithItsCause() async throws {
+        try await SecurityServeTests.withServe(config: "") { site in
+            let token = try await Self.token(site)
+            let file = try PydicomData.directory() + "/test_files/CT_small.dcm"
+            try await Self.importFile(file, into: site)
+            // The blob gone from the disk under the server.
+            for blob in Self.files(in: site.data + "/blobs") { try FileManager.default.removeItem(atPath: site.data + "/blobs/" + blob) }
+            let study = "1.3.6.1.4.1.5962.1.2.1.20040119072730.12322", series = "1.3.6.1.4.1.5962.1.3.1.1.20040119072730.12322"
+            let url = "http://127.0.0.1:\(site.httpPort)/dicom-web/studies/\(study)/series/\(series)/instances/1.3.6.1.4.1.5962.1.1.1.1.1.20040119072730.12322/metadata"
+            let answer = try await Self.get(url, token: token)
+            #expect(answer.status == 500 && answer.body.contains("the server log says why") && !answer.body.contains(site.data), "\(answer.body)")
+            try await Polling.waitUntil(seconds: 10) { site.serve.log.contains("HTTP 500") }
+            #expect(site.serve.log.contains("cause=") && site.serve.log.contains(site.data), "the log has the cause and the path: \(site.serve.log)")
+        }
+    }
+
     @Test func oneAddressHoldsAtMost64Connections() async throws {
         try await SecurityServeTests.withServe(config: "http-idle-seconds: 60") { site in
             var connections: [RawConnection] = []

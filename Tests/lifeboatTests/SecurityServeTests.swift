@@ -397,6 +397,27 @@ import Testing
             #expect(records.contains { $0.action == .loginFailed && $0.actor == "ct3" && $0.detail == "user identity refused: wrong user name or password" })
             #expect(records.filter { $0.action == .login && $0.actor == "ct3" && $0.subject == "DICOM CT3" }.count == 2)
             #expect(records.contains { $0.action == .rejection && $0.actor == "CT3" && $0.detail.contains("dicom-strict") })
+            // Each refusal is in the server's log too, with why.
+            #expect(site.serve.log.contains("association rejected: user identity refused") && site.serve.log.contains("association rejected: calling AE title not recognised"),
+                    "\(site.serve.log)")
+        }
+    }
+
+    /// Guessing a user's password by DICOM user identity negotiation is throttled as sign-ins
+    /// on the web are: past five wrong ones, even the right password is refused, and audited so.
+    @Test func passwordGuessesByDICOMAreThrottled() async throws {
+        try await SecurityServeTests.withServe(config: "", arguments: ["--dicom-strict"]) { site in
+            let lifeboat = DumpCommandTests.binary.path
+            let add = try await Subprocess.run("/bin/sh", ["-c", "printf 'modality room three\\n' | '\(lifeboat)' user add ct3 --role technologist --password-stdin --data '\(site.data)'"])
+            #expect(add.status == 0, "\(add.errors)")
+            let store = ["-aet", "CT3", "-aec", "LIFEBOAT", "127.0.0.1", "\(site.dicomPort)", SecurityServeTests.corpus + "CT_small.dcm"]
+            for guess in 1...5 {
+                #expect(try await SecurityServeTests.dcmtk("storescu", ["--user", "ct3", "--password", "guess number \(guess)"] + store).status != 0)
+            }
+            let right = try await SecurityServeTests.dcmtk("storescu", ["--user", "ct3", "--password", "modality room three"] + store)
+            #expect(right.status != 0, "throttled: the right password is not even checked")
+            let throttled = try await SecurityServeTests.waitForRecord(site.data) { $0.action == .loginFailed && $0.detail.contains("too many failed sign-ins") }
+            #expect(throttled?.actor == "ct3", "\(String(describing: throttled))")
         }
     }
 }
