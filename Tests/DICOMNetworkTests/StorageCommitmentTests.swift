@@ -68,8 +68,12 @@ import Testing
     }
 
     func withServer(_ provider: OddCommitter, _ body: (Int) async throws -> Void) async throws {
-        let server = DICOMServer(configuration: .init(host: "127.0.0.1", port: 0, policy: AcceptorPolicy(aeTitle: "ARCHIVE")),
-                                 services: AssociationServices(store: RefusingStore(), commitment: provider))
+        try await withServer(AssociationServices(store: RefusingStore(), commitment: provider), body)
+    }
+
+    /// An ARCHIVE giving `services` on a free loopback port for the body's duration.
+    func withServer(_ services: AssociationServices, _ body: (Int) async throws -> Void) async throws {
+        let server = DICOMServer(configuration: .init(host: "127.0.0.1", port: 0, policy: AcceptorPolicy(aeTitle: "ARCHIVE")), services: services)
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let task = Task { try await server.run { continuation.yield($0) } }
         defer { task.cancel() }
@@ -174,13 +178,7 @@ import Testing
     }
 
     func withReportServer(_ collector: Collector, _ body: (Int) async throws -> Void) async throws {
-        let server = DICOMServer(configuration: .init(host: "127.0.0.1", port: 0, policy: AcceptorPolicy(aeTitle: "ARCHIVE")),
-                                 services: AssociationServices(store: RefusingStore(), commitmentReports: collector))
-        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        let task = Task { try await server.run { continuation.yield($0) } }
-        defer { task.cancel() }
-        var iterator = ports.makeAsyncIterator()
-        try await body(try #require(await iterator.next()))
+        try await withServer(AssociationServices(store: RefusingStore(), commitmentReports: collector), body)
     }
 
     @Test func aReportOnAnAssociationTheSCPOpensIsTakenAndAnswered() async throws {

@@ -21,15 +21,23 @@ import Testing
         return true
     }()
 
-    @Test(.enabled(if: canMountTmpfs, "mounting a small tmpfs needs root and permission to mount"))
-    func aFullDiskAnswersA700LeavesNothingAndTheNextInstanceThatFitsIsStored() async throws {
+    /// A new folder with a tmpfs of that size mounted on it.
+    static func mountTmpfs(megabytes: Int) async throws -> String {
         let mountPoint = FileManager.default.temporaryDirectory.appendingPathComponent("tmpfs-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
-        #expect(try await Subprocess.run("/usr/bin/env", ["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", mountPoint]).status == 0)
-        defer {
-            _ = try? Subprocess.run("/usr/bin/env", ["umount", mountPoint])
-            try? FileManager.default.removeItem(atPath: mountPoint)
-        }
+        #expect(try await Subprocess.run("/usr/bin/env", ["mount", "-t", "tmpfs", "-o", "size=\(megabytes)m", "tmpfs", mountPoint]).status == 0)
+        return mountPoint
+    }
+
+    static func unmount(_ mountPoint: String) {
+        _ = try? Subprocess.run("/usr/bin/env", ["umount", mountPoint])
+        try? FileManager.default.removeItem(atPath: mountPoint)
+    }
+
+    @Test(.enabled(if: canMountTmpfs, "mounting a small tmpfs needs root and permission to mount"))
+    func aFullDiskAnswersA700LeavesNothingAndTheNextInstanceThatFitsIsStored() async throws {
+        let mountPoint = try await Self.mountTmpfs(megabytes: 3)
+        defer { Self.unmount(mountPoint) }
         // An instance too big for the file system: 4 MB of pixel data.
         var big = try DICOMFile(path: try PydicomData.directory() + "/test_files/CT_small.dcm")
         big.dataSet[.sopInstanceUID] = DataElement(tag: .sopInstanceUID, vr: .UI, strings: ["1.2.826.0.1.3680043.9999.4"])
@@ -65,13 +73,8 @@ import Testing
     /// verifies, it stores again, and every instance it acknowledged is there and audited.
     @Test(.enabled(if: canMountTmpfs, "mounting a small tmpfs needs root and permission to mount"))
     func aServerThatFilledItsDiskStartsAgainWithEveryAcknowledgedInstanceAudited() async throws {
-        let mountPoint = FileManager.default.temporaryDirectory.appendingPathComponent("tmpfs-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
-        #expect(try await Subprocess.run("/usr/bin/env", ["mount", "-t", "tmpfs", "-o", "size=12m", "tmpfs", mountPoint]).status == 0)
-        defer {
-            _ = try? Subprocess.run("/usr/bin/env", ["umount", mountPoint])
-            try? FileManager.default.removeItem(atPath: mountPoint)
-        }
+        let mountPoint = try await Self.mountTmpfs(megabytes: 12)
+        defer { Self.unmount(mountPoint) }
         // Room to free later.
         let filler = mountPoint + "/filler"
         #expect(FileManager.default.createFile(atPath: filler, contents: Data(repeating: 7, count: 3 << 20)))

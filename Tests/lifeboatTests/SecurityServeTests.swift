@@ -364,12 +364,18 @@ import Testing
 /// unlisted AE gets in only by proving a user — a password or a JWT this node signed — and
 /// a wrong one is rejected and recorded.
 @Suite(.serialized) struct UserIdentityServeTests {
+    /// Adds the technologist ct3 (password "modality room three"); storescu's arguments to
+    /// store a CT image as the AE CT3.
+    static func technologistCT3(_ site: SecurityServeTests.Site) async throws -> [String] {
+        let add = try await Subprocess.run("/bin/sh", ["-c", "printf 'modality room three\\n' | '\(DumpCommandTests.binary.path)' user add ct3 --role technologist --password-stdin --data '\(site.data)'"])
+        #expect(add.status == 0, "\(add.errors)")
+        return ["-aet", "CT3", "-aec", "LIFEBOAT", "127.0.0.1", "\(site.dicomPort)", SecurityServeTests.corpus + "CT_small.dcm"]
+    }
+
     @Test func aPasswordOrAJWTOfAUserLetsAnUnlistedAEStoreUnderStrict() async throws {
         try await SecurityServeTests.withServe(config: "", arguments: ["--dicom-strict"]) { site in
             let lifeboat = DumpCommandTests.binary.path
-            let add = try await Subprocess.run("/bin/sh", ["-c", "printf 'modality room three\\n' | '\(lifeboat)' user add ct3 --role technologist --password-stdin --data '\(site.data)'"])
-            #expect(add.status == 0, "\(add.errors)")
-            let store = ["-aet", "CT3", "-aec", "LIFEBOAT", "127.0.0.1", "\(site.dicomPort)", SecurityServeTests.corpus + "CT_small.dcm"]
+            let store = try await Self.technologistCT3(site)
             let anonymous = try await SecurityServeTests.dcmtk("storescu", store)
             #expect(anonymous.status != 0, "strict: an unlisted AE without a user is rejected")
 
@@ -407,10 +413,7 @@ import Testing
     /// on the web are: past five wrong ones, even the right password is refused, and audited so.
     @Test func passwordGuessesByDICOMAreThrottled() async throws {
         try await SecurityServeTests.withServe(config: "", arguments: ["--dicom-strict"]) { site in
-            let lifeboat = DumpCommandTests.binary.path
-            let add = try await Subprocess.run("/bin/sh", ["-c", "printf 'modality room three\\n' | '\(lifeboat)' user add ct3 --role technologist --password-stdin --data '\(site.data)'"])
-            #expect(add.status == 0, "\(add.errors)")
-            let store = ["-aet", "CT3", "-aec", "LIFEBOAT", "127.0.0.1", "\(site.dicomPort)", SecurityServeTests.corpus + "CT_small.dcm"]
+            let store = try await Self.technologistCT3(site)
             for guess in 1...5 {
                 #expect(try await SecurityServeTests.dcmtk("storescu", ["--user", "ct3", "--password", "guess number \(guess)"] + store).status != 0)
             }
