@@ -184,16 +184,18 @@ public struct Failback: Sendable {
                 // What the last association proposed, and what this batch needs besides.
                 let union = proposed + Set(batch.contexts).subtracting(proposed)
                 proposed = union.count <= Self.contextsPerAssociation ? union : Array(batch.contexts.prefix(Self.contextsPerAssociation))
-                var sent = false
+                var sent = false, released = false
                 do {
                     try await RequestorAssociation.withAssociation(association, proposing: Self.proposal(storing: proposed)) { association in
                         while true {
                             await transmit(&batch, over: association, proposed: Set(proposed))
                             sent = true
-                            let release = await confirmAndReport(batch, over: association.isBroken ? nil : association)
+                            // Released at once when the report is to come elsewhere: the PACS may be waiting for it.
+                            released = await confirmAndReport(batch, over: association.isBroken ? nil : association)
+                            if released { return }
                             next = await prepare(await queue.take(maximumInstances: Self.batchInstances))
                             if association.isBroken { throw AssociationError.closed("the association broke during the batch") }
-                            guard !release, let following = next, Set(following.contexts).isSubset(of: proposed) else { return }
+                            guard let following = next, Set(following.contexts).isSubset(of: proposed) else { return }
                             batch = following
                             next = nil
                         }
@@ -206,6 +208,8 @@ public struct Failback: Sendable {
                         next = await prepare(await queue.take(maximumInstances: Self.batchInstances))
                     }
                 }
+                // Released for the report (however the release went): the next batch, on a new association.
+                if released && next == nil { next = await prepare(await queue.take(maximumInstances: Self.batchInstances)) }
             }
         }
     }

@@ -116,7 +116,7 @@ struct AcceptorSession {
         case .command(let contextID, let command):
             // One operation at a time (the window negotiated is 1): the next waits for it.
             await finishOperation()
-            if let id = command.messageID, requestMessageIDs.count < 1 << 16 { requestMessageIDs.insert(id) }
+            if let id = command.messageID { requestMessageIDs.insert(id) }
             if let admission { admission.registry.operationStarted(admission.ticket) }
             try await dispatch(command, contextID: contextID)
         case .dataFragment(_, let fragment, let isLast) where identifier != nil:
