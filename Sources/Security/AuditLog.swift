@@ -56,9 +56,8 @@ public final class AuditLog: Sendable {
             }
         }
         writer = NoteWriter(delay: Self.noteSyncDelay.inSeconds, write: { [path] batch in
-            guard case .failure(let failure) = Self.append(batch, to: state, path: path, forwarder: forwarder, sync: false) else { return true }
+            guard case .failure(let failure) = Self.append(batch, to: state, path: path, forwarder: forwarder, sync: false) else { return }
             Logger(label: "lifeboat.audit").critical("audit records lost: \(failure)", metadata: ["records": "\(batch.count)"])
-            return false
         }, sync: {
             let fd = state.withLockedValue { $0.fd }
             if fd >= 0 && fsync(fd) != 0 { Logger(label: "lifeboat.audit").critical("cannot fsync the audit log: \(String(cString: strerror(errno)))") }
@@ -135,11 +134,19 @@ public final class AuditLog: Sendable {
     /// write is logged as critical.
     public func note(_ entry: Entry) { writer.add(entry) }
 
-    /// `note`, returning once the entry is written (not yet synced, within `noteSyncDelay`):
-    /// true, or false when it could not be (the log's disk is full), so that what it records
-    /// is not acknowledged unrecorded.
-    public func noted(_ entry: Entry) async -> Bool {
-        await withCheckedContinuation { continuation in writer.add(entry) { continuation.resume(returning: $0) } }
+    /// `note`, but written at once by the caller (not yet synced: within `noteSyncDelay`),
+    /// returning true, or false when it could not be (the log's disk is full), so that what
+    /// it records is not acknowledged unrecorded. One small write, no hand-off to the writer
+    /// thread and back: a store waits for no other thread's wake-up.
+    public func noted(_ entry: Entry) -> Bool {
+        switch Self.append([entry], to: state, path: path, forwarder: forwarder, sync: false) {
+        case .success:
+            writer.syncSoon()
+            return true
+        case .failure(let failure):
+            Logger(label: "lifeboat.audit").critical("an audit record lost: \(failure)")
+            return false
+        }
     }
 
     /// Writes and syncs every noted record, at an orderly stop; notes after it are not written.

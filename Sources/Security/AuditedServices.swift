@@ -103,7 +103,7 @@ struct AuditedSink: StoreSink {
             audit.note(entry)
             return outcome
         }
-        guard await audit.noted(entry) else {
+        guard audit.noted(entry) else {
             Logger(label: "lifeboat.audit").error("a store not acknowledged: its audit record cannot be written; the sender is told A700 and will send it again",
                                                   metadata: ["instance": "\(request.sopInstanceUID)", "from": "\(request.callingAETitle.value)"])
             return ServiceOutcome(status: .outOfResources, errorComment: "the audit trail cannot be written: not acknowledged")

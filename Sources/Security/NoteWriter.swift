@@ -2,22 +2,22 @@ import Foundation
 
 /// Writes the audit log's noted entries on a thread of its own — not the cooperative pool,
 /// not the dispatch workers the rest of the process shares — so the trail keeps up whatever
-/// else is busy: each burst in one write, an fsync `delay` after the first unsynced one. An
-/// entry may come with `written`, told whether its write succeeded.
+/// else is busy: each burst in one write, an fsync `delay` after the first unsynced one
+/// (records written beside it, `AuditLog.noted`, ask for that fsync with `syncSoon`).
 final class NoteWriter: @unchecked Sendable {
     // @unchecked: `pending`, `syncDue`, `stopping` are read and written only with `condition` locked;
     // the closures are immutable.
     private let condition = NSCondition()
-    private var pending: [(entry: AuditLog.Entry, written: (@Sendable (Bool) -> Void)?)] = []
+    private var pending: [AuditLog.Entry] = []
     private var syncDue: Date?
     private var stopping = false
     private var ended = false
     private let finished = DispatchSemaphore(value: 0)
     private let delay: TimeInterval
-    private let write: @Sendable ([AuditLog.Entry]) -> Bool
+    private let write: @Sendable ([AuditLog.Entry]) -> Void
     private let sync: @Sendable () -> Void
 
-    init(delay: TimeInterval, write: @escaping @Sendable ([AuditLog.Entry]) -> Bool, sync: @escaping @Sendable () -> Void) {
+    init(delay: TimeInterval, write: @escaping @Sendable ([AuditLog.Entry]) -> Void, sync: @escaping @Sendable () -> Void) {
         self.delay = delay
         self.write = write
         self.sync = sync
@@ -26,10 +26,20 @@ final class NoteWriter: @unchecked Sendable {
         thread.start()
     }
 
-    func add(_ entry: AuditLog.Entry, written: (@Sendable (Bool) -> Void)? = nil) {
+    func add(_ entry: AuditLog.Entry) {
         condition.lock()
-        pending.append((entry, written))
+        pending.append(entry)
         condition.signal()
+        condition.unlock()
+    }
+
+    /// Syncs within `delay` what was written beside the thread (`AuditLog.noted`).
+    func syncSoon() {
+        condition.lock()
+        if syncDue == nil {
+            syncDue = Date().addingTimeInterval(delay)
+            condition.signal()
+        }
         condition.unlock()
     }
 
@@ -59,8 +69,7 @@ final class NoteWriter: @unchecked Sendable {
             let last = stopping
             condition.unlock()
             if !batch.isEmpty {
-                let succeeded = write(batch.map(\.entry))
-                for item in batch { item.written?(succeeded) }
+                write(batch)
             }
             if syncNow { sync() }
             if last {

@@ -37,7 +37,10 @@ import Testing
                 var index = 0
                 let (status, _) = try await association.store(sopClassUID: sopClass, sopInstanceUID: instance, contextID: 1) {
                     defer { index += 1 }
-                    if index == 4 { serve.signal(SIGTERM) } // the command and three pieces are in
+                    if index == 4 { // the command and three pieces are sent: SIGTERM once the server is receiving them
+                        Self.waitForStaging(in: data + "/tmp")
+                        serve.signal(SIGTERM)
+                    }
                     if index > 0 { usleep(50_000) }
                     return index < chunks.count ? chunks[index] : nil
                 }
@@ -63,5 +66,17 @@ import Testing
         let last = try #require(records.last)
         #expect(last.action == .administration && last.detail.hasPrefix("stopped: new associations refused, 1 association aborted once answered or idle"),
                 "\(last.detail)")
+    }
+
+    /// Waits (at most 10 s) until an instance is being received into `tmp`: a signal sent
+    /// before the server has read the command would find the association idle.
+    static func waitForStaging(in tmp: String) {
+        for _ in 0..<1000 {
+            let sizes = ((try? FileManager.default.contentsOfDirectory(atPath: tmp)) ?? []).compactMap {
+                (try? FileManager.default.attributesOfItem(atPath: tmp + "/" + $0))?[.size] as? Int
+            }
+            if sizes.contains(where: { $0 > 0 }) { return }
+            usleep(10_000)
+        }
     }
 }
