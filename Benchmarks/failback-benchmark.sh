@@ -7,7 +7,9 @@
 # file checked against its SHA-256 first, a Storage Commitment transaction a batch of up to
 # 250 instances, the report) and storescu sending every file over one association. Prints
 # MB/s of each and lifeboat/storescu (goal: at least 0.9x).
-# Usage: Benchmarks/failback-benchmark.sh [COUNT, default 400] [STUDIES, default 20] [ROUNDS, default 3] [CONCURRENCY, default 2]
+# With REPORTS=elsewhere the stand-in sends each commitment report as most PACSs do: on an
+# association of its own to Lifeboat's DICOM port, after the request's association is released.
+# Usage: [REPORTS=elsewhere] Benchmarks/failback-benchmark.sh [COUNT, default 400] [STUDIES, default 20] [ROUNDS, default 3] [CONCURRENCY, default 2]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source Benchmarks/lib.sh
@@ -26,11 +28,19 @@ python3 Benchmarks/make-ct-corpus.py "$work/corpus" "$count" --studies "$studies
 "$lifeboat" import --data "$work/site" "$work/corpus" >/dev/null
 bytes=$(du -cb "$work"/corpus/*.dcm | tail -1 | cut -f1)
 port=$((20000 + RANDOM % 10000))
+reports=${REPORTS:-same}
+standin_flags=() failback_flags=(--to "PACS@127.0.0.1:$port" --data "$work/site")
+if [ "$reports" = elsewhere ]; then
+    # lifeboat failback, with no server running, listens for the reports on dicom-port itself.
+    printf 'data: %s\ndicom-port: %d\ndicom-nodes: [PACS@127.0.0.1:%d]\n' "$work/site" $((port + 1)) "$port" >"$work/lifeboat.yaml"
+    standin_flags=(--report-to "LIFEBOAT@127.0.0.1:$((port + 1))")
+    failback_flags=(--to PACS --config "$work/lifeboat.yaml")
+fi
 
 # Starts the stand-in over an empty directory; the caller stops it.
 standin() {
     rm -rf "$work/pacs" && mkdir -p "$work/pacs"
-    python3 Tests/TestSupport/Helpers/pacs_standin.py "$port" PACS "$work/pacs" >"$work/pacs.log" 2>&1 &
+    python3 Tests/TestSupport/Helpers/pacs_standin.py "$port" PACS "$work/pacs" "${standin_flags[@]}" >"$work/pacs.log" 2>&1 &
     pacs=$!
     wait_for_port "$pacs" "$port" "$work/pacs.log"
 }
@@ -40,7 +50,7 @@ best_lifeboat=999999 best_storescu=999999
 for round in $(seq 1 "$rounds"); do
     standin
     t0=$(date +%s.%N)
-    "$lifeboat" failback --to "PACS@127.0.0.1:$port" --data "$work/site" --concurrency "$concurrency" >"$work/failback.out"
+    "$lifeboat" failback "${failback_flags[@]}" --concurrency "$concurrency" >"$work/failback.out"
     t1=$(date +%s.%N)
     [ "$(held)" -eq "$count" ] || { echo "failback left the PACS with $(held) of $count"; cat "$work/failback.out"; exit 1; }
     grep -q "$count confirmed, 0 refused" "$work/failback.out" || { echo "not every instance was confirmed:"; tail -3 "$work/failback.out"; exit 1; }
@@ -59,8 +69,8 @@ for round in $(seq 1 "$rounds"); do
     best_lifeboat=$(awk "BEGIN {print ($l < $best_lifeboat) ? $l : $best_lifeboat}")
     best_storescu=$(awk "BEGIN {print ($s < $best_storescu) ? $s : $best_storescu}")
 done
-awk -v b="$bytes" -v l="$best_lifeboat" -v s="$best_storescu" -v n="$count" -v k="$studies" -v r="$rounds" -v c="$concurrency" 'BEGIN {
-    printf "failback to a pynetdicom PACS stand-in, %d instances in %d studies, %.1f MB, best of %d:\n", n, k, b / 1e6, r
+awk -v b="$bytes" -v l="$best_lifeboat" -v s="$best_storescu" -v n="$count" -v k="$studies" -v r="$rounds" -v c="$concurrency" -v p="$reports" 'BEGIN {
+    printf "failback to a pynetdicom PACS stand-in (commitment reports: %s association), %d instances in %d studies, %.1f MB, best of %d:\n", p == "elsewhere" ? "its own" : "the same", n, k, b / 1e6, r
     printf "  lifeboat failback (%d at once, compared, committed) %8.1f MB/s\n", c, b / 1e6 / l
     printf "  storescu (one association)                       %8.1f MB/s\n", b / 1e6 / s
     printf "  lifeboat/storescu %.2fx (goal: at least 0.9x)\n", s / l
