@@ -15,7 +15,8 @@ public final class ConnectionLimits: Sendable {
 
         public init(maximumAssociations: Int = 64, reservedForPriority: Int? = nil, maximumPending: Int = 128, maximumPendingPerAddress: Int = 16) {
             self.maximumAssociations = max(1, maximumAssociations)
-            self.reservedForPriority = min(reservedForPriority ?? min(8, maximumAssociations / 8), self.maximumAssociations - 1)
+            // An eighth of the slots, 1 to 8, kept for the priority peers — none when there is only one.
+            self.reservedForPriority = min(reservedForPriority ?? min(8, max(1, maximumAssociations / 8)), self.maximumAssociations - 1)
             self.maximumPending = max(1, maximumPending)
             self.maximumPendingPerAddress = max(1, maximumPendingPerAddress)
         }
