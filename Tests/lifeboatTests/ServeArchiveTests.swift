@@ -1,6 +1,8 @@
 import Archive
 import DICOM
+import DICOMNetwork
 import Foundation
+import NIOCore
 import TestSupport
 import Testing
 
@@ -73,16 +75,23 @@ import Testing
     }
 
     @Test func aDataSetOfAnotherSOPClassIsRefusedAndTheServerKeepsServing() async throws {
-        // A CT data set whose meta group says MR: `lifeboat send` offers it as MR Image Storage.
-        var file = try DICOMFile(path: try PydicomData.directory() + "/test_files/CT_small.dcm")
-        file.fileMeta[.mediaStorageSOPClassUID] = DataElement(tag: .mediaStorageSOPClassUID, vr: .UI, strings: ["1.2.840.10008.5.1.4.1.1.4"])
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("mislabelled-\(UUID().uuidString).dcm").path
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        try file.write(toPath: path)
+        // A CT data set sent as MR Image Storage by a sender that trusts a wrong label (`lifeboat
+        // send` and storescu take the data set's own SOP Class UID, so the C-STORE is made here).
+        let file = try DICOMFile(path: try PydicomData.directory() + "/test_files/CT_small.dcm")
+        let body = try file.dataSet.encoded(in: .explicitVRLittleEndian)
+        let mr = "1.2.840.10008.5.1.4.1.1.4"
+        let context = ProposedPresentationContext(id: 1, abstractSyntax: mr, transferSyntaxes: [TransferSyntax.explicitVRLittleEndian.uid])
         try await Self.withServe { port, root in
-            let run = try await Subprocess.run(DumpCommandTests.binary.path, ["send", "127.0.0.1", "\(port)", "--aec", "LIFEBOAT", path])
-            #expect(run.status == 1)
-            #expect(run.text.contains("status 0xA900") && run.text.contains("data set SOP Class UID is 1.2.840.10008.5.1.4.1.1.2"), "\(run.text)")
+            var chunks = [ByteBuffer(bytes: body)]
+            let (status, comment) = try await RequestorAssociation.withAssociation(.init(host: "127.0.0.1", port: port, calledAETitle: "LIFEBOAT"),
+                                                                                   proposing: [context]) { association in
+                try await association.store(sopClassUID: mr, sopInstanceUID: try #require(file.dataSet.uid(.sopInstanceUID)), contextID: 1) {
+                    chunks.isEmpty ? nil : chunks.removeFirst()
+                }
+            }
+            // PS3.4 B.2.3: A900, the data set does not match the SOP class.
+            #expect(status == .dataSetDoesNotMatchSOPClass)
+            #expect(comment == "data set SOP Class UID is 1.2.840.10008.5.1.4.1.1.2", "\(comment ?? "no comment")")
             let catalog = try Catalog(path: LocalArchive.catalogPath(in: root))
             #expect(try await catalog.counts().versions == 0)
             let echo = try await Subprocess.run("/usr/bin/env", ["TCP_NODELAY=1", "/usr/bin/echoscu", "-aec", "LIFEBOAT", "127.0.0.1", "\(port)"])

@@ -34,10 +34,11 @@ final class ChannelTimer: @unchecked Sendable {
     }
 }
 
-/// Ends an association that has been silent for `timeout`: this service user aborts it
-/// (A-ABORT, PS3.8 7.3) and closes. Activity only stamps a time (no timer is rescheduled
-/// per PDU); a check every quarter of the timeout does the rest. Time is the event loop's
-/// clock, so a test loop can advance it.
+/// Ends an association whose peer has been silent for `timeout`: this service user aborts it
+/// (A-ABORT, PS3.8 7.3) and closes. Every byte that arrives stamps a time, as it arrives — a
+/// server too busy to read its PDUs at once does not count its own delay against the peer —;
+/// no timer is rescheduled per read: a check every quarter of the timeout does the rest. Time
+/// is the event loop's clock, so a test loop can advance it.
 final class IdleTimer: Sendable {
     private let channel: Channel
     private let lastActivity: NIOLockedValueBox<NIODeadline>
@@ -56,6 +57,8 @@ final class IdleTimer: Sendable {
             }
         }
         task.withLockedValue { $0 = repeated }
+        let arrivals = ArrivalStamp { [lastActivity, channel] in lastActivity.withLockedValue { $0 = channel.eventLoop.now } }
+        channel.pipeline.addHandler(arrivals, position: .first).whenFailure { _ in } // a channel already closed needs none
     }
 
     func touch() { lastActivity.withLockedValue { $0 = channel.eventLoop.now } }
@@ -63,4 +66,17 @@ final class IdleTimer: Sendable {
     var didFire: Bool { fired.withLockedValue { $0 } }
 
     func stop() { task.withLockedValue { $0?.cancel() } }
+}
+
+/// Tells `IdleTimer` of each read off the socket, before any decoding.
+private final class ArrivalStamp: ChannelInboundHandler, Sendable {
+    typealias InboundIn = ByteBuffer
+    private let stamp: @Sendable () -> Void
+
+    init(_ stamp: @escaping @Sendable () -> Void) { self.stamp = stamp }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        stamp()
+        context.fireChannelRead(data)
+    }
 }
