@@ -11,32 +11,55 @@ import ServiceLifecycle
 /// off; then the rest stops, the stop is audited and the audit log flushed, and the process
 /// exits 0.
 extension LifeboatNode {
-    /// Runs the DICOM servers and the other parts until one ends unasked (which ends the node)
-    /// or a graceful shutdown has drained the DICOM servers.
-    func serve(dicom servers: [DICOMServer], onListening: @escaping @Sendable (Int) -> Void, parts: [@Sendable () async throws -> Void],
-               audit: AuditLog) async throws {
+    /// What ended in `serve`'s task group.
+    private enum Ended: Sendable { case dicom, http, other, deadline }
+
+    /// Runs the DICOM servers, the HTTP server and the other parts until one ends unasked (which
+    /// ends the node) or a graceful shutdown has drained the DICOM servers and let the HTTP
+    /// server (Hummingbird stops gracefully on the same shutdown) close its connections, for
+    /// at most the drain timeout and 5 s more. Only then are the rest cancelled: a server's
+    /// listener cancelled with a connection accepted but not yet handed out traps when that
+    /// connection is dropped (swift-nio #2637).
+    func serve(dicom servers: [DICOMServer], onListening: @escaping @Sendable (Int) -> Void,
+               http: (@Sendable () async throws -> Void)?, parts: [@Sendable () async throws -> Void], audit: AuditLog) async throws {
         let stopping = NIOLockedValueBox(false)
         let drained = NIOLockedValueBox<[DICOMServer.DrainReport]>([])
+        let grace = (servers.first?.configuration.drainTimeout ?? .zero) + .seconds(5)
         try await withGracefulShutdownHandler {
-            try await withThrowingTaskGroup(of: Bool.self) { group in
+            try await withThrowingTaskGroup(of: Ended.self) { group in
                 for (index, server) in servers.enumerated() {
                     group.addTask {
                         try await server.run(onBound: index == 0 ? onListening : { _ in })
-                        return true
+                        return .dicom
+                    }
+                }
+                if let http {
+                    group.addTask {
+                        try await http()
+                        return .http
                     }
                 }
                 for part in parts {
                     group.addTask {
                         try await part()
                         try Task.checkCancellation()
-                        return false
+                        return .other
                     }
                 }
-                // Anything ending unasked ends the node; once stopping, the DICOM ports' end does.
-                var left = servers.count
-                while let isDICOM = try await group.next() {
-                    if isDICOM { left -= 1 }
-                    if left == 0 || !stopping.withLockedValue({ $0 }) { break }
+                group.addTask {
+                    try await gracefulShutdown()
+                    try await Task.sleep(for: grace)
+                    return .deadline
+                }
+                // Anything ending unasked ends the node; once stopping, the servers' end does.
+                var dicomLeft = servers.count, httpLeft = http == nil ? 0 : 1
+                while let ended = try await group.next() {
+                    switch ended {
+                    case .dicom: dicomLeft -= 1
+                    case .http: httpLeft -= 1
+                    case .other, .deadline: break
+                    }
+                    if !stopping.withLockedValue({ $0 }) || ended == .deadline || (dicomLeft == 0 && httpLeft == 0) { break }
                 }
                 group.cancelAll()
             }

@@ -99,7 +99,6 @@ public struct LifeboatNode: Sendable {
         let newestDayEvery = configuration.drillNewestDayEvery
         var parts: [@Sendable () async throws -> Void] = []
         if let syslog { parts.append { await syslog.run() } }
-        if httpPort != 0 { parts.append { try await webServer.run { onHTTPListening($0) } } }
         parts.append { await alertMonitor.run() }
         if drillDays > 0 && !drills.targetNames.isEmpty {
             parts.append { await drills.runScheduled(every: .seconds(drillDays * 86400), studies: drillStudies, newestDayEvery: newestDayEvery) }
@@ -109,6 +108,8 @@ public struct LifeboatNode: Sendable {
         // During a restore the catalog names blobs not back yet: replication (and the
         // catalog snapshots it copies) waits for the next start, as the scrub does.
         if !targets.isEmpty && !restoring { parts.append { await replicator.drain() } }
-        try await serve(dicom: [server] + (tlsServer.map { [$0] } ?? []), onListening: onListening, parts: parts, audit: security.audit)
+        let http: (@Sendable () async throws -> Void)? = httpPort == 0 ? nil : { @Sendable in try await webServer.run { onHTTPListening($0) } }
+        try await serve(dicom: [server] + (tlsServer.map { [$0] } ?? []), onListening: onListening, http: http, parts: parts,
+                        audit: security.audit)
     }
 }

@@ -102,12 +102,17 @@ public struct DICOMServer: Sendable {
     public func run(onBound: @Sendable (Int) -> Void = { _ in }) async throws {
         let configuration = self.configuration
         let tls = try configuration.tls.map { try NIOSSLContext(configuration: $0) }
+        let unclaimed = UnclaimedConnections()
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             .bind(host: configuration.host, port: configuration.port) { channel in
                 Self.pduChannel(channel, maximumDataLength: configuration.policy.maximumLength, tls: tls, tlsRefused: configuration.tlsRefused)
+                    .map { connection in
+                        unclaimed.hold(connection)
+                        return connection
+                    }
             }
         listener.withLockedValue { $0 = server.channel }
         onBound(server.channel.localAddress?.port ?? configuration.port)
@@ -115,9 +120,11 @@ public struct DICOMServer: Sendable {
         let limits = ConnectionLimits(.init(maximumAssociations: configuration.maximumAssociations))
         let logger = configuration.logger
         try await withThrowingDiscardingTaskGroup { group in
+            defer { group.addTask { await unclaimed.closeAll() } }
             try await withTaskCancellationHandler {
                 try await server.executeThenClose { inbound in
                     for try await connection in inbound {
+                        unclaimed.claim(connection)
                         let address = connection.channel.remoteAddress?.ipAddress ?? ""
                         let channel = connection.channel
                         guard case .admitted(let ticket, let evicted) = limits.arrived(from: address, close: { channel.close(promise: nil) }) else {
