@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import Synchronization
 
 /// A peer program running beside a test (storescp, a pynetdicom SCP...), stopped by `stop()`.
 public final class BackgroundProcess: @unchecked Sendable {
@@ -60,15 +61,38 @@ public final class BackgroundProcess: @unchecked Sendable {
             let deadline = Date().addingTimeInterval(2)
             while process.isRunning && Date() < deadline { usleep(10_000) }
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-            process.waitUntilExit()
+            reap()
         }
         try? FileManager.default.removeItem(at: logFile)
+    }
+
+    /// Waits for the killed process. A Swift program that crashed is held by its swift-backtrace
+    /// child until that has written the backtrace, and one was seen to hang there for good:
+    /// after 10 s its children are killed too.
+    private func reap() {
+        let deadline = Date().addingTimeInterval(10)
+        while process.isRunning && Date() < deadline { usleep(10_000) }
+        if process.isRunning {
+            for child in Self.children(of: process.processIdentifier) { kill(child, SIGKILL) }
+        }
+        process.waitUntilExit()
+    }
+
+    /// The processes whose parent is `pid` (field 4 of /proc/N/stat).
+    private static func children(of pid: Int32) -> [Int32] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap { entry in
+            guard let child = Int32(entry), let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+                  let end = stat.lastIndex(of: ")") else { return nil }
+            let fields = stat[stat.index(after: end)...].split(separator: " ")
+            return fields.count > 1 && Int32(fields[1]) == pid ? child : nil
+        }
     }
 
     /// SIGKILL, as a power cut or the OOM killer would: no chance to tidy up.
     public func killAbruptly() {
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
+        reap()
     }
 
     deinit { stop() }
@@ -76,18 +100,32 @@ public final class BackgroundProcess: @unchecked Sendable {
 
 /// Loopback ports for peers.
 public enum LoopbackPort {
-    /// A port nothing listens on now (the kernel's choice for a bound-then-closed socket).
+    /// A port nothing listens on now, below the kernel's ephemeral range (32768–60999 on Linux):
+    /// a port from that range, once its server is stopped, can be taken as the source port of
+    /// some outgoing connection before the test starts the server again on it. Handed out in
+    /// turn from a random start, so no two tests of one run get the same port.
     public static func free() -> Int {
+        while true {
+            let port = next.withLock { value in
+                value = value >= 32767 ? 20000 : value + 1
+                return value
+            }
+            if canBind(port) { return port }
+        }
+    }
+
+    private static let next = Mutex(Int.random(in: 20000...32767))
+
+    private static func canBind(_ port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        return Int(UInt16(bigEndian: address.sin_port))
+        address.sin_port = UInt16(port).bigEndian
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
     }
 
     /// Whether something accepts connections on the port now.
@@ -103,11 +141,18 @@ public enum LoopbackPort {
         }
     }
 
-    /// Polls until the port accepts connections, or fails after `seconds`.
-    public static func waitUntilListening(_ port: Int, seconds: Double = 20) async throws {
+    /// Polls until the port accepts connections, or fails after `seconds`; with the `process`
+    /// that should listen there, fails as soon as it exits, and says what it printed.
+    public static func waitUntilListening(_ port: Int, seconds: Double = 20, of process: BackgroundProcess? = nil) async throws {
         let deadline = Date().addingTimeInterval(seconds)
         while !isListening(port) {
-            guard Date() < deadline else { throw Subprocess.Failure(description: "nothing listened on port \(port) within \(seconds) s") }
+            if let process, !process.isRunning {
+                throw Subprocess.Failure(description: "the process for port \(port) exited: \(process.log.suffix(2000))")
+            }
+            guard Date() < deadline else {
+                let log = process.map { ": it printed \($0.log.suffix(2000))" } ?? ""
+                throw Subprocess.Failure(description: "nothing listened on port \(port) within \(seconds) s\(log)")
+            }
             try await Task.sleep(for: .milliseconds(20))
         }
     }

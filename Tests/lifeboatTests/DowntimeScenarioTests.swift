@@ -43,7 +43,7 @@ import Testing
             """.write(toFile: work + "/lifeboat.yaml", atomically: true, encoding: .utf8)
         let serve = try BackgroundProcess(DumpCommandTests.binary.path, ["serve", "--config", work + "/lifeboat.yaml", "--dicom-port", "\(dicomPort)"])
         defer { serve.stop() }
-        try await LoopbackPort.waitUntilListening(dicomPort)
+        try await LoopbackPort.waitUntilListening(dicomPort, of: serve)
         func store(_ study: String, to port: Int, as called: String) async throws {
             let run = try await SecurityServeTests.dcmtk("storescu", ["-aet", "MODALITY", "-aec", called, "127.0.0.1", "\(port)"] + files[study]!)
             #expect(run.status == 0, "\(run.text) \(run.errors)")

@@ -30,8 +30,8 @@ import Testing
         let serve = try BackgroundProcess(DumpCommandTests.binary.path, ["serve", "--config", data + "/lifeboat.yaml", "--data", data,
                                                                          "--dicom-port", "\(dicomPort)", "--http-port", "\(httpPort)"] + arguments)
         defer { serve.stop() }
-        try await LoopbackPort.waitUntilListening(dicomPort)
-        try await LoopbackPort.waitUntilListening(httpPort)
+        try await LoopbackPort.waitUntilListening(dicomPort, of: serve)
+        try await LoopbackPort.waitUntilListening(httpPort, of: serve)
         try await body(Site(data: data, dicomPort: dicomPort, httpPort: httpPort, serve: serve))
     }
 

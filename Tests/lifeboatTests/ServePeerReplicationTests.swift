@@ -24,8 +24,8 @@ import Testing
             try "data: \(root)/data\nhttp-port: \(httpPort)\n\(yaml)".write(toFile: config, atomically: true, encoding: .utf8)
             let process = try BackgroundProcess(DumpCommandTests.binary.path, ["serve", "--config", config, "--dicom-port", "\(dicomPort)"],
                                                 environment: ["LIFEBOAT_REPLICATION_TOKEN": token])
-            try await LoopbackPort.waitUntilListening(dicomPort)
-            try await LoopbackPort.waitUntilListening(httpPort)
+            try await LoopbackPort.waitUntilListening(dicomPort, of: process)
+            try await LoopbackPort.waitUntilListening(httpPort, of: process)
             return process
         }
 
