@@ -31,6 +31,18 @@ let package = Package(
         // zlib for the Deflated Explicit VR Little Endian transfer syntax (PS3.5 A.5).
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "DICOM", dependencies: ["CZlib"]),
+        // The codec libraries' C boundary: DCMTK's IJG decoders (JPEG 8/12/16-bit, lossless),
+        // CharLS (JPEG-LS), OpenJPEG (JPEG 2000, HTJ2K); Debian's -dev packages, see Scripts/build-deps.sh.
+        .target(
+            name: "CCodecs",
+            linkerSettings: [
+                .linkedLibrary("openjp2"), .linkedLibrary("charls"), .linkedLibrary("dcmjpeg"), .linkedLibrary("ijg8"),
+                .linkedLibrary("ijg12"), .linkedLibrary("ijg16"), .linkedLibrary("dcmimgle"), .linkedLibrary("dcmdata"),
+                .linkedLibrary("oflog"), .linkedLibrary("ofstd"), .linkedLibrary("stdc++"),
+            ]
+        ),
+        // Pixel data decoded through those libraries behind a thin typed wrapper; RLE in Swift.
+        .target(name: "Codecs", dependencies: ["DICOM", "CCodecs"]),
         .target(
             name: "DICOMNetwork",
             dependencies: [
@@ -94,7 +106,7 @@ let package = Package(
         .target(
             name: "Web",
             dependencies: [
-                "DICOM", "DICOMNetwork", "Archive", "Continuity", "Security", "CZlib", .product(name: "Hummingbird", package: "hummingbird"),
+                "DICOM", "Codecs", "DICOMNetwork", "Archive", "Continuity", "Security", "CZlib", .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Lifeboat builds against when they are missing:
-# zlib (Deflated transfer syntax) and SQLite (the catalog, through GRDB).
+# zlib (Deflated transfer syntax), SQLite (the catalog, through GRDB), and the codec
+# libraries pixel data is decoded with: OpenJPEG (JPEG 2000, HTJ2K), CharLS (JPEG-LS) and
+# DCMTK's IJG decoders (JPEG 8/12/16-bit, lossless).
 set -euo pipefail
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 missing=()
 [ -f /usr/include/zlib.h ] || missing+=(zlib1g-dev)
 [ -f /usr/include/sqlite3.h ] || missing+=(libsqlite3-dev)
+[ -f /usr/include/openjpeg-2.5/openjpeg.h ] || missing+=(libopenjp2-7-dev)
+[ -f /usr/include/charls/charls.h ] || missing+=(libcharls-dev)
+[ -f /usr/include/dcmtk/dcmjpeg/djdijg12.h ] || missing+=(libdcmtk-dev)
 for package in "$@"; do
     case $package in
         python3) command -v python3 >/dev/null || missing+=(python3 python3-pip) ;;

@@ -37,6 +37,12 @@ if ! python3 -c 'import aiosmtpd, sys; sys.exit(aiosmtpd.__version__ != "1.4.6")
     echo "test.sh: installing aiosmtpd 1.4.6"
     pip_install aiosmtpd==1.4.6
 fi
+# pydicom's pixel-data plugins: the reference decoders the codec
+# layer is compared with (OpenJPEG, libjpeg, CharLS builds of their own).
+if ! python3 -c 'import pylibjpeg, openjpeg, libjpeg, jpeg_ls' 2>/dev/null; then
+    echo "test.sh: installing pydicom's pixel-data plugins"
+    pip_install pylibjpeg==2.1.0 pylibjpeg-openjpeg==2.6.0 pylibjpeg-libjpeg==2.5.0 pyjpegls==1.5.1
+fi
 # numpy and Pillow: the reference the drawn pictures are compared with.
 if ! python3 -c 'import numpy, PIL' 2>/dev/null; then
     echo "test.sh: installing numpy and Pillow"

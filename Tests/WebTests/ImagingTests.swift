@@ -19,7 +19,7 @@ import Testing
         let compressed = try Frames(path: path)
         #expect(compressed.isEncapsulated)
         for number in 1...compressed.count {
-            let decoded = try RLEDecoder.decode(try compressed.frame(number), description: compressed.description)
+            let decoded = try compressed.nativeFrame(number).bytes
             let out = FileManager.default.temporaryDirectory.appendingPathComponent("pixels-\(UUID())").path
             defer { try? FileManager.default.removeItem(atPath: out) }
             let run = try await Subprocess.run("python3", [Self.pixelsHelper, path, "\(number)", out])
@@ -31,7 +31,7 @@ import Testing
     @Test func rleDecodesToTheSameImageStoredNative() throws {
         let compressed = try Frames(path: try Self.corpusFile("MR_small_RLE.dcm"))
         let plain = try Frames(path: try Self.corpusFile("MR_small.dcm"))
-        #expect(try RLEDecoder.decode(try compressed.frame(1), description: compressed.description) == (try plain.frame(1)))
+        #expect(try compressed.nativeFrame(1).bytes == (try plain.frame(1)))
     }
 
     /// Big Endian frames are given little endian (PS3.18 8.7.3.3.2): the same bytes as the
@@ -88,9 +88,8 @@ import Testing
     func picturesMatchPydicomAndNumpy(name: String, window: (Double, Double)?) async throws {
         let path = try Self.corpusFile(name)
         let frames = try Frames(path: path)
-        var bytes = try frames.frame(1)
-        if frames.isEncapsulated { bytes = try RLEDecoder.decode(bytes, description: frames.description) }
-        let picture = try Windowing.picture(bytes, description: frames.description, window: window.map { Window(center: $0.0, width: $0.1) })
+        let native = try frames.nativeFrame(1)
+        let picture = try Windowing.picture(native.bytes, description: native.description, window: window.map { Window(center: $0.0, width: $0.1) })
         let png = FileManager.default.temporaryDirectory.appendingPathComponent("render-\(UUID()).png").path
         defer { try? FileManager.default.removeItem(atPath: png) }
         try Data(try PNGEncoder.encode(picture)).write(to: URL(fileURLWithPath: png))
@@ -107,9 +106,8 @@ import Testing
     @Test(arguments: ["CT_small.dcm", "MR_small.dcm", "SC_rgb_rle.dcm"])
     func jpegPicturesAreTheSamePictures(name: String) async throws {
         let frames = try Frames(path: try Self.corpusFile(name))
-        var bytes = try frames.frame(1)
-        if frames.isEncapsulated { bytes = try RLEDecoder.decode(bytes, description: frames.description) }
-        let picture = try Windowing.picture(bytes, description: frames.description, window: nil)
+        let native = try frames.nativeFrame(1)
+        let picture = try Windowing.picture(native.bytes, description: native.description, window: nil)
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("jpeg-\(UUID())").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }

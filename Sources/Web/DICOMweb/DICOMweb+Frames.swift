@@ -67,8 +67,7 @@ extension DICOMweb {
             : "\(type); transfer-syntax=\(TransferSyntax.explicitVRLittleEndian.uid)"
         // Read as each part is written: one frame in memory at a time.
         return Multipart.streamed(type: type, count: numbers.count) { index in
-            let bytes = try frames.frame(numbers[index])
-            return (partType, decode ? try RLEDecoder.decode(bytes, description: frames.description) : bytes)
+            return (partType, decode ? try frames.nativeFrame(numbers[index]).bytes : try frames.frame(numbers[index]))
         }
     }
 
@@ -147,20 +146,18 @@ extension DICOMweb {
         }
         let png = accepts(request, ["image/png"])
         guard png || accepts(request, ["image/jpeg"]) else { throw Problem.notAcceptable("frames are drawn as image/png or image/jpeg") }
-        var bytes = try frames.frame(number)
-        if frames.isEncapsulated {
-            guard frames.transferSyntax.uid == TransferSyntax.rleLossless.uid else {
-                throw Problem.notAcceptable("\(frames.transferSyntax.name) frames cannot be drawn here: open the study in a diagnostic viewer")
-            }
-            do throws(ImagingError) {
-                bytes = try RLEDecoder.decode(bytes, description: frames.description)
-            } catch {
-                throw Problem.notAcceptable("\(error.description): open the study in a diagnostic viewer")
-            }
+        guard frames.decodes else {
+            throw Problem.notAcceptable("\(frames.transferSyntax.name) frames cannot be drawn here: open the study in a diagnostic viewer")
+        }
+        let native: (bytes: [UInt8], description: PixelDescription)
+        do {
+            native = try frames.nativeFrame(number)
+        } catch let error as ImagingError {
+            throw Problem.notAcceptable("\(error.description): open the study in a diagnostic viewer")
         }
         let image: [UInt8]
         do throws(ImagingError) {
-            var picture = try Windowing.picture(bytes, description: frames.description, window: window)
+            var picture = try Windowing.picture(native.bytes, description: native.description, window: window)
             if let (width, height) = viewport { picture = picture.fitted(width: width, height: height) }
             // PNG (lossless) unless only JPEG is accepted.
             image = png ? try PNGEncoder.encode(picture) : JPEGEncoder.encode(picture)

@@ -1,3 +1,4 @@
+import Codecs
 import DICOM
 
 /// The frames of a stored instance, read from its file without loading the rest of the
@@ -75,6 +76,29 @@ struct Frames {
             return try fragments(of: number, in: encapsulated).flatMap { try bytes(of: $0) }
         case .sequence:
             throw ImagingError("the pixel data is not a value")
+        }
+    }
+
+    /// Whether its frames can be given as native samples.
+    var decodes: Bool { !isEncapsulated || FrameDecoder.decodes(transferSyntax.uid) }
+
+    /// Frame `number` as native samples (little endian, colour by pixel once decoded), and
+    /// the description that fits them: a compressed frame is decoded by `FrameDecoder`, and a
+    /// YBR one its decoder made RGB says RGB.
+    func nativeFrame(_ number: Int) throws -> (bytes: [UInt8], description: PixelDescription) {
+        let stored = try frame(number)
+        guard isEncapsulated else { return (stored, description) }
+        let layout = FrameLayout(rows: description.rows, columns: description.columns, samplesPerPixel: description.samplesPerPixel,
+                                 bitsAllocated: description.bitsAllocated, bitsStored: description.bitsStored,
+                                 isSigned: description.isSigned, photometric: description.photometric)
+        do throws(CodecError) {
+            let decoded = try FrameDecoder.decode(stored, transferSyntaxUID: transferSyntax.uid, layout: layout)
+            var native = description
+            native.photometric = decoded.photometric
+            native.planarConfiguration = 0
+            return (decoded.bytes, native)
+        } catch {
+            throw ImagingError(error.description)
         }
     }
 

@@ -1,23 +1,23 @@
 /// RLE Lossless (PS3.5 annex G): a frame of up to 15 byte segments, each PackBits-coded,
 /// decoded to the native little-endian, sample-interleaved layout.
 enum RLEDecoder {
-    static func decode(_ frame: [UInt8], description: PixelDescription) throws(ImagingError) -> [UInt8] {
-        guard frame.count >= 64 else { throw ImagingError("an RLE frame is shorter than its 64-byte header") }
+    static func decode(_ frame: [UInt8], layout: FrameLayout) throws(CodecError) -> [UInt8] {
+        guard frame.count >= 64 else { throw CodecError("an RLE frame is shorter than its 64-byte header") }
         func uint32(_ at: Int) -> Int { (0..<4).reduce(0) { $0 | Int(frame[at + $1]) << (8 * $1) } }
         let segmentCount = uint32(0)
-        let bytesPerSample = description.bytesPerSample
-        let samples = description.samplesPerPixel
-        let pixels = description.rows * description.columns
+        let bytesPerSample = layout.bitsAllocated / 8
+        let samples = layout.samplesPerPixel
+        let pixels = layout.rows * layout.columns
         // PS3.5 G.2: one segment per byte of each sample, most significant byte first.
         guard segmentCount == bytesPerSample * samples, segmentCount <= 15 else {
-            throw ImagingError("an RLE frame has \(segmentCount) segments where \(bytesPerSample * samples) are needed")
+            throw CodecError("an RLE frame has \(segmentCount) segments where \(bytesPerSample * samples) are needed")
         }
         let offsets = (0..<segmentCount).map { uint32(4 + 4 * $0) } + [frame.count]
         var output = [UInt8](repeating: 0, count: pixels * samples * bytesPerSample)
         for segment in 0..<segmentCount {
             let start = offsets[segment]
             let end = min(offsets[segment + 1], frame.count)
-            guard start >= 64, start <= end else { throw ImagingError("an RLE segment offset is out of the frame") }
+            guard start >= 64, start <= end else { throw CodecError("an RLE segment offset is out of the frame") }
             let decoded = try unpack(frame[start..<end], count: pixels)
             let sample = segment / bytesPerSample
             let byte = bytesPerSample - 1 - segment % bytesPerSample // little endian out
@@ -30,7 +30,7 @@ enum RLEDecoder {
 
     /// PS3.5 G.3.1: n ≥ 0 copies the next n + 1 bytes, -127…-1 repeats the next byte
     /// 1 - n times, -128 does nothing.
-    static func unpack(_ bytes: ArraySlice<UInt8>, count: Int) throws(ImagingError) -> [UInt8] {
+    static func unpack(_ bytes: ArraySlice<UInt8>, count: Int) throws(CodecError) -> [UInt8] {
         var output: [UInt8] = []
         output.reserveCapacity(count)
         var index = bytes.startIndex
@@ -47,7 +47,7 @@ enum RLEDecoder {
                 index += 1
             }
         }
-        guard output.count >= count else { throw ImagingError("an RLE segment decodes to \(output.count) bytes, not \(count)") }
+        guard output.count >= count else { throw CodecError("an RLE segment decodes to \(output.count) bytes, not \(count)") }
         return Array(output.prefix(count))
     }
 }
