@@ -125,7 +125,7 @@ import Testing
     @Test func imagesNotDrawnHereSaySo() throws {
         let jpeg2000 = try Frames(path: try Self.corpusFile("JPEG2000.dcm"))
         #expect(jpeg2000.isEncapsulated)
-        #expect(DICOMweb.mediaType(of: jpeg2000.transferSyntax) == "image/jp2")
+        #expect(FrameNegotiation.mediaType(of: jpeg2000.transferSyntax) == "image/jp2")
         #expect(throws: ImagingError.self) { try PixelDescription(DataSet()) }
     }
 }

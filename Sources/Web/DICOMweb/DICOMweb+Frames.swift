@@ -6,17 +6,6 @@ import Hummingbird
 /// octet streams, compressed ones as their bitstreams, and pictures for the screen — drawn
 /// here as PNG or JPEG for native and RLE data, passed through for baseline JPEG.
 extension DICOMweb {
-    /// The media type of a compressed frame (PS3.18 table 8.7.3-2).
-    static func mediaType(of syntax: TransferSyntax) -> String {
-        switch syntax.uid {
-        case "1.2.840.10008.1.2.4.50", "1.2.840.10008.1.2.4.51", "1.2.840.10008.1.2.4.57", "1.2.840.10008.1.2.4.70": "image/jpeg"
-        case "1.2.840.10008.1.2.4.80", "1.2.840.10008.1.2.4.81": "image/jls"
-        case "1.2.840.10008.1.2.4.90", "1.2.840.10008.1.2.4.91": "image/jp2"
-        case "1.2.840.10008.1.2.5": "image/dicom-rle"
-        default: "application/octet-stream"
-        }
-    }
-
     static func open(_ instance: StoredInstance) throws -> Frames {
         guard let path = instance.path else { throw Problem(.internalServerError, "the instance has no local file") }
         do {
@@ -53,21 +42,23 @@ extension DICOMweb {
     /// coroutine when this body is inside it.
     static func frames(_ list: String, of frames: Frames, request: Request) throws -> Response {
         let numbers = try Self.frameNumbers(list, count: frames.count)
-        let stored = Self.mediaType(of: frames.transferSyntax)
-        let asked = Self.acceptedMultipartType(request)
-        guard Self.accepts(request, ["multipart/related"]) else { throw Problem.notAcceptable("frames are sent as multipart/related") }
-        // Native frames, and RLE ones decoded, go as octet streams; other compressed frames as they are.
-        let decode = frames.transferSyntax.uid == TransferSyntax.rleLossless.uid && asked == "application/octet-stream"
-        let type = frames.isEncapsulated && !decode ? stored : "application/octet-stream"
-        if let asked, asked != type, asked != "*/*" {
-            throw Problem.notAcceptable("frames of this instance are \(type)\(frames.isEncapsulated ? " (\(frames.transferSyntax.name))" : "")")
+        let accept = request.headers[.accept]
+        if let accept, !accept.lowercased().contains("multipart/related"), !accept.contains("*/*") {
+            throw Problem.notAcceptable("frames are sent as multipart/related")
+        }
+        let syntax = frames.transferSyntax
+        guard let form = FrameNegotiation(accept: accept).form(storedIn: syntax, decodable: frames.decodes) else {
+            let stored = syntax.isEncapsulated ? "\(FrameNegotiation.mediaType(of: syntax)) (\(syntax.name))" : "native"
+            throw Problem.notAcceptable("frames of this instance are \(stored)\(frames.decodes ? " or, decoded, application/octet-stream" : "")")
         }
         // Each part says its transfer syntax (PS3.18 8.7.3.5.2): native frames go little endian.
-        let partType = frames.isEncapsulated && !decode ? "\(type); transfer-syntax=\(frames.transferSyntax.uid)"
-            : "\(type); transfer-syntax=\(TransferSyntax.explicitVRLittleEndian.uid)"
+        let (type, partType): (String, String) = switch form {
+        case .stored(let mediaType): (mediaType, "\(mediaType); transfer-syntax=\(syntax.uid)")
+        case .native: ("application/octet-stream", "application/octet-stream; transfer-syntax=\(TransferSyntax.explicitVRLittleEndian.uid)")
+        }
         // Read as each part is written: one frame in memory at a time.
         return Multipart.streamed(type: type, count: numbers.count) { index in
-            return (partType, decode ? try frames.nativeFrame(numbers[index]).bytes : try frames.frame(numbers[index]))
+            (partType, form == .native ? try frames.nativeFrame(numbers[index]).bytes : try frames.frame(numbers[index]))
         }
     }
 
