@@ -107,9 +107,16 @@ typealias Tag = DICOM.Tag
                 #expect(Self.value(studies[0], "00201208") as? Int == 2)
                 #expect((Self.value(studies[0], "00081190") as? String)?.hasSuffix("/dicom-web/studies/1.2.3.1") == true)
             }
-            // Without fuzzy matching, case counts.
-            try await client.execute(uri: "/dicom-web/studies?PatientName=doe*", method: .get) { response throws in
-                #expect(try Self.jsonArray(response.body).isEmpty)
+            // OHIF sends fuzzymatching=false: the site's case-insensitive names (the default) still apply.
+            try await client.execute(uri: "/dicom-web/studies?PatientName=doe*&fuzzymatching=false", method: .get) { response throws in
+                #expect(try Self.jsonArray(response.body).count == 1)
+            }
+            // A site that matches case: only fuzzymatching=true lets doe find DOE.
+            let exact = MatchOptions(caseInsensitivePersonNames: false)
+            for (fuzzy, ignoresCase) in [("false", false), ("true", true)] {
+                let query = try QIDO.query(level: .study, fixed: [:], parameters: [("PatientName", "doe*"), ("fuzzymatching", Substring(fuzzy))],
+                                           options: exact)
+                #expect(query.options.caseInsensitivePersonNames == ignoresCase, "fuzzymatching=\(fuzzy)")
             }
             try await client.execute(uri: "/dicom-web/studies?limit=1&offset=1", method: .get) { response throws in
                 #expect(try Self.jsonArray(response.body).count == 1)

@@ -47,7 +47,7 @@ extension DICOMweb {
             throw Problem.notAcceptable("search results are application/dicom+json")
         }
         let parameters = request.uri.queryParameters.map { ($0.key, $0.value) }
-        let query = try QIDO.query(level: level, fixed: fixed, parameters: parameters)
+        let query = try QIDO.query(level: level, fixed: fixed, parameters: parameters, options: engine.options)
         let base = baseURL(request)
         let engine = self.engine
         var headers = HTTPFields()

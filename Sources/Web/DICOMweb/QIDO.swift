@@ -24,7 +24,11 @@ enum QIDO {
     static func vr(of tag: Tag) -> VR { DataDictionary.entry(for: tag)?.vr ?? .UN }
 
     /// The catalog query of a search at `level`, the path's UIDs already fixed in `fixed`.
-    static func query(level: QueryLevel, fixed: [Tag: String], parameters: [(Substring, Substring)]) throws(Problem) -> CatalogQuery {
+    /// `options` are the site's (`case-insensitive-names`): `fuzzymatching=true` makes person
+    /// names match regardless of case; `false` — which OHIF always sends — leaves the site's
+    /// choice as it is.
+    static func query(level: QueryLevel, fixed: [Tag: String], parameters: [(Substring, Substring)],
+                      options site: MatchOptions = MatchOptions()) throws(Problem) -> CatalogQuery {
         var keys: [Tag: MatchKey] = [:]
         var order: [Tag] = []
         func add(_ tag: Tag, _ value: String) throws(Problem) {
@@ -39,7 +43,7 @@ enum QIDO {
             // A return key never widens a search already given a value.
             if keys[tag] == nil || key.matching != .universal { keys[tag] = key }
         }
-        var options = MatchOptions(caseInsensitivePersonNames: false)
+        var options = site
         var offset = 0
         var limit: Int?
         var includeAll = false
@@ -59,7 +63,7 @@ enum QIDO {
             case "fuzzymatching":
                 // PS3.18 8.3.4.1: fuzzy matching of person names; here, regardless of case.
                 guard value == "true" || value == "false" else { throw Problem.badRequest("fuzzymatching must be true or false") }
-                options.caseInsensitivePersonNames = value == "true"
+                if value == "true" { options.caseInsensitivePersonNames = true }
             case "limit":
                 guard let number = Int(value), number >= 0 else { throw Problem.badRequest("limit must be a whole number") }
                 limit = number
