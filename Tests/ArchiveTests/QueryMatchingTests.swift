@@ -87,6 +87,17 @@ import Testing
         #expect(try !Self.matches(.studyInstanceUID, .UI, query: "1.2.3", value: "1.2.30"))
     }
 
+    /// C.2.2.2.8: several values of a code (Modalities in Study as OHIF asks, CT\\MR) match
+    /// an entity holding any one of them; a description's backslash-free text stays one value.
+    @Test func valueLists() throws {
+        #expect(try Self.key(Self.modalitiesInStudy, .CS, "CT\\MR").matching == .valueList(["CT", "MR"]))
+        let study = DataSet([DataElement(tag: Self.modalitiesInStudy, vr: .CS, strings: ["MR", "SR"])])
+        #expect(try Self.key(Self.modalitiesInStudy, .CS, "CT\\MR").matches(study))
+        #expect(try !Self.key(Self.modalitiesInStudy, .CS, "CT\\US").matches(study))
+        #expect(try Self.matches(.modality, .CS, query: "CT\\MR", value: "CT"))
+        #expect(try Self.key(Self.studyDescription, .LO, "CT, chest").matching == .single("CT, chest"))
+    }
+
     @Test func dateRanges() throws {
         // C.2.2.2.5: "<date1> - <date2>" inclusive, "- <date1>" up to, "<date1> -" from.
         for (query, value, expected) in [("20060705-20060707", "20060705", true), ("20060705-20060707", "20060707", true),

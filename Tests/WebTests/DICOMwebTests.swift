@@ -118,6 +118,16 @@ typealias Tag = DICOM.Tag
                                            options: exact)
                 #expect(query.options.caseInsensitivePersonNames == ignoresCase, "fuzzymatching=\(fuzzy)")
             }
+            // Several modalities, as OHIF's study list filter sends them: any one of them matches.
+            for list in ["CT,MR", "MR%5CCT", "CT"] {
+                try await client.execute(uri: "/dicom-web/studies?ModalitiesInStudy=\(list)", method: .get) { response throws in
+                    #expect(response.status == .ok, "\(list)")
+                    #expect(try Self.jsonArray(response.body).count == 2, "\(list)")
+                }
+            }
+            try await client.execute(uri: "/dicom-web/studies?ModalitiesInStudy=MR,US", method: .get) { response throws in
+                #expect(try Self.jsonArray(response.body).isEmpty)
+            }
             try await client.execute(uri: "/dicom-web/studies?limit=1&offset=1", method: .get) { response throws in
                 #expect(try Self.jsonArray(response.body).count == 1)
             }

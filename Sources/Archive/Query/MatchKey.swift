@@ -17,6 +17,9 @@ public struct MatchKey: Sendable, Equatable {
         case single(String)
         /// C.2.2.2.2: any one of these UIDs.
         case uidList([String])
+        /// C.2.2.2.8 (multiple value matching): any one of these values, each exactly; for
+        /// the short string VRs (AE, CS, SH, LO), as `CT\\MR` for Modalities in Study.
+        case valueList([String])
         /// C.2.2.2.4: `*` any run of characters, `?` any one character.
         case wildcard(String)
         /// C.2.2.2.5: a date, time or datetime range; a missing side is open.
@@ -87,6 +90,9 @@ public struct MatchKey: Sendable, Equatable {
             return .single(text)
         case .AE, .CS, .LO, .LT, .PN, .SH, .ST, .UC, .UR, .UT:
             if text.allSatisfy({ $0 == "*" }) { return .universal } // C.2.2.2.4: "*" is universal matching
+            if [.AE, .CS, .SH, .LO].contains(vr), text.contains("\\"), !text.contains("*"), !text.contains("?") {
+                return .valueList(text.split(separator: "\\").map(\.trimmingSpaces))
+            }
             if text.contains("*") || text.contains("?") { return .wildcard(text) }
             return .single(text)
         default:

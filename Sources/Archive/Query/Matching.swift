@@ -27,7 +27,7 @@ extension MatchKey {
             return (candidate[tag]?.sequenceItems ?? []).contains { item in
                 keys.allSatisfy { $0.matches(item.dataSet, options: options, inherited: characterSet) }
             }
-        case .single, .uidList, .wildcard, .range:
+        case .single, .uidList, .valueList, .wildcard, .range:
             guard let element = candidate[tag],
                   let values = Self.values(of: element, characterSet: candidate.characterSet(inherited: inherited))
             else { return false }
@@ -54,6 +54,8 @@ extension MatchKey {
             }
         case .uidList(let uids):
             return uids.contains(value)
+        case .valueList(let values):
+            return values.contains(value[...].trimmingSpaces)
         case .wildcard(let pattern):
             let subject = vr == .PN ? Self.comparable(name: value, like: pattern, ignoringCase: ignoringCase) : value
             return Wildcard.matches(subject, pattern: ignoringCase ? pattern.lowercased() : pattern)
@@ -130,7 +132,8 @@ enum Wildcard {
 }
 
 extension Substring {
-    fileprivate var trimmingSpaces: String {
+    /// Without leading and trailing spaces (string values are padded with them, PS3.5 6.2).
+    var trimmingSpaces: String {
         var text = self
         while text.first == " " { text.removeFirst() }
         while text.last == " " { text.removeLast() }

@@ -86,8 +86,8 @@ struct QueryColumn: Sendable {
             return dateCondition(from: from ?? "00000000", to: to ?? "99999999")
         case .single(let value) where vr != .TM && vr != .DT:
             return ("\(sql) = ?", [value])
-        case .uidList(let uids):
-            return ("\(sql) IN (\(Array(repeating: "?", count: uids.count).joined(separator: ", ")))", uids)
+        case .uidList(let values), .valueList(let values):
+            return ("\(sql) IN (\(Array(repeating: "?", count: values.count).joined(separator: ", ")))", values)
         case .wildcard(let pattern):
             return ("\(sql) GLOB ?", [Self.globPattern(pattern)])
         case .emptyValue:

@@ -75,7 +75,10 @@ enum QIDO {
                 if let fixedValue = fixed[tag], fixedValue != String(value) {
                     throw Problem.badRequest("\(name) is already given by the path")
                 }
-                try add(tag, String(value))
+                // PS3.18 8.3.4.1: several values, comma-separated, match any of them; only for
+                // UIDs and codes, whose values cannot hold a comma (a description can).
+                let vr = vr(of: tag)
+                try add(tag, vr == .UI || vr == .CS ? value.replacingOccurrences(of: ",", with: "\\") : String(value))
             }
         }
         for tag in defaults[level] ?? [] where keys[tag] == nil { try add(tag, "") }
