@@ -1,6 +1,7 @@
 import Archive
 import DICOM
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import TestSupport
@@ -174,6 +175,26 @@ typealias Tag = DICOM.Tag
                 #expect(metadata.count == 1)
                 #expect(Self.value(metadata[0], "00100010").map { "\($0)" }?.contains("Doe") == true)
                 pixelURI = try #require((metadata[0]["7FE00010"] as? [String: Any])?["BulkDataURI"] as? String)
+            }
+            // Behind a reverse proxy, the URLs are the ones the client can reach: RFC 7239's
+            // Forwarded first, else X-Forwarded-*; a host that is not a host name is ignored.
+            let forwarded: [(HTTPFields, String)] = [
+                ([HTTPField.Name("Forwarded")!: "for=10.0.0.9;proto=https;host=pacs.example.org, for=10.0.0.1"], "https://pacs.example.org/dicom-web/"),
+                ([HTTPField.Name("X-Forwarded-Proto")!: "https", HTTPField.Name("X-Forwarded-Host")!: "viewer.example.org:8443, proxy"],
+                 "https://viewer.example.org:8443/dicom-web/"),
+                ([HTTPField.Name("X-Forwarded-Proto")!: "gopher", HTTPField.Name("X-Forwarded-Host")!: "evil.example/<script>"], "http://"),
+            ]
+            for (headers, prefix) in forwarded {
+                try await client.execute(uri: "/dicom-web/studies/1.2.3.1/series/1.2.3.1.1/instances/1.2.3.1.1.1/metadata", method: .get,
+                                         headers: headers) { response throws in
+                    let uri = (try Self.jsonArray(response.body).first?["7FE00010"] as? [String: Any])?["BulkDataURI"] as? String
+                    #expect(uri?.hasPrefix(prefix) == true && uri?.contains("evil") == false, "\(uri ?? "none")")
+                }
+            }
+            try await client.execute(uri: "/dicom-web/studies?PatientName=doe*", method: .get,
+                                     headers: [HTTPField.Name("X-Forwarded-Proto")!: "https", HTTPField.Name("X-Forwarded-Host")!: "pacs.example.org"]) { response throws in
+                let url = try Self.jsonArray(response.body).first.flatMap { Self.value($0, "00081190") as? String }
+                #expect(url == "https://pacs.example.org/dicom-web/studies/1.2.3.1")
             }
             let path = try #require(pixelURI.range(of: "/dicom-web/")).lowerBound
             try await client.execute(uri: String(pixelURI[path...]), method: .get) { response throws in

@@ -1,5 +1,7 @@
 import Archive
 import DICOM
+import Foundation
+import HTTPTypes
 import Hummingbird
 import Logging
 
@@ -81,7 +83,26 @@ public struct DICOMweb: Sendable {
     }
 
     /// Where this server's DICOMweb resources are, as the request reached it.
+    /// The URL retrieve and bulk data URLs start with: as the client reached us, which behind
+    /// a reverse proxy is what `Forwarded` (RFC 7239) or `X-Forwarded-Proto`/`-Host` say —
+    /// the first (client-side) hop, a scheme of http or https and a plain host[:port] only.
     func baseURL(_ request: Request) -> String {
-        "\(request.uri.scheme?.rawValue ?? "http")://\(request.head.authority ?? "localhost")/dicom-web"
+        var scheme = request.uri.scheme?.rawValue ?? "http", host = request.head.authority ?? "localhost"
+        let headers = request.headers
+        if let forwarded = headers[HTTPField.Name("Forwarded")!]?.split(separator: ",").first {
+            for pair in forwarded.split(separator: ";") {
+                let parts = pair.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: ["\""]) }
+                guard parts.count == 2 else { continue }
+                if parts[0].lowercased() == "proto" { scheme = parts[1].lowercased() }
+                if parts[0].lowercased() == "host" { host = parts[1] }
+            }
+        } else {
+            if let proto = headers[HTTPField.Name("X-Forwarded-Proto")!]?.split(separator: ",").first { scheme = proto.trimmingCharacters(in: .whitespaces).lowercased() }
+            if let forwardedHost = headers[HTTPField.Name("X-Forwarded-Host")!]?.split(separator: ",").first { host = forwardedHost.trimmingCharacters(in: .whitespaces) }
+        }
+        let hostCharacters = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: ".-:[]"))
+        if !["http", "https"].contains(scheme) { scheme = request.uri.scheme?.rawValue ?? "http" }
+        if host.isEmpty || host.unicodeScalars.contains(where: { !hostCharacters.contains($0) }) { host = request.head.authority ?? "localhost" }
+        return "\(scheme)://\(host)/dicom-web"
     }
 }
