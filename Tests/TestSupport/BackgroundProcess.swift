@@ -43,6 +43,14 @@ public final class BackgroundProcess: @unchecked Sendable {
         return process.isRunning ? nil : process.terminationStatus
     }
 
+    /// The same, waiting without holding a thread of the cooperative pool (a test that
+    /// blocks one starves the others' timers on a 2-core machine).
+    public func exitStatus(within seconds: Double) async -> Int32? {
+        let deadline = Date().addingTimeInterval(seconds)
+        while process.isRunning && Date() < deadline { try? await Task.sleep(for: .milliseconds(10)) }
+        return process.isRunning ? nil : process.terminationStatus
+    }
+
     /// The most memory the process has held resident since it started or since
     /// `resetPeakMemory` (VmHWM in /proc), in bytes.
     public var peakMemory: Int {
