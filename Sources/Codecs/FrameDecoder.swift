@@ -7,6 +7,10 @@ import DICOM
 /// RLE (A.4.2) in Swift. Memory: the bitstream, the decoded frame and the library's own
 /// working set, one frame at a time.
 public enum FrameDecoder {
+    /// The largest frame decoded (1 GiB: a 14,000 x 17,000 RGB film scan is 714 MB); the
+    /// libraries' output is sized from the attributes, checked against the bitstream's header.
+    public static let maximumFrameBytes = 1 << 30
+
     /// Whether `decode` reads the syntax.
     public static func decodes(_ transferSyntaxUID: String) -> Bool { Family(transferSyntaxUID) != nil }
 
@@ -16,6 +20,10 @@ public enum FrameDecoder {
         guard (family == .rle ? [8, 16, 32] : [8, 16]).contains(layout.bitsAllocated), [1, 3].contains(layout.samplesPerPixel),
               layout.rows > 0, layout.columns > 0 else {
             throw CodecError("\(layout.bitsAllocated)-bit frames with \(layout.samplesPerPixel) samples are not decoded here")
+        }
+        // A bitstream of a few bytes can claim 65535 x 65535 pixels: memory stays bounded.
+        guard layout.frameLength <= maximumFrameBytes else {
+            throw CodecError("a \(layout.columns)x\(layout.rows) frame of \(layout.frameLength) bytes is more than the \(maximumFrameBytes) decoded here")
         }
         switch family {
         case .rle:
@@ -29,10 +37,10 @@ public enum FrameDecoder {
             let photometric = decoded.info.convertedToRGB != 0 ? "RGB" : layout.photometric
             return DecodedFrame(bytes: try widen(decoded, to: layout), photometric: photometric)
         case .jpegLS, .jpeg2000:
-            let run = family == .jpegLS ? lb_jpegls_decode : lb_j2k_decode
-            let header = try library(family == .jpegLS ? "JPEG-LS" : "JPEG 2000", bitstream, outputBytes: nil) { run($0, $1, $2, $3, $4, $5, $6) }
+            let (name, run) = family == .jpegLS ? ("JPEG-LS", lb_jpegls_decode) : ("JPEG 2000", lb_j2k_decode)
+            let header = try library(name, bitstream, outputBytes: nil) { run($0, $1, $2, $3, $4, $5, $6) }
             try check(header.info, against: layout)
-            var decoded = try library(family == .jpegLS ? "JPEG-LS" : "JPEG 2000", bitstream,
+            var decoded = try library(name, bitstream,
                                       outputBytes: Int(header.info.width * header.info.height * header.info.components * header.info.bytesPerSample)) {
                 run($0, $1, $2, $3, $4, $5, $6)
             }

@@ -48,15 +48,13 @@ struct FrameNegotiation: Equatable {
         if !named { return stored }
         for range in ranges {
             switch range.type {
-            case "*/*", "multipart/related":
+            case "*/*":
                 return stored
             case "application/octet-stream":
                 switch range.transferSyntax {
                 case nil, TransferSyntax.explicitVRLittleEndian.uid:
                     if !syntax.isEncapsulated || decodable { return .native }
-                case "*":
-                    return syntax.isEncapsulated ? .stored(mediaType: "application/octet-stream") : .native
-                case syntax.uid?:
+                case "*", syntax.uid?:
                     return syntax.isEncapsulated ? .stored(mediaType: "application/octet-stream") : .native
                 default:
                     continue
