@@ -36,7 +36,7 @@ let package = Package(
         .target(
             name: "CCodecs",
             linkerSettings: [
-                .linkedLibrary("openjp2"), .linkedLibrary("charls"), .linkedLibrary("dcmjpeg"), .linkedLibrary("ijg8"),
+                .linkedLibrary("openjp2"), .linkedLibrary("charls"), .linkedLibrary("jpeg"), .linkedLibrary("dcmjpeg"), .linkedLibrary("ijg8"),
                 .linkedLibrary("ijg12"), .linkedLibrary("ijg16"), .linkedLibrary("dcmimgle"), .linkedLibrary("dcmdata"),
                 .linkedLibrary("oflog"), .linkedLibrary("ofstd"), .linkedLibrary("stdc++"),
             ]
@@ -46,7 +46,7 @@ let package = Package(
         .target(
             name: "DICOMNetwork",
             dependencies: [
-                "DICOM", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                "DICOM", "Codecs", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOTLS", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
             ]
@@ -87,7 +87,7 @@ let package = Package(
         .target(
             name: "Continuity",
             dependencies: [
-                "Archive", "DICOM", "DICOMNetwork", "Replication", "Security", .product(name: "Logging", package: "swift-log"),
+                "Archive", "DICOM", "DICOMNetwork", "Replication", "Protection", "Security", .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
@@ -138,7 +138,9 @@ let package = Package(
         .executableTarget(
             name: "PDUFuzz", dependencies: ["DICOMNetwork", .product(name: "NIOCore", package: "swift-nio")], path: "Fuzz/PDUFuzz"
         ),
+        .executableTarget(name: "CodecFuzz", dependencies: ["Codecs"], path: "Fuzz/CodecFuzz"),
         .executableTarget(name: "HeaderParseBenchmark", dependencies: ["DICOM"], path: "Benchmarks/HeaderParseBenchmark"),
+        .executableTarget(name: "CodecBenchmark", dependencies: ["Codecs"], path: "Benchmarks/CodecBenchmark"),
         // Running real peers and helpers from tests.
         .target(
             name: "TestSupport", dependencies: ["Archive", "DICOM", "DICOMNetwork", "Replication", .product(name: "NIOCore", package: "swift-nio")],
@@ -163,7 +165,7 @@ let package = Package(
         .testTarget(name: "SecurityTests", dependencies: ["Security", "DICOMNetwork", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "ReplicationTests", dependencies: ["Replication", "Archive", "DICOM", "DICOMNetwork", "S3", "TestSupport"]),
         .testTarget(name: "ProtectionTests", dependencies: ["Protection", "Replication", "Archive", "S3", "TestSupport"]),
-        .testTarget(name: "ContinuityTests", dependencies: ["Continuity", "Archive", "DICOM", "DICOMNetwork", "Replication", "S3", "Security", "TestSupport"]),
+        .testTarget(name: "ContinuityTests", dependencies: ["Continuity", "Archive", "DICOM", "DICOMNetwork", "Protection", "Replication", "S3", "Security", "TestSupport"]),
         .testTarget(name: "LifeboatServerTests", dependencies: ["LifeboatServer", "DICOMNetwork", "Archive", "Security"]),
         .testTarget(
             name: "WebTests",
@@ -183,7 +185,7 @@ let package = Package(
             exclude: ["Helpers"]
         ),
         // Against real peers: dcmtk and pynetdicom, started by the tests on loopback ports.
-        .testTarget(name: "InteropTests", dependencies: ["DICOMNetwork", "Archive", "Web", "Security", "TestSupport"], ),
+        .testTarget(name: "InteropTests", dependencies: ["DICOMNetwork", "Codecs", "Continuity", "Archive", "Web", "Security", "TestSupport"], ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -5,8 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages: zlib and SQLite headers to build, Python for the pydicom helpers,
-# dcmtk as a real DICOM peer, Chromium as a real browser for the viewer.
-Scripts/build-deps.sh python3 dcmtk chromium
+# dcmtk as a real DICOM peer, Chromium as a real browser for the viewer, OpenJPEG's and
+# OpenJPH's encoders (opj_compress, ojph_compress) for the JPEG 2000 and HTJ2K test images.
+Scripts/build-deps.sh python3 dcmtk chromium openjpeg-tools openjph-tools
 
 # Python packages: pydicom is the reference the corpus tests compare with (its wheel also
 # carries the test files); pynetdicom is a second real DICOM peer; dicomweb-client a real

@@ -9,6 +9,14 @@
 #include "dcmtk/dcmjpeg/djdijg12.h"
 #include "dcmtk/dcmjpeg/djdijg16.h"
 #include "dcmtk/dcmjpeg/djdijg8.h"
+#include "dcmtk/oflog/oflog.h"
+
+// DCMTK writes its decoders' warnings ("Corrupt JPEG data: ...") to stderr, which is a
+// server's log: unstructured lines no one asked for. What matters comes back as the error.
+static const bool dcmtkQuiet = [] {
+    OFLog::getLogger("dcmtk.dcmjpeg").setLogLevel(OFLogger::OFF_LOG_LEVEL);
+    return true;
+}();
 
 extern "C" int lb_jpeg_decode(const uint8_t *in, size_t inSize, int precision, int isYBR, int isSigned,
                               uint8_t *out, size_t outSize, lb_frame_info *info, char *error, size_t errorSize) {

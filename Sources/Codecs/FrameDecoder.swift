@@ -2,8 +2,8 @@ import CCodecs
 import DICOM
 
 /// Decodes one frame of an encapsulated transfer syntax to native samples, through the
-/// field's libraries: DCMTK's IJG decoders for JPEG (PS3.5 A.4.1: baseline, extended,
-/// lossless), CharLS for JPEG-LS (A.4.3), OpenJPEG for JPEG 2000 and HTJ2K (A.4.4, A.4.11);
+/// field's libraries: libjpeg-turbo for 8-bit lossy JPEG, DCMTK's IJG decoders for the rest
+/// of JPEG (PS3.5 A.4.1: extended 12-bit, lossless), CharLS for JPEG-LS (A.4.3), OpenJPEG for JPEG 2000 and HTJ2K (A.4.4, A.4.11);
 /// RLE (A.4.2) in Swift. Memory: the bitstream, the decoded frame and the library's own
 /// working set, one frame at a time.
 public enum FrameDecoder {
@@ -14,7 +14,11 @@ public enum FrameDecoder {
     /// Whether `decode` reads the syntax.
     public static func decodes(_ transferSyntaxUID: String) -> Bool { Family(transferSyntaxUID) != nil }
 
-    public static func decode(_ bitstream: [UInt8], transferSyntaxUID: String, layout: FrameLayout) throws(CodecError) -> DecodedFrame {
+    /// Decodes within `budget`: a frame that may be decoded at all takes three times its bytes
+    /// from it for the decode's length — the output, and about as much again for the library's
+    /// own buffers (OpenJPEG decodes to 32-bit planes).
+    public static func decode(_ bitstream: [UInt8], transferSyntaxUID: String, layout: FrameLayout,
+                              budget: DecodeBudget = .shared) throws(CodecError) -> DecodedFrame {
         guard let family = Family(transferSyntaxUID) else { throw CodecError("frames in transfer syntax \(transferSyntaxUID) are not decoded here") }
         // RLE takes up to 32 bits a sample (PS3.5 G.2); the libraries 8 or 16.
         guard (family == .rle ? [8, 16, 32] : [8, 16]).contains(layout.bitsAllocated), [1, 3].contains(layout.samplesPerPixel),
@@ -25,11 +29,27 @@ public enum FrameDecoder {
         guard layout.frameLength <= maximumFrameBytes else {
             throw CodecError("a \(layout.columns)x\(layout.rows) frame of \(layout.frameLength) bytes is more than the \(maximumFrameBytes) decoded here")
         }
+        return try budget.holding(layout.frameLength * 3) { () throws(CodecError) in
+            try decodeFrame(bitstream, family: family, transferSyntaxUID: transferSyntaxUID, layout: layout)
+        }
+    }
+
+    /// A frame whose layout `decode` has checked, through its family's library.
+    static func decodeFrame(_ bitstream: [UInt8], family: Family, transferSyntaxUID: String, layout: FrameLayout) throws(CodecError) -> DecodedFrame {
         switch family {
         case .rle:
             return DecodedFrame(bytes: try RLEDecoder.decode(bitstream, layout: layout), photometric: layout.photometric)
         case .jpeg:
             let precision = try JPEGHeader.precision(of: bitstream)
+            // 8-bit lossy JPEG, the commonest, through libjpeg-turbo; 12-bit, 16-bit and lossless through DCMTK's IJG.
+            if precision == 8 && ["1.2.840.10008.1.2.4.50", "1.2.840.10008.1.2.4.51"].contains(transferSyntaxUID) {
+                let isRGB = layout.photometric == "RGB"
+                let decoded = try library("JPEG", bitstream, outputBytes: layout.rows * layout.columns * layout.samplesPerPixel) {
+                    lb_jpeg8_decode($0, $1, isRGB ? 1 : 0, $2, $3, $4, $5, $6)
+                }
+                try check(decoded.info, against: layout)
+                return DecodedFrame(bytes: try widen(decoded, to: layout), photometric: decoded.info.convertedToRGB != 0 ? "RGB" : layout.photometric)
+            }
             let isYBR = layout.photometric.hasPrefix("YBR")
             let decoded = try library("JPEG", bitstream, outputBytes: layout.rows * layout.columns * layout.samplesPerPixel * (precision > 8 ? 2 : 1)) {
                 lb_jpeg_decode($0, $1, Int32(precision), isYBR ? 1 : 0, layout.isSigned ? 1 : 0, $2, $3, $4, $5, $6)

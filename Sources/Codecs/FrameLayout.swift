@@ -35,5 +35,10 @@ public struct DecodedFrame: Sendable, Equatable {
 /// Why a frame could not be decoded, with what the library said.
 public struct CodecError: Error, Equatable, CustomStringConvertible {
     public let description: String
-    public init(_ description: String) { self.description = description }
+    /// Not the frame's fault: the decode budget was full (`DecodeBudget`); worth asking again.
+    public let isBusy: Bool
+    public init(_ description: String, isBusy: Bool = false) {
+        self.description = description
+        self.isBusy = isBusy
+    }
 }

@@ -153,12 +153,14 @@ struct AuditedRetrieve: RetrieveProvider {
         return inner.destination(aeTitle, for: request)
     }
 
-    func finished(_ request: QueryRetrieveRequest, destination: AETitle?, counts: SubOperationCounts, status: DIMSEStatus) {
-        inner.finished(request, destination: destination, counts: counts, status: status)
-        let how = destination.map { "C-MOVE to \($0.value)" } ?? "C-GET"
-        audit.note(.init(.retrieve, succeeded: status.category == .success, actor: request.callingAETitle.value, source: request.peerAddress,
+    func finished(_ request: QueryRetrieveRequest, ending: RetrieveEnding) {
+        inner.finished(request, ending: ending)
+        let how = ending.destination.map { "C-MOVE to \($0.value)" } ?? "C-GET"
+        let counts = ending.counts
+        audit.note(.init(.retrieve, succeeded: ending.status.category == .success, actor: request.callingAETitle.value, source: request.peerAddress,
                          subject: AuditedServices.subject(request.identifier),
-                         detail: "\(how): \(counts.completed) sent, \(counts.failed) failed, \(counts.warning) warnings, status \(status)"))
+                         detail: "\(how): \(counts.completed) sent, \(counts.failed) failed, \(counts.warning) warnings, status \(ending.status)"
+                            + (ending.transcodedSummary.map { "; transcoded for the peer: \($0)" } ?? "")))
     }
 }
 

@@ -64,6 +64,7 @@ public struct WebServer: Sendable {
         if let catalog {
             StatusAPI(catalog: catalog).addRoutes(to: router, access: access)
             AuditAPI(access: access, catalog: catalog).addRoutes(to: router)
+            NoticesAPI(catalog: catalog, access: access).addRoutes(to: router)
             if let operations {
                 OperationsAPI(catalog: catalog, node: operations.node, dataDirectory: operations.dataDirectory).addRoutes(to: router, access: access)
             }

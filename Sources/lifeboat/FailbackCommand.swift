@@ -89,6 +89,7 @@ struct FailbackCommand: AsyncParsableCommand {
                 let line = "\(study.duringDowntime ? "downtime" : "earlier ") study \(study.studyInstanceUID): \(study.sent)/\(study.missing) sent, "
                     + "\(study.confirmed) confirmed (\(study.confirmedBy.rawValue))"
                     + (study.refused.isEmpty ? "" : ", \(study.refused.count) refused") + (study.unconfirmed.isEmpty ? "" : ", \(study.unconfirmed.count) not confirmed")
+                    + (study.transcoded.map { ", \($0.count) sent decoded" } ?? "")
                 print(line)
                 if let json = try? encoder.encode(study) { try? handle.write(contentsOf: json + Data("\n".utf8)) }
                 try? await LifeboatNode.recordFailback(study, to: to, in: audit, actor: actor)

@@ -73,6 +73,8 @@ import Testing
                 continue
             }
             let path = try #require(byUID[file.sopInstanceUID], "\(file.path) reported stored but not found")
+            // One storescp took in no syntax of its own went decoded (TranscodingTests checks those).
+            if outcome.transcoded != nil { continue }
             #expect(try Interop.dataSetBytes(path) == Interop.dataSetBytes(file.path), "\(file.path)")
             identical += 1
         }

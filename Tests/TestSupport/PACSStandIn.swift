@@ -15,8 +15,9 @@ public final class PACSStandIn: Sendable {
     /// `exitAfter`: it dies once it has written that many instances, before answering the last.
     /// `reportTo` ("AE@host:port"): commitment reports go there, on an association of its own
     /// opened once the requesting one has ended — as most PACSs do —, not on the request's.
+    /// `uncompressedOnly`: images are taken only in Explicit or Implicit VR Little Endian.
     public init(port: Int? = nil, aeTitle: String = "PACS", directory: String, commitment: Bool = true, refusing: [String] = [],
-                exitAfter: Int? = nil, reportTo: String? = nil) async throws {
+                exitAfter: Int? = nil, reportTo: String? = nil, uncompressedOnly: Bool = false) async throws {
         self.port = port ?? LoopbackPort.free()
         self.aeTitle = aeTitle
         self.directory = directory
@@ -26,6 +27,7 @@ public final class PACSStandIn: Sendable {
         for instance in refusing { arguments += ["--refuse", instance] }
         if let exitAfter { arguments += ["--exit-after", String(exitAfter)] }
         if let reportTo { arguments += ["--report-to", reportTo] }
+        if uncompressedOnly { arguments.append("--uncompressed-only") }
         process = try BackgroundProcess("/usr/bin/env", arguments)
         try await LoopbackPort.waitUntilListening(self.port)
     }

@@ -84,7 +84,11 @@ import Testing
     @Test(arguments: [("CT_small.dcm", nil as (Double, Double)?), ("CT_small.dcm", (40.0, 400.0)), ("MR_small.dcm", nil),
                       ("SC_rgb_rle.dcm", nil), ("MR_small_RLE.dcm", nil), ("SC_rgb_rle_16bit.dcm", nil),
                       ("examples_palette.dcm", nil), ("MR_small_bigendian.dcm", nil), ("rtdose_expb_1frame.dcm", nil),
-                      ("SC_rgb_small_odd_big_endian.dcm", nil), ("SC_ybr_full_422_uncompressed.dcm", nil)])
+                      ("SC_rgb_small_odd_big_endian.dcm", nil), ("SC_ybr_full_422_uncompressed.dcm", nil),
+                      // Every compressed family, pydicom decoding through its plugins.
+                      ("JPEG2000.dcm", nil), ("MR_small_jp2klossless.dcm", (1000.0, 2000.0)), ("MR_small_jpeg_ls_lossless.dcm", nil),
+                      ("SC_rgb_jls_lossy_line.dcm", nil), ("SC_rgb_jpeg_gdcm.dcm", nil), ("JPGExtended.dcm", nil), ("SC_rgb_dcmtk_+eb+cr.dcm", nil),
+                      ("examples_ybr_color.dcm", nil), ("J2K_pixelrep_mismatch.dcm", nil)])
     func picturesMatchPydicomAndNumpy(name: String, window: (Double, Double)?) async throws {
         let path = try Self.corpusFile(name)
         let frames = try Frames(path: path)
@@ -97,8 +101,9 @@ import Testing
         let result = try #require((try? JSONSerialization.jsonObject(with: run.output)) as? [String: Any], "\(run.text) \(run.errors)")
         #expect(result["size"] as? [Int] == [frames.description.columns, frames.description.rows])
         #expect(result["mode"] as? String == (picture.isColor ? "RGB" : "L"))
-        // Rounding may differ by one level.
-        #expect((result["maxDifference"] as? Double ?? 99) <= 1, "\(name): \(result)")
+        // Rounding may differ by one level; a lossy frame's decoders by one more.
+        let lossy = CodecCorpusTests.lossy.contains(frames.transferSyntax.uid)
+        #expect((result["maxDifference"] as? Double ?? 99) <= (lossy ? 2 : 1), "\(name): \(result)")
     }
 
     static let compareHelper = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Helpers/compare_images.py").path

@@ -37,6 +37,9 @@ import Testing
                 let drills = try #require(ops["drills"] as? [[String: Any]])
                 #expect(drills.map { $0["target"] as? String } == ["offsite", "nas", "nas"], "newest first")
                 #expect(drills[0]["passed"] as? Bool == false && drills[0]["problems"] as? Int == 1 && drills[1]["bytesPerSecond"] as? Double == 95e6)
+                let restore = try #require((ops["restores"] as? [[String: Any]])?.first)
+                #expect(restore["target"] as? String == "offsite" && restore["recentVersions"] as? Int == 1000 && restore["recentBackAfter"] as? Double == 6.5
+                        && restore["wholeBackAfter"] as? Double == 472.3 && restore["notRestored"] as? Int == 0, "\(restore)")
                 #expect((ops["nodes"] as? [[String: Any]])?.first?["state"] as? String == "down")
                 #expect((ops["downtimes"] as? [[String: Any]])?.first?["endedAt"] == nil)
                 let disk = try #require(ops["disk"] as? [String: Any])

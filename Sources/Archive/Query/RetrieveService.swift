@@ -71,10 +71,19 @@ public struct RetrieveService: RetrieveProvider {
         }
     }
 
-    public func finished(_ request: QueryRetrieveRequest, destination: AETitle?, counts: SubOperationCounts, status: DIMSEStatus) {
-        logger.info(destination == nil ? "C-GET" : "C-MOVE", metadata: [
-            "from": "\(request.callingAETitle.value)", "source": "\(request.peerAddress)", "to": "\(destination?.value ?? request.callingAETitle.value)",
-            "completed": "\(counts.completed)", "failed": "\(counts.failed)", "warning": "\(counts.warning)", "status": "\(status)",
-        ])
+    public func finished(_ request: QueryRetrieveRequest, ending: RetrieveEnding) {
+        let counts = ending.counts
+        var metadata: Logger.Metadata = [
+            "from": "\(request.callingAETitle.value)", "source": "\(request.peerAddress)", "to": "\(ending.destination?.value ?? request.callingAETitle.value)",
+            "completed": "\(counts.completed)", "failed": "\(counts.failed)", "warning": "\(counts.warning)", "status": "\(ending.status)",
+        ]
+        if let transcoded = ending.transcodedSummary { metadata["transcoded"] = "\(transcoded)" }
+        if let problem = ending.problem { metadata["problem"] = "\(problem)" }
+        let what = ending.destination == nil ? "C-GET" : "C-MOVE"
+        if ending.problem == nil { logger.info("\(what)", metadata: metadata) } else { logger.warning("\(what) failed", metadata: metadata) }
+        // Each failure where the administrator looks, with its reason (ten at most).
+        for (instance, reason) in ending.failures.sorted(by: { $0.key < $1.key }).prefix(10) {
+            logger.warning("\(what) sub-operation failed", metadata: ["instance": "\(instance)", "reason": "\(reason)", "to": metadata["to"]!])
+        }
     }
 }

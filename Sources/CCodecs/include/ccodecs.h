@@ -29,6 +29,12 @@ typedef struct {
 int lb_jpeg_decode(const uint8_t *in, size_t inSize, int precision, int isYBR, int isSigned,
                    uint8_t *out, size_t outSize, lb_frame_info *info, char *error, size_t errorSize);
 
+/// 8-bit lossy JPEG (baseline, extended with 8-bit samples) through libjpeg-turbo.
+/// `photometricIsRGB`: the DICOM Photometric Interpretation is RGB (no colour transform to
+/// undo); a 3-component frame of another is YCbCr, converted to RGB.
+int lb_jpeg8_decode(const uint8_t *in, size_t inSize, int photometricIsRGB, uint8_t *out, size_t outSize,
+                    lb_frame_info *info, char *error, size_t errorSize);
+
 /// JPEG 2000 and HTJ2K (ISO 15444-1/-15, codestream or JP2) through OpenJPEG. With `out`
 /// NULL only the header is read into `info` (to size `out`).
 int lb_j2k_decode(const uint8_t *in, size_t inSize, uint8_t *out, size_t outSize, lb_frame_info *info,

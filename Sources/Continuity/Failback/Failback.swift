@@ -56,6 +56,7 @@ public struct Failback: Sendable {
         var sent: [FailbackInstance] = []
         var bytes = 0
         var refused: [FailbackReport.Refusal] = []
+        var transcoded: [String: String] = [:]
     }
 
     let catalog: Catalog
@@ -183,7 +184,8 @@ public struct Failback: Sendable {
                 next = nil
                 // What the last association proposed, and what this batch needs besides.
                 let union = proposed + Set(batch.contexts).subtracting(proposed)
-                proposed = union.count <= Self.contextsPerAssociation ? union : Array(batch.contexts.prefix(Self.contextsPerAssociation))
+                proposed = FileSender.contextCount(for: union) <= Self.contextsPerAssociation ? union
+                    : FileSender.contextKeys(batch.files, limit: Self.contextsPerAssociation)
                 var sent = false, released = false
                 do {
                     try await RequestorAssociation.withAssociation(association, proposing: Self.proposal(storing: proposed)) { association in
@@ -236,7 +238,7 @@ public struct Failback: Sendable {
                 studyInstanceUID: work.study.studyInstanceUID, lastReceivedAt: work.study.lastReceivedAt, duringDowntime: work.duringDowntime,
                 missing: work.missing.count, sent: delivery.sent.count, bytes: delivery.bytes,
                 confirmed: delivery.sent.count - unconfirmed.count, confirmedBy: delivery.sent.isEmpty ? .none : way,
-                refused: delivery.refused, unconfirmed: unconfirmed))
+                refused: delivery.refused, unconfirmed: unconfirmed, transcoded: delivery.transcoded.isEmpty ? nil : delivery.transcoded))
         }
     }
 
@@ -298,6 +300,7 @@ public struct Failback: Sendable {
                 if outcome.succeeded {
                     batch.deliveries[index].sent.append(instance)
                     batch.deliveries[index].bytes += outcome.bytes
+                    if let copy = outcome.transcoded { batch.deliveries[index].transcoded[instance.sopInstanceUID] = copy }
                 } else if Self.isTransient(outcome), attempt < options.attempts {
                     retry.append(outcome.path)
                 } else {
@@ -323,7 +326,7 @@ public struct Failback: Sendable {
 
     /// No association, a broken one, or out of resources (A7xx): worth another try.
     static func isTransient(_ outcome: FileSender.Outcome) -> Bool {
-        guard let status = outcome.status else { return !(outcome.problem ?? "").hasPrefix("the local copy") }
+        guard let status = outcome.status else { return !outcome.unsendable && !(outcome.problem ?? "").hasPrefix("the local copy") }
         return status.rawValue & 0xFF00 == 0xA700
     }
 }

@@ -33,6 +33,9 @@ public struct FailbackReport: Codable, Sendable, Equatable {
         public var refused: [Refusal]
         /// Sent but not confirmed (the report said failed, or it never came), and why.
         public var unconfirmed: [Refusal]
+        /// Sent decoded, the PACS taking their SOP class only uncompressed: how each copy was
+        /// made (`UncompressedCopy.summary`), by SOP Instance UID. Absent in earlier reports.
+        public var transcoded: [String: String]?
 
         public var isComplete: Bool { refused.isEmpty && unconfirmed.isEmpty && confirmed == missing }
     }
@@ -51,6 +54,7 @@ public struct FailbackReport: Codable, Sendable, Equatable {
     public var instancesConfirmed: Int { studies.reduce(0) { $0 + $1.confirmed } }
     public var instancesRefused: Int { studies.reduce(0) { $0 + $1.refused.count } }
     public var instancesUnconfirmed: Int { studies.reduce(0) { $0 + $1.unconfirmed.count } }
+    public var instancesTranscoded: Int { studies.reduce(0) { $0 + ($1.transcoded?.count ?? 0) } }
     public var bytesSent: Int { studies.reduce(0) { $0 + $1.bytes } }
     public var isComplete: Bool { studies.allSatisfy(\.isComplete) }
 
@@ -64,6 +68,9 @@ public struct FailbackReport: Codable, Sendable, Equatable {
                 + "\(String(format: "%.1f", seconds)) s, \(String(format: "%.1f", rate)) MB/s), \(instancesConfirmed) confirmed, "
                 + "\(instancesRefused) refused, \(instancesUnconfirmed) sent but not confirmed",
         ]
+        if instancesTranscoded > 0 {
+            lines.append("\(instancesTranscoded) sent decoded: the PACS takes their SOP class only uncompressed (stored copies unchanged)")
+        }
         for study in studies where !study.isComplete {
             for refusal in study.refused {
                 lines.append("  refused \(refusal.sopInstanceUID) (study \(study.studyInstanceUID))\(refusal.status.map { " \($0)" } ?? ""): \(refusal.reason)")

@@ -1,10 +1,11 @@
 extension DataSet {
     /// The data set encoded on its own, without preamble or meta group: a DIMSE command
-    /// set (Implicit VR Little Endian, PS3.7 6.3.1) or a data set on the wire.
-    public func encoded(in syntax: TransferSyntax = .implicitVRLittleEndian) throws(DICOMError) -> [UInt8] {
+    /// set (Implicit VR Little Endian, PS3.7 6.3.1) or a data set on the wire. Values left in
+    /// their file are copied from `bulkData`.
+    public func encoded(in syntax: TransferSyntax = .implicitVRLittleEndian, bulkDataFrom bulkData: OpenFile? = nil) throws(DICOMError) -> [UInt8] {
         let sink = MemorySink()
         let target: ByteSink = syntax.isDeflated ? try DeflatingSink(into: sink) : sink
-        var encoder = DataSetEncoder(sink: target, explicitVR: syntax.isExplicitVR, bigEndian: syntax.isBigEndian, bulkData: nil)
+        var encoder = DataSetEncoder(sink: target, explicitVR: syntax.isExplicitVR, bigEndian: syntax.isBigEndian, bulkData: bulkData)
         try encoder.encode(self)
         try encoder.flush()
         try target.finish()

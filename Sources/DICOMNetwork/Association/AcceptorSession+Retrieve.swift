@@ -40,14 +40,15 @@ extension AcceptorSession {
             } catch {
                 let outcome = (error as? ServiceError)?.outcome ?? ServiceOutcome(status: .unableToProcess, errorComment: "\(error)")
                 try? await responder.finish(outcome.status, comment: outcome.errorComment, progress: SubOperationProgress(total: 0))
-                provider.finished(retrieve, destination: destination?.aeTitle, counts: SubOperationCounts(), status: outcome.status)
+                provider.finished(retrieve, ending: RetrieveEnding(destination: destination?.aeTitle, counts: SubOperationCounts(), status: outcome.status,
+                                                                    problem: outcome.errorComment))
                 return
             }
             let progress = NIOLockedValueBox(SubOperationProgress(total: instances.count))
             // Each sub-operation's end is counted and told to the SCU in a pending response.
-            @Sendable func record(_ instance: String, _ status: DIMSEStatus?, _ problem: String?) async {
+            @Sendable func record(_ instance: String, _ status: DIMSEStatus?, _ problem: String?, transcoded: String? = nil) async {
                 let counts = progress.withLockedValue { progress in
-                    progress.record(instance, status: status, problem: problem)
+                    progress.record(instance, status: status, problem: problem, transcoded: transcoded)
                     return progress.counts
                 }
                 try? await responder.pending(counts)
@@ -61,56 +62,64 @@ extension AcceptorSession {
                                      check: { path in
                                          guard let instance = byPath[path] else { return nil }
                                          return await provider.check(instance)
-                                     }) { outcome in await record(outcome.sopInstanceUID ?? "", outcome.status, outcome.problem) }
+                                     }) { outcome in
+                    await record(outcome.sopInstanceUID ?? "", outcome.status, outcome.problem, transcoded: outcome.transcoded)
+                }
             } else {
                 var replies = responses.makeAsyncIterator()
                 var nextID: UInt16 = 1
                 for instance in instances where !stop.withLockedValue({ $0 }) {
-                    let (status, problem) = if let problem = await provider.check(instance) {
-                        (DIMSEStatus?.none, Optional(problem))
+                    let (status, problem, transcoded) = if let problem = await provider.check(instance) {
+                        (DIMSEStatus?.none, Optional(problem), String?.none)
                     } else {
                         await Self.store(instance, contexts: getContexts, sender: sender, messageID: nextID, replies: &replies)
                     }
                     nextID &+= 1
-                    await record(instance.sopInstanceUID, status, problem)
+                    await record(instance.sopInstanceUID, status, problem, transcoded: transcoded)
                 }
             }
             let finalProgress = progress.withLockedValue { $0 }
             let status = stop.withLockedValue { $0 } ? DIMSEStatus.cancel : finalProgress.finalStatus
             try? await responder.finish(status, comment: finalProgress.firstProblem, progress: finalProgress)
-            provider.finished(retrieve, destination: destination?.aeTitle, counts: finalProgress.counts, status: status)
+            provider.finished(retrieve, ending: RetrieveEnding(destination: destination?.aeTitle, counts: finalProgress.counts, status: status,
+                                                               failures: finalProgress.failures, transcoded: finalProgress.transcoded))
         }
         start(RunningOperation(messageID: messageID, task: task, stop: stop, responses: isMove ? nil : continuation))
     }
 
     /// One C-GET sub-operation: a C-STORE-RQ over this association on a context of the
-    /// instance's SOP class and transfer syntax, and the status of its C-STORE-RSP; nil
-    /// when it could not be sent or no response came.
+    /// instance's SOP class and transfer syntax (or decoded, on an uncompressed one), and the
+    /// status of its C-STORE-RSP — nil when it could not be sent or no response came —, its
+    /// problem, and how the copy was transcoded if it was.
     private static func store(_ instance: RetrievableInstance, contexts: [AcceptorPolicy.AcceptedContext], sender: DIMSESender, messageID: UInt16,
-                              replies: inout AsyncStream<CommandSet>.Iterator) async -> (DIMSEStatus?, String?) {
-        guard let context = contexts.first(where: { $0.abstractSyntax == instance.sopClassUID && $0.transferSyntax == instance.transferSyntaxUID }) else {
-            let name = UIDRegistry.entry(for: instance.sopClassUID)?.name ?? instance.sopClassUID
-            return (nil, "no context with the SCP role for \(name) in \(instance.transferSyntaxUID)")
-        }
-        let prepared: FileSender.Prepared
-        switch FileSender.prepare(instance.path) {
-        case .success(let file): prepared = file
-        case .failure(let unsendable): return (nil, unsendable.problem)
-        }
+                              replies: inout AsyncStream<CommandSet>.Iterator) async -> (DIMSEStatus?, String?, String?) {
         var command = CommandSet(.cStoreRequest, messageID: messageID)
+        var transcoded: String?
         command.set(.affectedSOPClassUID, uid: instance.sopClassUID)
         command.set(.affectedSOPInstanceUID, uid: instance.sopInstanceUID)
         command.set(.priority, 0)
-        do {
-            try await sender.on(context).send(command, dataSetOf: try OpenFile(path: prepared.path), from: prepared.dataSetOffset)
-        } catch {
-            return (nil, "\(error)")
+        if let context = contexts.first(where: { $0.abstractSyntax == instance.sopClassUID && $0.transferSyntax == instance.transferSyntaxUID }) {
+            let prepared: FileSender.Prepared
+            switch FileSender.prepare(instance.path) {
+            case .success(let file): prepared = file
+            case .failure(let unsendable): return (nil, unsendable.problem, nil)
+            }
+            do {
+                try await sender.on(context).send(command, dataSetOf: try OpenFile(path: prepared.path), from: prepared.dataSetOffset)
+            } catch {
+                return (nil, "\(error)", nil)
+            }
+        } else {
+            switch await storeUncompressed(instance, contexts: contexts, command: command, sender: sender) {
+            case .failure(let problem): return (nil, problem.description, nil)
+            case .success(let summary): transcoded = summary
+            }
         }
         while let reply = await replies.next() {
             guard reply.field == .cStoreResponse, reply.messageIDBeingRespondedTo == messageID else { continue }
-            return (reply.status.map(DIMSEStatus.init(rawValue:)), reply.errorComment)
+            return (reply.status.map(DIMSEStatus.init(rawValue:)), reply.errorComment, transcoded)
         }
-        return (nil, "the association ended before the C-STORE response")
+        return (nil, "the association ended before the C-STORE response", transcoded)
     }
 }
 
@@ -119,18 +128,23 @@ struct SubOperationProgress: Sendable {
     private(set) var counts: SubOperationCounts
     private(set) var failedInstances: [String] = []
     private(set) var firstProblem: String?
+    /// Why each failed, and how each transcoded copy was made, by SOP Instance UID.
+    private(set) var failures: [String: String] = [:]
+    private(set) var transcoded: [String: String] = [:]
 
     init(total: Int) { counts = SubOperationCounts(remaining: total) }
 
     /// A sub-operation ended with `status` (nil: it never got one).
-    mutating func record(_ sopInstanceUID: String, status: DIMSEStatus?, problem: String?) {
+    mutating func record(_ sopInstanceUID: String, status: DIMSEStatus?, problem: String?, transcoded copy: String? = nil) {
         counts.remaining -= 1
+        if let copy, status != nil { transcoded[sopInstanceUID] = copy }
         switch status?.category {
         case .success: counts.completed += 1
         case .warning: counts.warning += 1
         default:
             counts.failed += 1
             failedInstances.append(sopInstanceUID)
+            failures[sopInstanceUID] = problem ?? status.map { "sub-operation status \($0)" } ?? "not sent"
             if firstProblem == nil { firstProblem = problem ?? status.map { "sub-operation status \($0)" } }
         }
     }

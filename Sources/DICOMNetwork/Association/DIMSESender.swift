@@ -36,17 +36,23 @@ struct DIMSESender: Sendable {
     /// A command whose data set is read from a Part 10 file, from `offset` (past its meta
     /// group) to the end, a MiB at a time: a C-STORE sub-operation of a C-GET.
     func send(_ command: CommandSet, dataSetOf file: OpenFile, from offset: Int) async throws {
+        var position = offset
+        try await send(command) {
+            guard position < file.size else { return nil }
+            let chunk = try file.readBuffer(at: position, upTo: 1 << 20)
+            position += chunk.readableBytes
+            return chunk.readableBytes > 0 ? chunk : nil
+        }
+    }
+
+    /// A command whose data set comes a piece at a time from `next` (nil after the last).
+    func send(_ command: CommandSet, pieces next: () throws -> ByteBuffer?) async throws {
         var command = command
         command.hasDataSet = true
         try await outbound.write(contentsOf: fragmenter.pdus(of: ByteBuffer(bytes: try command.encoded()), contextID: contextID, isCommand: true).map(PDU.data))
-        var position = offset
-        repeat {
-            let chunk = try file.readBuffer(at: position, upTo: 1 << 20)
-            position += chunk.readableBytes
-            let isLast = chunk.readableBytes == 0 || position >= file.size
-            try await outbound.write(contentsOf: fragmenter.pdus(of: chunk, contextID: contextID, isCommand: false, isLast: isLast).map(PDU.data))
+        try await fragmenter.sendData(contextID: contextID, from: next) { pdus in
+            try await outbound.write(contentsOf: pdus.map(PDU.data))
             idle.touch()
-            if isLast { break }
-        } while true
+        }
     }
 }

@@ -15,6 +15,12 @@ public struct FileSender: Sendable {
         public let problem: String?
         /// Something about the file the sender should hear of, even though it went.
         public var warning: String? = nil
+        /// How the copy sent differs from the stored file, when the peer could not take it as
+        /// stored (`UncompressedCopy.summary`); nil when the stored bytes went.
+        public var transcoded: String? = nil
+        /// Not sent because this peer cannot be given it as things stand (no context it
+        /// accepted fits, and no copy it takes can be made): trying again will not help.
+        public var unsendable = false
 
         public var succeeded: Bool { status.map { $0.category == .success || $0.category == .warning } ?? false }
     }
@@ -114,21 +120,6 @@ public struct FileSender: Sendable {
         return results
     }
 
-    /// The distinct contexts `files` need, in the order they first appear, at most `limit`.
-    public static func contextKeys(_ files: [Prepared], limit: Int) -> [ContextKey] {
-        var keys: [ContextKey] = []
-        var seen = Set<ContextKey>()
-        for file in files where keys.count < limit && seen.insert(file.context).inserted { keys.append(file.context) }
-        return keys
-    }
-
-    /// A presentation context a key, IDs 1, 3, ... 253 (PS3.8 9.3.2.2): at most 127.
-    public static func contexts(for keys: [ContextKey]) -> [ProposedPresentationContext] {
-        keys.prefix(127).enumerated().map { index, key in
-            ProposedPresentationContext(id: UInt8(index * 2 + 1), abstractSyntax: key.sopClassUID, transferSyntaxes: [key.transferSyntaxUID])
-        }
-    }
-
     /// Sends a batch over associations until every file has an outcome: when the peer
     /// aborts or the connection drops, the file in flight fails and the rest go over a new
     /// association; a batch that cannot even be associated fails whole.
@@ -200,8 +191,7 @@ public struct FileSender: Sendable {
 
     private func send(_ file: Prepared, over association: RequestorAssociation) async -> Outcome {
         guard let id = association.accepted.first(where: { $0.value == (file.sopClassUID, file.transferSyntaxUID) })?.key else {
-            return Outcome(path: file.path, sopInstanceUID: file.sopInstanceUID, bytes: 0, status: nil,
-                          problem: "the peer accepted no presentation context for \(UIDRegistry.entry(for: file.sopClassUID)?.name ?? file.sopClassUID) in \(TransferSyntax(uid: file.transferSyntaxUID)?.name ?? file.transferSyntaxUID)")
+            return await sendUncompressed(file, over: association)
         }
         do {
             let open = try OpenFile(path: file.path)

@@ -183,13 +183,7 @@ public final class RequestorAssociation {
         }
         command.hasDataSet = true
         try await sendCommand(command, contextID: contextID)
-        var pending = try nextChunk() ?? ByteBuffer()
-        while true {
-            let following = try nextChunk()
-            try await sendData(fragmenter.pdus(of: pending, contextID: contextID, isCommand: false, isLast: following == nil))
-            guard let following else { break }
-            pending = following
-        }
+        try await fragmenter.sendData(contextID: contextID, from: nextChunk) { try await sendData($0) }
         let status = try await awaitResponse(to: command)
         return (status, lastResponse?.errorComment)
     }

@@ -95,4 +95,17 @@ public struct MessageFragmenter: Sendable {
         } while remaining.readableBytes > 0
         return pdus
     }
+
+    /// Sends a data set that comes a piece at a time from `next` (nil after the last) as the
+    /// PDUs of each piece in turn; a piece is read one ahead, so that the message's last PDV is
+    /// marked last (PS3.8 E.2).
+    public func sendData(contextID: UInt8, from next: () throws -> ByteBuffer?, _ send: ([PDataTF]) async throws -> Void) async throws {
+        var pending = try next() ?? ByteBuffer()
+        while true {
+            let following = try next()
+            try await send(pdus(of: pending, contextID: contextID, isCommand: false, isLast: following == nil))
+            guard let following else { return }
+            pending = following
+        }
+    }
 }

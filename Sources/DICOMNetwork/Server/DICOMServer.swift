@@ -88,7 +88,7 @@ public struct DICOMServer: Sendable {
             let limit = maximumDataLength == 0 ? 16 << 20 : Int(maximumDataLength)
             if let tls {
                 try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls))
-                try channel.pipeline.syncOperations.addHandler(TLSFailureObserver(address: channel.remoteAddress?.ipAddress ?? "", refused: tlsRefused))
+                try channel.pipeline.syncOperations.addHandler(TLSFailureObserver(address: channel.remoteAddress?.ipAddress ?? "unknown", refused: tlsRefused))
             }
             try channel.pipeline.syncOperations.addHandlers([
                 ByteToMessageHandler(PDUDecoder(maximumDataLength: limit)),

@@ -62,7 +62,37 @@ public protocol RetrieveProvider: Sendable {
     func destination(_ aeTitle: AETitle, for request: QueryRetrieveRequest) -> DICOMNode?
 
     /// Told how a retrieve ended, for the record.
-    func finished(_ request: QueryRetrieveRequest, destination: AETitle?, counts: SubOperationCounts, status: DIMSEStatus)
+    func finished(_ request: QueryRetrieveRequest, ending: RetrieveEnding)
+}
+
+/// How a C-MOVE or C-GET ended: where it went, its counts and final status, why each failed
+/// sub-operation failed and which copies went transcoded, by SOP Instance UID.
+public struct RetrieveEnding: Sendable, Equatable {
+    public var destination: AETitle?
+    public var counts: SubOperationCounts
+    public var status: DIMSEStatus
+    public var failures: [String: String]
+    /// How each copy that went other than as stored differs (decoded for a peer that takes
+    /// only uncompressed syntaxes: `UncompressedCopy.summary`).
+    public var transcoded: [String: String]
+    /// Why the retrieve as a whole failed, when it did before any sub-operation.
+    public var problem: String?
+
+    public init(destination: AETitle?, counts: SubOperationCounts, status: DIMSEStatus, failures: [String: String] = [:], transcoded: [String: String] = [:],
+                problem: String? = nil) {
+        self.problem = problem
+        self.destination = destination
+        self.counts = counts
+        self.status = status
+        self.failures = failures
+        self.transcoded = transcoded
+    }
+
+    /// The transcoded copies counted by how they were made: "2 decoded from JPEG 2000 ... to ...".
+    public var transcodedSummary: String? {
+        guard !transcoded.isEmpty else { return nil }
+        return Dictionary(grouping: transcoded.values) { $0 }.sorted { $0.key < $1.key }.map { "\($0.value.count) \($0.key)" }.joined(separator: "; ")
+    }
 }
 
 /// The sub-operation counts of a C-MOVE or C-GET response (PS3.7 9.1.3.1, 9.1.4.1).

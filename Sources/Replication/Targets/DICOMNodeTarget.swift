@@ -2,6 +2,7 @@ import Archive
 import DICOM
 import DICOMNetwork
 import Foundation
+import Logging
 
 /// Any DICOM node — another PACS, a VNA — by C-STORE: a batch goes over one association,
 /// each file checked against its SHA-256 just before it is sent.
@@ -32,6 +33,13 @@ public struct DICOMNodeTarget: ReplicationTarget {
             guard let blob = byPath[path] else { return nil }
             return await Self.check(blob, in: local)
         })
+        let decoded = outcomes.filter { $0.succeeded && $0.transcoded != nil }
+        if let first = decoded.first?.transcoded {
+            // Stored copies stay as received; what the node got is said where the administrator looks.
+            Logger(label: "lifeboat.replication").notice("sent decoded: the node takes their SOP class only uncompressed", metadata: [
+                "target": "\(name)", "instances": "\(decoded.count)", "first": "\(first)",
+            ])
+        }
         let byOutcome = Dictionary(outcomes.map { ($0.path, $0) }) { first, _ in first }
         return blobs.map { blob in
             guard let outcome = byOutcome[blob.path] else { return .failure(.transient("\(name): stopped before \(blob.sopInstanceUID) was sent")) }
@@ -56,7 +64,7 @@ public struct DICOMNodeTarget: ReplicationTarget {
         if outcome.succeeded { return .success(()) }
         guard let status = outcome.status else {
             let problem = outcome.problem ?? "no response"
-            if problem.hasPrefix("the local copy") { return .failure(.permanent("\(blob.sopInstanceUID): \(problem)")) }
+            if problem.hasPrefix("the local copy") || outcome.unsendable { return .failure(.permanent("\(blob.sopInstanceUID): \(problem)")) }
             return .failure(.transient("\(name): \(problem)"))
         }
         let comment = outcome.problem.map { ": \($0)" } ?? ""

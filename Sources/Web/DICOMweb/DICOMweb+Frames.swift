@@ -68,10 +68,22 @@ extension DICOMweb {
     func rendered(_ request: Request, _ uids: [Tag: String], frame list: String?) async throws -> Response {
         let frames = try Self.open(try await instances(uids)[0])
         let number = try list.map { try Self.frameNumbers($0, count: frames.count)[0] } ?? 1
+        let (window, viewport, quality) = try Self.renderingParameters(request)
+        return try Self.picture(of: frames, frame: number, window: window, viewport: viewport, quality: quality, request: request)
+    }
+
+    /// The `window`, `viewport` and `quality` a rendered resource is asked for (PS3.18 8.3.5.1).
+    static func renderingParameters(_ request: Request) throws(Problem) -> (window: Window?, viewport: (Int, Int)?, quality: Int?) {
         let parameters = request.uri.queryParameters
-        let window = try Self.window(parameters["window"].map(String.init))
-        let viewport = try Self.viewport(parameters["viewport"].map(String.init))
-        return try Self.picture(of: frames, frame: number, window: window, viewport: viewport, request: request)
+        return (try window(parameters["window"].map(String.init)), try viewport(parameters["viewport"].map(String.init)),
+                try quality(parameters["quality"].map(String.init)))
+    }
+
+    /// `quality=1...100` (PS3.18 8.3.5.1.3): of a JPEG drawn here; a PNG is lossless whatever it says.
+    static func quality(_ parameter: String?) throws(Problem) -> Int? {
+        guard let parameter else { return nil }
+        guard let quality = Int(parameter), (1...100).contains(quality) else { throw Problem.badRequest("quality is a whole number from 1 to 100") }
+        return quality
     }
 
     /// A thumbnail (PS3.18 10.4.1.1.4.2): the middle instance of the series — of the study's
@@ -125,18 +137,24 @@ extension DICOMweb {
         return Window(center: center, width: width)
     }
 
-    static func picture(of frames: Frames, frame number: Int, window: Window?, viewport: (Int, Int)? = nil, request: Request) throws -> Response {
-        var headers = HTTPFields()
-        let jpegPassThrough = frames.transferSyntax.uid == TransferSyntax.jpegBaseline.uid && window == nil && viewport == nil
-            && accepts(request, ["image/jpeg"])
-        if jpegPassThrough {
-            headers[.contentType] = "image/jpeg"
+    static func picture(of frames: Frames, frame number: Int, window: Window?, viewport: (Int, Int)? = nil, quality: Int? = nil,
+                        request: Request) throws -> Response {
+        let (png, jpeg) = (accepts(request, ["image/png"]), accepts(request, ["image/jpeg"]))
+        guard png || jpeg else { throw Problem.notAcceptable("frames are drawn as image/png or image/jpeg") }
+        let (type, image) = try drawn(frames, frame: number, window: window, viewport: viewport, quality: quality, png: png, jpeg: jpeg)
+        return Response(status: .ok, headers: [.contentType: type], body: ResponseBody(byteBuffer: ByteBuffer(bytes: image)))
+    }
+
+    /// A frame drawn as PNG when `png` is accepted, else as JPEG (`quality`, else 90) — a
+    /// baseline JPEG frame, when JPEG is accepted and nothing asks it changed, passed through
+    /// as stored —, and its media type.
+    static func drawn(_ frames: Frames, frame number: Int, window: Window?, viewport: (Int, Int)?, quality: Int?, png: Bool,
+                      jpeg: Bool) throws -> (String, [UInt8]) {
+        if jpeg && frames.transferSyntax.uid == TransferSyntax.jpegBaseline.uid && window == nil && viewport == nil && quality == nil {
             var jpeg = try frames.frame(number)
             if frames.description.photometric == "RGB" { jpeg = JPEGColorMarker.markedRGB(jpeg) }
-            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: jpeg)))
+            return ("image/jpeg", jpeg)
         }
-        let png = accepts(request, ["image/png"])
-        guard png || accepts(request, ["image/jpeg"]) else { throw Problem.notAcceptable("frames are drawn as image/png or image/jpeg") }
         guard frames.decodes else {
             throw Problem.notAcceptable("\(frames.transferSyntax.name) frames cannot be drawn here: open the study in a diagnostic viewer")
         }
@@ -144,6 +162,7 @@ extension DICOMweb {
         do {
             native = try frames.nativeFrame(number)
         } catch let error as ImagingError {
+            if error.isBusy { throw Problem(.serviceUnavailable, error.description) }
             throw Problem.notAcceptable("\(error.description): open the study in a diagnostic viewer")
         }
         let image: [UInt8]
@@ -151,11 +170,10 @@ extension DICOMweb {
             var picture = try Windowing.picture(native.bytes, description: native.description, window: window)
             if let (width, height) = viewport { picture = picture.fitted(width: width, height: height) }
             // PNG (lossless) unless only JPEG is accepted.
-            image = png ? try PNGEncoder.encode(picture) : JPEGEncoder.encode(picture)
+            image = png ? try PNGEncoder.encode(picture) : JPEGEncoder.encode(picture, quality: quality ?? 90)
         } catch {
             throw Problem.notAcceptable("\(error.description): open the study in a diagnostic viewer")
         }
-        headers[.contentType] = png ? "image/png" : "image/jpeg"
-        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: image)))
+        return (png ? "image/png" : "image/jpeg", image)
     }
 }

@@ -96,35 +96,18 @@ extension DICOMweb {
         return found
     }
 
-    func retrieve(_ request: Request, _ uids: [Tag: String]) async throws -> Response {
-        let type = Self.acceptedMultipartType(request)
-        guard Self.accepts(request, ["multipart/related"]), type == nil || type == "application/dicom" else {
-            throw Problem.notAcceptable("instances are sent as multipart/related; type=\"application/dicom\"")
-        }
-        let found = try await instances(uids)
-        let boundary = Multipart.makeBoundary()
-        var headers = HTTPFields()
-        headers[.contentType] = "multipart/related; type=\"application/dicom\"; boundary=\(boundary)"
-        let logger = self.logger
-        let body = ResponseBody { (writer: inout any ResponseBodyWriter) in
-            for (index, instance) in found.enumerated() {
-                // The next files are read from the disk while this one is sent.
-                for next in found.dropFirst(index + 1).prefix(Self.readAhead) { next.path.flatMap { try? OpenFile(path: $0) }?.willNeed() }
-                try await writer.write(Multipart.partHeader(boundary: boundary, contentType: "application/dicom; transfer-syntax=\(instance.transferSyntaxUID)",
-                                                            first: index == 0))
-                try await Self.stream(instance, to: &writer, logger: logger)
-            }
-            try await writer.write(Multipart.closing(boundary: boundary, empty: found.isEmpty))
-            try await writer.finish(nil)
-        }
-        return Response(status: .ok, headers: headers, body: body)
-    }
-
     /// Writes a stored Part 10 file, checking its bytes against its SHA-256 as they go
     /// (zero-loss invariant 3): a blob that no longer matches ends the response with an
     /// error rather than pass for intact.
     static func stream(_ instance: StoredInstance, to writer: inout any ResponseBodyWriter, logger: Logger) async throws {
         guard let path = instance.path else { throw Problem(.internalServerError, "instance \(instance.sopInstanceUID) has no local file") }
+        try await readVerified(instance, path: path, logger: logger) { chunk in try await writer.write(chunk) }
+    }
+
+    /// Reads a stored file a MiB at a time, giving each piece to `each`, and checks the whole
+    /// against the instance's SHA-256 at the end: a mismatch is logged as critical and thrown.
+    static func readVerified(_ instance: StoredInstance, path: String, logger: Logger,
+                             each: (ByteBuffer) async throws -> Void = { _ in }) async throws {
         let file = try OpenFile(path: path)
         var hasher = SHA256()
         var offset = 0
@@ -133,7 +116,7 @@ extension DICOMweb {
             if chunk.readableBytes == 0 { break }
             chunk.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
             offset += chunk.readableBytes
-            try await writer.write(chunk)
+            try await each(chunk)
         }
         guard BlobID(hasher.finalize()) == instance.blob else {
             logger.critical("a blob does not match its SHA-256", metadata: ["blob": "\(instance.blob)", "instance": "\(instance.sopInstanceUID)"])

@@ -56,6 +56,8 @@ public struct DICOMweb: Sendable {
         web.get("\(instance)/frames/:frames/rendered") { request, context in
             try await rendered(request, try uids(context, "study", "series", "instance"), frame: context.parameters.get("frames"))
         }
+        web.get("studies/:study/rendered") { request, context in try await renderedAll(request, try uids(context, "study")) }
+        web.get("studies/:study/series/:series/rendered") { request, context in try await renderedAll(request, try uids(context, "study", "series")) }
         web.get("studies/:study/thumbnail") { request, context in try await thumbnail(request, try uids(context, "study")) }
         web.get("studies/:study/series/:series/thumbnail") { request, context in try await thumbnail(request, try uids(context, "study", "series")) }
         web.get("\(instance)/thumbnail") { request, context in try await thumbnail(request, try uids(context, "study", "series", "instance")) }

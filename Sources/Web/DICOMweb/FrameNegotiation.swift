@@ -10,35 +10,14 @@ struct FrameNegotiation: Equatable {
     /// The stored bitstream, as `mediaType`; or the frames decoded to native samples.
     enum Form: Equatable { case stored(mediaType: String), native }
 
-    struct Range: Equatable {
-        var type: String
-        var transferSyntax: String?
-        var quality: Double
-    }
-
-    let ranges: [Range]
+    let ranges: [MediaRange]
     /// Whether an Accept header named anything (all ranges at q=0 accept nothing).
     let named: Bool
 
     /// The ranges of an Accept header for frames: multipart/related ones give their `type`
     /// (application/octet-stream when none); bare media types stand for themselves.
     init(accept: String?) {
-        var ranges: [Range] = []
-        named = !(accept ?? "").trimmingCharacters(in: .whitespaces).isEmpty
-        for item in (accept ?? "").split(separator: ",") {
-            let fields = item.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
-            guard let media = fields.first?.lowercased(), !media.isEmpty else { continue }
-            var parameters: [String: String] = [:]
-            for field in fields.dropFirst() {
-                let pair = field.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-                if pair.count == 2 { parameters[pair[0].lowercased()] = pair[1].trimmingCharacters(in: ["\""]) }
-            }
-            let type = media == "multipart/related" ? (parameters["type"]?.lowercased() ?? "application/octet-stream") : media
-            ranges.append(Range(type: type, transferSyntax: parameters["transfer-syntax"], quality: Double(parameters["q"] ?? "") ?? 1))
-        }
-        // Stable: equal q-values keep the order they were written in.
-        self.ranges = ranges.enumerated().filter { $0.element.quality > 0 }
-            .sorted { $0.element.quality != $1.element.quality ? $0.element.quality > $1.element.quality : $0.offset < $1.offset }.map(\.element)
+        (ranges, named) = MediaRange.parse(accept, multipartDefault: "application/octet-stream")
     }
 
     /// The form for frames stored in `syntax`; nil when no range can be met. No Accept

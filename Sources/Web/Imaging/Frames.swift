@@ -1,19 +1,16 @@
 import Codecs
 import DICOM
 
-/// The frames of a stored instance, read from its file without loading the rest of the
-/// pixel data: native frames by offset (PS3.5 8.1.1), encapsulated ones from their
-/// fragments (PS3.5 A.4).
+/// The frames of a stored instance (`StoredFrames`) with what the web side needs to draw
+/// them: the windowing attributes and a palette read from the file.
 struct Frames {
     let description: PixelDescription
-    let transferSyntax: TransferSyntax
-    private let pixelData: DataElement
-    private let file: OpenFile
+    private let stored: StoredFrames
 
     init(path: String) throws {
         // Pixel data and other large values stay in the file until a frame is asked for.
         let parsed = try BoundedRead.file(path, bulkDataThreshold: 4096)
-        guard let pixels = parsed.dataSet[.pixelData], let file = parsed.bulkDataFile ?? (try? OpenFile(path: path)) else {
+        guard parsed.dataSet[.pixelData] != nil, let file = parsed.bulkDataFile ?? (try? OpenFile(path: path)) else {
             throw ImagingError("the instance has no pixel data")
         }
         var description = try PixelDescription(parsed.dataSet)
@@ -21,12 +18,15 @@ struct Frames {
             description.palette = try Self.palette(parsed.dataSet, file: file)
         }
         self.description = description
-        transferSyntax = parsed.transferSyntax
-        pixelData = pixels
-        self.file = file
+        do throws(CodecError) {
+            stored = try StoredFrames(parsed.dataSet, transferSyntax: parsed.transferSyntax, file: file)
+        } catch {
+            throw ImagingError(error.description)
+        }
     }
 
     var count: Int { description.numberOfFrames }
+    var transferSyntax: TransferSyntax { stored.transferSyntax }
 
     /// The red, green and blue palettes (PS3.3 C.7.6.3.1.5-6): a descriptor (entries, 0
     /// meaning 65,536; the first value mapped; 8 or 16 bits an entry) and 16-bit words of
@@ -56,81 +56,28 @@ struct Frames {
         let blue = try table(Tag(0x0028, 0x1103), Tag(0x0028, 0x1203))
         return PixelDescription.Palette(firstValue: red.first, red: red.values, green: green.values, blue: blue.values)
     }
-    var isEncapsulated: Bool { transferSyntax.isEncapsulated }
+    var isEncapsulated: Bool { stored.isEncapsulated }
 
     /// Frame `number` (from 1) as stored: native bytes, or the compressed bitstream.
     func frame(_ number: Int) throws -> [UInt8] {
-        guard (1...count).contains(number) else { throw ImagingError("there is no frame \(number); the instance has \(count)") }
-        switch pixelData.value {
-        case .bytes(let bytes):
-            let start = (number - 1) * description.frameLength
-            guard start + description.frameLength <= bytes.count else { throw ImagingError("the pixel data is shorter than its frames") }
-            return Array(bytes[start..<start + description.frameLength])
-        case .bulk(let reference):
-            let start = (number - 1) * description.frameLength
-            guard start + description.frameLength <= reference.length else { throw ImagingError("the pixel data is shorter than its frames") }
-            // Frames are given little endian, as PS3.18 8.7.3.3.2 has native frames (the parser
-            // already made values it loaded so).
-            return reference.littleEndian(try file.read(at: reference.offset + start, upTo: description.frameLength))
-        case .encapsulated(let encapsulated):
-            return try fragments(of: number, in: encapsulated).flatMap { try bytes(of: $0) }
-        case .sequence:
-            throw ImagingError("the pixel data is not a value")
-        }
+        do throws(CodecError) { return try stored.frame(number) } catch { throw ImagingError(error.description, isBusy: error.isBusy) }
     }
 
     /// Whether its frames can be given as native samples.
-    var decodes: Bool { !isEncapsulated || FrameDecoder.decodes(transferSyntax.uid) }
+    var decodes: Bool { stored.decodes }
 
     /// Frame `number` as native samples (little endian, colour by pixel once decoded), and
-    /// the description that fits them: a compressed frame is decoded by `FrameDecoder`, and a
-    /// YBR one its decoder made RGB says RGB.
+    /// the description that fits them: a YBR frame its decoder made RGB says RGB.
     func nativeFrame(_ number: Int) throws -> (bytes: [UInt8], description: PixelDescription) {
-        let stored = try frame(number)
-        guard isEncapsulated else { return (stored, description) }
-        let layout = FrameLayout(rows: description.rows, columns: description.columns, samplesPerPixel: description.samplesPerPixel,
-                                 bitsAllocated: description.bitsAllocated, bitsStored: description.bitsStored,
-                                 isSigned: description.isSigned, photometric: description.photometric)
         do throws(CodecError) {
-            let decoded = try FrameDecoder.decode(stored, transferSyntaxUID: transferSyntax.uid, layout: layout)
+            let decoded = try stored.decodedFrame(number)
+            guard isEncapsulated else { return (decoded.bytes, description) }
             var native = description
             native.photometric = decoded.photometric
             native.planarConfiguration = 0
             return (decoded.bytes, native)
         } catch {
-            throw ImagingError(error.description)
+            throw ImagingError(error.description, isBusy: error.isBusy)
         }
-    }
-
-    private func bytes(of fragment: EncapsulatedPixelData.Fragment) throws -> [UInt8] {
-        switch fragment {
-        case .bytes(let bytes): return bytes
-        case .bulk(let reference): return try file.read(at: reference.offset, upTo: reference.length)
-        }
-    }
-
-    /// Which fragments make a frame: all of them for a single frame, one each when there
-    /// are as many as frames, else as the basic offset table says (PS3.5 A.4).
-    private func fragments(of number: Int, in pixels: EncapsulatedPixelData) throws -> [EncapsulatedPixelData.Fragment] {
-        let fragments = pixels.fragments
-        if count == 1 { return fragments }
-        if fragments.count == count { return [fragments[number - 1]] }
-        let table = pixels.basicOffsetTable
-        guard table.count == count * 4 else {
-            throw ImagingError("\(fragments.count) fragments for \(count) frames and no basic offset table to tell them apart")
-        }
-        let offsets = (0..<count).map { index in
-            (0..<4).reduce(0) { $0 | Int(table[index * 4 + $1]) << (8 * $1) }
-        }
-        // Each fragment's offset from the first, counting its 8-byte item header.
-        var position = 0
-        var starts: [Int] = []
-        for fragment in fragments {
-            starts.append(position)
-            position += fragment.length + 8
-        }
-        let start = offsets[number - 1]
-        let end = number < count ? offsets[number] : Int.max
-        return zip(starts, fragments).filter { $0.0 >= start && $0.0 < end }.map(\.1)
     }
 }

@@ -5,7 +5,12 @@ import Hummingbird
 /// diagnostic viewer instead.
 struct ImagingError: Error, Equatable, CustomStringConvertible {
     let description: String
-    init(_ description: String) { self.description = description }
+    /// The decoders were busy (`DecodeBudget`): 503, worth asking again, not 406.
+    var isBusy = false
+    init(_ description: String, isBusy: Bool = false) {
+        self.description = description
+        self.isBusy = isBusy
+    }
 }
 
 /// The Image Pixel module's attributes that say how to read a frame (PS3.3 C.7.6.3), and
@@ -73,7 +78,7 @@ struct PixelDescription: Sendable, Equatable {
 /// A frame that cannot be given or drawn is not an acceptable answer to the request:
 /// 406 with what is wrong, as problem+json.
 extension ImagingError: HTTPResponseError {
-    var status: HTTPResponse.Status { .notAcceptable }
+    var status: HTTPResponse.Status { isBusy ? .serviceUnavailable : .notAcceptable }
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
         try Problem(status, description).response(from: request, context: context)

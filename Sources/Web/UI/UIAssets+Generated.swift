@@ -3,6 +3,38 @@
 extension UIAssets {
     static let files: [String: (contentType: String, text: String)] = [
         "app.js": ("text/javascript; charset=utf-8", #"""
+// Lifeboat's browser viewer: which page the address names (common.js, session.js, studies.js,
+// viewer.js and operations.js hold the pages).
+"use strict";
+
+async function route() {
+  leavePage();
+  document.body.dataset.state = "loading";
+  if (!session) {
+    const info = await (await fetch("/api/session")).json();
+    if (!info.signedIn) { signInPage(); return; }
+    signedIn(info);
+  }
+  if (session.mustChangePassword) { changePasswordPage(); return; }
+  refreshNotices();
+  const hash = location.hash.slice(1) || "/";
+  const [path, query] = hash.split("?");
+  const parts = path.split("/").filter(Boolean);
+  try {
+    if (parts[0] === "operations") await operationsPage();
+    else if (parts[0] === "audit" || (parts.length === 0 && session.role === "auditor")) await auditPage(new URLSearchParams(query || ""));
+    else if (parts[0] === "study" && parts[1]) await studyPage(parts[1]);
+    else if (parts[0] === "viewer" && parts[2]) await viewer(parts[1], parts[2]);
+    else if (parts[0] === "report" && parts[2]) await reportPage(parts[1], parts[2]);
+    else await studyList(new URLSearchParams(query || ""));
+  } catch (error) {
+    showError(error);
+  }
+}
+window.addEventListener("hashchange", route);
+route();
+"""#),
+        "common.js": ("text/javascript; charset=utf-8", #"""
 // Lifeboat's browser viewer: a study list, a study page, a series viewer — all over the
 // archive's own DICOMweb (QIDO-RS for lists, rendered frames for pictures).
 "use strict";
@@ -10,8 +42,6 @@ extension UIAssets {
 const api = "/dicom-web";
 const main = document.getElementById("main");
 
-// Window presets (center, width) for CT; "Default" is the image's own window.
-const presets = [["Default", null], ["Soft tissue", [40, 400]], ["Lung", [-600, 1500]], ["Bone", [300, 1500]], ["Brain", [40, 80]]];
 
 function value(item, tag) {
   const attribute = item && item[tag];
@@ -62,204 +92,44 @@ async function post(path, body) {
   if (session) headers["X-CSRF-Token"] = session.csrf;
   return fetch(path, { method: "POST", headers, body: JSON.stringify(body) });
 }
-const auditRoles = ["auditor", "administrator"];
-const operationsRoles = ["administrator"];
-function signedIn(info) {
-  session = info;
-  const who = document.getElementById("who");
-  const operations = operationsRoles.includes(info.role) ? [element("a", { href: "#/operations" }, "Operations"), " "] : [];
-  const audit = auditRoles.includes(info.role) ? [element("a", { href: "#/audit" }, "Audit trail"), " "] : [];
-  who.replaceChildren(...operations, ...audit, `${info.user} (${info.role}) `, element("button", { type: "button", class: "link", onclick: async () => {
-    await post("/api/logout", {});
-    session = null;
-    who.replaceChildren();
-    route();
-  } }, "Sign out"));
-}
-function signInPage() {
-  const message = element("p", { class: "muted", role: "status" });
-  const form = element("form", { class: "signin", onsubmit: async (event) => {
-    event.preventDefault();
-    const data = new FormData(form);
-    const response = await post("/api/login", { user: data.get("user"), password: data.get("password") });
-    if (!response.ok) { message.textContent = await problem(response); document.body.dataset.state = "signin-failed"; return; }
-    signedIn(await response.json());
-    route();
-  } },
-    element("h1", {}, "Sign in"),
-    element("label", {}, "User name", element("input", { name: "user", autocomplete: "username", required: "" })),
-    element("label", {}, "Password", element("input", { name: "password", type: "password", autocomplete: "current-password", required: "" })),
-    element("button", { type: "submit" }, "Sign in"), message);
-  main.replaceChildren(form);
-  document.body.dataset.state = "signin";
-}
-function changePasswordPage() {
-  const message = element("p", { class: "muted", role: "status" }, "Your password was set for one use: choose your own (at least 12 characters).");
-  const form = element("form", { class: "signin", onsubmit: async (event) => {
-    event.preventDefault();
-    const data = new FormData(form);
-    const response = await post("/api/password", { current: data.get("current"), new: data.get("new") });
-    if (!response.ok) { message.textContent = await problem(response); return; }
-    session.mustChangePassword = false;
-    route();
-  } },
-    element("h1", {}, "Choose a password"),
-    element("label", {}, "Current password", element("input", { name: "current", type: "password", autocomplete: "current-password", required: "" })),
-    element("label", {}, "New password", element("input", { name: "new", type: "password", autocomplete: "new-password", minlength: "12", required: "" })),
-    element("button", { type: "submit" }, "Save"), message);
-  main.replaceChildren(form);
-  document.body.dataset.state = "change-password";
-}
 
 function showError(error) {
   if (error instanceof SignInNeeded) { session = null; signInPage(); return; }
   main.replaceChildren(element("p", { class: "message", role: "alert" }, `Something went wrong: ${error.message}`));
   document.body.dataset.state = "error";
 }
-
-// The study list: search by name, patient ID, accession, dates and modality, newest first.
-async function studyList(parameters) {
-  const field = (name, label, type = "text") => element("label", {}, label, element("input", { name, type, value: parameters.get(name) || "" }));
-  const form = element("form", { class: "search", role: "search" },
-    field("name", "Patient name"), field("id", "Patient ID"), field("accession", "Accession"),
-    field("from", "From", "date"), field("to", "To", "date"), field("modality", "Modality"),
-    element("button", { type: "submit" }, "Search"));
-  form.addEventListener("submit", (event) => {
-    event.preventDefault();
-    const query = new URLSearchParams();
-    for (const [key, val] of new FormData(form)) if (val) query.set(key, val);
-    location.hash = "#/?" + query.toString();
-  });
-  const results = element("div", {}, element("p", { class: "muted" }, "Searching…"));
-  main.replaceChildren(form, results);
-  const from = (parameters.get("from") || "").replaceAll("-", "");
-  const to = (parameters.get("to") || "").replaceAll("-", "");
-  const name = parameters.get("name") || "";
-  const studies = await search("/studies", {
-    PatientName: name ? (name.includes("*") ? name : name + "*") : "",
-    fuzzymatching: name ? "true" : "",
-    PatientID: parameters.get("id") || "",
-    AccessionNumber: parameters.get("accession") || "",
-    StudyDate: from || to ? `${from}-${to}` : "",
-    ModalitiesInStudy: (parameters.get("modality") || "").toUpperCase(),
-    limit: "200",
-  });
-  if (studies.length === 0) {
-    results.replaceChildren(element("p", { class: "muted" }, "No study matches."));
-  } else {
-    const rows = studies.map((study) => {
-      const uid = value(study, "0020000D");
-      return element("tr", { class: "study", tabindex: "0", dataset: { uid }, onclick: () => { location.hash = `#/study/${uid}`; },
-                              onkeydown: (event) => { if (event.key === "Enter") location.hash = `#/study/${uid}`; } },
-        element("td", {}, personName(value(study, "00100010"))), element("td", {}, value(study, "00100020")),
-        element("td", {}, dicomDate(value(study, "00080020"))), element("td", {}, values(study, "00080061").join(", ")),
-        element("td", { class: "hide-narrow" }, value(study, "00081030")), element("td", { class: "hide-narrow" }, value(study, "00080050")),
-        element("td", { class: "hide-narrow" }, value(study, "00201208")));
-    });
-    results.replaceChildren(element("table", {},
-      element("thead", {}, element("tr", {}, element("th", {}, "Patient"), element("th", {}, "ID"), element("th", {}, "Date"),
-        element("th", {}, "Modality"), element("th", { class: "hide-narrow" }, "Description"), element("th", { class: "hide-narrow" }, "Accession"),
-        element("th", { class: "hide-narrow" }, "Images"))),
-      element("tbody", {}, rows)));
-  }
-  document.body.dataset.state = "ready";
-}
-
-// A study: its series, each with a picture of its middle image.
-async function studyPage(study) {
-  main.replaceChildren(element("p", { class: "muted" }, "Loading…"));
-  const [studies, series] = await Promise.all([search("/studies", { StudyInstanceUID: study }), search(`/studies/${study}/series`)]);
-  const info = studies[0] || {};
-  const heading = element("h1", {}, personName(value(info, "00100010")) || "Study");
-  const details = element("p", { class: "muted" }, [value(info, "00100020"), dicomDate(value(info, "00080020")), value(info, "00081030")].filter(Boolean).join(" · "));
-  const grid = element("div", { class: "series-grid" });
-  series.sort((a, b) => Number(value(a, "00200011") || 0) - Number(value(b, "00200011") || 0));
-  for (const item of series) {
-    const uid = value(item, "0020000E");
-    const card = element("a", { class: "series", href: `#/viewer/${study}/${uid}`, dataset: { uid } });
-    card.append(element("div", { class: "thumb-missing" }, "…"),
-      element("div", {}, `${value(item, "00080060")} ${value(item, "00200011")}`),
-      element("div", { class: "muted" }, `${value(item, "0008103E")} (${value(item, "00201209")} images)`));
-    grid.append(card);
-    thumbnail(study, uid, card);
-  }
-  main.replaceChildren(element("p", {}, element("a", { href: "#/" }, "← Studies")), heading, details, grid);
-  document.body.dataset.state = "ready";
-}
-function thumbnail(study, series, card) {
-  const image = element("img", { alt: "series thumbnail", loading: "lazy", src: `${api}/studies/${study}/series/${series}/thumbnail?viewport=256,256` });
-  image.addEventListener("error", () => image.replaceWith(element("div", { class: "thumb-missing" }, "No picture: open in a diagnostic viewer")));
-  card.firstChild.replaceWith(image);
-}
-async function sortedInstances(study, series) {
-  const instances = await search(`/studies/${study}/series/${series}/instances`, { includefield: "00200013" });
-  instances.sort((a, b) => Number(value(a, "00200013") || 0) - Number(value(b, "00200013") || 0));
-  return instances.map((item) => value(item, "00080018"));
-}
-
-// The viewer: one frame at a time; wheel, arrow keys, the slider or a drag move through
-// the series; presets set the window.
-async function viewer(study, series) {
-  main.replaceChildren(element("p", { class: "muted" }, "Loading…"));
-  const instances = await sortedInstances(study, series);
-  let index = Math.floor(instances.length / 2);
-  let window = null;
-  const image = element("img", { alt: "image" });
-  const overlay = element("div", { class: "overlay" });
-  const frame = element("div", { class: "frame", tabindex: "0" }, image, overlay);
-  const message = element("div");
-  const slider = element("input", { type: "range", min: "1", max: String(instances.length), value: String(index + 1), "aria-label": "image" });
-  const buttons = presets.map(([name, preset]) => element("button", { class: "preset", type: "button", "aria-pressed": String(preset === null),
-    onclick: (event) => {
-      window = preset;
-      for (const button of buttons) button.setAttribute("aria-pressed", String(button === event.currentTarget));
-      show();
-    } }, name));
-  function show() {
-    const instance = instances[index];
-    image.dataset.loaded = "false";
-    image.dataset.index = String(index + 1);
-    image.src = renderedURL(study, series, instance, window);
-    overlay.textContent = `${index + 1} / ${instances.length}`;
-    slider.value = String(index + 1);
-  }
-  function move(step) {
-    const next = Math.max(0, Math.min(instances.length - 1, index + step));
-    if (next !== index) { index = next; show(); }
-  }
-  image.addEventListener("load", () => { image.dataset.loaded = "true"; image.hidden = false; message.replaceChildren(); });
-  image.addEventListener("error", async () => {
-    const instance = instances[index];
-    image.hidden = true;
-    const response = await fetch(image.src, { headers: { Accept: "image/png" } });
-    const detail = response.ok ? "the picture could not be shown" : await problem(response);
-    message.replaceChildren(element("p", { class: "message", role: "alert" }, `${detail}. `,
-      element("a", { href: downloadURL(study, series, instance), download: `${instance}.dcm` }, "Download this image (DICOM)")));
-  });
-  frame.addEventListener("wheel", (event) => { event.preventDefault(); move(event.deltaY > 0 ? 1 : -1); }, { passive: false });
-  frame.addEventListener("keydown", (event) => {
-    if (event.key === "ArrowDown" || event.key === "ArrowRight") move(1);
-    if (event.key === "ArrowUp" || event.key === "ArrowLeft") move(-1);
-  });
-  let dragStart = null;
-  frame.addEventListener("pointerdown", (event) => { dragStart = [event.clientY, index]; });
-  frame.addEventListener("pointermove", (event) => {
-    if (!dragStart) return;
-    const next = dragStart[1] + Math.round((event.clientY - dragStart[0]) / 12);
-    move(next - index);
-  });
-  for (const end of ["pointerup", "pointercancel", "pointerleave"]) frame.addEventListener(end, () => { dragStart = null; });
-  slider.addEventListener("input", () => { index = Number(slider.value) - 1; show(); });
-  main.replaceChildren(
-    element("p", {}, element("a", { href: `#/study/${study}` }, "← Series")),
-    element("div", { class: "viewer" }, frame, message, element("div", { class: "controls" }, slider), element("div", { class: "controls" }, buttons)));
-  if (instances.length === 0) {
-    message.replaceChildren(element("p", { class: "message" }, "This series has no images."));
-  } else {
-    show();
-  }
-  document.body.dataset.state = "ready";
-}
+"""#),
+        "index.html": ("text/html; charset=utf-8", #"""
+<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <title>Lifeboat</title>
+  <link rel="icon" href="data:,">
+  <link rel="stylesheet" href="/ui/style.css">
+</head>
+<body>
+  <header>
+    <a class="brand" href="#/">Lifeboat</a>
+    <span class="note">Downtime access to archived studies</span>
+    <span id="who" class="who"></span>
+  </header>
+  <div id="notice" class="notice" role="status" hidden></div>
+  <main id="main" aria-live="polite"></main>
+  <script src="/ui/common.js"></script>
+  <script src="/ui/session.js"></script>
+  <script src="/ui/studies.js"></script>
+  <script src="/ui/viewer.js"></script>
+  <script src="/ui/report.js"></script>
+  <script src="/ui/operations.js"></script>
+  <script src="/ui/app.js"></script>
+</body>
+</html>
+"""#),
+        "operations.js": ("text/javascript; charset=utf-8", #"""
+// For auditors and administrators: the audit trail and the operations dashboard.
+"use strict";
 
 // The audit trail, for auditors: who did what, and who looked at a patient's images.
 async function auditPage(parameters) {
@@ -308,6 +178,7 @@ function size(bytes) {
 }
 function duration(seconds) {
   if (seconds === null || seconds === undefined) return "—";
+  if (seconds < 10) return `${seconds.toFixed(1)} s`;
   const whole = Math.round(seconds);
   if (whole < 60) return `${whole} s`;
   if (whole < 3600) return `${Math.floor(whole / 60)} min ${whole % 60} s`;
@@ -387,6 +258,14 @@ async function operationsPage() {
     lastDrills.size === 0 ? element("p", { class: "muted" }, "No drill yet: lifeboat drill proves a restore works and times it.") :
       table(["Target", "Last drill", "When", "Rate", "Full restore", "Last 24 h", "Trend"], drillRows, [2, 6]));
 
+  // Shown once this archive was made by lifeboat restore: the recovery times it achieved.
+  const restores = ops.restores.length === 0 ? null : card("Restores that made this archive", ops.restores.some((each) => each.notRestored) ? "bad" : "good",
+    table(["From", "Began", "Catalog searchable", "Last 24 h back", "Everything back", "Not restored"], ops.restores.map((each) => [
+      each.target, when(each.startedAt), `after ${duration(each.catalogAfter)}`,
+      each.recentBackAfter == null ? "not yet" : `${each.recentVersions} versions after ${duration(each.recentBackAfter)}`,
+      each.wholeBackAfter == null ? "not yet" : `${each.versions} versions after ${duration(each.wholeBackAfter)}`,
+      each.notRestored ? element("strong", {}, String(each.notRestored)) : "0"]), [1]));
+
   const disk = ops.disk;
   const diskCard = card("Disk", !disk ? "warn" : disk.ridesOut48Hours && disk.availablePercent >= 10 ? "good" : "bad",
     !disk ? element("p", { class: "muted" }, "Unknown.") : element("p", {},
@@ -400,55 +279,272 @@ async function operationsPage() {
         alert.summary, when(alert.openedAt), alert.resolvedAt ? when(alert.resolvedAt) : element("strong", {}, "open")]), [2]));
 
   main.replaceChildren(element("h1", {}, `Operations — ${ops.node}`), summary,
-    element("div", { class: "cards" }, pacs, targets, drills, scrub, diskCard, alerts),
+    element("div", { class: "cards" }, pacs, targets, drills, restores ? [restores] : [], scrub, diskCard, alerts),
     element("p", { class: "muted" }, `As of ${when(ops.generatedAt)}. The same figures for Prometheus are at /metrics.`));
   document.body.dataset.state = "ready";
 }
-
-async function route() {
-  document.body.dataset.state = "loading";
-  if (!session) {
-    const info = await (await fetch("/api/session")).json();
-    if (!info.signedIn) { signInPage(); return; }
-    signedIn(info);
-  }
-  if (session.mustChangePassword) { changePasswordPage(); return; }
-  const hash = location.hash.slice(1) || "/";
-  const [path, query] = hash.split("?");
-  const parts = path.split("/").filter(Boolean);
-  try {
-    if (parts[0] === "operations") await operationsPage();
-    else if (parts[0] === "audit" || (parts.length === 0 && session.role === "auditor")) await auditPage(new URLSearchParams(query || ""));
-    else if (parts[0] === "study" && parts[1]) await studyPage(parts[1]);
-    else if (parts[0] === "viewer" && parts[2]) await viewer(parts[1], parts[2]);
-    else await studyList(new URLSearchParams(query || ""));
-  } catch (error) {
-    showError(error);
-  }
-}
-window.addEventListener("hashchange", route);
-route();
 """#),
-        "index.html": ("text/html; charset=utf-8", #"""
-<!doctype html>
-<html lang="en">
-<head>
-  <meta charset="utf-8">
-  <meta name="viewport" content="width=device-width, initial-scale=1">
-  <title>Lifeboat</title>
-  <link rel="icon" href="data:,">
-  <link rel="stylesheet" href="/ui/style.css">
-</head>
-<body>
-  <header>
-    <a class="brand" href="#/">Lifeboat</a>
-    <span class="note">Downtime access to archived studies</span>
-    <span id="who" class="who"></span>
-  </header>
-  <main id="main" aria-live="polite"></main>
-  <script src="/ui/app.js"></script>
-</body>
-</html>
+        "report.js": ("text/javascript; charset=utf-8", #"""
+// A structured report read as text (PS3.3 C.17.3): its title, then each content item — a
+// heading for a container, "concept: value" for text, codes, numbers with their units,
+// dates, names and references —, nested as the report nests them.
+"use strict";
+
+function codeMeaning(item, tag) {
+  const sequence = item && item[tag] && item[tag].Value;
+  return sequence && sequence[0] ? value(sequence[0], "00080104") : "";
+}
+
+function contentItem(item) {
+  const concept = codeMeaning(item, "0040A043");
+  const type = value(item, "0040A040");
+  let text = "";
+  if (type === "TEXT") text = value(item, "0040A160");
+  else if (type === "CODE") text = codeMeaning(item, "0040A168");
+  else if (type === "NUM") {
+    const measured = item["0040A300"] && item["0040A300"].Value && item["0040A300"].Value[0];
+    const unit = measured && measured["004008EA"] && measured["004008EA"].Value ? measured["004008EA"].Value[0] : null;
+    // UCUM units read best as their code ("mm"); others by their meaning.
+    const units = unit ? (value(unit, "00080102") === "UCUM" ? value(unit, "00080100") : value(unit, "00080104")) : "";
+    text = measured ? `${value(measured, "0040A30A")} ${units}`.trim() : "";
+  } else if (type === "DATE") text = dicomDate(value(item, "0040A121"));
+  else if (type === "DATETIME") text = value(item, "0040A120");
+  else if (type === "PNAME") text = personName(value(item, "0040A123"));
+  else if (type === "UIDREF") text = value(item, "0040A124");
+  else if (type === "IMAGE" || type === "COMPOSITE") text = "(an image or object it refers to)";
+  const children = (item["0040A730"] && item["0040A730"].Value) || [];
+  if (type === "CONTAINER") {
+    return element("section", { class: "sr-container" }, concept ? element("h3", {}, concept) : "", children.map(contentItem));
+  }
+  return element("div", { class: "sr-item" }, concept ? element("span", { class: "muted" }, `${concept}: `) : "", text,
+    children.length ? element("div", { class: "sr-children" }, children.map(contentItem)) : "");
+}
+
+async function reportPage(study, series) {
+  main.replaceChildren(element("p", { class: "muted" }, "Loading…"));
+  const [studies, seriesList] = await Promise.all([studyInfo(study), search(`/studies/${study}/series`)]);
+  const response = await fetch(`${api}/studies/${study}/series/${series}/metadata`, { headers: { Accept: "application/dicom+json" } });
+  if (response.status === 401) throw new SignInNeeded();
+  if (!response.ok) throw new Error(await problem(response));
+  const documents = await response.json();
+  main.replaceChildren(studyLink(study), patientBanner(studies[0] || {}), seriesStrip(study, seriesList, series),
+    ...documents.map((item) => element("article", { class: "report" },
+      element("h1", {}, codeMeaning(item, "0040A043") || "Report"),
+      element("p", { class: "muted" }, [value(item, "0040A491") && `completion: ${value(item, "0040A491").toLowerCase()}`,
+                                        value(item, "0040A493") && `verification: ${value(item, "0040A493").toLowerCase()}`,
+                                        dicomDate(value(item, "00080023"))].filter(Boolean).join(" · ")),
+      ((item["0040A730"] && item["0040A730"].Value) || []).map(contentItem))));
+  if (documents.length === 0) main.append(element("p", { class: "message" }, "This series holds no report."));
+  document.body.dataset.state = "ready";
+}
+"""#),
+        "session.js": ("text/javascript; charset=utf-8", #"""
+// Signing in, choosing a password, and who is signed in.
+"use strict";
+
+const auditRoles = ["auditor", "administrator"];
+const operationsRoles = ["administrator"];
+function signedIn(info) {
+  session = info;
+  watchNotices();
+  const who = document.getElementById("who");
+  const operations = operationsRoles.includes(info.role) ? [element("a", { href: "#/operations" }, "Operations"), " "] : [];
+  const audit = auditRoles.includes(info.role) ? [element("a", { href: "#/audit" }, "Audit trail"), " "] : [];
+  who.replaceChildren(...operations, ...audit, `${info.user} (${info.role}) `, element("button", { type: "button", class: "link", onclick: async () => {
+    await post("/api/logout", {});
+    session = null;
+    who.replaceChildren();
+    showNotices({ pacsDown: [] });
+    route();
+  } }, "Sign out"));
+}
+function signInPage() {
+  const message = element("p", { class: "muted", role: "status" });
+  const form = element("form", { class: "signin", onsubmit: async (event) => {
+    event.preventDefault();
+    const data = new FormData(form);
+    const response = await post("/api/login", { user: data.get("user"), password: data.get("password") });
+    if (!response.ok) { message.textContent = await problem(response); document.body.dataset.state = "signin-failed"; return; }
+    signedIn(await response.json());
+    route();
+  } },
+    element("h1", {}, "Sign in"),
+    element("label", {}, "User name", element("input", { name: "user", autocomplete: "username", required: "" })),
+    element("label", {}, "Password", element("input", { name: "password", type: "password", autocomplete: "current-password", required: "" })),
+    element("button", { type: "submit" }, "Sign in"), message);
+  main.replaceChildren(form);
+  document.body.dataset.state = "signin";
+}
+function changePasswordPage() {
+  const message = element("p", { class: "muted", role: "status" }, "Your password was set for one use: choose your own (at least 12 characters).");
+  const form = element("form", { class: "signin", onsubmit: async (event) => {
+    event.preventDefault();
+    const data = new FormData(form);
+    const response = await post("/api/password", { current: data.get("current"), new: data.get("new") });
+    if (!response.ok) { message.textContent = await problem(response); return; }
+    session.mustChangePassword = false;
+    route();
+  } },
+    element("h1", {}, "Choose a password"),
+    element("label", {}, "Current password", element("input", { name: "current", type: "password", autocomplete: "current-password", required: "" })),
+    element("label", {}, "New password", element("input", { name: "new", type: "password", autocomplete: "new-password", minlength: "12", required: "" })),
+    element("button", { type: "submit" }, "Save"), message);
+  main.replaceChildren(form);
+  document.body.dataset.state = "change-password";
+}
+
+// For every signed-in user: a banner while a watched PACS is down or a downtime is open, so
+// that clinicians know they are on the downtime archive (asked every 30 s).
+// Also asked at each page change, so that it is current wherever one goes.
+let noticeTimer = null;
+async function refreshNotices() {
+  if (!session) return;
+  try {
+    const response = await fetch("/api/notices");
+    if (response.ok) showNotices(await response.json());
+  } catch { /* the next poll tries again */ }
+}
+function watchNotices() {
+  clearInterval(noticeTimer);
+  noticeTimer = setInterval(refreshNotices, 30000);
+}
+function showNotices(notices) {
+  const banner = document.getElementById("notice");
+  const down = notices.pacsDown || [];
+  banner.hidden = down.length === 0;
+  banner.replaceChildren(...down.map((outage) => {
+    const since = new Date(outage.since);
+    const sameDay = since.toDateString() === new Date().toDateString();
+    const when = sameDay ? since.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }) : since.toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
+    return element("p", { dataset: { node: outage.node } }, element("strong", {}, `${outage.node} down since ${when}`),
+      " — you are on the downtime archive; new images are kept and will go back to the PACS.");
+  }));
+}
+"""#),
+        "studies.js": ("text/javascript; charset=utf-8", #"""
+// The study list, a study's page and the patient banner.
+"use strict";
+
+// Sort orders of the study list: newest first unless another is chosen.
+const studySorts = {
+  "-date": (a, b) => studyWhen(b).localeCompare(studyWhen(a)),
+  "date": (a, b) => studyWhen(a).localeCompare(studyWhen(b)),
+  "name": (a, b) => personName(value(a, "00100010")).localeCompare(personName(value(b, "00100010"))),
+  "-name": (a, b) => personName(value(b, "00100010")).localeCompare(personName(value(a, "00100010"))),
+};
+function studyWhen(study) { return value(study, "00080020") + value(study, "00080030"); }
+
+// The study list: search by name (any part of any name component), patient ID, accession,
+// dates and modality (several as "CT,MR"); the Date and Patient headings sort.
+async function studyList(parameters) {
+  const field = (name, label, type = "text") => element("label", {}, label, element("input", { name, type, value: parameters.get(name) || "" }));
+  const form = element("form", { class: "search", role: "search" },
+    field("name", "Patient name"), field("id", "Patient ID"), field("accession", "Accession"),
+    field("from", "From", "date"), field("to", "To", "date"), field("modality", "Modality"),
+    element("button", { type: "submit" }, "Search"));
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const query = new URLSearchParams();
+    for (const [key, val] of new FormData(form)) if (val) query.set(key, val);
+    if (parameters.get("sort")) query.set("sort", parameters.get("sort"));
+    location.hash = "#/?" + query.toString();
+  });
+  const results = element("div", {}, element("p", { class: "muted" }, "Searching…"));
+  main.replaceChildren(form, results);
+  const from = (parameters.get("from") || "").replaceAll("-", "");
+  const to = (parameters.get("to") || "").replaceAll("-", "");
+  const name = (parameters.get("name") || "").replaceAll("*", "").trim();
+  const studies = await search("/studies", {
+    PatientName: name ? `*${name}*` : "",
+    PatientID: parameters.get("id") || "",
+    AccessionNumber: parameters.get("accession") || "",
+    StudyDate: from || to ? `${from}-${to}` : "",
+    ModalitiesInStudy: (parameters.get("modality") || "").toUpperCase().replaceAll(" ", ""),
+    limit: "500",
+  });
+  const sort = studySorts[parameters.get("sort")] ? parameters.get("sort") : "-date";
+  studies.sort(studySorts[sort]);
+  if (studies.length === 0) {
+    results.replaceChildren(element("p", { class: "muted" }, "No study matches."));
+  } else {
+    const sortLink = (key, label) => {
+      const next = sort === `-${key}` ? key : `-${key}`;
+      const query = new URLSearchParams(parameters);
+      query.set("sort", next);
+      const arrow = sort === key ? " ▲" : sort === `-${key}` ? " ▼" : "";
+      return element("th", { "aria-sort": sort === key ? "ascending" : sort === `-${key}` ? "descending" : "none" },
+        element("a", { href: "#/?" + query.toString(), class: "sort", dataset: { sort: key } }, label + arrow));
+    };
+    const rows = studies.map((study) => {
+      const uid = value(study, "0020000D");
+      return element("tr", { class: "study", tabindex: "0", dataset: { uid }, onclick: () => { location.hash = `#/study/${uid}`; },
+                              onkeydown: (event) => { if (event.key === "Enter") location.hash = `#/study/${uid}`; } },
+        element("td", {}, personName(value(study, "00100010"))), element("td", { class: "hide-narrow" }, value(study, "00100020")),
+        element("td", {}, dicomDate(value(study, "00080020"))), element("td", {}, values(study, "00080061").join(", ")),
+        element("td", { class: "hide-narrow" }, value(study, "00081030")), element("td", { class: "hide-narrow" }, value(study, "00080050")),
+        element("td", { class: "hide-narrow" }, value(study, "00201208")));
+    });
+    results.replaceChildren(element("table", {},
+      element("thead", {}, element("tr", {}, sortLink("name", "Patient"), element("th", { class: "hide-narrow" }, "ID"), sortLink("date", "Date"),
+        element("th", {}, "Modality"), element("th", { class: "hide-narrow" }, "Description"), element("th", { class: "hide-narrow" }, "Accession"),
+        element("th", { class: "hide-narrow" }, "Images"))),
+      element("tbody", {}, rows)));
+  }
+  document.body.dataset.state = "ready";
+}
+
+// A study's attributes for the banner.
+function studyInfo(study) {
+  return search("/studies", { StudyInstanceUID: study, includefield: "00100030,00100040,00081030,00080061" });
+}
+
+// Who and what is on screen: patient name, ID, birth date, sex; study date and description.
+function patientBanner(info) {
+  const item = (label, text) => text ? element("span", {}, element("span", { class: "muted" }, label + " "), text) : "";
+  const sex = { M: "male", F: "female", O: "other" }[value(info, "00100040")] || value(info, "00100040");
+  return element("div", { class: "banner", role: "region", "aria-label": "patient" },
+    element("strong", { class: "patient-name" }, personName(value(info, "00100010")) || "Unnamed patient"),
+    item("ID", value(info, "00100020")), item("born", dicomDate(value(info, "00100030"))), item("sex", sex),
+    item("study", dicomDate(value(info, "00080020"))), item("", value(info, "00081030")));
+}
+
+// A study: its series, each with a picture of its middle image (a report as text), and the
+// patient's other studies one click away.
+async function studyPage(study) {
+  main.replaceChildren(element("p", { class: "muted" }, "Loading…"));
+  const [studies, series] = await Promise.all([studyInfo(study), search(`/studies/${study}/series`)]);
+  const info = studies[0] || {};
+  const grid = element("div", { class: "series-grid" });
+  series.sort((a, b) => Number(value(a, "00200011") || 0) - Number(value(b, "00200011") || 0));
+  for (const item of series) {
+    const uid = value(item, "0020000E");
+    const report = value(item, "00080060") === "SR";
+    const card = element("a", { class: "series", href: report ? `#/report/${study}/${uid}` : `#/viewer/${study}/${uid}`, dataset: { uid } });
+    card.append(element("div", { class: "thumb-missing" }, report ? "Report" : "…"),
+      element("div", {}, `${value(item, "00080060")} ${value(item, "00200011")}`),
+      element("div", { class: "muted" }, `${value(item, "0008103E")} (${value(item, "00201209")} ${report ? "documents" : "images"})`));
+    grid.append(card);
+    if (!report) thumbnail(study, uid, card);
+  }
+  const priors = element("section", { class: "priors" });
+  main.replaceChildren(element("p", {}, element("a", { href: "#/" }, "← Studies")), patientBanner(info), grid, priors);
+  // The series show at once; the page is ready once the patient's other studies are listed too.
+  const patient = value(info, "00100020");
+  if (patient) {
+    const others = (await search("/studies", { PatientID: patient, includefield: "00081030" })).filter((item) => value(item, "0020000D") !== study);
+    others.sort(studySorts["-date"]);
+    priors.replaceChildren(element("h2", {}, `Other studies of this patient (${others.length})`),
+      others.length === 0 ? element("p", { class: "muted" }, "None here.") : element("ul", {}, others.map((item) =>
+        element("li", {}, element("a", { href: `#/study/${value(item, "0020000D")}`, class: "prior" },
+          `${dicomDate(value(item, "00080020"))} ${values(item, "00080061").join(", ")} ${value(item, "00081030")}`)))));
+  }
+  document.body.dataset.state = "ready";
+}
+function thumbnail(study, series, card) {
+  const image = element("img", { alt: "series thumbnail", loading: "lazy", src: `${api}/studies/${study}/series/${series}/thumbnail?viewport=256,256` });
+  image.addEventListener("error", () => image.replaceWith(element("div", { class: "thumb-missing" }, "No picture: open in a diagnostic viewer")));
+  card.firstChild.replaceWith(image);
+}
 """#),
         "style.css": ("text/css; charset=utf-8", #"""
 :root { color-scheme: dark; --accent: #4aa3ff; --muted: #9aa4b2; --panel: #1c2128; --line: #30363d; }
@@ -473,8 +569,9 @@ tr.study:hover { background: var(--panel); }
 .series img, .thumb-missing { width: 100%; aspect-ratio: 1; object-fit: contain; background: #000; border-radius: 4px; display: block; }
 .thumb-missing { display: flex; align-items: center; justify-content: center; color: var(--muted); font-size: .85em; text-align: center; padding: .5em; }
 .viewer { display: flex; flex-direction: column; gap: .6em; }
-.frame { position: relative; background: #000; border-radius: 6px; display: flex; justify-content: center; align-items: center; min-height: 50vh; touch-action: none; }
-.frame img { width: 100%; height: auto; max-height: 75vh; object-fit: contain; }
+.frame { position: relative; background: #000; border-radius: 6px; display: flex; justify-content: center; align-items: center; min-height: 240px; touch-action: none; }
+/* The banner, the strip and the controls stay in view beside the picture. */
+.frame img { width: 100%; height: calc(100vh - 360px); min-height: 240px; object-fit: contain; }
 .overlay { position: absolute; left: .5em; top: .4em; font-size: .85em; color: #ddd; text-shadow: 0 0 3px #000; }
 .controls { display: flex; flex-wrap: wrap; gap: .4em; align-items: center; }
 .controls input[type=range] { flex: 1 1 200px; }
@@ -504,11 +601,217 @@ form.signin label { display: flex; flex-direction: column; gap: .3em; color: var
 .severity.warning { color: #d29922; }
 svg.trend { width: 90px; height: 28px; }
 svg.trend polyline { fill: none; stroke: var(--accent); stroke-width: 2; vector-effect: non-scaling-stroke; }
+.notice { background: #3d2a00; border-bottom: 2px solid #d29922; padding: .5em 1em; }
+.notice p { margin: .2em 0; }
+.banner { display: flex; flex-wrap: wrap; gap: .3em 1.2em; align-items: baseline; background: var(--panel); border: 1px solid var(--line);
+          border-radius: 6px; padding: .5em .8em; margin-bottom: .6em; }
+.banner .patient-name { font-size: 1.1em; }
+.strip { display: flex; gap: .5em; overflow-x: auto; padding-bottom: .4em; margin-bottom: .6em; max-width: 100%; }
+.strip-item { flex: 0 0 auto; width: 88px; text-decoration: none; color: inherit; font-size: .8em; text-align: center;
+              border: 1px solid var(--line); border-radius: 6px; padding: 3px; background: var(--panel); }
+.strip-item[aria-current="true"] { border-color: var(--accent); }
+.strip-item img, .strip-item .thumb-missing { width: 80px; height: 80px; object-fit: contain; background: #000; display: flex; }
+.frame { overflow: hidden; }
+.frame img { transform-origin: center; }
+a.sort { color: inherit; }
+p.back { margin: 0 0 .5em; }
+p.back a { color: var(--accent); }
+.priors ul { padding-left: 1.2em; }
+.priors a, .report a { color: var(--accent); }
+.report { background: var(--panel); border: 1px solid var(--line); border-radius: 8px; padding: .5em 1em 1em; }
+.sr-container { margin-left: .8em; }
+.sr-container h3 { font-size: 1em; margin: .8em 0 .3em; }
+.sr-item { margin: .2em 0 .2em .8em; }
+.sr-children { margin-left: 1em; }
+main { overflow-wrap: anywhere; }
 @media (max-width: 600px) {
   main { padding: .5em; }
   .hide-narrow, header .note { display: none; }
   th, td { padding: .35em .3em; font-size: .9em; }
 }
+"""#),
+        "viewer.js": ("text/javascript; charset=utf-8", #"""
+// The series viewer, drawn by the server (every transfer syntax it decodes): each frame of
+// each image in turn. A drag does what the mode says — scroll through the images, window
+// (left-right the width, up-down the level) or pan —; the wheel scrolls (zooms in pan mode);
+// presets fit the modality (none on colour images); cine plays at a chosen rate; a strip
+// of the study's series and the patient banner stay in view.
+"use strict";
+
+// Window presets (center, width) by modality; none for colour images.
+const presetsByModality = {
+  CT: [["Soft tissue", [40, 400]], ["Lung", [-600, 1500]], ["Bone", [300, 1500]], ["Brain", [40, 80]], ["Liver", [60, 160]]],
+  PT: [["SUV 0-5", [2.5, 5]], ["SUV 0-10", [5, 10]]],
+};
+const cineRates = [2, 5, 10, 15, 25, 30];
+
+// Every frame of the series in order: [{ instance, frame }] (frame null for a single-frame image).
+async function seriesFrames(study, series) {
+  const instances = await search(`/studies/${study}/series/${series}/instances`, { includefield: "00200013,00280008" });
+  instances.sort((a, b) => Number(value(a, "00200013") || 0) - Number(value(b, "00200013") || 0));
+  const frames = [];
+  for (const item of instances) {
+    const count = Number(value(item, "00280008") || 1);
+    for (let frame = 1; frame <= count; frame++) frames.push({ instance: value(item, "00080018"), frame: count > 1 ? frame : null });
+  }
+  return frames;
+}
+function frameURL(study, series, item, window) {
+  const base = `${api}/studies/${study}/series/${series}/instances/${item.instance}` + (item.frame ? `/frames/${item.frame}` : "") + "/rendered";
+  return window ? `${base}?window=${Math.round(window[0])},${Math.max(1, Math.round(window[1]))}` : base;
+}
+// What drawing needs from an instance's header: modality, colour, its own window.
+async function pictureFacts(study, series, instance) {
+  const response = await fetch(`${api}/studies/${study}/series/${series}/instances/${instance}/metadata`, { headers: { Accept: "application/dicom+json" } });
+  if (!response.ok) return { modality: "", colour: false, window: null, bits: 12 };
+  const [item] = await response.json();
+  const center = Number(value(item, "00281050")), width = Number(value(item, "00281051"));
+  const photometric = value(item, "00280004");
+  return { modality: value(item, "00080060"), colour: !photometric.startsWith("MONOCHROME"), bits: Number(value(item, "00280101") || 12),
+           window: value(item, "00281050") !== "" && width > 0 ? [center, width] : null };
+}
+
+// Back to the study, where the patient's other studies are listed.
+function studyLink(study) {
+  return element("p", { class: "back" }, element("a", { href: `#/study/${study}`, class: "study-link" }, "← Study and the patient's other studies"));
+}
+
+function seriesStrip(study, seriesList, current) {
+  seriesList.sort((a, b) => Number(value(a, "00200011") || 0) - Number(value(b, "00200011") || 0));
+  return element("nav", { class: "strip", "aria-label": "series" }, seriesList.map((item) => {
+    const uid = value(item, "0020000E");
+    const modality = value(item, "00080060");
+    const report = modality === "SR";
+    const picture = report ? element("span", { class: "thumb-missing" }, "Report")
+      : element("img", { alt: "", loading: "lazy", src: `${api}/studies/${study}/series/${uid}/thumbnail?viewport=96,96` });
+    if (!report) picture.addEventListener("error", () => picture.replaceWith(element("span", { class: "thumb-missing" }, modality)));
+    return element("a", { href: report ? `#/report/${study}/${uid}` : `#/viewer/${study}/${uid}`, class: "strip-item",
+                          "aria-current": String(uid === current), title: value(item, "0008103E") },
+      picture, element("span", {}, `${modality} ${value(item, "00200011")}`));
+  }));
+}
+
+async function viewer(study, series) {
+  main.replaceChildren(element("p", { class: "muted" }, "Loading…"));
+  const [studies, seriesList, frames] = await Promise.all([studyInfo(study), search(`/studies/${study}/series`), seriesFrames(study, series)]);
+  const facts = frames.length ? await pictureFacts(study, series, frames[0].instance) : { modality: "", colour: false, window: null, bits: 12 };
+  let index = frames.length > 1 && frames.every((item) => item.frame) ? 0 : Math.floor(frames.length / 2);
+  let window = null, mode = "scroll", zoom = 1, pan = [0, 0], playing = null, wanted = null;
+  const image = element("img", { alt: "image" });
+  const overlay = element("div", { class: "overlay" });
+  const frame = element("div", { class: "frame", tabindex: "0" }, image, overlay);
+  const message = element("div");
+  const slider = element("input", { type: "range", min: "1", max: String(Math.max(1, frames.length)), value: String(index + 1), "aria-label": "image" });
+  const windowLabel = element("span", { class: "muted" });
+
+  function show() {
+    if (!frames.length) return;
+    const url = frameURL(study, series, frames[index], window);
+    // While a picture is loading, the newest one asked for waits (a drag asks for many).
+    if (image.dataset.loaded === "false" && image.src) { wanted = url; } else { image.dataset.loaded = "false"; image.src = url; }
+    image.dataset.index = String(index + 1);
+    overlay.textContent = `${index + 1} / ${frames.length}` + (frames[index].frame ? ` (frame ${frames[index].frame})` : "");
+    slider.value = String(index + 1);
+    windowLabel.textContent = window ? `W ${Math.round(window[1])} L ${Math.round(window[0])}` : "";
+    for (const next of frames.slice(index + 1, index + 3)) new Image().src = frameURL(study, series, next, window);
+  }
+  function move(step, wrap = false) {
+    let next = index + step;
+    if (wrap) next = (next + frames.length) % frames.length;
+    next = Math.max(0, Math.min(frames.length - 1, next));
+    if (next !== index) { index = next; show(); }
+  }
+  function place() {
+    image.style.transform = `translate(${pan[0]}px, ${pan[1]}px) scale(${zoom})`;
+  }
+  image.addEventListener("load", () => {
+    image.dataset.loaded = "true"; image.hidden = false; message.replaceChildren();
+    if (wanted) { const url = wanted; wanted = null; image.dataset.loaded = "false"; image.src = url; }
+  });
+  image.addEventListener("error", async () => {
+    const item = frames[index];
+    image.dataset.loaded = "error";
+    image.hidden = true;
+    const response = await fetch(image.src, { headers: { Accept: "image/png" } });
+    const detail = response.ok ? "the picture could not be shown" : await problem(response);
+    message.replaceChildren(element("p", { class: "message", role: "alert" }, `${detail}. `,
+      element("a", { href: downloadURL(study, series, item.instance), download: `${item.instance}.dcm` }, "Download this image (DICOM)")));
+  });
+  frame.addEventListener("wheel", (event) => {
+    event.preventDefault();
+    if (mode === "pan") { zoom = Math.max(0.5, Math.min(8, zoom * (event.deltaY > 0 ? 0.9 : 1.1))); place(); } else move(event.deltaY > 0 ? 1 : -1);
+  }, { passive: false });
+  frame.addEventListener("keydown", (event) => {
+    if (event.key === "ArrowDown" || event.key === "ArrowRight") move(1);
+    if (event.key === "ArrowUp" || event.key === "ArrowLeft") move(-1);
+  });
+  let drag = null;
+  frame.addEventListener("pointerdown", (event) => {
+    try { frame.setPointerCapture(event.pointerId); } catch { /* a synthetic pointer: nothing to capture */ }
+    // Without a window of its own, a CT starts from soft tissue, anything else from its whole range.
+    const start = window || facts.window || (facts.modality === "CT" ? [40, 400] : [2 ** (facts.bits - 1), 2 ** facts.bits]);
+    drag = { x: event.clientX, y: event.clientY, index, window: start, pan: [...pan] };
+  });
+  frame.addEventListener("pointermove", (event) => {
+    if (!drag) return;
+    const dx = event.clientX - drag.x, dy = event.clientY - drag.y;
+    if (mode === "scroll") move(drag.index + Math.round(dy / 12) - index);
+    else if (mode === "pan") { pan = [drag.pan[0] + dx, drag.pan[1] + dy]; place(); }
+    else if (mode === "window" && !facts.colour) {
+      const step = Math.max(1, drag.window[1] / 256);
+      window = [drag.window[0] + dy * step, Math.max(1, drag.window[1] + dx * step)];
+      for (const button of presetButtons) button.setAttribute("aria-pressed", "false");
+      show();
+    }
+  });
+  for (const end of ["pointerup", "pointercancel"]) frame.addEventListener(end, () => { drag = null; });
+  slider.addEventListener("input", () => { index = Number(slider.value) - 1; show(); });
+
+  // Modes, presets, zoom and cine.
+  const modes = [["scroll", "Scroll"], ["window", "Window"], ["pan", "Zoom/pan"]].filter(([name]) => name !== "window" || !facts.colour);
+  const modeButtons = modes.map(([name, label]) => element("button", { class: "preset", type: "button", "aria-pressed": String(name === mode), dataset: { mode: name },
+    onclick: () => { mode = name; for (const button of modeButtons) button.setAttribute("aria-pressed", String(button.dataset.mode === mode)); } }, label));
+  const choices = facts.colour ? [] : [["Default", null], ...(presetsByModality[facts.modality] || [])];
+  const presetButtons = choices.map(([name, preset]) => element("button", { class: "preset", type: "button", "aria-pressed": String(preset === null), dataset: { preset: name },
+    onclick: (event) => {
+      window = preset;
+      for (const button of presetButtons) button.setAttribute("aria-pressed", String(button === event.currentTarget));
+      show();
+    } }, name));
+  const zoomButtons = [["+", () => { zoom = Math.min(8, zoom * 1.25); }], ["−", () => { zoom = Math.max(0.5, zoom / 1.25); }], ["Fit", () => { zoom = 1; pan = [0, 0]; }]]
+    .map(([label, act]) => element("button", { class: "preset", type: "button", "aria-label": label === "+" ? "zoom in" : label === "−" ? "zoom out" : "fit",
+                                               onclick: () => { act(); place(); } }, label));
+  const rate = element("select", { "aria-label": "frames per second" }, cineRates.map((fps) => element("option", { value: String(fps) }, `${fps} fps`)));
+  rate.value = "10";
+  const play = element("button", { class: "preset", type: "button", "aria-pressed": "false", dataset: { action: "play" }, onclick: () => {
+    if (playing) { clearInterval(playing); playing = null; } else {
+      playing = setInterval(() => { if (image.dataset.loaded !== "false") move(1, true); }, 1000 / Number(rate.value));
+    }
+    play.setAttribute("aria-pressed", String(Boolean(playing)));
+    play.textContent = playing ? "Pause" : "Play";
+  } }, "Play");
+  rate.addEventListener("change", () => { if (playing) { play.click(); play.click(); } });
+  onLeave(() => { if (playing) clearInterval(playing); });
+
+  main.replaceChildren(
+    studyLink(study),
+    patientBanner(studies[0] || {}),
+    seriesStrip(study, seriesList, series),
+    element("div", { class: "viewer" }, frame, message,
+      element("div", { class: "controls" }, slider, frames.length > 1 ? [play, rate] : []),
+      element("div", { class: "controls" }, modeButtons, zoomButtons, presetButtons, windowLabel)));
+  if (frames.length === 0) {
+    message.replaceChildren(element("p", { class: "message" }, "This series has no images."));
+  } else {
+    show();
+  }
+  document.body.dataset.state = "ready";
+}
+
+// Stops what a page started (cine) when another page is shown.
+let pageStops = [];
+function onLeave(stop) { pageStops.push(stop); }
+function leavePage() { for (const stop of pageStops) stop(); pageStops = []; }
 """#),
     ]
 }

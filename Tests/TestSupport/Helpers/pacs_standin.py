@@ -33,6 +33,7 @@ import time
 from pydicom import dcmread
 from pydicom.dataset import Dataset
 from pydicom.multival import MultiValue
+from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian
 from pynetdicom import AE, ALL_TRANSFER_SYNTAXES, AllStoragePresentationContexts, build_role, evt
 from pynetdicom.sop_class import StorageCommitmentPushModel, StudyRootQueryRetrieveInformationModelFind, Verification
 
@@ -66,6 +67,8 @@ def main(argv):
     refused = {argv[i + 1] for i, arg in enumerate(argv) if arg == "--refuse"}
     exit_after = next((int(argv[i + 1]) for i, arg in enumerate(argv) if arg == "--exit-after"), None)
     report_to = next((argv[i + 1] for i, arg in enumerate(argv) if arg == "--report-to"), None)
+    # As many PACSs are set up: images taken only in Explicit or Implicit VR Little Endian.
+    syntaxes = [ExplicitVRLittleEndian, ImplicitVRLittleEndian] if "--uncompressed-only" in argv else ALL_TRANSFER_SYNTAXES
     stored = [0]
     holdings = Holdings(directory)
     log = open(os.path.join(directory, "received.log"), "a", buffering=1)
@@ -186,7 +189,7 @@ def main(argv):
 
     ae = AE(ae_title=aet)
     for context in AllStoragePresentationContexts:
-        ae.add_supported_context(context.abstract_syntax, ALL_TRANSFER_SYNTAXES)
+        ae.add_supported_context(context.abstract_syntax, syntaxes)
     ae.add_supported_context(Verification)
     ae.add_supported_context(StudyRootQueryRetrieveInformationModelFind)
     handlers = [(evt.EVT_C_STORE, on_store), (evt.EVT_C_FIND, on_find), (evt.EVT_ESTABLISHED, lambda event: note(event, "associate"))]

@@ -9,6 +9,7 @@
       "maxDifference"}.
 """
 import json
+import os
 import sys
 
 import numpy as np
@@ -16,9 +17,12 @@ from PIL import Image
 from pydicom import dcmread
 from pydicom.pixels import apply_color_lut, apply_modality_lut
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from reference_frames import reference  # noqa: E402  (Pillow's libjpeg-turbo for 8-bit lossy JPEG, as the codec tests)
+
 png, path, frame = sys.argv[1], sys.argv[2], int(sys.argv[3])
 ds = dcmread(path)
-pixels = ds.pixel_array
+pixels = reference(path)[0] if ds.file_meta.TransferSyntaxUID.is_compressed else ds.pixel_array
 if int(ds.get("NumberOfFrames", 1)) > 1:
     pixels = pixels[frame - 1]
 image = Image.open(png)
