@@ -17,19 +17,10 @@ rounds=${2:-3}
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 
-Scripts/build-deps.sh python3
-python3 -c 'import moto, boto3' 2>/dev/null || python3 -m pip install --quiet 'moto[server]==5.2.1' boto3
-swift build -c release --product lifeboat >/dev/null
-lifeboat=.build/release/lifeboat
+prepare_s3_benchmark
 python3 Benchmarks/make-ct-corpus.py "$work/corpus" "$count"
 
-port=$((20000 + RANDOM % 10000))
-python3 -m moto.server -p "$port" >"$work/moto.log" 2>&1 &
-moto_pid=$!
-wait_for_port "$moto_pid" "$port" "$work/moto.log"
-export AWS_ACCESS_KEY_ID=benchmark AWS_SECRET_ACCESS_KEY=benchmark
-endpoint="http://127.0.0.1:$port"
-python3 -c "import boto3; boto3.client('s3', endpoint_url='$endpoint', region_name='us-east-1').create_bucket(Bucket='offsite')"
+start_moto "$work" offsite
 cat >"$work/lifeboat.yaml" <<YAML
 data: $work/site
 http-port: 0
@@ -40,7 +31,7 @@ replication-targets:
 YAML
 
 "$lifeboat" import --data "$work/site" "$work/corpus" >/dev/null
-"$lifeboat" serve --config "$work/lifeboat.yaml" --dicom-port $((port + 1)) >/dev/null 2>"$work/serve.log" &
+"$lifeboat" serve --config "$work/lifeboat.yaml" --dicom-port $(( ${endpoint##*:} + 1 )) >/dev/null 2>"$work/serve.log" &
 serve=$!
 until "$lifeboat" replication status --data "$work/site" --json | python3 -c '
 import json, sys; t = json.load(sys.stdin); sys.exit(0 if t and all(x["queueDepth"] == 0 for x in t) else 1)'; do alive "$serve" "$work/serve.log"; sleep 1; done

@@ -114,7 +114,8 @@ extension LifeboatNode {
     public static func recordFailback(_ study: FailbackReport.Study, to node: String, in audit: AuditLog, actor: String) async throws {
         _ = try await audit.record(.init(.export, succeeded: study.isComplete, actor: actor, source: "local", subject: "study=\(study.studyInstanceUID)",
                          detail: "failback to \(node): \(study.sent) of \(study.missing) sent, \(study.confirmed) confirmed (\(study.confirmedBy.rawValue)), "
-                             + "\(study.refused.count) refused"))
+                             + "\(study.refused.count) refused"
+                             + (study.transcoded.map { ", \($0.count) sent decoded (the PACS takes them only uncompressed)" } ?? "")))
     }
 }
 

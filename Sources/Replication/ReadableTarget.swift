@@ -46,8 +46,10 @@ public protocol ReadableTarget: ReplicationTarget {
     func fetch(_ blob: BlobID, into directory: String) async throws(ReplicationError) -> StagedBlob?
 
     /// The files under `folder` ("catalog/", "studies/") as they stood at `moment` (as they
-    /// are now when nil), so that what was altered or added later is left out.
-    func files(under folder: String, asOf moment: Date?) async throws(ReplicationError) -> [TargetFile]
+    /// are now when nil), so that what was altered or added later is left out; each with its
+    /// modification time. With `after`, only the keys that sort after it: files named by
+    /// their time (`changes/<time>-<n>.jsonl`) from a moment on, whatever is kept before.
+    func files(under folder: String, asOf moment: Date?, after key: String?) async throws(ReplicationError) -> [TargetFile]
 
     /// A file's bytes, written to `path`.
     func read(_ file: TargetFile, to path: String) async throws(ReplicationError)
@@ -66,6 +68,10 @@ public protocol ReadableTarget: ReplicationTarget {
 
 extension ReadableTarget {
     public var lockMode: String? { nil }
+
+    public func files(under folder: String, asOf moment: Date?) async throws(ReplicationError) -> [TargetFile] {
+        try await files(under: folder, asOf: moment, after: nil)
+    }
 
     /// Streams `read`'s chunks into a staging file, dropping it on any failure.
     static func stage(into directory: String, name: String, _ read: (StagingFile) async throws -> Void) async throws(ReplicationError) -> StagedBlob {

@@ -1,4 +1,6 @@
 import Archive
+import Foundation
+import S3
 
 /// A stored version on its way to a target: its local file and what a DICOM target needs.
 public struct OutboundBlob: Sendable, Equatable {
@@ -107,4 +109,13 @@ public enum TargetLayout {
     public static func snapshotKey(_ name: String) -> String { "catalog/\(name)" }
     public static func auditHeadKey(_ name: String) -> String { "audit/\(name)" }
     public static func changesKey(_ name: String) -> String { "changes/\(name)" }
+
+    /// How snapshots, audit heads and change-log segments are named by their time, so that
+    /// name order is time order: "20261122T000000Z" (ISO 8601 basic format, UTC).
+    public static func timeName(_ date: Date) -> String { SigV4.basicFormat.format(date) }
+
+    /// The time a name begins with (`catalog/20261122T000000Z.sqlite`); nil when it begins with none.
+    public static func moment(ofName key: String) -> Date? {
+        try? SigV4.basicFormat.parse(key.split(separator: "/").last.map { String($0.prefix(16)) } ?? "")
+    }
 }

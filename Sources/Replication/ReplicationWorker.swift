@@ -158,16 +158,43 @@ struct ReplicationWorker: Sendable {
                 return
             }
             if manifests.isEmpty { return }
-            for manifest in manifests {
-                do {
-                    try await target.put(manifest)
-                    try await catalog.manifestWritten(manifest, target: target.name)
-                } catch {
-                    logger.warning("cannot write a manifest; trying again later",
-                                   metadata: ["target": "\(target.name)", "study": "\(manifest.studyInstanceUID)", "error": "\(error)"])
-                    return
+            // As many at once as the target takes blobs: in a backfill of one-instance studies
+            // there are as many manifests as blobs, and one at a time they halved its rate.
+            let (written, failure) = await put(manifests)
+            do {
+                try await catalog.manifestsWritten(written, target: target.name)
+            } catch {
+                logger.error("cannot record written manifests", metadata: ["target": "\(target.name)", "error": "\(error)"])
+                return
+            }
+            if let (study, error) = failure {
+                logger.warning("cannot write a manifest; trying again later", metadata: ["target": "\(target.name)", "study": "\(study)", "error": "\(error)"])
+                return
+            }
+        }
+    }
+
+    /// Puts manifests, `target.concurrency` at once; those written, and the first failure.
+    private func put(_ manifests: [StudyManifest]) async -> (written: [StudyManifest], failure: (study: String, error: ReplicationError)?) {
+        await withTaskGroup(of: (StudyManifest, ReplicationError?).self) { group in
+            var next = manifests.makeIterator(), written: [StudyManifest] = [], failure: (String, ReplicationError)?
+            func start() {
+                guard failure == nil, let manifest = next.next() else { return }
+                group.addTask { [target] in
+                    do throws(ReplicationError) {
+                        try await target.put(manifest)
+                        return (manifest, nil)
+                    } catch {
+                        return (manifest, error)
+                    }
                 }
             }
+            for _ in 0..<max(1, target.concurrency) { start() }
+            for await (manifest, error) in group {
+                if let error { failure = failure ?? (manifest.studyInstanceUID, error) } else { written.append(manifest) }
+                start()
+            }
+            return (written, failure)
         }
     }
 }

@@ -94,7 +94,7 @@ public struct Replicator: Sendable {
             let head = current()
             for target in targets where target.keepsManifests && copied[target.name]?.hash != head.hash {
                 do {
-                    try await target.put(auditHead: head, name: SigV4.timestamp(Date()) + ".json")
+                    try await target.put(auditHead: head, name: TargetLayout.timeName(Date()) + ".json")
                     copied[target.name] = head
                 } catch {
                     logger.warning("cannot copy the audit head; trying again later", metadata: ["target": "\(target.name)", "error": "\(error)"])
@@ -129,7 +129,7 @@ public struct Replicator: Sendable {
             encoder.outputFormatting = .sortedKeys
             var lines: [UInt8] = []
             for change in changes { lines += try encoder.encode(change) + [UInt8(ascii: "\n")] }
-            try await target.put(changes: lines, name: "\(SigV4.timestamp(Date()))-\(next.versionID).jsonl")
+            try await target.put(changes: lines, name: "\(TargetLayout.timeName(Date()))-\(next.versionID).jsonl")
             try await catalog.save(next, target: target.name)
             cursor = next
         }
@@ -142,7 +142,7 @@ public struct Replicator: Sendable {
             target.keepsManifests && (last[target.name].flatMap { $0 }.map { now.timeIntervalSince($0) >= seconds } ?? true)
         }
         guard !due.isEmpty else { return }
-        let name = SigV4.timestamp(now) + ".sqlite"
+        let name = TargetLayout.timeName(now) + ".sqlite"
         let path = "\(scratch)/catalog-\(name)"
         defer { unlink(path) }
         do {

@@ -79,6 +79,7 @@ public struct S3Client: Sendable {
         public var key: String
         public var size: Int
         public var etag: String
+        public var lastModified: Date?
     }
 
     // MARK: Objects
@@ -174,15 +175,17 @@ public struct S3Client: Sendable {
     }
 
     /// One page of keys under `prefix` (ListObjectsV2), and the token of the next page.
-    public func list(prefix: String = "", after token: String? = nil, maxKeys: Int = 1000) async throws(S3Error) -> (objects: [ListedObject], next: String?) {
+    public func list(prefix: String = "", after token: String? = nil, startAfter: String? = nil, maxKeys: Int = 1000) async throws(S3Error) -> (objects: [ListedObject], next: String?) {
         var query: [(name: String, value: String)] = [("list-type", "2"), ("prefix", prefix), ("max-keys", String(maxKeys))]
         if let token { query.append(("continuation-token", token)) }
+        if let startAfter { query.append(("start-after", startAfter)) }
         let response = try await send("GET", key: "", query: query, collectUpTo: 16 << 20)
         guard let root = S3XML.parse(Array(response.body.readableBytesView)) else {
             throw S3Error(status: 200, code: "MalformedResponse", message: "the list of \(prefix) is not XML")
         }
         let objects = root.all("Contents").map { item in
-            ListedObject(key: item["Key"]?.text ?? "", size: Int(item["Size"]?.text ?? "") ?? 0, etag: item["ETag"]?.text ?? "")
+            ListedObject(key: item["Key"]?.text ?? "", size: Int(item["Size"]?.text ?? "") ?? 0, etag: item["ETag"]?.text ?? "",
+                         lastModified: item["LastModified"].flatMap { Self.date($0.text) })
         }
         let truncated = root["IsTruncated"]?.text == "true"
         return (objects, truncated ? root["NextContinuationToken"]?.text : nil)

@@ -133,17 +133,21 @@ public struct SigV4: Sendable {
         return out
     }
 
-    /// "20130524T000000Z".
-    public static func timestamp(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
-        return formatter.string(from: date)
-    }
+    /// "20130524T000000Z" (ISO 8601 basic format, UTC), as every request is stamped.
+    public static func timestamp(_ date: Date) -> String { basicFormat.format(date) }
+
+    /// A format style, not a `DateFormatter` made for each request: a restore signs hundreds of requests a second.
+    public static let basicFormat = Date.ISO8601FormatStyle(dateSeparator: .omitted, timeSeparator: .omitted, timeZone: .gmt)
 
     public static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
-        digest.map { String($0, radix: 16).leftPadded(to: 2) }.joined()
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(64)
+        for byte in digest {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0f)])
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 }
 

@@ -7,10 +7,13 @@ struct Restore: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Rebuild a working archive from one s3 or filesystem target.",
         discussion: """
-            The catalog comes back first (the newest catalog snapshot, then the instances the
-            study manifests list beyond it), then the blobs: the patients or studies named with
-            --first, then those received in the last 24 hours, then newest study to oldest. Every
-            blob is checked against its SHA-256. With --as-of, the target is read as it stood at
+            The catalog comes back first (the newest catalog snapshot), then the blobs: the
+            patients or studies named with --first and those received in the last 24 hours
+            (found in the snapshot and in the change log written since it, however large the
+            archive), then what the study manifests changed since the snapshot add, then newest
+            study to oldest. Every blob is checked against its SHA-256, made durable a group at
+            a time, and only then recorded. The progress line shows the last 24 hours and the
+            whole apart, each with its estimate. With --as-of, the target is read as it stood at
             that moment: later snapshots, manifests and object versions (ransomware's) are left
             out. `lifeboat serve` may run on the data directory meanwhile: queries see the
             catalog, and a retrieve of an instance not yet back fetches it from the target.
@@ -76,27 +79,37 @@ struct Restore: AsyncParsableCommand {
         let report: Restorer.Report
         do {
             report = try await restorer.run(.init(asOf: moment, first: Set(first), concurrency: concurrency)) { progress in
-                guard shown.due() || progress.done == progress.total else { return }
-                let left = progress.estimate.map { String(format: ", about %.0f s left", $0) } ?? ""
-                FileHandle.standardError.write(Data(String(format: "\r%@: %d of %d, %.1f MB%@   ", progress.phase, progress.done, progress.total,
-                                                           Double(progress.bytes) / 1e6, left).utf8))
+                guard shown.due() || progress.whole.done == progress.whole.total else { return }
+                FileHandle.standardError.write(Data("\r\(Self.line(progress))   ".utf8))
             }
         } catch let error as Restorer.Failure {
             throw CLIError(error.description)
         }
         FileHandle.standardError.write(Data("\n".utf8))
-        print("catalog: \(report.snapshot.map { "snapshot \($0)" } ?? "no snapshot"), \(report.beyondSnapshot) instances from the change log and manifests beyond it, \(report.versions) versions in all")
+        print("catalog: \(report.snapshot.map { "snapshot \($0)" } ?? "no snapshot"), searchable after \(String(format: "%.1f", report.catalogAfter)) s, \(report.beyondSnapshot) instances from the change log and manifests beyond it, \(report.versions) versions in all")
         print(String(format: "blobs: %d restored (%.1f MB), %d already here, %d found only as blobs, in %.1f s", report.restored,
                      Double(report.bytes) / 1e6, report.alreadyHere, report.stragglers, report.seconds))
         if let after = report.recentBackAfter {
-            print(String(format: "the last 24 hours (%d versions) were back after %.1f s (%.0f%% of the restore)", report.recentVersions, after,
-                         report.seconds > 0 ? after / report.seconds * 100 : 100))
+            print(String(format: "the last 24 hours%@ (%d versions) were back after %.1f s (%.0f%% of the restore)", first.isEmpty ? "" : " and --first",
+                         report.recentVersions, after, report.seconds > 0 ? after / report.seconds * 100 : 100))
         }
         if !report.failed.isEmpty {
             print("NOT restored (\(report.failed.count)):")
             for line in report.failed { print("  \(line)") }
             throw ExitCode(1)
         }
+    }
+}
+
+extension Restore {
+    /// "last 24 h: 120 of 200, about 3 s left · all: 300 of 150000, 12.3 MB, about 240 s left"
+    static func line(_ progress: Restorer.Progress) -> String {
+        func part(_ name: String, _ part: Restorer.Part) -> String {
+            let left = part.finishedAfter != nil ? ", done" : part.estimate(fetching: progress.fetching).map { String(format: ", about %.0f s left", $0) } ?? ""
+            return String(format: "%@: %d of %d, %.1f MB%@", name, part.done, part.total, Double(part.bytes) / 1e6, left)
+        }
+        if progress.phase == .catalog { return String(format: "catalog in place after %.1f s", progress.elapsed) }
+        return part("last 24 h", progress.recent) + " · " + part("all", progress.whole) + (progress.phase == .stragglers ? " · blobs no list named" : "")
     }
 }
 

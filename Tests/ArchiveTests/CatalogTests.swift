@@ -60,6 +60,22 @@ typealias Tag = DICOM.Tag
         }
     }
 
+    /// A later instance's demographics win, but an empty one (type 2: unknown) does not erase
+    /// what an earlier instance said — a report without a birth date keeps the banner's.
+    @Test func anEmptyDemographicDoesNotEraseAKnownOne() async throws {
+        try await Self.withCatalog { catalog in
+            var image = Self.entry(instance: "1.2.3.3.1", bytes: "a")
+            (image.attributes.patientBirthDate, image.attributes.patientSex) = ("19700101", "F")
+            var report = Self.entry(instance: "1.2.3.3.2", series: "1.2.3.9", modality: "SR", bytes: "b")
+            (report.attributes.patientBirthDate, report.attributes.patientSex, report.attributes.patientName) = ("", "", "Doe^Jane^Q")
+            _ = try await catalog.record([image])
+            _ = try await catalog.record([report])
+            let patient = try await catalog.pool.read { db in try Row.fetchOne(db, sql: "SELECT * FROM patient")! }
+            #expect(patient["patientBirthDate"] as String == "19700101" && patient["patientSex"] as String == "F")
+            #expect(patient["patientName"] as String == "Doe^Jane^Q", "a value given does replace the earlier one")
+        }
+    }
+
     @Test func theSameBytesAgainAreADuplicateAndOtherBytesANewVersion() async throws {
         try await Self.withCatalog { catalog in
             #expect(try await catalog.record([Self.entry(instance: "1.2.3.3.1", bytes: "first")]) == [.stored])
@@ -98,8 +114,7 @@ typealias Tag = DICOM.Tag
                 for second in "0123456789abcdef" { found.formUnion(try await catalog.blobs(withPrefix: "\(first)\(second)")) }
             }
             #expect(found == all)
-            #expect(try await catalog.references(entries[0].blob))
-            #expect(try await !catalog.references(BlobID(of: [1, 2, 3])))
+            #expect(try await catalog.referenced(among: [entries[0].blob, BlobID(of: [1, 2, 3])]) == [entries[0].blob])
         }
     }
 

@@ -100,4 +100,32 @@ import Testing
             #expect(try await catalog.replicationStatus().map(\.active) == [true, true])
         }
     }
+
+    /// A backfill of a large archive: finding the manifests due, and reading one, costs the
+    /// same with ten times the studies owed (each once scanned the target's whole outbox).
+    @Test func manifestsDueAreFoundAsFastInATenTimesLargerBackfill() async throws {
+        func seconds(studies: Int) async throws -> Double {
+            var best = Double.infinity
+            try await CatalogTests.withCatalog { catalog in
+                for start in stride(from: 0, to: studies, by: 1000) {
+                    _ = try await catalog.record((start..<min(studies, start + 1000)).map {
+                        CatalogTests.entry(instance: "8.\($0).1", series: "8.\($0).2", study: "8.\($0)", bytes: "study \($0)")
+                    })
+                }
+                try await catalog.activateReplicationTargets(["s3"])
+                // Half the studies at the target, the other half still owed.
+                try await catalog.confirmReplicas(target: "s3", items: try await catalog.nextOutboxItems(target: "s3", limit: studies / 2))
+                for _ in 0..<5 {
+                    let clock = ContinuousClock.now
+                    let due = try await catalog.staleManifests(target: "s3", limit: 64)
+                    best = min(best, (ContinuousClock.now - clock).inSeconds)
+                    #expect(due.count == 64 && due.allSatisfy { $0.instances.count == 1 })
+                }
+            }
+            return best
+        }
+        let small = try await seconds(studies: 2000), large = try await seconds(studies: 20000)
+        print(String(format: "64 manifests due found and read in %.2f ms of 2,000 studies owed, %.2f ms of 20,000", small * 1000, large * 1000))
+        #expect(large / small < 4, "\(large) s against \(small) s")
+    }
 }

@@ -1,5 +1,6 @@
-import Archive
+@testable import Archive
 import Foundation
+import GRDB
 import NIOCore
 import Protection
 import Replication
@@ -99,7 +100,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: root) }
         let restorer = Restorer(target: site.fixture.nas, root: root)
         let first = Task { try await restorer.run(.init(concurrency: 1)) { progress in
-            if progress.phase == "blobs" && progress.done == 10 { withUnsafeCurrentTask { $0?.cancel() } }
+            if progress.whole.done >= 10 { withUnsafeCurrentTask { $0?.cancel() } }
         } }
         _ = try? await first.value
         #expect(FileManager.default.fileExists(atPath: Restorer.markerPath(in: root)), "still marked as under way")
@@ -127,8 +128,24 @@ import Testing
         let cut = Date()
         try await Polling.waitUntil(seconds: 5) { Date().timeIntervalSince(cut) > 0.01 }
         try await site.store(2, study: "1.2.826.0.40.3")
-        let order = try await site.archive.catalog.restoreOrder(recentSince: cut, first: ["P-1.2.826.0.40.1"]).map(\.studyInstanceUID)
-        #expect(order == ["1.2.826.0.40.1", "1.2.826.0.40.1", "1.2.826.0.40.3", "1.2.826.0.40.3", "1.2.826.0.40.2", "1.2.826.0.40.2"])
+        try await site.store(2, study: "1.2.826.0.40.4")
+        try await site.archive.catalog.pool.write { db in // the oldest, received with study 2
+            try db.execute(sql: "UPDATE study SET lastReceivedAt = (SELECT lastReceivedAt FROM study WHERE studyInstanceUID = '1.2.826.0.40.2') WHERE studyInstanceUID = '1.2.826.0.40.4'")
+            try db.execute(sql: "UPDATE version SET receivedAt = ? WHERE instanceRef IN (SELECT i.id FROM instance i JOIN series r ON i.seriesRef = r.id JOIN study s ON r.studyRef = s.id WHERE s.studyInstanceUID = '1.2.826.0.40.4')",
+                           arguments: [Catalog.timestamp.format(cut.addingTimeInterval(-1))])
+        }
+        let catalog = site.archive.catalog
+        var order = try await catalog.urgentRestoreItems(recentSince: cut, first: ["P-1.2.826.0.40.1"]).map(\.studyInstanceUID)
+        #expect(order == ["1.2.826.0.40.1", "1.2.826.0.40.1", "1.2.826.0.40.3", "1.2.826.0.40.3"])
+        // The rest a study at a time, newest first (two received at the same moment: by id, the later first).
+        var cursor: RestoreCursor?
+        repeat {
+            let page = try await catalog.restorePage(after: cursor, studies: 1, recentSince: cut, first: ["P-1.2.826.0.40.1"])
+            order += page.items.map(\.studyInstanceUID)
+            cursor = page.next
+        } while cursor != nil
+        #expect(order == ["1.2.826.0.40.1", "1.2.826.0.40.1", "1.2.826.0.40.3", "1.2.826.0.40.3",
+                          "1.2.826.0.40.4", "1.2.826.0.40.4", "1.2.826.0.40.2", "1.2.826.0.40.2"])
     }
 
     /// Ransomware with write rights to the bucket overwrites objects after T; the restore as

@@ -6,7 +6,8 @@ extension TestArchive {
     /// target caught up and an offsite one with a version failed for good; the local scrub
     /// three passes in; a bad copy found and healed; two passing drills of the NAS and a
     /// failed one of offsite; the PACS up, then down, with the downtime open; and the alerts
-    /// that go with it (pacs-down open, a corruption resolved).
+    /// that go with it (pacs-down open, a corruption resolved); and the restore that made the
+    /// archive, as `lifeboat restore` reports it in `restores.jsonl`.
     public func seedOperations() async throws {
         try await store(3, study: "1.2.826.0.1.3680043.10.99", pixels: 32 << 10)
         let catalog = archive.catalog
@@ -39,5 +40,14 @@ extension TestArchive {
         _ = try await catalog.openIncident(AlertIncident(key: "corruption:nas", kind: "corruption", subject: "nas", severity: "warning",
                                                          summary: "1 bad copy found at nas", openedAt: Date().addingTimeInterval(-86400)))
         _ = try await catalog.resolveIncident(key: "corruption:nas", at: Date().addingTimeInterval(-86300))
+        let restore = """
+            {"alreadyHere":0,"beyondSnapshot":500,"bytes":1725000000,"catalogAfter":0.4,"failed":[],\
+            "recent":{"bytes":525000000,"done":1000,"finishedAfter":6.5,"total":1000,"totalBytes":525000000},"restored":101000,"seconds":472.3,\
+            "snapshot":"catalog/20261206T020000Z.sqlite","startedAt":"\(Date().addingTimeInterval(-30 * 86400).ISO8601Format())","stragglers":0,\
+            "target":"offsite","versions":101000,\
+            "whole":{"bytes":1725000000,"done":101000,"finishedAfter":472.3,"total":101000,"totalBytes":1725000000}}
+
+            """
+        try restore.write(toFile: root + "/restores.jsonl", atomically: true, encoding: .utf8)
     }
 }

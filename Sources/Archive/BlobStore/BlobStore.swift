@@ -14,6 +14,11 @@ public protocol BlobStore: Sendable {
     /// - Throws `.outOfSpace` when the storage is full, `.failed` otherwise.
     func put(_ staged: StagedBlob) async throws(BlobStoreError) -> PutOutcome
 
+    /// Makes several staged files durable at once: for each, what `put` promises of one, with
+    /// one result each, in order. A backend that can share the flushes between them does (the
+    /// local one fsyncs each directory once for the group, not once a blob).
+    func put(group: [StagedBlob]) async -> [Result<PutOutcome, BlobStoreError>]
+
     /// Whether a blob by that name is stored. Never throws `.notFound`.
     func contains(_ id: BlobID) async throws(BlobStoreError) -> Bool
 
@@ -44,6 +49,15 @@ public enum PutOutcome: Sendable, Equatable {
 }
 
 extension BlobStore {
+    /// One put after another, for a backend with nothing to share between them.
+    public func put(group: [StagedBlob]) async -> [Result<PutOutcome, BlobStoreError>] {
+        var results: [Result<PutOutcome, BlobStoreError>] = []
+        for staged in group {
+            do { results.append(.success(try await put(staged))) } catch { results.append(.failure(error)) }
+        }
+        return results
+    }
+
     /// A blob's Part 10 header, without its pixel data: from its local file where there is
     /// one, else from its bytes.
     func readHeader(_ id: BlobID) async throws -> DICOMFile {

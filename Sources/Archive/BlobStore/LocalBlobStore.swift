@@ -78,6 +78,56 @@ public struct LocalBlobStore: BlobStore {
         return outcome
     }
 
+    /// Puts that share their flushes: every file's data fsynced at once on the blocking
+    /// threads (so the file system commits them together), each linked into place, then each
+    /// directory they went into fsynced once for the whole group.
+    public func put(group: [StagedBlob]) async -> [Result<PutOutcome, BlobStoreError>] {
+        let blobs = blobsDirectory
+        var results = await Self.concurrently(group) { staged throws(SystemCallError) -> PutOutcome in
+            defer { unlink(staged.path) }
+            try SystemCalls.fsync(path: staged.path)
+            try Self.makeShard("\(blobs)/\(staged.id.hex.prefix(2))", in: blobs)
+            if link(staged.path, path(of: staged.id)) == 0 { return .stored }
+            guard errno == EEXIST else { throw SystemCallError("cannot link \(staged.path) to \(path(of: staged.id))") }
+            return .alreadyStored
+        }
+        // A name linked now or by an earlier put is durable only once its directory is.
+        let shards = Set(zip(group, results).compactMap { staged, result in (try? result.get()).map { _ in staged.id.hex.prefix(2) } })
+        let synced = await Self.concurrently(Array(shards)) { shard throws(SystemCallError) in
+            try SystemCalls.fsync(path: "\(blobs)/\(shard)", directory: true)
+        }
+        let failedShards = Dictionary(uniqueKeysWithValues: zip(shards, synced).compactMap { shard, result in
+            if case .failure(let error) = result { return (shard, error) } else { return nil }
+        })
+        for (index, staged) in group.enumerated() {
+            guard let error = failedShards[staged.id.hex.prefix(2)], case .success(let outcome) = results[index] else { continue }
+            // Our name, not known to be durable: taken back so that a retry starts clean.
+            if outcome == .stored { unlink(path(of: staged.id)) }
+            results[index] = .failure(error)
+        }
+        return results.map { $0.mapError(\.blobStoreError) }
+    }
+
+    /// `body` on each item at once, on the blocking-I/O threads; the results in order.
+    private static func concurrently<Item: Sendable, T: Sendable>(
+        _ items: [Item], _ body: @Sendable @escaping (Item) throws(SystemCallError) -> T
+    ) async -> [Result<T, SystemCallError>] {
+        await withTaskGroup(of: (Int, Result<T, SystemCallError>).self) { group in
+            for (index, item) in items.enumerated() {
+                group.addTask {
+                    do {
+                        return (index, .success(try await BlockingIO.run { try body(item) }))
+                    } catch {
+                        return (index, .failure(error as? SystemCallError ?? SystemCallError("\(error)", code: EIO)))
+                    }
+                }
+            }
+            var results = [Result<T, SystemCallError>?](repeating: nil, count: items.count)
+            for await (index, result) in group { results[index] = result }
+            return results.map { $0! }
+        }
+    }
+
     /// Puts a staged copy — checked by the caller to hash to its name — in place of a blob
     /// whose stored bytes went bad or missing: the one write to an existing name there is,
     /// and it restores the name's own bytes (zero-loss invariant 3). rename(2) replaces it

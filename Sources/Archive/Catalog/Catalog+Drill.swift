@@ -54,13 +54,15 @@ extension Catalog {
         }
     }
 
-    /// The bytes of the versions received since `since` (all when nil) that `target` confirmed.
-    public func confirmedBytes(target: String, receivedSince since: Date? = nil) async throws -> Int64 {
+    /// How many versions received since `since` (all when nil) `target` confirmed, and their bytes.
+    public func confirmedTotals(target: String, receivedSince since: Date? = nil) async throws -> (versions: Int, bytes: Int64) {
         try await pool.read { db in
-            try Int64.fetchOne(db, sql: """
-                SELECT coalesce(sum(v.size), 0) FROM version v JOIN replica x ON x.versionRef = v.id JOIN replicationTarget t ON x.targetRef = t.id
+            let row = try Row.fetchOne(db, sql: """
+                SELECT count(*) AS n, coalesce(sum(v.size), 0) AS bytes
+                FROM version v JOIN replica x ON x.versionRef = v.id JOIN replicationTarget t ON x.targetRef = t.id
                 WHERE t.name = ? AND v.receivedAt >= ?
-                """, arguments: [target, since.map { Self.timestamp.format($0) } ?? ""]) ?? 0
+                """, arguments: [target, since.map { Self.timestamp.format($0) } ?? ""])
+            return (row?["n"] ?? 0, row?["bytes"] ?? 0)
         }
     }
 

@@ -120,9 +120,9 @@ extension Catalog {
     /// replicas, and their studies' manifests there are due to be rewritten.
     public func confirmReplicas(target: String, items: [OutboxItem], at date: Date = Date()) async throws {
         guard !items.isEmpty else { return }
-        let now = Self.timestamp.format(date)
         try await pool.write { db in
             guard let targetID = try Int64.fetchOne(db, sql: "SELECT id FROM replicationTarget WHERE name = ?", arguments: [target]) else { return }
+            let now = try Self.replicationTime(date, target: targetID, in: db)
             for item in items {
                 try db.cachedStatement(sql: "DELETE FROM outbox WHERE id = ?").execute(arguments: [item.id])
                 try db.cachedStatement(sql: "INSERT OR IGNORE INTO replica (targetRef, versionRef, replicatedAt) VALUES (?, ?, ?)")
@@ -134,6 +134,24 @@ extension Catalog {
             }
             try db.execute(sql: "UPDATE replicationTarget SET lastSuccessAt = ? WHERE id = ?", arguments: [now, targetID])
         }
+    }
+
+    /// When confirmations committed now are recorded: `date`, or just after the target's
+    /// latest one when that is not earlier. The change log ships a target's replicas in this
+    /// time's order from a cursor; confirmations are committed one transaction at a time, so
+    /// with each later than every one committed before it, none can commit behind a cursor
+    /// already past its time — as one stamped before it waited for the write lock, or in the
+    /// same millisecond with a lower version, could (the change log then lacked it for good).
+    static func replicationTime(_ date: Date, target: Int64, in db: Database) throws -> String {
+        var now = timestamp.format(date)
+        guard let latest = try String.fetchOne(db, sql: "SELECT max(replicatedAt) FROM replica WHERE targetRef = ?", arguments: [target]),
+              now <= latest, var moment = try? timestamp.parse(latest) else { return now }
+        // A millisecond on (a little more: the format truncates).
+        while now <= latest {
+            moment = moment.addingTimeInterval(0.0006)
+            now = timestamp.format(moment)
+        }
+        return now
     }
 
     /// A send to `target` failed: counted against the item (when there is one), kept as the
@@ -194,27 +212,39 @@ extension Catalog {
     public func staleManifests(target: String, limit: Int) async throws -> [StudyManifest] {
         try await pool.read { db in
             guard let targetID = try Int64.fetchOne(db, sql: "SELECT id FROM replicationTarget WHERE name = ?", arguments: [target]) else { return [] }
+            // From the study down to its outbox rows, in that order (CROSS JOIN fixes it): left
+            // to itself SQLite scans the target's whole outbox for each stale study — 7.7 s a
+            // call in a backfill of 100,000 studies, 4 ms this way.
             let studies = try Int64.fetchAll(db, sql: """
                 SELECT m.studyRef FROM staleManifest m WHERE m.targetRef = ?1 AND NOT EXISTS (
-                    SELECT 1 FROM outbox o JOIN version v ON o.versionRef = v.id JOIN instance i ON v.instanceRef = i.id
-                                           JOIN series r ON i.seriesRef = r.id
-                    WHERE o.targetRef = ?1 AND o.permanent = 0 AND r.studyRef = m.studyRef)
+                    SELECT 1 FROM series r CROSS JOIN instance i ON i.seriesRef = r.id CROSS JOIN version v ON v.instanceRef = i.id
+                                           CROSS JOIN outbox o ON o.targetRef = ?1 AND o.versionRef = v.id
+                    WHERE r.studyRef = m.studyRef AND o.permanent = 0)
                 LIMIT ?2
                 """, arguments: [targetID, limit])
             return try studies.compactMap { try Self.manifest(study: $0, target: targetID, in: db) }
         }
     }
 
-    /// The manifest was written at the target; it is stale again only if more arrives there.
-    public func manifestWritten(_ manifest: StudyManifest, target: String) async throws {
+    /// The manifests were written at the target (one transaction for all); each is stale
+    /// again only if more arrives there.
+    public func manifestsWritten(_ manifests: [StudyManifest], target: String) async throws {
         try await pool.write { db in
-            try db.execute(sql: """
-                DELETE FROM staleManifest WHERE targetRef = (SELECT id FROM replicationTarget WHERE name = ?)
-                    AND studyRef = (SELECT id FROM study WHERE studyInstanceUID = ?)
-                """, arguments: [target, manifest.studyInstanceUID])
+            for manifest in manifests {
+                try db.cachedStatement(sql: """
+                    DELETE FROM staleManifest WHERE targetRef = (SELECT id FROM replicationTarget WHERE name = ?)
+                        AND studyRef = (SELECT id FROM study WHERE studyInstanceUID = ?)
+                    """).execute(arguments: [target, manifest.studyInstanceUID])
+            }
         }
     }
 
+    public func manifestWritten(_ manifest: StudyManifest, target: String) async throws {
+        try await manifestsWritten([manifest], target: target)
+    }
+
+    /// The study's manifest at the target, read from the study down (CROSS JOIN fixes the
+    /// order): from the target's replicas, as SQLite would, it costs the whole target each time.
     static func manifest(study: Int64, target: Int64, in db: Database) throws -> StudyManifest? {
         guard let row = try Row.fetchOne(db, sql: """
             SELECT s.studyInstanceUID, s.studyDate, s.accessionNumber, s.lastReceivedAt, p.patientID, p.patientName
@@ -222,8 +252,9 @@ extension Catalog {
             """, arguments: [study]) else { return nil }
         let instances = try Row.fetchAll(db, sql: """
             SELECT i.sopInstanceUID, r.seriesInstanceUID, v.sopClassUID, v.number, v.blobHash, v.size, v.transferSyntaxUID, v.receivedAt
-            FROM replica x JOIN version v ON x.versionRef = v.id JOIN instance i ON v.instanceRef = i.id JOIN series r ON i.seriesRef = r.id
-            WHERE x.targetRef = ? AND r.studyRef = ? ORDER BY r.seriesInstanceUID, i.sopInstanceUID, v.number
+            FROM series r CROSS JOIN instance i ON i.seriesRef = r.id CROSS JOIN version v ON v.instanceRef = i.id
+                 CROSS JOIN replica x ON x.targetRef = ? AND x.versionRef = v.id
+            WHERE r.studyRef = ? ORDER BY r.seriesInstanceUID, i.sopInstanceUID, v.number
             """, arguments: [target, study]).map { row in
             StudyManifest.Instance(sopInstanceUID: row["sopInstanceUID"], seriesInstanceUID: row["seriesInstanceUID"], sopClassUID: row["sopClassUID"],
                                    version: row["number"], sha256: row["blobHash"], size: row["size"], transferSyntaxUID: row["transferSyntaxUID"],

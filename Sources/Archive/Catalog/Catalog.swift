@@ -123,10 +123,14 @@ public struct Catalog: Sendable {
             return .newVersion(number)
         }
         let received = timestamp.format(entry.provenance.receivedAt)
+        // The newest instance's demographics win, but an empty (type 2, unknown) one does not
+        // erase what another instance said: a report without a birth date keeps the banner's.
         let patientID = try Int64.fetchOne(db.cachedStatement(sql: """
             INSERT INTO patient (patientID, issuerOfPatientID, anonymousKey, patientName, patientBirthDate, patientSex) VALUES (?, ?, ?, ?, ?, ?)
             ON CONFLICT (patientID, issuerOfPatientID, anonymousKey) DO UPDATE SET
-                patientName = excluded.patientName, patientBirthDate = excluded.patientBirthDate, patientSex = excluded.patientSex
+                patientName = coalesce(nullif(excluded.patientName, ''), patientName),
+                patientBirthDate = coalesce(nullif(excluded.patientBirthDate, ''), patientBirthDate),
+                patientSex = coalesce(nullif(excluded.patientSex, ''), patientSex)
             RETURNING id
             """), arguments: [a.patientID, a.issuerOfPatientID, PatientKey.of(a), a.patientName, a.patientBirthDate, a.patientSex])!
         let studyID = try Int64.fetchOne(db.cachedStatement(sql: """
@@ -189,9 +193,13 @@ public struct Catalog: Sendable {
         }
     }
 
-    /// Whether any version is stored in this blob.
-    public func references(_ blob: BlobID) async throws -> Bool {
-        try await pool.read { db in try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM version WHERE blobHash = ?)", arguments: [blob.hex]) ?? false }
+    /// Those of `blobs` a version is stored in: one read, however many are asked about.
+    public func referenced(among blobs: some Collection<BlobID> & Sendable) async throws -> Set<BlobID> {
+        guard !blobs.isEmpty else { return [] }
+        return try await pool.read { db in
+            let statement = try db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM version WHERE blobHash = ?)")
+            return Set(try blobs.filter { try Bool.fetchOne(statement, arguments: [$0.hex]) ?? false })
+        }
     }
 
     /// The blobs versions are stored in whose names start with `prefix`, for comparing

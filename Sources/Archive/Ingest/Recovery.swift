@@ -115,17 +115,34 @@ public struct Recovery: Sendable {
     @discardableResult
     public func record(_ id: BlobID, receivedAt: Date, source: Provenance.Source) async throws -> String {
         guard try await ingestor.blobs.verify(id) else { throw RecoveryError("its bytes do not hash to its name") }
+        let entry = try await entry(for: id, receivedAt: receivedAt, source: source)
+        _ = try await ingestor.catalog.record([entry])
+        return entry.attributes.sopInstanceUID
+    }
+
+    /// Records stored blobs whose bytes were checked against their names as they were
+    /// stored (a restore hashes each on arrival), all in one catalog transaction; a blob
+    /// whose header cannot be read is left out, with why.
+    public func record(checked blobs: [(id: BlobID, receivedAt: Date)], source: Provenance.Source) async throws -> [BlobID: String] {
+        var entries: [CatalogEntry] = [], unreadable: [BlobID: String] = [:]
+        for (id, receivedAt) in blobs {
+            do { entries.append(try await entry(for: id, receivedAt: receivedAt, source: source)) } catch { unreadable[id] = "\(error)" }
+        }
+        if !entries.isEmpty { _ = try await ingestor.catalog.record(entries) }
+        return unreadable
+    }
+
+    /// What the catalog is told of a stored blob, from its own header.
+    private func entry(for id: BlobID, receivedAt: Date, source: Provenance.Source) async throws -> CatalogEntry {
         let file = try await ingestor.blobs.readHeader(id)
         // A blob stored before ingest checked a data set whole may not be: it is recorded damaged.
         var problem: String?
         if let path = ingestor.blobs.localPath(of: id) {
             do { _ = try StructureCheck.read(path: path) } catch { problem = error.detail }
         }
-        let entry = CatalogEntry(attributes: try InstanceAttributes(file.dataSet), blob: id, size: try await ingestor.blobs.size(of: id),
-                                 transferSyntaxUID: file.transferSyntax.uid, provenance: Provenance(source: source, receivedAt: receivedAt),
-                                 queryHeader: QueryHeader.encode(file.dataSet), problem: problem)
-        _ = try await ingestor.catalog.record([entry])
-        return entry.attributes.sopInstanceUID
+        return CatalogEntry(attributes: try InstanceAttributes(file.dataSet), blob: id, size: try await ingestor.blobs.size(of: id),
+                            transferSyntaxUID: file.transferSyntax.uid, provenance: Provenance(source: source, receivedAt: receivedAt),
+                            queryHeader: QueryHeader.encode(file.dataSet), problem: problem)
     }
 }
 

@@ -12,11 +12,15 @@ public actor Alerter {
     let source: String
     let limit: Int
     let window: Duration
+    /// What the rate limit reads the time from (a test moves it on instead of waiting).
+    let now: @Sendable () -> ContinuousClock.Instant
     let logger = Logger(label: "lifeboat.alerts")
     private var sent: [ContinuousClock.Instant] = []
     private var heldBack = 0
 
-    public init(catalog: Catalog, source: String, channels: [any Notifier], limit: Int = 20, per window: Duration = .seconds(3600)) {
+    public init(catalog: Catalog, source: String, channels: [any Notifier], limit: Int = 20, per window: Duration = .seconds(3600),
+                now: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now }) {
+        self.now = now
         self.catalog = catalog
         self.channels = channels
         self.source = source
@@ -60,7 +64,7 @@ public actor Alerter {
     }
 
     private func deliver(_ alert: Alert) async {
-        let now = ContinuousClock.now
+        let now = self.now()
         sent.removeAll { now - $0 >= window }
         guard sent.count < limit else {
             heldBack += 1

@@ -1,11 +1,13 @@
 import Archive
 import Foundation
+import Protection
 import Replication
 
 /// A recovery drill against one target: a random sample of studies — and, when asked, every
-/// version of the newest day — read back from the target into a scratch directory, each
-/// hashed against its name; the newest catalog snapshot read back and checked to be a
-/// database; the rate measured and turned into what a full restore and the last 24 hours
+/// version of the newest day — read back from the target into a scratch directory the way a
+/// restore reads them (the same `BlobFetcher`, as many GETs at once, each blob hashed against
+/// its name and made durable); the newest catalog snapshot read back and checked to be a
+/// database; the rates measured and turned into what a full restore and the last 24 hours
 /// would take. Nothing is written anywhere but the scratch directory, which is removed.
 public struct Drill: Sendable {
     public struct Options: Sendable {
@@ -15,7 +17,7 @@ public struct Drill: Sendable {
         public var scratch: String
         public var concurrency: Int
 
-        public init(studies: Int = 5, newestDay: Bool = false, scratch: String, concurrency: Int = 4) {
+        public init(studies: Int = 5, newestDay: Bool = false, scratch: String, concurrency: Int = 8) {
             self.studies = studies
             self.newestDay = newestDay
             self.scratch = scratch
@@ -35,7 +37,6 @@ public struct Drill: Sendable {
 
     public func run() async throws -> DrillReport {
         let started = Date()
-        let clock = ContinuousClock.now
         let directory = options.scratch + "/drill-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -43,51 +44,47 @@ public struct Drill: Sendable {
         let studies = try await catalog.drillStudies(target: target.name, count: options.studies)
         let items = try await catalog.drillItems(target: target.name, studies: studies,
                                                  receivedSince: options.newestDay ? started.addingTimeInterval(-86400) : nil)
+        // Read back as a restore reads: the same fetcher, into a blob store of its own.
+        let store = try LocalBlobStore(root: directory + "/restored")
+        let fetcher = BlobFetcher(target: target, store: store, staging: store.stagingDirectory, concurrency: options.concurrency)
+        let studyOf = Dictionary(items.map { ($0.blob, $0.studyInstanceUID) }) { first, _ in first }
         var failures: [DrillReport.Failure] = []
-        var bytes: Int64 = 0
-        try await withThrowingTaskGroup(of: (DrillItem, String?).self) { group in
-            var next = items.makeIterator()
-            func start() {
-                guard let item = next.next() else { return }
-                group.addTask { (item, await check(item, into: directory)) }
-            }
-            for _ in 0..<options.concurrency { start() }
-            while let (item, problem) = try await group.next() {
-                if let problem {
-                    failures.append(.init(blob: item.blob.hex, studyInstanceUID: item.studyInstanceUID, problem: problem))
-                } else {
-                    bytes += Int64(item.size)
-                }
-                start()
+        let clock = ContinuousClock.now
+        let counts = try await fetcher.fetch(items.map(\.blob)) { landed in
+            for case let (blob, .failed(problem)) in landed {
+                failures.append(.init(blob: blob.hex, studyInstanceUID: studyOf[blob] ?? "", problem: problem))
             }
         }
-        // The rate is the blobs' alone: the snapshot read after them is not part of it.
+        // The rate is the blobs' alone: the snapshot, read after them, is timed on its own.
         let seconds = (ContinuousClock.now - clock).inSeconds
+        let snapshotClock = ContinuousClock.now
         let (snapshot, age, snapshotProblem) = await checkSnapshot(into: directory, now: started)
+        let snapshotSeconds = snapshot == nil ? nil : (ContinuousClock.now - snapshotClock).inSeconds
         if let snapshotProblem { failures.append(.init(blob: "", studyInstanceUID: "", problem: snapshotProblem)) }
-        let rate = seconds > 0 && bytes > 0 ? Double(bytes) / seconds : 0
-        let total = try await catalog.confirmedBytes(target: target.name)
-        let lastDay = try await catalog.confirmedBytes(target: target.name, receivedSince: started.addingTimeInterval(-86400))
-        let lag = try await catalog.replicationStatus().first { $0.name == target.name }?.recoveryPointSeconds ?? 0
-        return DrillReport(target: target.name, startedAt: started, seconds: seconds, passed: failures.isEmpty && !items.isEmpty, studies: studies,
-                           newestDay: options.newestDay, instances: items.count, bytes: bytes, bytesPerSecond: rate, snapshot: snapshot,
-                           snapshotAgeSeconds: age, fullRestoreSeconds: rate > 0 ? Double(total) / rate : nil,
-                           last24HoursSeconds: rate > 0 ? Double(lastDay) / rate : nil, recoveryPointSeconds: lag,
-                           failures: items.isEmpty ? [.init(blob: "", studyInstanceUID: "", problem: "the target has confirmed nothing to restore")] + failures
-                                                   : failures)
-    }
-
-    /// Reads one copy back; nil when it came back whole and hashing to its name.
-    private func check(_ item: DrillItem, into directory: String) async -> String? {
+        // Then the change log written since the snapshot, as a restore reads it before the newest day.
+        let changeLogClock = ContinuousClock.now
+        var changeLogSeconds: Double?
         do {
-            guard let staged = try await target.fetch(item.blob, into: directory) else { return "missing at \(target.name)" }
-            staged.discard()
-            guard staged.id == item.blob else { return "came back as \(staged.id.hex.prefix(16))…, not its name" }
-            guard staged.size == item.size else { return "came back with \(staged.size) bytes, not \(item.size)" }
-            return nil
+            _ = try await RestoreSources(target: target, asOf: nil, concurrency: options.concurrency).changes(since: snapshot.flatMap(TargetLayout.moment(ofName:)))
+            changeLogSeconds = (ContinuousClock.now - changeLogClock).inSeconds
         } catch {
-            return "cannot be read from \(target.name): \(error)"
+            failures.append(.init(blob: "", studyInstanceUID: "", problem: "the change log cannot be listed or read: \(error)"))
         }
+        let bytes = Int64(counts.bytes)
+        let whole = try await catalog.confirmedTotals(target: target.name)
+        let lastDay = try await catalog.confirmedTotals(target: target.name, receivedSince: started.addingTimeInterval(-86400))
+        let lag = try await catalog.replicationStatus().first { $0.name == target.name }?.recoveryPointSeconds ?? 0
+        var report = DrillReport(target: target.name, startedAt: started, seconds: seconds, passed: failures.isEmpty && !items.isEmpty, studies: studies,
+                                 newestDay: options.newestDay, instances: items.count, bytes: bytes,
+                                 bytesPerSecond: seconds > 0 && bytes > 0 ? Double(bytes) / seconds : 0, snapshot: snapshot,
+                                 snapshotAgeSeconds: age, snapshotSeconds: snapshotSeconds, fullRestoreSeconds: nil, last24HoursSeconds: nil,
+                                 recoveryPointSeconds: lag,
+                                 failures: items.isEmpty ? [.init(blob: "", studyInstanceUID: "", problem: "the target has confirmed nothing to restore")] + failures
+                                                         : failures)
+        report.changeLogSeconds = changeLogSeconds
+        report.fullRestoreSeconds = report.restoreSeconds(versions: whole.versions, bytes: whole.bytes)
+        report.last24HoursSeconds = report.restoreSeconds(versions: lastDay.versions, bytes: lastDay.bytes)
+        return report
     }
 
     /// The newest catalog snapshot, read back and checked to be an SQLite database.

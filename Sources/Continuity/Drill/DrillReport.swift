@@ -19,15 +19,28 @@ public struct DrillReport: Codable, Sendable, Equatable {
     public var instances: Int
     public var bytes: Int64
     public var bytesPerSecond: Double
-    /// The newest catalog snapshot at the target, and how old it was.
+    /// The newest catalog snapshot at the target, how old it was, and how long it took to read.
     public var snapshot: String?
     public var snapshotAgeSeconds: Double?
+    public var snapshotSeconds: Double?
+    /// How long the change log's segments written since the snapshot took to list and read.
+    public var changeLogSeconds: Double?
     /// What the measured rate implies: a full restore from this target, and the last 24 hours.
     public var fullRestoreSeconds: Double?
     public var last24HoursSeconds: Double?
     /// The recovery point at the time: how far behind the target was.
     public var recoveryPointSeconds: Double
     public var failures: [Failure]
+
+    /// What restoring `versions` versions of `bytes` bytes would take at the rates this drill
+    /// measured through the restore's own fetch path (`BlobFetcher`, as many GETs at once,
+    /// blobs made durable a group at a time): the snapshot's read and the change log's since
+    /// it, then the blobs at whichever of the two rates — versions a second, bytes a second —
+    /// says longer.
+    public func restoreSeconds(versions: Int, bytes: Int64) -> Double? {
+        guard instances > 0, self.bytes > 0, seconds > 0 else { return nil }
+        return (snapshotSeconds ?? 0) + (changeLogSeconds ?? 0) + max(Double(versions) / Double(instances), Double(bytes) / Double(self.bytes)) * seconds
+    }
 
     /// "offsite: PASSED — 5 studies, 212 instances, 110.3 MB at 95.2 MB/s; full restore ≈ 3h12m, last 24 h ≈ 4m10s; recovery point 12 s"
     public var summary: String {

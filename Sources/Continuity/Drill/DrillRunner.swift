@@ -57,7 +57,7 @@ public struct DrillRunner: Sendable {
             }
             let rounds = past.count / max(1, targets.count)
             var holding: Set<String> = []
-            for target in targets where ((try? await catalog.confirmedBytes(target: target.name)) ?? 0) > 0 { holding.insert(target.name) }
+            for target in targets where ((try? await catalog.confirmedTotals(target: target.name).versions) ?? 0) > 0 { holding.insert(target.name) }
             guard !holding.isEmpty else {
                 try? await Task.sleep(for: .seconds(3600))
                 continue

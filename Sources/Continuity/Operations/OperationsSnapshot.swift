@@ -1,5 +1,6 @@
 import Archive
 import Foundation
+import Protection
 
 /// Everything the operations dashboard and `/metrics` show, read once: each target's
 /// recovery point and queue, the scrub's coverage and findings, the drills, the PACS and
@@ -32,6 +33,32 @@ public struct OperationsSnapshot: Codable, Sendable, Equatable {
         public var problems: Int
     }
 
+    /// A `lifeboat restore` run that made (or went on making) this archive: the recovery
+    /// times it achieved, for the newest day and for everything.
+    public struct RestoreResult: Codable, Sendable, Equatable {
+        public var target: String
+        public var startedAt: Date
+        public var snapshot: String?
+        public var catalogAfter: Double
+        public var recentVersions: Int
+        public var recentBackAfter: Double?
+        public var versions: Int
+        public var wholeBackAfter: Double?
+        public var notRestored: Int
+
+        init(_ report: Restorer.Report) {
+            target = report.target
+            startedAt = report.startedAt
+            snapshot = report.snapshot
+            catalogAfter = report.catalogAfter
+            recentVersions = report.recent.total
+            recentBackAfter = report.recent.finishedAfter
+            versions = report.versions
+            wholeBackAfter = report.whole.finishedAfter
+            notRestored = report.failed.count
+        }
+    }
+
     public struct Disk: Codable, Sendable, Equatable {
         public var totalBytes: Int64
         public var availableBytes: Int64
@@ -50,6 +77,8 @@ public struct OperationsSnapshot: Codable, Sendable, Equatable {
     public var findings: Findings
     /// Newest first.
     public var drills: [DrillResult]
+    /// The restores that made this archive, newest first (none for an archive never restored).
+    public var restores: [RestoreResult]
     /// Each watched node's latest state.
     public var nodes: [NodeEvent]
     public var downtimes: [Downtime]
@@ -90,6 +119,7 @@ public struct OperationsSnapshot: Codable, Sendable, Equatable {
                                unhealed: newest.values.filter { $0.healedAt == nil && !$0.unrecoverable }.count,
                                unrecoverable: newest.values.filter(\.unrecoverable).count),
             drills: drills,
+            restores: Restorer.reports(in: dataDirectory).suffix(5).reversed().map(RestoreResult.init),
             nodes: try await catalog.latestNodeEvents(),
             downtimes: try await catalog.downtimes(limit: 20), disk: disk,
             alerts: try await catalog.incidents(limit: 50))

@@ -143,10 +143,10 @@ extension CapacityPlan {
         decoder.dateDecodingStrategy = .iso8601
         var restores: [TargetRestore] = []
         for target in targets {
-            let bytes = try await catalog.confirmedBytes(target: target)
-            let rate = drills.first { $0.target == target && $0.passed }
-                .flatMap { try? decoder.decode(DrillReport.self, from: Data($0.report.utf8)) }?.bytesPerSecond
-            restores.append(TargetRestore(target: target, bytes: bytes, bytesPerSecond: rate, seconds: rate.flatMap { $0 > 0 ? Double(bytes) / $0 : nil }))
+            let (versions, bytes) = try await catalog.confirmedTotals(target: target)
+            let drill = drills.first { $0.target == target && $0.passed }.flatMap { try? decoder.decode(DrillReport.self, from: Data($0.report.utf8)) }
+            restores.append(TargetRestore(target: target, bytes: bytes, bytesPerSecond: drill?.bytesPerSecond,
+                                          seconds: drill?.restoreSeconds(versions: versions, bytes: bytes)))
         }
         return make(history: history, since: since, now: now, downtimeHours: downtimeHours, marginPercent: marginPercent,
                     freeBytes: DiskSpace(of: dataDirectory)?.availableBytes, restores: restores)

@@ -35,10 +35,11 @@ extension FileSystemTarget: ReadableTarget {
 
     /// A file system keeps no versions: the files as they are, less those changed after
     /// `moment` (by their modification time).
-    public func files(under folder: String, asOf moment: Date?) async throws(ReplicationError) -> [TargetFile] {
+    public func files(under folder: String, asOf moment: Date?, after key: String?) async throws(ReplicationError) -> [TargetFile] {
         let directory = "\(root)/\(folder)"
         do {
             return try FileManager.default.contentsOfDirectory(atPath: directory).sorted().compactMap { name in
+                if let key, folder + name <= key { return nil }
                 let modified = try FileManager.default.attributesOfItem(atPath: directory + name)[.modificationDate] as? Date
                 if let moment, let modified, modified > moment { return nil }
                 return TargetFile(key: folder + name, modified: modified)

@@ -61,14 +61,14 @@ extension S3Target: ReadableTarget {
         }
     }
 
-    public func files(under folder: String, asOf moment: Date?) async throws(ReplicationError) -> [TargetFile] {
+    public func files(under folder: String, asOf moment: Date?, after key: String?) async throws(ReplicationError) -> [TargetFile] {
         do {
             if let moment {
-                return try await client.versions(prefix: prefix + folder, asOf: moment).map {
+                return try await client.versions(prefix: prefix + folder, asOf: moment, after: key.map { prefix + $0 }).map {
                     TargetFile(key: String($0.key.dropFirst(prefix.count)), version: $0.versionID, modified: $0.lastModified)
                 }
             }
-            return try await keys(under: folder).map { TargetFile(key: $0) }
+            return try await listed(under: folder, after: key).map { TargetFile(key: $0.key, modified: $0.lastModified) }
         } catch {
             throw .transient("\(name): \(error)")
         }
@@ -85,23 +85,27 @@ extension S3Target: ReadableTarget {
     public func blobIDs(asOf moment: Date?) async throws(ReplicationError) -> [BlobID] {
         do {
             let keys = if let moment { try await client.versions(prefix: prefix + "blobs/", asOf: moment).map { String($0.key.dropFirst(prefix.count)) } }
-                       else { try await keys(under: "blobs/") }
+                       else { try await listed(under: "blobs/").map(\.key) }
             return keys.compactMap { key in key.hasSuffix(".dcm") ? BlobID(hex: String(key.split(separator: "/").last?.dropLast(4) ?? "")) : nil }
         } catch {
             throw .transient("\(name): \(error)")
         }
     }
 
-    /// Every key under `folder`, without the target's prefix.
-    func keys(under folder: String) async throws(S3Error) -> [String] {
-        var keys: [String] = []
+    /// Every object under `folder` (after `key`, when given), keys without the target's prefix.
+    func listed(under folder: String, after key: String? = nil) async throws(S3Error) -> [S3Client.ListedObject] {
+        var objects: [S3Client.ListedObject] = []
         var token: String?
         repeat {
-            let page = try await client.list(prefix: prefix + folder, after: token)
-            keys += page.objects.map { String($0.key.dropFirst(prefix.count)) }
+            let page = try await client.list(prefix: prefix + folder, after: token, startAfter: token == nil ? key.map { prefix + $0 } : nil)
+            objects += page.objects.map { object in
+                var object = object
+                object.key = String(object.key.dropFirst(prefix.count))
+                return object
+            }
             token = page.next
         } while token != nil
-        return keys
+        return objects
     }
 
     /// A new PUT: under object lock and versioning the bad version stays beside it, locked.
