@@ -56,10 +56,8 @@ let package = Package(
         .target(
             name: "Archive",
             dependencies: [
-                "DICOM", "DICOMNetwork", "CSystemExtras", .product(name: "Crypto", package: "swift-crypto"), .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                "DICOM", "CSystemExtras", .product(name: "Crypto", package: "swift-crypto"), .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"), .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         // A small S3 client: SigV4, checksums, multipart upload, object lock.
@@ -87,7 +85,7 @@ let package = Package(
         .target(
             name: "Continuity",
             dependencies: [
-                "Archive", "DICOM", "DICOMNetwork", "Replication", "Protection", "Security", .product(name: "Logging", package: "swift-log"),
+                "Archive", "DICOM", "DICOMNetwork", "Replication", "Protection", .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
@@ -106,7 +104,7 @@ let package = Package(
         .target(
             name: "Web",
             dependencies: [
-                "DICOM", "Codecs", "DICOMNetwork", "Archive", "Continuity", "Security", "CZlib", .product(name: "Hummingbird", package: "hummingbird"),
+                "DICOM", "Codecs", "Archive", "Continuity", "Security", "CZlib", .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -166,7 +164,7 @@ let package = Package(
         .testTarget(name: "ReplicationTests", dependencies: ["Replication", "Archive", "DICOM", "DICOMNetwork", "S3", "TestSupport"]),
         .testTarget(name: "ProtectionTests", dependencies: ["Protection", "Replication", "Archive", "S3", "TestSupport"]),
         .testTarget(name: "ContinuityTests", dependencies: ["Continuity", "Archive", "DICOM", "DICOMNetwork", "Protection", "Replication", "S3", "Security", "TestSupport"]),
-        .testTarget(name: "LifeboatServerTests", dependencies: ["LifeboatServer", "DICOMNetwork", "Archive", "Security"]),
+        .testTarget(name: "LifeboatServerTests", dependencies: ["LifeboatServer", "DICOM", "DICOMNetwork", "Archive", "Security", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(
             name: "WebTests",
             dependencies: [
@@ -185,7 +183,7 @@ let package = Package(
             exclude: ["Helpers"]
         ),
         // Against real peers: dcmtk and pynetdicom, started by the tests on loopback ports.
-        .testTarget(name: "InteropTests", dependencies: ["DICOMNetwork", "Codecs", "Continuity", "Archive", "Web", "Security", "TestSupport"], ),
+        .testTarget(name: "InteropTests", dependencies: ["DICOMNetwork", "Codecs", "Continuity", "Archive", "LifeboatServer", "Web", "Security", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -52,11 +52,16 @@ extension LifeboatNode {
         if let relay = Configuration.hostAndPort(configuration.alertSMTP) {
             channels.append(SMTPNotifier(host: relay.host, port: relay.port, from: configuration.alertEmailFrom, to: configuration.alertEmailTo))
         }
-        if configuration.alertSyslog, let syslog { channels.append(SyslogNotifier(exporter: syslog)) }
+        if configuration.alertSyslog, let syslog {
+            channels.append(SyslogNotifier(destination: "\(syslog.destination)", host: syslog.host) { syslog.send(message: $0) })
+        }
         let alerter = Alerter(catalog: catalog, source: aeTitle, channels: channels, limit: configuration.alertsPerHour)
         let monitor = AlertMonitor(catalog: catalog, alerter: alerter, options: .init(recoveryPointMinutes: configuration.recoveryPointMinutes,
                                                                                       diskFreePercent: Double(configuration.diskFreePercent),
-                                                                                      dataDirectory: configuration.data, auditLog: auditLog))
+                                                                                      dataDirectory: configuration.data,
+                                                                                      audit: AuditChainCheck(path: auditLog) {
+                                                                                          try AuditVerifier.verify(path: auditLog).firstProblem
+                                                                                      }))
         return (alerter, monitor)
     }
 

@@ -1,4 +1,5 @@
 import Archive
+import Continuity
 import DICOMNetwork
 import Foundation
 import Logging
@@ -14,6 +15,7 @@ extension LifeboatNode {
     func dicomServers(policy: AcceptorPolicy, query: QueryEngine, ingestor: Ingestor, security: NodeSecurity) throws -> (DICOMServer, DICOMServer?) {
         var policy = policy
         let retrieve = RetrieveService(engine: query, nodes: configuration.dicomNodes)
+        let find = FindService(engine: query)
         let reporters = commitmentReporters()
         let access = DICOMAccess(peers: configuration.dicomPeers, strict: configuration.dicomStrict, reporters: reporters)
         // The AEs the archive is told about may take the association slots kept for them.
@@ -23,14 +25,14 @@ extension LifeboatNode {
         }
         policy.admission = AuditedServices.admission(access, identities: try DICOMUserIdentities(users: security.users, throttle: security.signIns),
                                                      audit: security.audit,
-                                                     offered: policy.abstractSyntaxes.union(query.findSOPClasses).union(retrieve.moveSOPClasses)
+                                                     offered: policy.abstractSyntaxes.union(find.findSOPClasses).union(retrieve.moveSOPClasses)
                                                          .union(retrieve.getSOPClasses).union([StorageCommitment.sopClassUID]),
-                                                     queryClasses: query.findSOPClasses, retrieveClasses: retrieve.moveSOPClasses.union(retrieve.getSOPClasses))
+                                                     queryClasses: find.findSOPClasses, retrieveClasses: retrieve.moveSOPClasses.union(retrieve.getSOPClasses))
         let delivery = commitmentReportDelivery(aeTitle: policy.aeTitle, audit: security.audit)
         let commitment = StorageCommitmentService(catalog: query.catalog) { result, caller, address in
             await delivery.deliver(result, to: caller, address: address)
         }
-        let services = AuditedServices.wrap(AssociationServices(store: ingestor, query: query, retrieve: retrieve, commitment: commitment,
+        let services = AuditedServices.wrap(AssociationServices(store: StoreService(ingestor: ingestor), query: find, retrieve: retrieve, commitment: commitment,
                                                                 commitmentReports: CommitmentReportRecorder(catalog: query.catalog)),
                                             audit: security.audit, access: access)
         let server = DICOMServer(configuration: .init(host: configuration.bindAddress, port: configuration.dicomPort, policy: policy,

@@ -1,5 +1,4 @@
 import Archive
-import DICOMNetwork
 import Logging
 import NIOConcurrencyHelpers
 
@@ -58,7 +57,7 @@ public final class SyncQuorum: ReplicaQuorum {
         for continuation in ready { continuation.resume(returning: true) }
     }
 
-    public func confirm(_ blob: BlobID, sopInstanceUID: String) async throws(ServiceError) {
+    public func confirm(_ blob: BlobID, sopInstanceUID: String) async throws(IngestError) {
         let id = nextID.withLockedValue { $0 += 1; return $0 }
         // Registered before the catalog is asked: a confirmation from now on reaches the
         // waiter, one from before is in the catalog.
@@ -94,7 +93,7 @@ public final class SyncQuorum: ReplicaQuorum {
         case .fail:
             logger.error("not confirmed at the replication quorum in time: the store is failed so the sender retries",
                          metadata: ["instance": "\(sopInstanceUID)", "blob": "\(blob)", "quorum": "\(quorum)", "timeout": "\(timeout)"])
-            throw ServiceError(.outOfResources, "stored here but not yet at \(quorum) other site\(quorum == 1 ? "" : "s"): send again")
+            throw IngestError(.notReplicated, "stored here but not yet at \(quorum) other site\(quorum == 1 ? "" : "s"): send again")
         case .accept:
             logger.critical("acknowledged without the replication quorum: this instance exists at this site only for now",
                             metadata: ["instance": "\(sopInstanceUID)", "blob": "\(blob)", "quorum": "\(quorum)", "timeout": "\(timeout)"])

@@ -92,7 +92,7 @@ struct Import: AsyncParsableCommand {
             case .imported(.duplicate): duplicates += 1
             case .keptDamaged(_, let why): damaged.append((path, why))
             case .skipped(let why): skipped.append((path, why))
-            case .refused(let why, _): refused.append((path, why))
+            case .refused(let error): refused.append((path, error.message))
             }
         }
         var lines = [String(format: "%d files in %.1f s: %d new instances, %d new versions of known instances, %d already in the archive, %d skipped, %d refused",

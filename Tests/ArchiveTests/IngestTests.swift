@@ -1,8 +1,6 @@
 @testable import Archive
 import DICOM
-import DICOMNetwork
 import Foundation
-import NIOCore
 import Testing
 
 /// The ingest pipeline behind C-STORE, on a real SQLite catalog and a real or in-memory
@@ -43,19 +41,28 @@ import Testing
         try await body(Archive(ingestor: ingestor, memory: store, root: root))
     }
 
-    /// Sends a data set through the C-STORE sink in fragments, as an association does.
-    static func store(_ dataSet: DataSet, to ingestor: Ingestor, instance: String = "1.2.3.4.1", sopClass: String = ctImage) async throws -> ServiceOutcome {
+    /// Sends a data set through an ingest session in fragments, as an association does; why it
+    /// was refused, nil when stored.
+    static func store(_ dataSet: DataSet, to ingestor: Ingestor, instance: String = "1.2.3.4.1", sopClass: String = ctImage) async throws -> IngestError? {
         try await store(bytes: try dataSet.encoded(in: .explicitVRLittleEndian), to: ingestor, instance: instance, sopClass: sopClass)
     }
 
-    static func store(bytes: [UInt8], to ingestor: Ingestor, instance: String = "1.2.3.4.1", sopClass: String = ctImage) async throws -> ServiceOutcome {
-        let request = StoreRequest(sopClassUID: sopClass, sopInstanceUID: instance, transferSyntaxUID: explicitLE,
-                                   callingAETitle: "CT1", calledAETitle: "LIFEBOAT", messageID: 1, peerAddress: "10.0.0.7")
-        let sink = try await ingestor.beginStore(request)
-        for start in stride(from: 0, to: bytes.count, by: 500) {
-            try await sink.write(ByteBuffer(bytes: bytes[start..<min(start + 500, bytes.count)]))
+    static func store(bytes: [UInt8], to ingestor: Ingestor, instance: String = "1.2.3.4.1", sopClass: String = ctImage) async throws -> IngestError? {
+        do throws(IngestError) {
+            let session = try session(ingestor, instance: instance, sopClass: sopClass)
+            for start in stride(from: 0, to: bytes.count, by: 500) {
+                try session.write(Array(bytes[start..<min(start + 500, bytes.count)]))
+            }
+            _ = try await session.finish()
+            return nil
+        } catch {
+            return error
         }
-        return await sink.finish()
+    }
+
+    static func session(_ ingestor: Ingestor, instance: String = "1.2.3.4.1", sopClass: String = ctImage) throws(IngestError) -> IngestSession {
+        try IngestSession(ingestor: ingestor, expecting: .init(sopClassUID: sopClass, sopInstanceUID: instance), transferSyntaxUID: explicitLE,
+                          provenance: Provenance(source: .dimse, callingAETitle: "CT1", calledAETitle: "LIFEBOAT", peerAddress: "10.0.0.7"))
     }
 
     static func stagingIsEmpty(_ ingestor: Ingestor) throws -> Bool {
@@ -65,7 +72,7 @@ import Testing
     @Test func aStoredInstanceIsAPart10FileInTheBlobStoreAndARowInTheCatalog() async throws {
         try await Self.withArchive { archive async throws in
             let dataSet = Self.dataSet()
-            #expect(try await Self.store(dataSet, to: archive.ingestor) == .success)
+            #expect(try await Self.store(dataSet, to: archive.ingestor) == nil)
             let versions = try await archive.ingestor.catalog.versions(of: "1.2.3.4.1")
             #expect(versions.count == 1)
             let version = try #require(versions.first)
@@ -83,8 +90,8 @@ import Testing
 
     @Test func theSameBytesAgainAreASuccessWithNothingNewStored() async throws {
         try await Self.withArchive { archive async throws in
-            #expect(try await Self.store(Self.dataSet(), to: archive.ingestor) == .success)
-            #expect(try await Self.store(Self.dataSet(), to: archive.ingestor) == .success)
+            #expect(try await Self.store(Self.dataSet(), to: archive.ingestor) == nil)
+            #expect(try await Self.store(Self.dataSet(), to: archive.ingestor) == nil)
             #expect(try await archive.ingestor.catalog.versions(of: "1.2.3.4.1").count == 1)
             #expect(try await archive.ingestor.blobs.list(prefix: "").count == 1)
             #expect(try Self.stagingIsEmpty(archive.ingestor))
@@ -93,8 +100,8 @@ import Testing
 
     @Test func otherBytesUnderAKnownUIDAreANewVersionAndTheFirstIsKept() async throws {
         try await Self.withArchive { archive async throws in
-            #expect(try await Self.store(Self.dataSet(pixels: [1, 2, 3, 4]), to: archive.ingestor) == .success)
-            #expect(try await Self.store(Self.dataSet(pixels: [5, 6, 7, 8]), to: archive.ingestor) == .success)
+            #expect(try await Self.store(Self.dataSet(pixels: [1, 2, 3, 4]), to: archive.ingestor) == nil)
+            #expect(try await Self.store(Self.dataSet(pixels: [5, 6, 7, 8]), to: archive.ingestor) == nil)
             let versions = try await archive.ingestor.catalog.versions(of: "1.2.3.4.1")
             #expect(versions.map(\.number) == [1, 2])
             for version in versions { #expect(try await archive.ingestor.blobs.verify(version.blob)) }
@@ -107,8 +114,8 @@ import Testing
     @Test func aDataSetOfAnotherSOPClassIsRefusedWithA900() async throws {
         try await Self.withArchive { archive async throws in
             let outcome = try await Self.store(Self.dataSet(sopClass: "1.2.840.10008.5.1.4.1.1.4"), to: archive.ingestor)
-            #expect(outcome.status == .dataSetDoesNotMatchSOPClass)
-            #expect(outcome.errorComment?.contains("1.2.840.10008.5.1.4.1.1.4") == true)
+            #expect(outcome?.code == .sopClassMismatch)
+            #expect(outcome?.message.contains("1.2.840.10008.5.1.4.1.1.4") == true)
             #expect(try await archive.ingestor.catalog.counts().versions == 0)
             #expect(try await archive.ingestor.blobs.list(prefix: "") == [])
             #expect(try Self.stagingIsEmpty(archive.ingestor))
@@ -118,7 +125,7 @@ import Testing
     @Test func anotherSOPInstanceUIDIsRefusedWithC000() async throws {
         try await Self.withArchive { archive async throws in
             let outcome = try await Self.store(Self.dataSet(instance: "1.2.3.4.99"), to: archive.ingestor)
-            #expect(outcome.status == .cannotUnderstand)
+            #expect(outcome?.code == .sopInstanceMismatch)
             #expect(try await archive.ingestor.blobs.list(prefix: "") == [])
         }
     }
@@ -126,8 +133,8 @@ import Testing
     @Test func aDataSetWithoutAStudyUIDIsRefusedWithC000() async throws {
         try await Self.withArchive { archive async throws in
             let outcome = try await Self.store(Self.dataSet(study: nil), to: archive.ingestor)
-            #expect(outcome.status == .cannotUnderstand)
-            #expect(outcome.errorComment == "Study Instance UID (0020,000D) is missing")
+            #expect(outcome?.code == .cannotUnderstand)
+            #expect(outcome?.message == "Study Instance UID (0020,000D) is missing")
             #expect(try Self.stagingIsEmpty(archive.ingestor))
         }
     }
@@ -135,7 +142,7 @@ import Testing
     @Test func bytesThatAreNoDataSetAreRefusedWithC000() async throws {
         try await Self.withArchive { archive async throws in
             let outcome = try await Self.store(bytes: [0x08, 0x00, 0x18, 0x00, 0x55, 0x49, 0xFF, 0x7F, 0x31], to: archive.ingestor)
-            #expect(outcome.status == .cannotUnderstand)
+            #expect(outcome?.code == .cannotUnderstand)
             #expect(try await archive.ingestor.catalog.counts().versions == 0)
             #expect(try Self.stagingIsEmpty(archive.ingestor))
         }
@@ -146,22 +153,20 @@ import Testing
             let memory = try #require(archive.memory)
             memory.failPuts(with: .outOfSpace("no space left on device"))
             let refused = try await Self.store(Self.dataSet(), to: archive.ingestor)
-            #expect(refused.status == .outOfResources)
+            #expect(refused?.code == .outOfSpace)
             #expect(try await archive.ingestor.catalog.counts().versions == 0, "nothing half-recorded")
             #expect(try Self.stagingIsEmpty(archive.ingestor))
             memory.failPuts(with: nil)
-            #expect(try await Self.store(Self.dataSet(), to: archive.ingestor) == .success)
+            #expect(try await Self.store(Self.dataSet(), to: archive.ingestor) == nil)
             #expect(try await archive.ingestor.catalog.counts().versions == 1)
         }
     }
 
     @Test func anAbortedStoreLeavesNothing() async throws {
         try await Self.withArchive { archive async throws in
-            let request = StoreRequest(sopClassUID: Self.ctImage, sopInstanceUID: "1.2.3.4.1", transferSyntaxUID: Self.explicitLE,
-                                       callingAETitle: "CT1", calledAETitle: "LIFEBOAT", messageID: 1)
-            let sink = try await archive.ingestor.beginStore(request)
-            try await sink.write(ByteBuffer(bytes: try Self.dataSet().encoded(in: .explicitVRLittleEndian).prefix(100)))
-            await sink.cancel()
+            let session = try Self.session(archive.ingestor)
+            try session.write(Array(try Self.dataSet().encoded(in: .explicitVRLittleEndian).prefix(100)))
+            session.cancel()
             #expect(try Self.stagingIsEmpty(archive.ingestor))
             #expect(try await archive.ingestor.blobs.list(prefix: "") == [])
         }
@@ -169,15 +174,15 @@ import Testing
 
     @Test func concurrentStoresAreAllRecorded() async throws {
         try await Self.withArchive { archive async throws in
-            let outcomes = try await withThrowingTaskGroup(of: ServiceOutcome.self) { group in
+            let outcomes = try await withThrowingTaskGroup(of: IngestError?.self) { group in
                 for index in 0..<40 {
                     group.addTask {
                         try await Self.store(Self.dataSet(instance: "1.2.3.4.\(index + 1)"), to: archive.ingestor, instance: "1.2.3.4.\(index + 1)")
                     }
                 }
-                return try await group.reduce(into: [ServiceOutcome]()) { $0.append($1) }
+                return try await group.reduce(into: [IngestError?]()) { $0.append($1) }
             }
-            #expect(outcomes.allSatisfy { $0 == .success })
+            #expect(outcomes.allSatisfy { $0 == nil })
             #expect(try await archive.ingestor.catalog.counts() == Catalog.Counts(patients: 1, studies: 1, series: 1, instances: 40, versions: 40))
             #expect(try await archive.ingestor.blobs.list(prefix: "").count == 40)
         }

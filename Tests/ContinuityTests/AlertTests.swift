@@ -26,7 +26,7 @@ import Testing
         let alerter = Alerter(catalog: site.archive.catalog, source: "LIFEBOAT", channels: [
             WebhookNotifier(url: "http://127.0.0.1:\(webhook.port)/hooks/lifeboat"),
             SMTPNotifier(host: "127.0.0.1", port: mail.port, from: "lifeboat@hospital.example", to: ["pacs-admin@hospital.example", "it-oncall@hospital.example"]),
-            SyslogNotifier(exporter: exporter),
+            SyslogNotifier(destination: "\(exporter.destination)", host: exporter.host) { exporter.send(message: $0) },
         ])
         await alerter.raise(Self.pacsDown)
         await alerter.raise(Self.pacsDown) // seen again: the same incident
@@ -110,7 +110,8 @@ import Testing
     func monitor(_ webhook: AlertSink, diskFreePercent: Double = 0, auditLog: String? = nil) -> AlertMonitor {
         AlertMonitor(catalog: site.archive.catalog,
                      alerter: Alerter(catalog: site.archive.catalog, source: "A", channels: [WebhookNotifier(url: "http://127.0.0.1:\(webhook.port)/")]),
-                     options: .init(recoveryPointMinutes: 60, diskFreePercent: diskFreePercent, dataDirectory: site.root, auditLog: auditLog))
+                     options: .init(recoveryPointMinutes: 60, diskFreePercent: diskFreePercent, dataDirectory: site.root,
+                                    audit: auditLog.map { log in AuditChainCheck(path: log) { try AuditVerifier.verify(path: log).firstProblem } }))
     }
 
     func told(_ webhook: AlertSink) -> [String] {

@@ -31,7 +31,7 @@ import Testing
     /// open an association to it to report (PS3.4 J.3.3.1.3); the reports go to the catalog.
     func withReportListener(_ body: (Int) async throws -> Void) async throws {
         let server = DICOMServer(configuration: .init(host: "127.0.0.1", port: 0, policy: AcceptorPolicy(aeTitle: "LIFEBOAT")),
-                                 services: AssociationServices(store: site.archive.ingestor,
+                                 services: AssociationServices(store: NoStores(),
                                                                commitmentReports: CommitmentReportRecorder(catalog: site.archive.catalog)))
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let task = Task { try await server.run { continuation.yield($0) } }
@@ -139,8 +139,8 @@ import Testing
         let study = "1.2.826.0.1.3680043.10.77"
         for index in 0..<4 {
             for series in ["\(study).1", "\(study).2"] {
-                let outcome = try await site.store(index, study: study, series: series, through: site.archive.ingestor)
-                try #require(outcome.status == .success)
+                let refusal = try await site.store(index, study: study, series: series, through: site.archive.ingestor)
+                try #require(refusal == nil)
             }
         }
         var pacs = try await pacs()
@@ -271,5 +271,12 @@ import Testing
         #expect(resumed.studiesAlreadyHeld >= 1)
         #expect(resumed.instancesSent == 12 - first.count)
         #expect(pacs.held().count == 12 && resumed.isComplete)
+    }
+}
+
+/// The report listener's store service: it takes only commitment reports, as `serve` does during a failback.
+struct NoStores: StoreProvider {
+    func beginStore(_ request: StoreRequest) async throws -> any StoreSink {
+        throw ServiceError(.outOfResources, "only commitment reports are taken here")
     }
 }

@@ -2,6 +2,7 @@ import Archive
 import DICOM
 import DICOMNetwork
 import Foundation
+import LifeboatServer
 import Security
 import NIOCore
 import TestSupport
@@ -71,7 +72,7 @@ enum Interop {
         let server = DICOMServer(configuration: .init(host: "127.0.0.1", port: 0, policy: policy,
                                                       timeouts: AssociationTimeouts(artim: artim, idle: idle),
                                                       maximumAssociations: maximumAssociations),
-                                 services: AssociationServices(store: archive.ingestor, query: query,
+                                 services: AssociationServices(store: StoreService(ingestor: archive.ingestor), query: FindService(engine: query),
                                                                retrieve: RetrieveService(engine: query, nodes: nodes),
                                                                commitment: StorageCommitmentService(catalog: archive.catalog)))
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)

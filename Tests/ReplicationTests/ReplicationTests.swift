@@ -215,14 +215,14 @@ typealias Tag = DICOM.Tag
         let (ingestor, task) = try await site.synchronous(try FileSystemTarget(name: "nas", root: nas), timeout: .seconds(30), policy: .fail)
         defer { task.cancel() }
         for index in 0..<5 {
-            let outcome = try await site.store(index, study: "1.2.826.0.6.1", through: ingestor)
-            #expect(outcome.status == .success)
+            let refusal = try await site.store(index, study: "1.2.826.0.6.1", through: ingestor)
+            #expect(refusal == nil)
             let versions = try await site.archive.catalog.versions(of: "1.2.826.0.6.1.9.\(index)")
             let blob = try #require(versions.last?.blob)
             #expect(Self.sha256(ofFile: "\(nas)/\(TargetLayout.blobKey(blob))") == blob, "at the target before the answer")
         }
         // A repeat of one already there is answered at once from the catalog.
-        #expect(try await site.store(0, study: "1.2.826.0.6.1", through: ingestor).status == .success)
+        #expect(try await site.store(0, study: "1.2.826.0.6.1", through: ingestor) == nil)
     }
 
     @Test func inSyncModeWithTheQuorumDownTheStoreFailsOrIsAcceptedPerPolicy() async throws {
@@ -233,12 +233,12 @@ typealias Tag = DICOM.Tag
             let (ingestor, task) = try await site.synchronous(down, timeout: .milliseconds(800), policy: policy)
             defer { task.cancel() }
             let study = policy == .fail ? "1.2.826.0.7.1" : "1.2.826.0.7.2"
-            let outcome = try await site.store(0, study: study, through: ingestor)
+            let refusal = try await site.store(0, study: study, through: ingestor)
             if policy == .fail {
-                #expect(outcome.status == .outOfResources, "refused so the modality retries: \(outcome)")
-                #expect(outcome.errorComment?.contains("not yet at 1 other site") == true)
+                #expect(refusal?.code == .notReplicated, "refused so the modality retries: \(String(describing: refusal))")
+                #expect(refusal?.message.contains("not yet at 1 other site") == true)
             } else {
-                #expect(outcome.status == .success, "accepted, with an alert")
+                #expect(refusal == nil, "accepted, with an alert")
             }
             #expect(try await site.archive.catalog.versions(of: "\(study).9.0").count == 1, "stored here either way")
             #expect(try await site.archive.catalog.replicationStatus().first?.queueDepth ?? 0 >= 1, "and still owed to the target")

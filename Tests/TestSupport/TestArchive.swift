@@ -1,8 +1,6 @@
 import Archive
 import DICOM
-import DICOMNetwork
 import Foundation
-import NIOCore
 import Replication
 import Testing
 
@@ -24,14 +22,15 @@ public final class TestArchive: Sendable {
     @discardableResult
     public func store(_ count: Int, study: String, pixels: Int = 4096) async throws -> [BlobID] {
         for index in 0..<count {
-            let outcome = try await store(index, study: study, pixels: pixels, through: archive.ingestor)
-            try #require(outcome.status == .success, "stored: \(outcome)")
+            let refusal = try await store(index, study: study, pixels: pixels, through: archive.ingestor)
+            try #require(refusal == nil, "stored: \(refusal!)")
         }
         return try await blobs()
     }
 
-    /// Stores instance `index` of `study` through `ingestor`'s C-STORE path and says how it was answered.
-    public func store(_ index: Int, study: String, series: String? = nil, pixels: Int = 4096, through ingestor: Ingestor) async throws -> ServiceOutcome {
+    /// Stores instance `index` of `study` through `ingestor` as a C-STORE's data set arrives
+    /// (an `IngestSession`); why it was refused, nil when it was stored.
+    public func store(_ index: Int, study: String, series: String? = nil, pixels: Int = 4096, through ingestor: Ingestor) async throws -> IngestError? {
         let instance = "\(series ?? study).9.\(index)"
         var set = DataSet()
         func put(_ tag: DICOM.Tag, _ vr: VR, _ value: String) { set[tag] = DataElement(tag: tag, vr: vr, strings: [value]) }
@@ -43,11 +42,17 @@ public final class TestArchive: Sendable {
         put(.patientName, .PN, "Doe^Jane")
         put(.modality, .CS, "CT")
         set[.pixelData] = DataElement(tag: .pixelData, vr: .OW, bytes: (0..<pixels).map { UInt8(truncatingIfNeeded: $0 &+ index) })
-        let request = StoreRequest(sopClassUID: Self.ctImage, sopInstanceUID: instance, transferSyntaxUID: "1.2.840.10008.1.2.1",
-                                   callingAETitle: "CT1", calledAETitle: "LIFEBOAT", messageID: 1, peerAddress: "127.0.0.1")
-        let sink = try await ingestor.beginStore(request)
-        try await sink.write(ByteBuffer(bytes: try set.encoded(in: .explicitVRLittleEndian)))
-        return await sink.finish()
+        let bytes = try set.encoded(in: .explicitVRLittleEndian)
+        do throws(IngestError) {
+            let session = try IngestSession(ingestor: ingestor, expecting: .init(sopClassUID: Self.ctImage, sopInstanceUID: instance),
+                                            transferSyntaxUID: "1.2.840.10008.1.2.1",
+                                            provenance: Provenance(source: .dimse, callingAETitle: "CT1", calledAETitle: "LIFEBOAT", peerAddress: "127.0.0.1"))
+            try session.write(bytes)
+            _ = try await session.finish()
+            return nil
+        } catch {
+            return error
+        }
     }
 
     /// Every stored version's blob.

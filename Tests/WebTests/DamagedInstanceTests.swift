@@ -50,16 +50,16 @@ import Testing
             try Data(Self.cut(try DICOMwebTests.part10(instance: "1.2.3.1.1.1", series: "1.2.3.1.1", study: "1.2.3.1", pixels: 9)))
                 .write(to: URL(fileURLWithPath: path))
             // Refused by a plain import, as by C-STORE and STOW-RS.
-            guard case .refused(let why, .cannotUnderstand) = await Importer(ingestor: fixture.archive.ingestor).importFile(at: path) else {
+            guard case .refused(let error) = await Importer(ingestor: fixture.archive.ingestor).importFile(at: path), error.code == .cannotUnderstand else {
                 Issue.record("a cut file was not refused")
                 return
             }
-            #expect(why == "Pixel Data (7FE0,0010) runs past the end of the data set")
+            #expect(error.message == "Pixel Data (7FE0,0010) runs past the end of the data set")
             guard case .keptDamaged(.newVersion(2), let problem) = await Importer(ingestor: fixture.archive.ingestor, keepingDamaged: true).importFile(at: path) else {
                 Issue.record("not kept as a damaged version")
                 return
             }
-            #expect(problem == why)
+            #expect(problem == error.message)
             let versions = try await fixture.archive.catalog.versions(of: "1.2.3.1.1.1")
             #expect(versions.map(\.problem?.isEmpty) == [nil, false])
             try await client.execute(uri: "/wado?requestType=WADO&studyUID=1.2.3.1&seriesUID=1.2.3.1.1&objectUID=1.2.3.1.1.1", method: .get) { response throws in

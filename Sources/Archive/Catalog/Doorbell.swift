@@ -1,4 +1,4 @@
-import NIOConcurrencyHelpers
+import Synchronization
 
 /// Tells waiting workers that something changed (the catalog owes a replication target a new
 /// version), so they need not poll; a wait also ends after its timeout, so a ring missed
@@ -10,15 +10,15 @@ public final class Doorbell: Sendable {
         var waiters: [UInt64: CheckedContinuation<Bool, Never>] = [:]
     }
 
-    private let state = NIOLockedValueBox(State())
+    private let state = Mutex(State())
 
     public init() {}
 
     /// How many times it has rung: pass it to `wait(after:timeout:)`.
-    public var rings: UInt64 { state.withLockedValue { $0.rings } }
+    public var rings: UInt64 { state.withLock { $0.rings } }
 
     public func ring() {
-        let waiters = state.withLockedValue { state in
+        let waiters = state.withLock { state in
             state.rings += 1
             defer { state.waiters = [:] }
             return state.waiters
@@ -31,7 +31,7 @@ public final class Doorbell: Sendable {
     @discardableResult
     public func wait(after seen: UInt64, timeout: Duration) async -> Bool {
         await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
-            let id: UInt64? = state.withLockedValue { state in
+            let id: UInt64? = state.withLock { state in
                 guard state.rings == seen else { return nil }
                 state.nextWaiter += 1
                 state.waiters[state.nextWaiter] = continuation
@@ -40,7 +40,7 @@ public final class Doorbell: Sendable {
             guard let id else { return continuation.resume(returning: true) }
             Task {
                 try? await Task.sleep(for: timeout)
-                state.withLockedValue { $0.waiters.removeValue(forKey: id) }?.resume(returning: false)
+                state.withLock { $0.waiters.removeValue(forKey: id) }?.resume(returning: false)
             }
         }
     }

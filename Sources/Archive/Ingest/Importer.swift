@@ -1,5 +1,4 @@
 import DICOM
-import DICOMNetwork
 
 /// Imports Part 10 files (a PACS export, a DICOMDIR's folder, a USB stick) through the same
 /// pipeline as C-STORE: the data set is copied as it is, behind Lifeboat's own meta group.
@@ -20,9 +19,8 @@ public struct Importer: Sendable {
         case keptDamaged(IngestResult, String)
         /// Not an instance: a DICOMDIR, say.
         case skipped(String)
-        /// Not imported, why, and the DIMSE status a C-STORE of it would have been answered
-        /// (PS3.4 B.2.3): C000 for what cannot be read, A900, A700 for a full disk.
-        case refused(String, status: DIMSEStatus = .cannotUnderstand)
+        /// Not imported, and why.
+        case refused(IngestError)
     }
 
     /// The Media Storage Directory Storage SOP class of a DICOMDIR (PS3.10 8.6).
@@ -34,18 +32,18 @@ public struct Importer: Sendable {
         do {
             header = try DICOMFile(path: path, options: .headerOnly)
         } catch {
-            return .refused("not a DICOM Part 10 file: \(error)")
+            return .refused(IngestError(.cannotUnderstand, "not a DICOM Part 10 file: \(error)"))
         }
         guard let sopClass = header.fileMeta.uid(.mediaStorageSOPClassUID), let instance = header.fileMeta.uid(.mediaStorageSOPInstanceUID) else {
-            return .refused("the file meta information lacks its SOP class or instance UID")
+            return .refused(IngestError(.cannotUnderstand, "the file meta information lacks its SOP class or instance UID"))
         }
         if sopClass == Self.mediaStorageDirectory { return .skipped("a DICOMDIR: its files are imported from the folder") }
         let staged: StagedBlob
         do {
             staged = try await BlockingIO.run { try stage(header, from: path, sopClass: sopClass, instance: instance) }
         } catch {
-            let outOfSpace = (error as? BlobStoreError).map { if case .outOfSpace = $0 { true } else { false } } ?? false
-            return .refused("cannot copy it into the archive: \(error)", status: outOfSpace ? .outOfResources : .processingFailure)
+            if case .outOfSpace? = error as? BlobStoreError { return .refused(IngestError(.outOfSpace, "cannot copy it into the archive: \(error)")) }
+            return .refused(IngestError(.cannotCopy, "cannot copy it into the archive: \(error)"))
         }
         do {
             // PS3.10 7.1: the meta group's SOP class and instance are the data set's.
@@ -55,7 +53,7 @@ public struct Importer: Sendable {
                                                    provenance: provenance ?? Provenance(source: .import, peerAddress: path), keepingDamaged: keepingDamaged)
             return damage.map { .keptDamaged(result, $0) } ?? .imported(result)
         } catch {
-            return .refused(error.outcome.errorComment ?? "\(error.outcome.status)", status: error.outcome.status)
+            return .refused(error)
         }
     }
 

@@ -1,7 +1,5 @@
 import DICOM
-import DICOMNetwork
 import Logging
-import NIOCore
 
 /// What became of an instance that was accepted.
 public enum IngestResult: Sendable, Equatable {
@@ -56,21 +54,21 @@ public struct Ingestor: Sendable {
         }
     }
 
-    /// Ingests a staged Part 10 file; the staged file is consumed either way. Throws a
-    /// `ServiceError` carrying the DIMSE status to answer (PS3.4 B.2.3). A data set that is
+    /// Ingests a staged Part 10 file; the staged file is consumed either way. Throws an
+    /// `IngestError` saying why it was not stored. A data set that is
     /// not whole (`StructureCheck`) is refused — unless `keepingDamaged`: then, if its header
     /// can be read, it is kept as a damaged version, which never hides an intact one.
     public func ingest(_ staged: StagedBlob, expecting expected: Expectation?, provenance: Provenance,
-                       keepingDamaged: Bool = false) async throws(ServiceError) -> IngestResult {
+                       keepingDamaged: Bool = false) async throws(IngestError) -> IngestResult {
         let entry: CatalogEntry
         do {
             entry = try catalogEntry(for: staged, expecting: expected, provenance: provenance, keepingDamaged: keepingDamaged)
         } catch {
             staged.discard()
             logger.warning("refused", metadata: ["instance": "\(expected?.sopInstanceUID ?? "")", "from": "\(provenance.callingAETitle)",
-                                                 "source": "\(provenance.peerAddress)", "status": "\(error.outcome.status)",
+                                                 "source": "\(provenance.peerAddress)", "code": "\(error.error.code)",
                                                  "reason": "\(error.detail)"])
-            throw ServiceError(error.outcome.status, error.outcome.errorComment ?? "")
+            throw error.error
         }
         if let problem = entry.problem {
             logger.warning("kept as damaged, as asked", metadata: ["instance": "\(entry.attributes.sopInstanceUID)", "problem": "\(problem)"])
@@ -82,7 +80,7 @@ public struct Ingestor: Sendable {
             _ = try await blobs.put(staged)
         } catch {
             logger.error("blob store failed", metadata: ["instance": "\(uid)", "error": "\(error)"])
-            throw ServiceError(.outOfResources, Self.outward(error))
+            throw IngestError(storing: error)
         }
         let outcome: RecordOutcome
         do {
@@ -90,7 +88,7 @@ public struct Ingestor: Sendable {
         } catch {
             // The blob is durable but unrecorded: recovery at the next start records it.
             logger.error("catalog failed", metadata: ["instance": "\(uid)", "error": "\(error)"])
-            throw ServiceError(.outOfResources, "the catalog could not record it; see the server log")
+            throw IngestError(.storageFailed, "the catalog could not record it; see the server log")
         }
         // Durable here; in synchronous mode it must be durable elsewhere too before it is
         // answered stored. (A failure leaves it stored here: a retry is a duplicate.)
@@ -109,22 +107,14 @@ public struct Ingestor: Sendable {
         }
     }
 
-    /// What a sender is told when the archive's own storage fails: what happened, never where
-    /// (the server log has the path and the system's error).
-    static func outward(_ error: BlobStoreError) -> String {
-        if case .outOfSpace = error { return "out of space: the instance was not stored" }
-        return "the archive cannot store it now; see the server log"
-    }
-
-    /// Why a staged instance is refused: the status and Error Comment to answer, and the
-    /// whole story for the log.
+    /// Why a staged instance is refused: what the sender is told, and the whole story for the log.
     struct Refusal: Error {
-        let outcome: ServiceOutcome
+        let error: IngestError
         let detail: String
 
-        init(_ status: DIMSEStatus, _ comment: String, detail: String? = nil) {
-            outcome = ServiceOutcome(status: status, errorComment: comment)
-            self.detail = detail ?? comment
+        init(_ code: IngestError.Code, _ message: String, detail: String? = nil) {
+            error = IngestError(code, message)
+            self.detail = detail ?? message
         }
     }
 
@@ -137,7 +127,7 @@ public struct Ingestor: Sendable {
             // A few reads of what was just written, from the page cache; large values are skipped over.
             file = try StructureCheck.read(path: staged.path)
         } catch {
-            // PS3.4 B.2.3: C000, cannot understand — nothing that is not whole is acknowledged.
+            // Nothing that is not whole is acknowledged.
             guard keepingDamaged, let header = try? DICOMFile(path: staged.path, options: .headerOnly) else {
                 throw Refusal(.cannotUnderstand, error.summary, detail: error.detail)
             }
@@ -151,13 +141,13 @@ public struct Ingestor: Sendable {
             throw Refusal(.cannotUnderstand, error.message)
         }
         if let expected {
-            // PS3.4 B.2.3: A900 for a data set that is not of the SOP class it was sent as.
+            // Not of the SOP class it was sent as (PS3.4 B.2.3 answers A900).
             guard attributes.sopClassUID == expected.sopClassUID else {
                 // The Error Comment is an LO of 64 characters at most (PS3.7 C.4.2.1.4): the UID first.
-                throw Refusal(.dataSetDoesNotMatchSOPClass, "data set SOP Class UID is \(attributes.sopClassUID)")
+                throw Refusal(.sopClassMismatch, "data set SOP Class UID is \(attributes.sopClassUID)")
             }
             guard attributes.sopInstanceUID == expected.sopInstanceUID else {
-                throw Refusal(.cannotUnderstand, "data set SOP Instance UID is \(attributes.sopInstanceUID)")
+                throw Refusal(.sopInstanceMismatch, "data set SOP Instance UID is \(attributes.sopInstanceUID)")
             }
         }
         return CatalogEntry(attributes: attributes, blob: staged.id, size: staged.size, transferSyntaxUID: file.transferSyntax.uid,
@@ -168,78 +158,7 @@ public struct Ingestor: Sendable {
 /// Synchronous replication (the Replication library's `SyncQuorum`): waits until a blob is
 /// durable at enough other sites.
 public protocol ReplicaQuorum: Sendable {
-    /// Returns once `blob` is confirmed at the quorum; otherwise throws the `ServiceError` to
-    /// answer (or returns anyway, when the policy is to accept and alert).
-    func confirm(_ blob: BlobID, sopInstanceUID: String) async throws(ServiceError)
-}
-
-extension Ingestor: StoreProvider {
-    public func beginStore(_ request: StoreRequest) async throws -> any StoreSink {
-        let header: [UInt8]
-        do {
-            header = try BlobHeader.bytes(sopClassUID: request.sopClassUID, sopInstanceUID: request.sopInstanceUID,
-                                          transferSyntaxUID: request.transferSyntaxUID)
-        } catch {
-            throw ServiceError(.cannotUnderstand, "the request's UIDs cannot make a file meta group: \(error)")
-        }
-        let staging: StagingFile
-        do {
-            staging = try StagingFile(in: stagingDirectory)
-        } catch {
-            logger.error("cannot stage an instance", metadata: ["instance": "\(request.sopInstanceUID)", "error": "\(error)"])
-            throw ServiceError(.outOfResources, Self.outward(error))
-        }
-        do {
-            try staging.write(header)
-        } catch {
-            // Nothing is left behind, not even an empty file.
-            staging.discard()
-            logger.error("cannot stage an instance", metadata: ["instance": "\(request.sopInstanceUID)", "error": "\(error)"])
-            throw ServiceError(.outOfResources, Self.outward(error))
-        }
-        return IngestSink(ingestor: self, staging: staging, request: request)
-    }
-}
-
-/// One C-STORE data set on its way in: staged as it arrives, ingested when complete.
-final class IngestSink: StoreSink {
-    let ingestor: Ingestor
-    let staging: StagingFile
-    let request: StoreRequest
-
-    init(ingestor: Ingestor, staging: StagingFile, request: StoreRequest) {
-        self.ingestor = ingestor
-        self.staging = staging
-        self.request = request
-    }
-
-    func write(_ fragment: ByteBuffer) async throws {
-        do {
-            try fragment.withUnsafeReadableBytes { raw throws(BlobStoreError) in try staging.write(raw) }
-        } catch {
-            ingestor.logger.error("cannot stage an instance", metadata: ["instance": "\(request.sopInstanceUID)", "error": "\(error)"])
-            throw ServiceError(.outOfResources, Ingestor.outward(error))
-        }
-    }
-
-    func finish() async -> ServiceOutcome {
-        let staged: StagedBlob
-        do {
-            staged = try staging.finish()
-        } catch {
-            ingestor.logger.error("cannot stage an instance", metadata: ["instance": "\(request.sopInstanceUID)", "error": "\(error)"])
-            return ServiceOutcome(status: .outOfResources, errorComment: Ingestor.outward(error))
-        }
-        let provenance = Provenance(source: .dimse, callingAETitle: request.callingAETitle.value, calledAETitle: request.calledAETitle.value,
-                                    peerAddress: request.peerAddress)
-        do {
-            _ = try await ingestor.ingest(staged, expecting: .init(sopClassUID: request.sopClassUID, sopInstanceUID: request.sopInstanceUID),
-                                          provenance: provenance)
-            return .success
-        } catch {
-            return error.outcome
-        }
-    }
-
-    func cancel() async { staging.discard() }
+    /// Returns once `blob` is confirmed at the quorum; otherwise throws `.notReplicated`
+    /// (or returns anyway, when the policy is to accept and alert).
+    func confirm(_ blob: BlobID, sopInstanceUID: String) async throws(IngestError)
 }

@@ -1,7 +1,6 @@
 import Archive
 import Foundation
 import Logging
-import Security
 
 /// Looks, every `interval`, at what must raise an alert — a target failing for good or
 /// behind its recovery point, bad copies found, a blob with no good copy anywhere, the data
@@ -15,17 +14,17 @@ public struct AlertMonitor: Sendable {
         /// Alert when less of the data directory's file system than this is free.
         public var diskFreePercent: Double
         public var dataDirectory: String
-        /// The audit log, verified every `auditEvery`; nil: not checked.
-        public var auditLog: String?
+        /// The audit log's chain, verified every `auditEvery`; nil: not checked.
+        public var audit: AuditChainCheck?
         public var auditEvery: Duration
 
         public init(interval: Duration = .seconds(60), recoveryPointMinutes: Int = 60, diskFreePercent: Double = 10, dataDirectory: String,
-                    auditLog: String? = nil, auditEvery: Duration = .seconds(3600)) {
+                    audit: AuditChainCheck? = nil, auditEvery: Duration = .seconds(3600)) {
             self.interval = interval
             self.recoveryPointMinutes = recoveryPointMinutes
             self.diskFreePercent = diskFreePercent
             self.dataDirectory = dataDirectory
-            self.auditLog = auditLog
+            self.audit = audit
             self.auditEvery = auditEvery
         }
     }
@@ -60,9 +59,9 @@ public struct AlertMonitor: Sendable {
         await checkReplication()
         await checkDisk()
         await checkIntegrity(after: &state.lastFinding)
-        if let log = options.auditLog, state.lastAuditCheck.map({ ContinuousClock.now - $0 >= options.auditEvery }) ?? true {
+        if let audit = options.audit, state.lastAuditCheck.map({ ContinuousClock.now - $0 >= options.auditEvery }) ?? true {
             state.lastAuditCheck = .now
-            await checkAudit(log)
+            await checkAudit(audit)
         }
     }
 
@@ -130,11 +129,11 @@ public struct AlertMonitor: Sendable {
         }
     }
 
-    func checkAudit(_ log: String) async {
+    func checkAudit(_ audit: AuditChainCheck) async {
+        let log = audit.path
         var holding: [Alert] = []
         do {
-            let report = try AuditVerifier.verify(path: log)
-            if let problem = report.firstProblem {
+            if let problem = try audit.firstBreak() {
                 holding.append(Alert(.auditChain, subject: "audit log", severity: .critical, summary: "the audit chain breaks at line \(problem.line): \(problem.what)",
                                      detail: "\(log): lifeboat audit verify names the record; the chain heads copied to the targets show what it said"))
             }
@@ -142,5 +141,17 @@ public struct AlertMonitor: Sendable {
             holding.append(Alert(.auditChain, subject: "audit log", severity: .critical, summary: "the audit log cannot be read: \(error)", detail: log))
         }
         await alerter.reconcile([.auditChain], holding: holding) { _ in "the audit chain verifies again" }
+    }
+}
+
+/// The audit log's chain as its keeper (Security's `AuditVerifier`) checks it: where it first
+/// breaks, nil while it is whole.
+public struct AuditChainCheck: Sendable {
+    public let path: String
+    public let firstBreak: @Sendable () throws -> (line: Int, what: String)?
+
+    public init(path: String, firstBreak: @escaping @Sendable () throws -> (line: Int, what: String)?) {
+        self.path = path
+        self.firstBreak = firstBreak
     }
 }

@@ -1,16 +1,23 @@
 import Foundation
-import Security
 
 /// Alerts to a syslog collector (RFC 5424) over the same exporter as the audit messages'
-/// (UDP or TLS): facility daemon, severity critical (2) or warning (4), notice (5) when resolved.
+/// (UDP or TLS; Security's `SyslogExporter`, handed in as `send`): facility daemon, severity
+/// critical (2) or warning (4), notice (5) when resolved.
 public struct SyslogNotifier: Notifier {
-    let exporter: SyslogExporter
-    public var name: String { "syslog \(exporter.destination)" }
+    public let name: String
+    let host: String
+    let deliver: @Sendable (String) -> Void
 
-    public init(exporter: SyslogExporter) { self.exporter = exporter }
+    /// `destination` names the collector in reports; `host` is this machine's name in each
+    /// message; `send` queues one message for the collector.
+    public init(destination: String, host: String, send: @escaping @Sendable (String) -> Void) {
+        name = "syslog \(destination)"
+        self.host = host
+        deliver = send
+    }
 
     public func send(_ alert: Alert) async throws {
-        exporter.send(message: Self.message(alert, host: exporter.host))
+        deliver(Self.message(alert, host: host))
     }
 
     static func message(_ alert: Alert, host: String) -> String {

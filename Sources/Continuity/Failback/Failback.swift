@@ -128,7 +128,7 @@ public struct Failback: Sendable {
     /// Compares every study over one association; returns how many were compared.
     private func compare(_ ordered: [(study: FailbackStudy, duringDowntime: Bool)], into queue: WorkQueue) async throws -> Int {
         guard !ordered.isEmpty else { return 0 }
-        let context = ProposedPresentationContext(id: 1, abstractSyntax: QueryEngine.studyRootFind,
+        let context = ProposedPresentationContext(id: 1, abstractSyntax: SOPClass.studyRootFind,
                                                   transferSyntaxes: [TransferSyntax.explicitVRLittleEndian.uid, TransferSyntax.implicitVRLittleEndian.uid])
         do {
             return try await RequestorAssociation.withAssociation(association, proposing: [context]) { association in
@@ -223,7 +223,7 @@ public struct Failback: Sendable {
         let next = UInt8(storage.count * 2 + 1)
         let syntaxes = [TransferSyntax.explicitVRLittleEndian.uid, TransferSyntax.implicitVRLittleEndian.uid]
         return storage + [ProposedPresentationContext(id: next, abstractSyntax: StorageCommitment.sopClassUID, transferSyntaxes: syntaxes),
-                          ProposedPresentationContext(id: next + 2, abstractSyntax: QueryEngine.studyRootFind, transferSyntaxes: syntaxes)]
+                          ProposedPresentationContext(id: next + 2, abstractSyntax: SOPClass.studyRootFind, transferSyntaxes: syntaxes)]
     }
 
     /// Reports each study of a confirmed batch.

@@ -62,7 +62,7 @@ struct PACSComparison {
         for key in keys where identifier[key] == nil {
             identifier[key] = DataElement(tag: key, vr: DataDictionary.entry(for: key)?.vrs.first ?? .UN, bytes: [])
         }
-        let (matches, status) = try await association.find(identifier, sopClassUID: QueryEngine.studyRootFind)
+        let (matches, status) = try await association.find(identifier, sopClassUID: SOPClass.studyRootFind)
         guard status.category == .success else {
             let what = study.contains("\\") ? "\(study.split(separator: "\\").count) studies" : "study \(study)"
             throw FailbackError.queryFailed("a \(level)-level C-FIND of \(what) ended with status \(status)")

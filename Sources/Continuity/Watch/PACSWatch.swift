@@ -98,17 +98,17 @@ public struct PACSWatch: Sendable {
             return try await withDeadline(timeout, "\(node.aeTitle.value)") {
                 try await RequestorAssociation.withAssociation(configuration, proposing: [
                     ProposedPresentationContext(id: 1, abstractSyntax: SOPClass.verification, transferSyntaxes: syntaxes),
-                    ProposedPresentationContext(id: 3, abstractSyntax: QueryEngine.studyRootFind, transferSyntaxes: syntaxes),
+                    ProposedPresentationContext(id: 3, abstractSyntax: SOPClass.studyRootFind, transferSyntaxes: syntaxes),
                 ]) { association in
                     let echo = try await association.echo()
                     guard echo == .success else { return .init(echoed: false, found: false, detail: "C-ECHO answered \(echo)") }
-                    guard association.accepted.values.contains(where: { $0.abstractSyntax == QueryEngine.studyRootFind }) else {
+                    guard association.accepted.values.contains(where: { $0.abstractSyntax == SOPClass.studyRootFind }) else {
                         return .init(echoed: true, found: true, detail: "C-ECHO answered; C-FIND not offered, so not asked")
                     }
                     var identifier = DataSet()
                     identifier[CatalogQuery.queryRetrieveLevel] = DataElement(tag: CatalogQuery.queryRetrieveLevel, vr: .CS, strings: ["STUDY"])
                     identifier[.studyInstanceUID] = DataElement(tag: .studyInstanceUID, vr: .UI, strings: [UIDGenerator.make()])
-                    let (_, status) = try await association.find(identifier, sopClassUID: QueryEngine.studyRootFind)
+                    let (_, status) = try await association.find(identifier, sopClassUID: SOPClass.studyRootFind)
                     let elapsed = ContinuousClock.now - started
                     guard status.category == .success else {
                         return .init(echoed: true, found: false, detail: "C-ECHO answered, C-FIND ended with \(status)")

@@ -1,6 +1,5 @@
 import Archive
 import Crypto
-import DICOMNetwork
 import Foundation
 import Hummingbird
 import Security
@@ -81,9 +80,13 @@ struct ReplicaReceiver: Sendable {
             record(true, "replica stored")
             return Response(status: .created)
         } catch {
-            record(false, "replica refused: \(error.outcome.errorComment ?? "\(error.outcome.status)")")
-            let status: HTTPResponse.Status = error.outcome.status == .outOfResources ? .serviceUnavailable : .unprocessableContent
-            throw Problem(status, error.outcome.errorComment ?? "not stored: \(error.outcome.status)")
+            record(false, "replica refused: \(error.message)")
+            // The archive's own trouble is worth a retry (503); a blob it cannot understand is not (422).
+            let status: HTTPResponse.Status = switch error.code {
+            case .outOfSpace, .storageFailed, .notReplicated: .serviceUnavailable
+            case .cannotUnderstand, .sopClassMismatch, .sopInstanceMismatch, .cannotCopy: .unprocessableContent
+            }
+            throw Problem(status, error.message)
         }
     }
 }

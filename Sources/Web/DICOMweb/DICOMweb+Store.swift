@@ -1,6 +1,5 @@
 import Archive
 import DICOM
-import DICOMNetwork
 import Hummingbird
 
 /// STOW-RS (PS3.18 10.5): each application/dicom part of a multipart/related body is
@@ -17,6 +16,16 @@ extension DICOMweb {
         case cannotUnderstand = 0xC000
         /// The instance is not of the study the path names (PS3.18 10.5.3.1).
         case studyMismatch = 0xC122
+
+        /// PS3.18 10.5.3: the Failure Reason (0008,1197) of an instance the archive refused.
+        init(_ code: IngestError.Code) {
+            switch code {
+            case .cannotUnderstand, .sopInstanceMismatch: self = .cannotUnderstand
+            case .sopClassMismatch: self = .dataSetDoesNotMatchSOPClass
+            case .outOfSpace, .storageFailed, .notReplicated: self = .outOfResources
+            case .cannotCopy: self = .processingFailure
+            }
+        }
     }
 
     struct PartResult {
@@ -109,9 +118,9 @@ extension DICOMweb {
         case .skipped(let why):
             result.failure = .sopClassNotSupported
             result.comment = why
-        case .refused(let why, let status):
-            result.failure = FailureReason(rawValue: status.rawValue) ?? .processingFailure
-            result.comment = why
+        case .refused(let error):
+            result.failure = FailureReason(error.code)
+            result.comment = error.message
         }
         return result
     }

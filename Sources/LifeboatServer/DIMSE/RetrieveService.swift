@@ -1,3 +1,4 @@
+import Archive
 import DICOM
 import DICOMNetwork
 import Logging
@@ -5,11 +6,6 @@ import Logging
 /// The C-MOVE and C-GET SCP of the Patient Root and Study Root models (PS3.4 C.4.2, C.4.3,
 /// C.6.1, C.6.2): which stored instances an identifier names, and where a move destination is.
 public struct RetrieveService: RetrieveProvider {
-    public static let patientRootMove = "1.2.840.10008.5.1.4.1.2.1.2"
-    public static let patientRootGet = "1.2.840.10008.5.1.4.1.2.1.3"
-    public static let studyRootMove = "1.2.840.10008.5.1.4.1.2.2.2"
-    public static let studyRootGet = "1.2.840.10008.5.1.4.1.2.2.3"
-
     public let engine: QueryEngine
     /// The nodes C-MOVE may send to, by AE title.
     public let nodes: [DICOMNode]
@@ -21,13 +17,13 @@ public struct RetrieveService: RetrieveProvider {
         self.logger = logger
     }
 
-    public var moveSOPClasses: Set<String> { [Self.patientRootMove, Self.studyRootMove] }
-    public var getSOPClasses: Set<String> { [Self.patientRootGet, Self.studyRootGet] }
+    public var moveSOPClasses: Set<String> { [SOPClass.patientRootMove, SOPClass.studyRootMove] }
+    public var getSOPClasses: Set<String> { [SOPClass.patientRootGet, SOPClass.studyRootGet] }
 
     public func destination(_ aeTitle: AETitle, for request: QueryRetrieveRequest) -> DICOMNode? { nodes.first { $0.aeTitle == aeTitle } }
 
     public func instances(for request: QueryRetrieveRequest) async throws -> [RetrievableInstance] {
-        let model: InformationModel = [Self.patientRootMove, Self.patientRootGet].contains(request.sopClassUID) ? .patientRoot : .studyRoot
+        let model: InformationModel = [SOPClass.patientRootMove, SOPClass.patientRootGet].contains(request.sopClassUID) ? .patientRoot : .studyRoot
         let query: CatalogQuery
         do {
             query = try CatalogQuery(identifier: request.identifier, model: model)
@@ -48,7 +44,7 @@ public struct RetrieveService: RetrieveProvider {
                                                       transferSyntaxUID: stored.transferSyntaxUID, path: $0, contentID: stored.blob.hex) }
             }
         } catch let error as QueryError {
-            throw ServiceError(error.code == .invalidIdentifier ? .identifierDoesNotMatchSOPClass : .unableToProcess, error.message)
+            throw ServiceError(DIMSEStatus(querying: error.code), error.message)
         }
     }
 

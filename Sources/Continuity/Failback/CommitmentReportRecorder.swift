@@ -1,3 +1,4 @@
+import Archive
 import DICOMNetwork
 import Foundation
 import Logging

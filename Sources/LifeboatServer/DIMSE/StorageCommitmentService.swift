@@ -1,3 +1,4 @@
+import Archive
 import DICOMNetwork
 
 /// Storage Commitment as SCP (PS3.4 J.3.3): an instance is committed when the catalog
