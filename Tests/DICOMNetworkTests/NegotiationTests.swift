@@ -46,15 +46,18 @@ import Testing
         #expect(lax.negotiate(Self.request(called: "SOMEONE_ELSE", contexts: [])).failure == nil)
     }
 
-    @Test func userIdentityGoesToThePolicyHook() throws {
+    @Test func userIdentityGoesToTheAdmission() throws {
         var policy = Self.policy
-        policy.userIdentity = { identity, calling in
-            identity.primaryField == Array("reader".utf8) && identity.secondaryField == Array("s3cret".utf8) && calling == "MODALITY"
-                ? .accept(serverResponse: Array("welcome".utf8)) : .reject
+        let allowed = policy.abstractSyntaxes
+        policy.admission = { peer in
+            guard let identity = peer.userIdentity else { return .accept(allowed: allowed) }
+            return identity.primaryField == Array("reader".utf8) && identity.secondaryField == Array("s3cret".utf8) && peer.callingAETitle == "MODALITY"
+                ? .accept(allowed: allowed, identityConfirmed: true) : .rejectIdentity
         }
         let good = UserIdentity(kind: .usernameAndPasscode, positiveResponseRequested: true, primaryField: Array("reader".utf8), secondaryField: Array("s3cret".utf8))
         let (accept, _) = try policy.negotiate(Self.request(contexts: [], identity: good)).get()
-        #expect(accept.userInformation.userIdentityResponse == Array("welcome".utf8))
+        // PS3.7 D.3.3.7.2: types 1 and 2 are confirmed with a zero-length server response.
+        #expect(accept.userInformation.userIdentityResponse == [])
         let bad = UserIdentity(kind: .usernameAndPasscode, positiveResponseRequested: false, primaryField: Array("reader".utf8), secondaryField: Array("wrong".utf8))
         #expect(policy.negotiate(Self.request(contexts: [], identity: bad)).failure?.reason == .serviceUser(.noReasonGiven))
     }

@@ -12,9 +12,6 @@ public struct AcceptorPolicy: Sendable {
     public var transferSyntaxPreference: [String]
     /// The maximum P-DATA-TF length announced to the peer (PS3.8 D.1).
     public var maximumLength: UInt32
-    /// Decides on a requestor's user identity (PS3.7 D.3.3.7); nil accepts everyone.
-    public var userIdentity: (@Sendable (UserIdentity, AETitle) -> UserIdentityDecision)?
-
     /// Decides who may associate and for which services (an AE allow-list); nil admits everyone
     /// to everything offered.
     public var admission: (@Sendable (Peer) -> Admission)?
@@ -54,12 +51,6 @@ public struct AcceptorPolicy: Sendable {
         case rejectIdentity
     }
 
-    public enum UserIdentityDecision: Sendable, Equatable {
-        /// Accepted, with the server response a positive response request gets.
-        case accept(serverResponse: [UInt8])
-        case reject
-    }
-
     public static let defaultTransferSyntaxes = [
         TransferSyntax.explicitVRLittleEndian.uid, TransferSyntax.implicitVRLittleEndian.uid,
         TransferSyntax.deflatedExplicitVRLittleEndian.uid, TransferSyntax.explicitVRBigEndian.uid,
@@ -68,14 +59,12 @@ public struct AcceptorPolicy: Sendable {
     public init(aeTitle: AETitle, requireCalledAETitle: Bool = true,
                 abstractSyntaxes: Set<String> = SOPClass.storage.union([SOPClass.verification]),
                 transferSyntaxPreference: [String] = AcceptorPolicy.defaultTransferSyntaxes,
-                maximumLength: UInt32 = 256 * 1024,
-                userIdentity: (@Sendable (UserIdentity, AETitle) -> UserIdentityDecision)? = nil) {
+                maximumLength: UInt32 = 256 * 1024) {
         self.aeTitle = aeTitle
         self.requireCalledAETitle = requireCalledAETitle
         self.abstractSyntaxes = abstractSyntaxes
         self.transferSyntaxPreference = transferSyntaxPreference
         self.maximumLength = maximumLength
-        self.userIdentity = userIdentity
     }
 
     /// An accepted presentation context.
@@ -108,15 +97,7 @@ public struct AcceptorPolicy: Sendable {
                 if confirmed, request.userInformation.userIdentity?.positiveResponseRequested == true { confirmedIdentity = [] }
             }
         }
-        var identityResponse: [UInt8]? = confirmedIdentity
-        if let identity = request.userInformation.userIdentity, let decide = userIdentity {
-            switch decide(identity, request.callingAETitle) {
-            case .reject:
-                return .failure(AssociateReject(result: .permanent, reason: .serviceUser(.noReasonGiven)))
-            case .accept(let response):
-                if identity.positiveResponseRequested { identityResponse = response }
-            }
-        }
+        let identityResponse = confirmedIdentity
         var results: [PresentationContextResult] = []
         var accepted: [UInt8: AcceptedContext] = [:]
         for context in request.presentationContexts {

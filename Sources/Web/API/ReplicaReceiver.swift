@@ -1,5 +1,4 @@
 import Archive
-import Crypto
 import Foundation
 import Hummingbird
 import Security
@@ -30,10 +29,8 @@ struct ReplicaReceiver: Sendable {
     /// The blob the path names, once the token is right.
     func authorize(_ request: Request, _ context: WebContext) throws(Problem) -> BlobID {
         let presented = request.headers[.authorization].flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil } ?? ""
-        // Compared as HMACs: the time taken says nothing of how much of the token was right.
-        let key = SymmetricKey(size: .bits256)
-        guard HMAC<SHA256>.authenticationCode(for: Data(presented.utf8), using: key) == HMAC<SHA256>.authenticationCode(for: Data(token.utf8), using: key),
-              !presented.isEmpty else {
+        // The time taken says nothing of how much of the token was right.
+        guard !presented.isEmpty, Secrets.constantTimeEquals(presented, token) else {
             audit.note(.init(.rejection, succeeded: false, actor: "replication", source: context.remoteAddress?.ipAddress ?? "unknown",
                              subject: request.uri.path, detail: "\(request.method) refused: wrong or missing replication token"))
             throw Problem(.unauthorized, "a replication request needs this site's replication token as a Bearer token")
