@@ -47,13 +47,16 @@ public enum BlobStoreError: Error, Equatable, CustomStringConvertible {
     case notFound(BlobID)
     /// The storage is full (ENOSPC, EDQUOT): retrying may succeed once space is freed.
     case outOfSpace(String)
-    /// Anything else: permissions, I/O errors, a blob whose stored bytes do not hash to its name.
+    /// The blob's stored bytes do not hash to its name (found by a verified read).
+    case damaged(BlobID)
+    /// Anything else: permissions, I/O errors.
     case failed(String)
 
     public var description: String {
         switch self {
         case .notFound(let id): "no blob \(id)"
         case .outOfSpace(let message): "out of space: \(message)"
+        case .damaged(let id): "blob \(id) is damaged: its bytes no longer hash to its name"
         case .failed(let message): message
         }
     }

@@ -32,12 +32,21 @@ public protocol BlobStore: Sendable {
     /// Whether the stored bytes still hash to the name; `.notFound` if there is none.
     func verify(_ id: BlobID) async throws(BlobStoreError) -> Bool
 
+    /// The bytes of the blob in `range` (all of them when nil, cut short at its end), a piece
+    /// of at most `chunk` bytes at a time, checked against the name as they go (zero-loss
+    /// invariant 3): the whole blob is hashed, even for a range, and the last piece is given
+    /// only once the hash matches — otherwise the read ends in `.damaged`, so no reader sees
+    /// the end of bytes that are not the blob's. `.notFound` if there is none. A backend with
+    /// a cheaper way to stream (one GET, one open file) may give its own.
+    func reader(_ id: BlobID, range: Range<Int>?, chunk: Int) -> VerifiedBlobReader
+
     /// The names of the stored blobs that start with `prefix` ("" for all), in no
     /// particular order: for recovery and rebuilds, a shard at a time.
     func list(prefix: String) async throws(BlobStoreError) -> [BlobID]
 
-    /// A local file holding the blob, where the backend keeps one, for reading a header
-    /// or streaming without a copy; nil otherwise. The path says nothing of existence.
+    /// A local file holding the blob, where the backend keeps one: an optimisation (reading a
+    /// header in place, sendfile), never a requirement; nil otherwise. The path says nothing
+    /// of existence, nor of the bytes' integrity.
     func localPath(of id: BlobID) -> String?
 }
 
@@ -49,6 +58,12 @@ public enum PutOutcome: Sendable, Equatable {
 }
 
 extension BlobStore {
+    /// Pieces read with `read(_:range:)`, whatever the backend.
+    public func reader(_ id: BlobID, range: Range<Int>? = nil, chunk: Int = 1 << 20) -> VerifiedBlobReader {
+        VerifiedBlobReader(id: id, range: range, chunk: chunk, size: { () async throws(BlobStoreError) in try await size(of: id) },
+                           read: { (piece: Range<Int>) async throws(BlobStoreError) in try await read(id, range: piece) })
+    }
+
     /// One put after another, for a backend with nothing to share between them.
     public func put(group: [StagedBlob]) async -> [Result<PutOutcome, BlobStoreError>] {
         var results: [Result<PutOutcome, BlobStoreError>] = []

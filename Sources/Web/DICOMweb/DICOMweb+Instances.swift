@@ -28,15 +28,15 @@ extension DICOMweb {
         guard multipart || found.count == 1 else {
             throw Problem.notAcceptable("\(found.count) instances go only as multipart/related; type=\"application/dicom\"")
         }
-        let logger = self.logger
+        let logger = self.logger, blobs = engine.blobs
         let chosen = forms
         // One instance: its copy is made (its first frame decoded) before the answer begins, so a failure is a status, not a cut body.
-        let first = found.count == 1 ? try await Self.copy(found[0], as: forms[0], logger: logger) : nil
+        let first = found.count == 1 ? try await Self.copy(found[0], as: forms[0], from: blobs, logger: logger) : nil
         if !multipart {
             var headers = HTTPFields()
             headers[.contentType] = "application/dicom; transfer-syntax=\(Self.syntax(of: found[0], in: chosen[0]))"
             return Response(status: .ok, headers: headers, body: ResponseBody { (writer: inout any ResponseBodyWriter) in
-                try await Self.write(found[0], as: chosen[0], prepared: first, to: &writer, logger: logger)
+                try await Self.write(found[0], as: chosen[0], prepared: first, from: blobs, to: &writer, logger: logger)
                 try await writer.finish(nil)
             })
         }
@@ -49,7 +49,7 @@ extension DICOMweb {
                 for next in found.dropFirst(index + 1).prefix(Self.readAhead) { next.path.flatMap { try? OpenFile(path: $0) }?.willNeed() }
                 try await writer.write(Multipart.partHeader(boundary: boundary, contentType: "application/dicom; transfer-syntax=\(Self.syntax(of: instance, in: chosen[index]))",
                                                             first: index == 0))
-                try await Self.write(instance, as: chosen[index], prepared: index == 0 ? first : nil, to: &writer, logger: logger)
+                try await Self.write(instance, as: chosen[index], prepared: index == 0 ? first : nil, from: blobs, to: &writer, logger: logger)
             }
             try await writer.write(Multipart.closing(boundary: boundary, empty: found.isEmpty))
             try await writer.finish(nil)
@@ -65,11 +65,11 @@ extension DICOMweb {
     }
 
     /// The uncompressed copy an instance goes as, made from a file checked first; nil when it goes as stored.
-    static func copy(_ instance: StoredInstance, as form: InstanceNegotiation.Form, logger: Logger) async throws -> UncompressedCopy? {
+    static func copy(_ instance: StoredInstance, as form: InstanceNegotiation.Form, from blobs: any BlobStore, logger: Logger) async throws -> UncompressedCopy? {
         guard case .uncompressed(let target) = form, instance.transferSyntaxUID != target.uid else { return nil }
         guard let path = instance.path else { throw Problem(.internalServerError, "instance \(instance.sopInstanceUID) has no local file") }
         // Zero-loss invariant 3: a file read to be transcoded must still hash to its name.
-        try await readVerified(instance, path: path, logger: logger)
+        try await readVerified(instance, from: blobs, logger: logger)
         do throws(CodecError) {
             return try UncompressedCopy(path: path, to: target)
         } catch {
@@ -81,11 +81,11 @@ extension DICOMweb {
 
     /// Writes an instance in its form: the stored file checked against its SHA-256 as it goes,
     /// or an uncompressed copy (`prepared`, or made here) a frame at a time.
-    static func write(_ instance: StoredInstance, as form: InstanceNegotiation.Form, prepared: UncompressedCopy?, to writer: inout any ResponseBodyWriter,
-                      logger: Logger) async throws {
-        let made = if let prepared { prepared } else { try await copy(instance, as: form, logger: logger) }
+    static func write(_ instance: StoredInstance, as form: InstanceNegotiation.Form, prepared: UncompressedCopy?, from blobs: any BlobStore,
+                      to writer: inout any ResponseBodyWriter, logger: Logger) async throws {
+        let made = if let prepared { prepared } else { try await copy(instance, as: form, from: blobs, logger: logger) }
         guard let copy = made else {
-            return try await stream(instance, to: &writer, logger: logger)
+            return try await stream(instance, from: blobs, to: &writer, logger: logger)
         }
         var pieces = copy.pieces()
         let header: [UInt8]

@@ -99,28 +99,24 @@ extension DICOMweb {
     /// Writes a stored Part 10 file, checking its bytes against its SHA-256 as they go
     /// (zero-loss invariant 3): a blob that no longer matches ends the response with an
     /// error rather than pass for intact.
-    static func stream(_ instance: StoredInstance, to writer: inout any ResponseBodyWriter, logger: Logger) async throws {
-        guard let path = instance.path else { throw Problem(.internalServerError, "instance \(instance.sopInstanceUID) has no local file") }
-        try await readVerified(instance, path: path, logger: logger) { chunk in try await writer.write(chunk) }
+    static func stream(_ instance: StoredInstance, from blobs: any BlobStore, to writer: inout any ResponseBodyWriter, logger: Logger) async throws {
+        try await readVerified(instance, from: blobs, logger: logger) { chunk in try await writer.write(chunk) }
     }
 
-    /// Reads a stored file a MiB at a time, giving each piece to `each`, and checks the whole
-    /// against the instance's SHA-256 at the end: a mismatch is logged as critical and thrown.
-    static func readVerified(_ instance: StoredInstance, path: String, logger: Logger,
+    /// Reads a stored blob a MiB at a time through the store's verified reader, giving each
+    /// piece to `each`: a blob that does not hash to its name ends in an error before its last
+    /// piece, logged as critical.
+    static func readVerified(_ instance: StoredInstance, from blobs: any BlobStore, logger: Logger,
                              each: (ByteBuffer) async throws -> Void = { _ in }) async throws {
-        let file = try OpenFile(path: path)
-        var hasher = SHA256()
-        var offset = 0
-        while offset < file.size {
-            let chunk = try file.readBuffer(at: offset, upTo: 1 << 20)
-            if chunk.readableBytes == 0 { break }
-            chunk.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
-            offset += chunk.readableBytes
-            try await each(chunk)
-        }
-        guard BlobID(hasher.finalize()) == instance.blob else {
-            logger.critical("a blob does not match its SHA-256", metadata: ["blob": "\(instance.blob)", "instance": "\(instance.sopInstanceUID)"])
-            throw Problem(.internalServerError, "instance \(instance.sopInstanceUID) failed its integrity check")
+        do {
+            for try await piece in blobs.reader(instance.blob, range: nil, chunk: 1 << 20) { try await each(ByteBuffer(bytes: piece)) }
+        } catch let error as BlobStoreError {
+            if case .damaged = error {
+                logger.critical("a blob does not match its SHA-256", metadata: ["blob": "\(instance.blob)", "instance": "\(instance.sopInstanceUID)"])
+                throw Problem(.internalServerError, "instance \(instance.sopInstanceUID) failed its integrity check")
+            }
+            logger.error("a stored instance cannot be read", metadata: ["blob": "\(instance.blob)", "instance": "\(instance.sopInstanceUID)", "error": "\(error)"])
+            throw Problem(.internalServerError, "instance \(instance.sopInstanceUID) cannot be read; see the server log")
         }
     }
 
@@ -267,9 +263,9 @@ extension DICOMweb {
         }
         var headers = HTTPFields()
         headers[.contentType] = "application/dicom"
-        let logger = self.logger
+        let logger = self.logger, blobs = engine.blobs
         return Response(status: .ok, headers: headers, body: ResponseBody { (writer: inout any ResponseBodyWriter) in
-            try await Self.stream(instance, to: &writer, logger: logger)
+            try await Self.stream(instance, from: blobs, to: &writer, logger: logger)
             try await writer.finish(nil)
         })
     }
