@@ -10,7 +10,7 @@ extension LifeboatNode {
     /// A scrubber over the archive and every target whose copies can be read back, each
     /// finding and heal recorded in the audit trail.
     public static func scrubber(archive: LocalArchive, targets: [any ReplicationTarget], audit: AuditLog, actor: String, heal: Bool = true) -> Scrubber {
-        Scrubber(blobs: archive.blobs, catalog: archive.catalog, targets: targets.compactMap { $0 as? any ReadableTarget }, heal: heal) { finding in
+        Scrubber(blobs: archive.blobs, staging: archive.blobs.stagingDirectory, catalog: archive.catalog, targets: targets.compactMap { $0 as? any ReadableTarget }, heal: heal) { finding in
             let outcome = finding.healedFrom.map { "healed from \($0)" } ?? (finding.unrecoverable ? "no good copy anywhere" : "found")
             audit.note(.init(.integrity, succeeded: !finding.unrecoverable, actor: actor, source: "local", subject: "blob=\(finding.blob)",
                              detail: "\(finding.place): \(finding.problem.rawValue), \(outcome)"))

@@ -5,7 +5,7 @@ import Replication
 /// Checks one copy of one stored version against what the catalog knows of it.
 enum CopyCheck {
     /// The local blob: there, of its size, hashing to its name (zero-loss invariant 3).
-    static func local(_ item: ScrubItem, in blobs: LocalBlobStore) async throws(BlobStoreError) -> IntegrityFinding.Problem? {
+    static func local(_ item: ScrubItem, in blobs: any BlobStore) async throws(BlobStoreError) -> IntegrityFinding.Problem? {
         let size: Int
         do {
             size = try await blobs.size(of: item.blob)

@@ -5,12 +5,15 @@ import Replication
 /// Puts bad copies right from good ones: a local blob from a target's copy (checked against
 /// its name before it replaces anything), a target's copy from the local blob.
 public struct Healer: Sendable {
-    public let blobs: LocalBlobStore
+    public let blobs: any BlobStore
+    /// Where copies are staged on their way in (or out, for a store with no local files).
+    public let staging: String
     public let catalog: Catalog
     public let targets: [any ReadableTarget]
 
-    public init(blobs: LocalBlobStore, catalog: Catalog, targets: [any ReadableTarget]) {
+    public init(blobs: any BlobStore, staging: String, catalog: Catalog, targets: [any ReadableTarget]) {
         self.blobs = blobs
+        self.staging = staging
         self.catalog = catalog
         self.targets = targets
     }
@@ -31,7 +34,7 @@ public struct Healer: Sendable {
         var failures: [String] = []
         for target in targets.sorted(by: { confirmed.contains($0.name) && !confirmed.contains($1.name) }) where target.name != skipped {
             do {
-                guard let staged = try await target.fetch(blob, into: blobs.stagingDirectory) else { continue }
+                guard let staged = try await target.fetch(blob, into: staging) else { continue }
                 guard staged.id == blob else {
                     staged.discard()
                     continue
@@ -59,7 +62,20 @@ public struct Healer: Sendable {
         } catch {
             return .failed("local: \(error)")
         }
-        guard let path = blobs.localPath(of: item.blob) else { return .failed("no local file for \(item.blob)") }
+        // The target takes a file: the blob's own, or a checked copy of it where the store keeps none.
+        var copy: StagedBlob?
+        defer { copy?.discard() }
+        let path: String
+        if let own = blobs.localPath(of: item.blob) {
+            path = own
+        } else {
+            do {
+                copy = try await stage(item.blob)
+            } catch {
+                return .failed("local: \(error)")
+            }
+            path = copy!.path
+        }
         let local = OutboundBlob(blob: item.blob, path: path, size: item.size, sopClassUID: item.sopClassUID, sopInstanceUID: item.sopInstanceUID,
                                  transferSyntaxUID: item.transferSyntaxUID, studyInstanceUID: item.studyInstanceUID)
         do {
@@ -67,6 +83,18 @@ public struct Healer: Sendable {
             return .healed(from: source)
         } catch {
             return .failed("\(target.name): \(error)")
+        }
+    }
+
+    /// A copy of a blob in the staging folder, read through the verified reader.
+    private func stage(_ blob: BlobID) async throws -> StagedBlob {
+        let file = try StagingFile(in: staging)
+        do {
+            for try await piece in blobs.reader(blob, range: nil, chunk: 1 << 20) { try file.write(piece) }
+            return try file.finish()
+        } catch {
+            file.discard()
+            throw error
         }
     }
 }

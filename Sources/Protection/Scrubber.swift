@@ -18,10 +18,11 @@ public struct Scrubber: Sendable {
     let onFinding: @Sendable (IntegrityFinding) -> Void
     let logger: Logger
 
-    public init(blobs: LocalBlobStore, catalog: Catalog, targets: [any ReadableTarget], heal: Bool = true,
+    /// `staging`: where copies read back from targets are staged (local, as for ingest).
+    public init(blobs: any BlobStore, staging: String, catalog: Catalog, targets: [any ReadableTarget], heal: Bool = true,
                 logger: Logger = Logger(label: "lifeboat.scrub"), onFinding: @escaping @Sendable (IntegrityFinding) -> Void = { _ in }) {
         self.catalog = catalog
-        healer = Healer(blobs: blobs, catalog: catalog, targets: targets)
+        healer = Healer(blobs: blobs, staging: staging, catalog: catalog, targets: targets)
         self.heal = heal
         self.logger = logger
         self.onFinding = onFinding
@@ -121,7 +122,7 @@ public struct Scrubber: Sendable {
     /// done); a failure to look (a target down) ends the pass.
     func check(_ items: [ScrubItem], at target: (any ReadableTarget)?, options: PassOptions,
                pass: Int) async throws -> [(ScrubItem, IntegrityFinding.Problem?, Int)] {
-        let blobs = healer.blobs
+        let blobs = healer.blobs, staging = healer.staging
         return try await withThrowingTaskGroup(of: (Int, IntegrityFinding.Problem?, Int).self) { group in
             var results: [(ScrubItem, IntegrityFinding.Problem?, Int)?] = Array(repeating: nil, count: items.count)
             for (index, item) in items.enumerated() {
@@ -130,7 +131,7 @@ public struct Scrubber: Sendable {
                     guard let target else { return (index, try await CopyCheck.local(item, in: blobs), item.size) }
                     let turn = (Int(item.blob.hex.prefix(6), radix: 16) ?? 0) + pass
                     let readBack = options.readBackEvery > 0 && turn % options.readBackEvery == 0
-                    let (problem, read) = try await CopyCheck.remote(item, at: target, readBack: readBack, scratch: blobs.stagingDirectory)
+                    let (problem, read) = try await CopyCheck.remote(item, at: target, readBack: readBack, scratch: staging)
                     return (index, problem, read)
                 }
             }
@@ -179,7 +180,7 @@ public struct Scrubber: Sendable {
     func recheck(_ item: ScrubItem, at place: Place) async throws -> IntegrityFinding.Problem? {
         switch place {
         case .local: try await CopyCheck.local(item, in: healer.blobs)
-        case .target(let target): try await CopyCheck.remote(item, at: target, readBack: true, scratch: healer.blobs.stagingDirectory).problem
+        case .target(let target): try await CopyCheck.remote(item, at: target, readBack: true, scratch: healer.staging).problem
         }
     }
 

@@ -155,4 +155,29 @@ extension BlobStoreConformanceTests {
             }
         }
     }
+
+    @Test(arguments: Backend.allCases) func healPutsTheGoodBytesBackUnderTheName(_ backend: Backend) async throws {
+        try await Self.withStore(backend) { store, staging in
+            _ = try await store.put(try Self.stage(Self.abc, in: staging))
+            if let memory = store as? MemoryBlobStore {
+                memory.corrupt(Self.abcID, with: Array("abd".utf8))
+            } else {
+                let path = try #require(store.localPath(of: Self.abcID))
+                try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: path)
+                try Data("abd".utf8).write(to: URL(fileURLWithPath: path))
+            }
+            #expect(try await !store.verify(Self.abcID))
+            let good = try Self.stage(Self.abc, in: staging)
+            try await store.heal(with: good)
+            #expect(try await store.verify(Self.abcID))
+            #expect(try await store.read(Self.abcID, range: nil) == Self.abc)
+            #expect(!FileManager.default.fileExists(atPath: good.path), "the staged file is consumed")
+            // A blob gone missing is healed the same way.
+            let other = try Self.stage(Array("xyz".utf8), in: staging)
+            let id = other.id
+            try await store.heal(with: other)
+            #expect(try await store.contains(id))
+            #expect(try await store.verify(id))
+        }
+    }
 }

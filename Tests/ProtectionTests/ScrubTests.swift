@@ -77,7 +77,7 @@ import Testing
         }
 
         func scrubber(targets: [any ReadableTarget]? = nil, heal: Bool = true, onFinding: @escaping @Sendable (IntegrityFinding) -> Void = { _ in }) -> Scrubber {
-            Scrubber(blobs: site.archive.blobs, catalog: site.archive.catalog, targets: targets ?? [nas, offsite], heal: heal, onFinding: onFinding)
+            Scrubber(blobs: site.archive.blobs, staging: site.archive.blobs.stagingDirectory, catalog: site.archive.catalog, targets: targets ?? [nas, offsite], heal: heal, onFinding: onFinding)
         }
 
         /// Nine distinct blobs picked at random, three for each kind of damage.

@@ -19,6 +19,13 @@ public protocol BlobStore: Sendable {
     /// local one fsyncs each directory once for the group, not once a blob).
     func put(group: [StagedBlob]) async -> [Result<PutOutcome, BlobStoreError>]
 
+    /// Puts a staged copy in place of a stored blob whose bytes went bad or missing — the one
+    /// write to an existing name there is, and it restores the name's own bytes (zero-loss
+    /// invariant 3): atomic (a reader sees the bad bytes or the good, never a mix), durable
+    /// when it returns. The staged file is consumed either way. The caller has checked that the
+    /// staged bytes are what it heals (their `id`).
+    func heal(with staged: StagedBlob) async throws(BlobStoreError)
+
     /// Whether a blob by that name is stored. Never throws `.notFound`.
     func contains(_ id: BlobID) async throws(BlobStoreError) -> Bool
 

@@ -23,6 +23,12 @@ public final class MemoryBlobStore: BlobStore {
         }
     }
 
+    public func heal(with staged: StagedBlob) async throws(BlobStoreError) {
+        defer { staged.discard() }
+        guard let bytes = FileManager.default.contents(atPath: staged.path) else { throw .failed("cannot read \(staged.path)") }
+        blobs.withLock { $0[staged.id] = Array(bytes) }
+    }
+
     public func contains(_ id: BlobID) async throws(BlobStoreError) -> Bool { blobs.withLock { $0[id] != nil } }
 
     public func size(of id: BlobID) async throws(BlobStoreError) -> Int {

@@ -7,7 +7,7 @@ so one browser session can sign in and then visit pages as a person would.
 
 Steps (a JSON list):
   ["goto", URL]                       navigate
-  ["wait", JS_EXPRESSION]             poll until it is truthy (15 s deadline)
+  ["wait", JS_EXPRESSION]             poll until it is truthy (90 s deadline: the CI machine may be busy)
   ["fill", CSS_SELECTOR, TEXT]        set an input's value
   ["click", CSS_SELECTOR]             click an element
   ["dom"]                             record document.documentElement.outerHTML
@@ -99,7 +99,7 @@ class Browser:
             raise RuntimeError(f"{expression}: {result['exceptionDetails']['text']}")
         return result["result"].get("value")
 
-    def wait(self, expression, seconds=15):
+    def wait(self, expression, seconds=90):
         deadline = time.monotonic() + seconds
         # While a page loads there may be no body yet: that is "not yet", not a failure.
         guarded = f"(() => {{ try {{ return !!({expression}); }} catch (error) {{ return false; }} }})()"
