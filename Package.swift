@@ -86,6 +86,7 @@ let package = Package(
             name: "Continuity",
             dependencies: [
                 "Archive", "DICOM", "DICOMNetwork", "Replication", "Protection", .product(name: "Logging", package: "swift-log"),
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
@@ -141,7 +142,7 @@ let package = Package(
         .executableTarget(name: "CodecBenchmark", dependencies: ["Codecs"], path: "Benchmarks/CodecBenchmark"),
         // Running real peers and helpers from tests.
         .target(
-            name: "TestSupport", dependencies: ["Archive", "DICOM", "DICOMNetwork", "Replication", .product(name: "NIOCore", package: "swift-nio")],
+            name: "TestSupport", dependencies: ["Archive", "Continuity", "DICOM", "DICOMNetwork", "Replication", .product(name: "NIOCore", package: "swift-nio")],
             path: "Tests/TestSupport", exclude: ["Helpers"]
         ),
         .testTarget(
@@ -163,12 +164,15 @@ let package = Package(
         .testTarget(name: "SecurityTests", dependencies: ["Security", "DICOMNetwork", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "ReplicationTests", dependencies: ["Replication", "Archive", "DICOM", "DICOMNetwork", "S3", "TestSupport"]),
         .testTarget(name: "ProtectionTests", dependencies: ["Protection", "Replication", "Archive", "S3", "TestSupport"]),
-        .testTarget(name: "ContinuityTests", dependencies: ["Continuity", "Archive", "DICOM", "DICOMNetwork", "Protection", "Replication", "S3", "Security", "TestSupport"]),
+        .testTarget(name: "ContinuityTests", dependencies: [
+            "Continuity", "Archive", "DICOM", "DICOMNetwork", "Protection", "Replication", "S3", "Security", "TestSupport",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
         .testTarget(name: "LifeboatServerTests", dependencies: ["LifeboatServer", "DICOM", "DICOMNetwork", "Archive", "Security", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(
             name: "WebTests",
             dependencies: [
-                "Web", "Archive", "DICOM", "Security", "TestSupport", .product(name: "HummingbirdTesting", package: "hummingbird"),
+                "Web", "Archive", "Continuity", "DICOM", "Security", "TestSupport", .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             exclude: ["Helpers"]

@@ -21,7 +21,8 @@ extension LifeboatNode {
         let targets = try configuration.replicationTargets.map { try $0.makeTarget(archive: archive, aeTitle: title) }
         let security = try NodeSecurity(data: configuration.data)
         // The command ends before a syslog exporter would have sent: its alerts go by webhook and email.
-        let (alerter, _) = alerting(catalog: archive.catalog, aeTitle: configuration.aeTitle, syslog: nil, auditLog: security.audit.path)
+        let (alerter, _) = alerting(catalog: archive.catalog, store: try SQLiteAlertStore(pool: archive.catalog.pool), aeTitle: configuration.aeTitle,
+                                    syslog: nil, auditLog: security.audit.path)
         return drillRunner(archive: archive, targets: targets, alerter: alerter)
     }
 
@@ -46,7 +47,7 @@ extension LifeboatNode {
     }
 
     /// The alert channels the configuration names, the alerter over them, and the checks that feed it.
-    func alerting(catalog: Catalog, aeTitle: String, syslog: SyslogExporter?, auditLog: String) -> (Alerter, AlertMonitor) {
+    func alerting(catalog: Catalog, store: any AlertStore, aeTitle: String, syslog: SyslogExporter?, auditLog: String) -> (Alerter, AlertMonitor) {
         var channels: [any Notifier] = []
         if !configuration.alertWebhook.isEmpty { channels.append(WebhookNotifier(url: configuration.alertWebhook)) }
         if let relay = Configuration.hostAndPort(configuration.alertSMTP) {
@@ -55,7 +56,7 @@ extension LifeboatNode {
         if configuration.alertSyslog, let syslog {
             channels.append(SyslogNotifier(destination: "\(syslog.destination)", host: syslog.host) { syslog.send(message: $0) })
         }
-        let alerter = Alerter(catalog: catalog, source: aeTitle, channels: channels, limit: configuration.alertsPerHour)
+        let alerter = Alerter(store: store, source: aeTitle, channels: channels, limit: configuration.alertsPerHour)
         let monitor = AlertMonitor(catalog: catalog, alerter: alerter, options: .init(recoveryPointMinutes: configuration.recoveryPointMinutes,
                                                                                       diskFreePercent: Double(configuration.diskFreePercent),
                                                                                       dataDirectory: configuration.data,

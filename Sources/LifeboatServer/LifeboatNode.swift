@@ -1,4 +1,5 @@
 import Archive
+import Continuity
 import DICOMNetwork
 import Foundation
 import Logging
@@ -77,7 +78,9 @@ public struct LifeboatNode: Sendable {
                                                secureCookies: configuration.https, throttle: security.signIns),
                             catalog: archive.catalog, replication: replication)
         if configuration.https { web.tls = try configuration.tlsFiles?.serverConfiguration(mutual: false) }
-        web.operations = (configuration.aeTitle, configuration.data)
+        // The alerts' incidents, in the node's database beside the catalog.
+        let alertStore = try SQLiteAlertStore(pool: archive.catalog.pool)
+        web.operations = (configuration.aeTitle, configuration.data, alertStore)
         web.idleTimeout = .seconds(configuration.httpIdleSeconds)
         let hours = configuration.catalogSnapshotHours
         let audit = security.audit, node = configuration.aeTitle
@@ -92,7 +95,7 @@ public struct LifeboatNode: Sendable {
         let scrubPace = restoring ? nil : scrubPace, readBackEvery = scrubReadBackEvery
         let httpPort = configuration.httpPort
         let webServer = web
-        let (alerter, alertMonitor) = alerting(catalog: archive.catalog, aeTitle: configuration.aeTitle, syslog: syslog, auditLog: security.audit.path)
+        let (alerter, alertMonitor) = alerting(catalog: archive.catalog, store: alertStore, aeTitle: configuration.aeTitle, syslog: syslog, auditLog: security.audit.path)
         let watch = pacsWatch(catalog: archive.catalog, aeTitle: title, alerter: alerter)
         let drills = drillRunner(archive: archive, targets: targets, alerter: alerter)
         let drillDays = restoring ? 0 : configuration.drillDays, drillStudies = configuration.drillStudies

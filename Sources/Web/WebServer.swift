@@ -1,4 +1,5 @@
 import Archive
+import Continuity
 import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
@@ -28,7 +29,7 @@ public struct WebServer: Sendable {
     public var tls: TLSConfiguration?
     /// For the operations dashboard and /metrics (with `catalog`): this node's AE title and
     /// its data directory (for the disk); nil leaves them out.
-    public var operations: (node: String, dataDirectory: String)?
+    public var operations: (node: String, dataDirectory: String, alerts: any AlertStore)?
     /// A connection is closed when this long passes without a request, while its request
     /// headers are unfinished, or while its body makes no progress; not while the answer is
     /// being sent (Hummingbird's idle timeout).
@@ -66,7 +67,7 @@ public struct WebServer: Sendable {
             AuditAPI(access: access, catalog: catalog).addRoutes(to: router)
             NoticesAPI(catalog: catalog, access: access).addRoutes(to: router)
             if let operations {
-                OperationsAPI(catalog: catalog, node: operations.node, dataDirectory: operations.dataDirectory).addRoutes(to: router, access: access)
+                OperationsAPI(catalog: catalog, alerts: operations.alerts, node: operations.node, dataDirectory: operations.dataDirectory).addRoutes(to: router, access: access)
             }
         }
         if let replication { ReplicaReceiver(ingestor: replication.ingestor, token: replication.token, audit: access.audit).addRoutes(to: router) }

@@ -23,7 +23,7 @@ import Testing
         let exporter = SyslogExporter(destination: SyslogDestination("udp://127.0.0.1:\(syslog.port)")!, auditSource: "LIFEBOAT")
         let exporting = Task { await exporter.run() }
         defer { exporting.cancel() }
-        let alerter = Alerter(catalog: site.archive.catalog, source: "LIFEBOAT", channels: [
+        let alerter = Alerter(store: try SQLiteAlertStore(pool: site.archive.catalog.pool), source: "LIFEBOAT", channels: [
             WebhookNotifier(url: "http://127.0.0.1:\(webhook.port)/hooks/lifeboat"),
             SMTPNotifier(host: "127.0.0.1", port: mail.port, from: "lifeboat@hospital.example", to: ["pacs-admin@hospital.example", "it-oncall@hospital.example"]),
             SyslogNotifier(destination: "\(exporter.destination)", host: exporter.host) { exporter.send(message: $0) },
@@ -59,8 +59,8 @@ import Testing
     @Test func aRestartNeitherRepeatsNorForgetsAnIncident() async throws {
         let webhook = try await AlertSink(.webhook)
         let channels: [any Notifier] = [WebhookNotifier(url: "http://127.0.0.1:\(webhook.port)/")]
-        await Alerter(catalog: site.archive.catalog, source: "A", channels: channels).raise(Self.pacsDown)
-        let restarted = Alerter(catalog: site.archive.catalog, source: "A", channels: channels)
+        await Alerter(store: try SQLiteAlertStore(pool: site.archive.catalog.pool), source: "A", channels: channels).raise(Self.pacsDown)
+        let restarted = Alerter(store: try SQLiteAlertStore(pool: site.archive.catalog.pool), source: "A", channels: channels)
         await restarted.raise(Self.pacsDown)
         await restarted.resolve(.pacsDown, subject: "PACS", summary: "PACS is up again")
         #expect(webhook.received().compactMap { ($0["body"] as? [String: Any])?["state"] as? String } == ["firing", "resolved"])
@@ -73,13 +73,13 @@ import Testing
         let webhook = try await AlertSink(.webhook)
         // The limiter's clock moves only when the test moves it: a slow machine cannot let the window pass early.
         let start = ContinuousClock.now, elapsed = Mutex(Duration.zero)
-        let alerter = Alerter(catalog: site.archive.catalog, source: "A", channels: [WebhookNotifier(url: "http://127.0.0.1:\(webhook.port)/")],
+        let alerter = Alerter(store: try SQLiteAlertStore(pool: site.archive.catalog.pool), source: "A", channels: [WebhookNotifier(url: "http://127.0.0.1:\(webhook.port)/")],
                               limit: 2, per: .seconds(2), now: { start + elapsed.withLock { $0 } })
         for target in ["nas", "offsite", "dr-site"] {
             await alerter.raise(Alert(.replicationFailed, subject: target, severity: .critical, summary: "failed at \(target)"))
         }
         #expect(webhook.received().count == 2, "the third waits for the window")
-        let open = try await site.archive.catalog.incidents().filter { $0.resolvedAt == nil }.map(\.subject)
+        let open = try await SQLiteAlertStore(pool: site.archive.catalog.pool).incidents().filter { $0.resolvedAt == nil }.map(\.subject)
         #expect(Set(open) == ["nas", "offsite", "dr-site"], "held back, still an open incident")
         await alerter.raise(Alert(.diskFilling, subject: "disk-1", severity: .warning, summary: "filling"))
         #expect(webhook.received().count == 2, "still within the window")
@@ -94,7 +94,7 @@ import Testing
     @Test func aFailingChannelDoesNotStopTheOthers() async throws {
         let broken = try await AlertSink(.webhook, status: 500)
         let mail = try await AlertSink(.smtp)
-        let alerter = Alerter(catalog: site.archive.catalog, source: "A", channels: [
+        let alerter = Alerter(store: try SQLiteAlertStore(pool: site.archive.catalog.pool), source: "A", channels: [
             WebhookNotifier(url: "http://127.0.0.1:\(broken.port)/"),
             WebhookNotifier(url: "http://127.0.0.1:\(LoopbackPort.free())/"),
             SMTPNotifier(host: "127.0.0.1", port: mail.port, from: "lifeboat@h.example", to: ["a@h.example"]),
@@ -107,9 +107,9 @@ import Testing
         }
     }
 
-    func monitor(_ webhook: AlertSink, diskFreePercent: Double = 0, auditLog: String? = nil) -> AlertMonitor {
+    func monitor(_ webhook: AlertSink, diskFreePercent: Double = 0, auditLog: String? = nil) throws -> AlertMonitor {
         AlertMonitor(catalog: site.archive.catalog,
-                     alerter: Alerter(catalog: site.archive.catalog, source: "A", channels: [WebhookNotifier(url: "http://127.0.0.1:\(webhook.port)/")]),
+                     alerter: Alerter(store: try SQLiteAlertStore(pool: site.archive.catalog.pool), source: "A", channels: [WebhookNotifier(url: "http://127.0.0.1:\(webhook.port)/")]),
                      options: .init(recoveryPointMinutes: 60, diskFreePercent: diskFreePercent, dataDirectory: site.root,
                                     audit: auditLog.map { log in AuditChainCheck(path: log) { try AuditVerifier.verify(path: log).firstProblem } }))
     }
@@ -124,25 +124,25 @@ import Testing
         var state = AlertMonitor.State(lastFinding: 0)
 
         // A disk fuller than asked for, then one that is fine.
-        await monitor(webhook, diskFreePercent: 101).check(&state)
+        await (try monitor(webhook, diskFreePercent: 101)).check(&state)
         #expect(told(webhook) == ["firing disk-filling:data"])
-        await monitor(webhook, diskFreePercent: 0).check(&state)
+        await (try monitor(webhook, diskFreePercent: 0)).check(&state)
         #expect(told(webhook).last == "resolved disk-filling:data")
 
         // A bad copy at the NAS left unhealed, then healed.
         _ = try await site.archive.catalog.save(IntegrityFinding(blob: blobs[0], place: "nas", problem: .corrupt))
-        await monitor(webhook).check(&state)
+        await (try monitor(webhook)).check(&state)
         #expect(told(webhook).last == "firing corruption:nas")
         _ = try await site.archive.catalog.save(IntegrityFinding(blob: blobs[0], place: "nas", problem: .corrupt, healedAt: Date(), healedFrom: "local"))
-        await monitor(webhook).check(&state)
+        await (try monitor(webhook)).check(&state)
         #expect(told(webhook).last == "resolved corruption:nas")
         // Found and healed between two checks: begun and ended.
         _ = try await site.archive.catalog.save(IntegrityFinding(blob: blobs[1], place: "local", problem: .missing, healedAt: Date(), healedFrom: "nas"))
-        await monitor(webhook).check(&state)
+        await (try monitor(webhook)).check(&state)
         #expect(Array(told(webhook).suffix(2)) == ["firing corruption:local", "resolved corruption:local"])
         // No good copy anywhere.
         _ = try await site.archive.catalog.save(IntegrityFinding(blob: blobs[1], place: "local", problem: .corrupt, unrecoverable: true))
-        await monitor(webhook).check(&state)
+        await (try monitor(webhook)).check(&state)
         #expect(told(webhook).last == "firing no-good-copy:\(blobs[1].hex)")
         let critical = webhook.received().last?["body"] as? [String: Any]
         #expect(critical?["severity"] as? String == "critical")
@@ -151,12 +151,12 @@ import Testing
         _ = try await site.archive.catalog.activateReplicationTargets(["offsite"])
         let item = try #require(try await site.archive.catalog.nextOutboxItems(target: "offsite", limit: 1).first)
         try await site.archive.catalog.recordReplicationFailure(target: "offsite", item: item, error: "403 AccessDenied", permanent: true)
-        await monitor(webhook).check(&state)
+        await (try monitor(webhook)).check(&state)
         #expect(told(webhook).contains("firing replication-failed:offsite"))
         #expect((webhook.received().compactMap { $0["body"] as? [String: Any] }.first { $0["key"] as? String == "replication-failed:offsite" }?["detail"] as? String)?
             .contains("403 AccessDenied") == true)
         _ = try await site.archive.catalog.retryPermanentFailures(target: "offsite")
-        await monitor(webhook).check(&state)
+        await (try monitor(webhook)).check(&state)
         #expect(told(webhook).contains("resolved replication-failed:offsite"))
     }
 
@@ -167,13 +167,13 @@ import Testing
         let log = try AuditLog(directory: directory)
         for name in ["a", "b", "c"] { try log.append(.administration, actor: name, source: "local") }
         var state = AlertMonitor.State(lastFinding: 0)
-        await monitor(webhook, auditLog: directory + "/audit.log").check(&state)
+        await (try monitor(webhook, auditLog: directory + "/audit.log")).check(&state)
         #expect(told(webhook).isEmpty)
         var lines = try String(contentsOfFile: directory + "/audit.log", encoding: .utf8).components(separatedBy: "\n")
         lines[1] = lines[1].replacingOccurrences(of: "\"actor\":\"b\"", with: "\"actor\":\"mallory\"")
         try lines.joined(separator: "\n").write(toFile: directory + "/audit.log", atomically: true, encoding: .utf8)
         state.lastAuditCheck = nil
-        await monitor(webhook, auditLog: directory + "/audit.log").check(&state)
+        await (try monitor(webhook, auditLog: directory + "/audit.log")).check(&state)
         let alert = webhook.received().last?["body"] as? [String: Any]
         #expect(alert?["key"] as? String == "audit-chain:audit log" && alert?["severity"] as? String == "critical")
         #expect((alert?["summary"] as? String)?.contains("line 2") == true, "\(alert ?? [:])")

@@ -26,16 +26,16 @@ import Testing
         for target in targets { try await target.put(snapshot: snapshot, name: "20261122T000000Z.sqlite") }
     }
 
-    func runner(_ targets: [any ReadableTarget], webhook: AlertSink) -> DrillRunner {
+    func runner(_ targets: [any ReadableTarget], webhook: AlertSink) throws -> DrillRunner {
         DrillRunner(catalog: site.archive.catalog, targets: targets,
-                    alerter: Alerter(catalog: site.archive.catalog, source: "LIFEBOAT", channels: [WebhookNotifier(url: "http://127.0.0.1:\(webhook.port)/")]),
+                    alerter: Alerter(store: try SQLiteAlertStore(pool: site.archive.catalog.pool), source: "LIFEBOAT", channels: [WebhookNotifier(url: "http://127.0.0.1:\(webhook.port)/")]),
                     dataDirectory: site.root)
     }
 
     @Test func aDrillFromADirectoryPassesAndKeepsItsEvidence() async throws {
         try await stock([nas])
         let webhook = try await AlertSink(.webhook)
-        let reports = await runner([nas], webhook: webhook).run(studies: 2, newestDay: false)
+        let reports = await (try runner([nas], webhook: webhook)).run(studies: 2, newestDay: false)
         let report = try #require(reports.first)
         print(report.summary)
         #expect(report.passed && report.failures.isEmpty)
@@ -57,7 +57,7 @@ import Testing
         #expect(webhook.received().isEmpty, "a passing drill with nothing open tells no one")
 
         // The newest day: every version received in the last 24 hours.
-        let day = try #require(await runner([nas], webhook: webhook).run(studies: 1, newestDay: true).first)
+        let day = try #require(await (try runner([nas], webhook: webhook)).run(studies: 1, newestDay: true).first)
         #expect(day.passed && day.instances == 12 && day.newestDay)
     }
 
@@ -65,7 +65,7 @@ import Testing
         let webhook = try await AlertSink(.webhook)
         let other = try FileSystemTarget(name: "empty", root: site.root + "-empty")
         try await stock([nas])
-        let schedule = Task { [runner = runner([nas, other], webhook: webhook)] in
+        let schedule = Task { [runner = try runner([nas, other], webhook: webhook)] in
             await runner.runScheduled(every: .seconds(86400), studies: 1, newestDayEvery: 1, firstAfter: .zero)
         }
         defer { schedule.cancel() }
@@ -88,7 +88,7 @@ import Testing
         try flipped.write(to: URL(fileURLWithPath: damagedPath))
         try FileManager.default.removeItem(atPath: nas.root + "/" + TargetLayout.blobKey(gone))
 
-        let report = try #require(await runner([nas], webhook: webhook).run(studies: 3, newestDay: true).first)
+        let report = try #require(await (try runner([nas], webhook: webhook)).run(studies: 3, newestDay: true).first)
         #expect(!report.passed)
         #expect(report.failures.contains { $0.blob == damaged.hex && $0.problem.contains("not its name") })
         #expect(report.failures.contains { $0.blob == gone.hex && $0.problem == "missing at nas" })
@@ -101,7 +101,7 @@ import Testing
         // Put right (the copies written again from the good local blobs): the next drill passes and the alert is resolved.
         try original.write(to: URL(fileURLWithPath: damagedPath))
         try FileManager.default.copyItem(atPath: try #require(site.archive.blobs.localPath(of: gone)), toPath: nas.root + "/" + TargetLayout.blobKey(gone))
-        let again = try #require(await runner([nas], webhook: webhook).run(studies: 3, newestDay: true).first)
+        let again = try #require(await (try runner([nas], webhook: webhook)).run(studies: 3, newestDay: true).first)
         #expect(again.passed)
         #expect((webhook.received().last?["body"] as? [String: Any])?["state"] as? String == "resolved")
     }
@@ -114,12 +114,12 @@ import Testing
         let offsite = S3Target(name: "offsite", client: s3)
         try await stock([offsite])
         let webhook = try await AlertSink(.webhook)
-        let passed = try #require(await runner([offsite], webhook: webhook).run(studies: 3, newestDay: false).first)
+        let passed = try #require(await (try runner([offsite], webhook: webhook)).run(studies: 3, newestDay: false).first)
         #expect(passed.passed && passed.instances == 12 && passed.snapshot == "catalog/20261122T000000Z.sqlite", "\(passed.failures)")
 
         let gone = try await site.blobs()[5]
         try await s3.delete(TargetLayout.blobKey(gone))
-        let failed = try #require(await runner([offsite], webhook: webhook).run(studies: 3, newestDay: false).first)
+        let failed = try #require(await (try runner([offsite], webhook: webhook)).run(studies: 3, newestDay: false).first)
         #expect(!failed.passed && failed.failures.map(\.blob) == [gone.hex])
     }
 }

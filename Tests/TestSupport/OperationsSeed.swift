@@ -1,4 +1,5 @@
 import Archive
+import Continuity
 import Foundation
 
 extension TestArchive {
@@ -35,11 +36,12 @@ extension TestArchive {
         try await catalog.record(NodeEvent(node: "PACS", state: .up, at: Date().addingTimeInterval(-7200), detail: "C-ECHO and C-FIND answered in 12 ms"))
         try await catalog.record(NodeEvent(node: "PACS", state: .down, at: Date().addingTimeInterval(-1800), detail: "PACS at 10.0.0.5:104 unreachable: Connection refused"))
         try await catalog.startDowntime(node: "PACS", at: Date().addingTimeInterval(-1800), by: "watch", reason: "found down by the PACS watch")
-        _ = try await catalog.openIncident(AlertIncident(key: "pacs-down:PACS", kind: "pacs-down", subject: "PACS", severity: "critical",
-                                                         summary: "PACS is down", openedAt: Date().addingTimeInterval(-1800)))
-        _ = try await catalog.openIncident(AlertIncident(key: "corruption:nas", kind: "corruption", subject: "nas", severity: "warning",
-                                                         summary: "1 bad copy found at nas", openedAt: Date().addingTimeInterval(-86400)))
-        _ = try await catalog.resolveIncident(key: "corruption:nas", at: Date().addingTimeInterval(-86300))
+        let alerts = try SQLiteAlertStore(pool: catalog.pool)
+        _ = try await alerts.openIncident(AlertIncident(key: "pacs-down:PACS", kind: .pacsDown, subject: "PACS", severity: .critical,
+                                                        summary: "PACS is down", openedAt: Date().addingTimeInterval(-1800)))
+        _ = try await alerts.openIncident(AlertIncident(key: "corruption:nas", kind: .corruption, subject: "nas", severity: .warning,
+                                                        summary: "1 bad copy found at nas", openedAt: Date().addingTimeInterval(-86400)))
+        _ = try await alerts.resolveIncident(key: "corruption:nas", at: Date().addingTimeInterval(-86300))
         let restore = """
             {"alreadyHere":0,"beyondSnapshot":500,"bytes":1725000000,"catalogAfter":0.4,"failed":[],\
             "recent":{"bytes":525000000,"done":1000,"finishedAfter":6.5,"total":1000,"totalBytes":525000000},"restored":101000,"seconds":472.3,\

@@ -186,3 +186,10 @@ extension Catalog {
         }
     }
 }
+
+extension Catalog {
+    /// The newest integrity finding's id (0 when none): where an alert monitor starts reading.
+    public func lastFindingID() async throws -> Int64 {
+        try await pool.read { db in try Int64.fetchOne(db, sql: "SELECT max(id) FROM integrityFinding") ?? 0 }
+    }
+}

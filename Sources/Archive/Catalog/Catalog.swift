@@ -75,7 +75,9 @@ public struct VersionRecord: Sendable, Equatable {
 /// transaction survives a crash or power loss.
 public struct Catalog: Sendable {
     public let path: String
-    let pool: DatabasePool
+    /// The node's database: the catalog's tables, and those of the stores the other
+    /// components keep beside it (each with its own migrations).
+    public let pool: DatabasePool
     /// Rung when versions were recorded, and so owed to the active replication targets.
     public let outboxBell = Doorbell()
 

@@ -207,21 +207,7 @@ enum CatalogSchema {
                 CREATE INDEX downtime_node ON downtime (node, startedAt);
                 """)
         }
-        migrator.registerMigration("8: alert incidents") { db in
-            try db.execute(sql: """
-                -- One row per thing alerted on (kind:subject): open while it holds, so that each incident is
-                -- told once, however often it is seen, and its end told once too, across restarts.
-                CREATE TABLE alertIncident (
-                    key TEXT PRIMARY KEY,
-                    kind TEXT NOT NULL,
-                    subject TEXT NOT NULL,
-                    severity TEXT NOT NULL,
-                    summary TEXT NOT NULL,
-                    openedAt TEXT NOT NULL,
-                    resolvedAt TEXT
-                ) WITHOUT ROWID;
-                """)
-        }
+        // "8: alert incidents" is Continuity's now (SQLiteAlertStore), under the same name.
         migrator.registerMigration("9: recovery drills") { db in
             try db.execute(sql: """
                 -- The evidence of each recovery drill: which target, when, whether it passed, and its

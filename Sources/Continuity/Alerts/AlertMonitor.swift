@@ -82,7 +82,7 @@ public struct AlertMonitor: Sendable {
             }
         }
         await alerter.reconcile([.replicationFailed, .recoveryPoint], holding: holding) { incident in
-            incident.kind == Alert.Kind.recoveryPoint.rawValue ? "\(incident.subject) has caught up" : "\(incident.subject) has no version failed for good any more"
+            incident.kind == .recoveryPoint ? "\(incident.subject) has caught up" : "\(incident.subject) has no version failed for good any more"
         }
     }
 
@@ -125,7 +125,7 @@ public struct AlertMonitor: Sendable {
                                  detail: "Found \(finding.problem.rawValue) at \(finding.place) and at every other place; lifeboat verify says which instance it is"))
         }
         await alerter.reconcile([.corruption, .noGoodCopy], holding: holding) { incident in
-            incident.kind == Alert.Kind.corruption.rawValue ? "every bad copy at \(incident.subject) healed" : "blob \(incident.subject.prefix(16))… healed"
+            incident.kind == .corruption ? "every bad copy at \(incident.subject) healed" : "blob \(incident.subject.prefix(16))… healed"
         }
     }
 

@@ -3,11 +3,11 @@ import Foundation
 import Logging
 
 /// Tells the channels of each incident once when it begins and once when it ends: incidents
-/// are kept in the catalog (`alertIncident`), so a restart neither repeats nor forgets one.
+/// are kept in an `AlertStore`, so a restart neither repeats nor forgets one.
 /// At most `limit` messages go out in any `window` (20 an hour by default); those held back
 /// are logged, stay open incidents, and are counted in the next message that goes.
 public actor Alerter {
-    let catalog: Catalog
+    let store: any AlertStore
     let channels: [any Notifier]
     let source: String
     let limit: Int
@@ -18,10 +18,10 @@ public actor Alerter {
     private var sent: [ContinuousClock.Instant] = []
     private var heldBack = 0
 
-    public init(catalog: Catalog, source: String, channels: [any Notifier], limit: Int = 20, per window: Duration = .seconds(3600),
+    public init(store: any AlertStore, source: String, channels: [any Notifier], limit: Int = 20, per window: Duration = .seconds(3600),
                 now: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now }) {
         self.now = now
-        self.catalog = catalog
+        self.store = store
         self.channels = channels
         self.source = source
         self.limit = max(1, limit)
@@ -34,8 +34,8 @@ public actor Alerter {
         alert.source = source
         alert.state = .firing
         do {
-            guard try await catalog.openIncident(AlertIncident(key: alert.key, kind: alert.kind.rawValue, subject: alert.subject,
-                                                               severity: alert.severity.rawValue, summary: alert.summary, openedAt: alert.at)) else { return }
+            guard try await store.openIncident(AlertIncident(key: alert.key, kind: alert.kind, subject: alert.subject,
+                                                             severity: alert.severity, summary: alert.summary, openedAt: alert.at)) else { return }
         } catch {
             logger.error("cannot record the incident \(alert.key): \(error); told anyway")
         }
@@ -45,9 +45,9 @@ public actor Alerter {
     /// An incident is over: told if it was open.
     public func resolve(_ kind: Alert.Kind, subject: String, summary: String, detail: String = "") async {
         let key = Alert(kind, subject: subject, severity: .warning, summary: "").key
-        guard let incident = (try? await catalog.resolveIncident(key: key)) ?? nil else { return }
+        guard let incident = (try? await store.resolveIncident(key: key)) ?? nil else { return }
         let since = incident.openedAt.formatted(.iso8601)
-        await deliver(Alert(kind, subject: subject, severity: Alert.Severity(rawValue: incident.severity) ?? .warning, state: .resolved, summary: summary,
+        await deliver(Alert(kind, subject: subject, severity: incident.severity, state: .resolved, summary: summary,
                             detail: [detail, "It began \(since): \(incident.summary)"].filter { !$0.isEmpty }.joined(separator: "\n"), source: source))
     }
 
@@ -56,10 +56,10 @@ public actor Alerter {
     public func reconcile(_ kinds: Set<Alert.Kind>, holding: [Alert], resolvedSummary: (AlertIncident) -> String) async {
         for alert in holding { await raise(alert) }
         let holdingKeys = Set(holding.map(\.key))
-        let open = ((try? await catalog.incidents(limit: 10_000)) ?? []).filter { $0.resolvedAt == nil }
+        let open = ((try? await store.incidents(limit: 10_000)) ?? []).filter { $0.resolvedAt == nil }
         for incident in open where !holdingKeys.contains(incident.key) {
-            guard let kind = Alert.Kind(rawValue: incident.kind), kinds.contains(kind) else { continue }
-            await resolve(kind, subject: incident.subject, summary: resolvedSummary(incident))
+            guard kinds.contains(incident.kind) else { continue }
+            await resolve(incident.kind, subject: incident.subject, summary: resolvedSummary(incident))
         }
     }
 

@@ -10,6 +10,7 @@ import Prometheus
 ///     GET /metrics          Prometheus text exposition (needs `status`: a service user's token)
 struct OperationsAPI: Sendable {
     let catalog: Catalog
+    let alerts: any AlertStore
     let node: String
     let dataDirectory: String
 
@@ -20,11 +21,11 @@ struct OperationsAPI: Sendable {
         let requirement = Requirement(permission: .status, access: access, action: .query)
         let history = IngestHistoryCache()
         router.group("api").add(middleware: requirement).get("operations") { _, _ -> Response in
-            let snapshot = try await OperationsSnapshot.read(catalog: catalog, node: node, dataDirectory: dataDirectory, history: history)
+            let snapshot = try await OperationsSnapshot.read(catalog: catalog, alerts: alerts, node: node, dataDirectory: dataDirectory, history: history)
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(snapshot))))
         }
         router.group("metrics").add(middleware: requirement).get { _, _ -> Response in
-            let snapshot = try await OperationsSnapshot.read(catalog: catalog, node: node, dataDirectory: dataDirectory, history: history)
+            let snapshot = try await OperationsSnapshot.read(catalog: catalog, alerts: alerts, node: node, dataDirectory: dataDirectory, history: history)
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                             body: .init(byteBuffer: ByteBuffer(bytes: Self.metrics(snapshot).emitToBuffer())))
         }
@@ -77,7 +78,7 @@ struct OperationsAPI: Sendable {
         }
         for kind in Alert.Kind.allCases {
             gauge("alerts_open", "Open alert incidents", [("kind", kind.rawValue)],
-                  Double(snapshot.alerts.filter { $0.kind == kind.rawValue && $0.resolvedAt == nil }.count))
+                  Double(snapshot.alerts.filter { $0.kind == kind && $0.resolvedAt == nil }.count))
         }
         return registry
     }
