@@ -27,10 +27,10 @@ extension LifeboatNode {
     }
 
     /// The watch over the configured nodes, each change of state told to `alerter`; nil when none is watched.
-    func pacsWatch(catalog: Catalog, aeTitle: AETitle, alerter: Alerter) -> PACSWatch? {
+    func pacsWatch(store: any DowntimeStore, aeTitle: AETitle, alerter: Alerter) -> PACSWatch? {
         let nodes = configuration.pacsWatch.compactMap { title in configuration.dicomNodes.first { $0.aeTitle.value == title } }
         guard !nodes.isEmpty else { return nil }
-        return PACSWatch(catalog: catalog, options: .init(nodes: nodes, callingAETitle: aeTitle, interval: .seconds(configuration.pacsWatchSeconds),
+        return PACSWatch(store: store, options: .init(nodes: nodes, callingAETitle: aeTitle, interval: .seconds(configuration.pacsWatchSeconds),
                                                           downAfter: configuration.pacsDownAfter, automaticDowntime: configuration.downtimeAuto)) { event in
             switch event.state {
             case .down:
@@ -79,7 +79,7 @@ extension LifeboatNode {
         }
         let archive = try LocalArchive(root: configuration.data)
         let audit = try NodeSecurity(data: configuration.data).audit
-        let downtime = try await archive.catalog.downtimes(node: destination.aeTitle.value, limit: 1000).map(\.interval)
+        let downtime = try await SQLiteDowntimeStore(pool: archive.catalog.pool).downtimes(node: destination.aeTitle.value, limit: 1000).map(\.interval)
             + (since.map { [DateInterval(start: $0, end: max($0, Date()))] } ?? [])
         let failback = Failback(catalog: archive.catalog, blobs: archive.blobs,
                                 options: .init(node: destination, callingAETitle: title, downtime: downtime, concurrency: concurrency,

@@ -78,9 +78,10 @@ public struct LifeboatNode: Sendable {
                                                secureCookies: configuration.https, throttle: security.signIns),
                             catalog: archive.catalog, replication: replication)
         if configuration.https { web.tls = try configuration.tlsFiles?.serverConfiguration(mutual: false) }
-        // The alerts' incidents, in the node's database beside the catalog.
-        let alertStore = try SQLiteAlertStore(pool: archive.catalog.pool)
-        web.operations = (configuration.aeTitle, configuration.data, alertStore)
+        // Continuity's tables (alerts, downtimes), in the node's database beside the catalog.
+        let stores = try ContinuityStores(pool: archive.catalog.pool)
+        web.operations = (configuration.aeTitle, configuration.data)
+        web.continuity = stores
         web.idleTimeout = .seconds(configuration.httpIdleSeconds)
         let hours = configuration.catalogSnapshotHours
         let audit = security.audit, node = configuration.aeTitle
@@ -95,8 +96,8 @@ public struct LifeboatNode: Sendable {
         let scrubPace = restoring ? nil : scrubPace, readBackEvery = scrubReadBackEvery
         let httpPort = configuration.httpPort
         let webServer = web
-        let (alerter, alertMonitor) = alerting(catalog: archive.catalog, store: alertStore, aeTitle: configuration.aeTitle, syslog: syslog, auditLog: security.audit.path)
-        let watch = pacsWatch(catalog: archive.catalog, aeTitle: title, alerter: alerter)
+        let (alerter, alertMonitor) = alerting(catalog: archive.catalog, store: stores.alerts, aeTitle: configuration.aeTitle, syslog: syslog, auditLog: security.audit.path)
+        let watch = pacsWatch(store: stores.downtimes, aeTitle: title, alerter: alerter)
         let drills = drillRunner(archive: archive, targets: targets, alerter: alerter)
         let drillDays = restoring ? 0 : configuration.drillDays, drillStudies = configuration.drillStudies
         let newestDayEvery = configuration.drillNewestDayEvery

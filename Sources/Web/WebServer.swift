@@ -29,7 +29,10 @@ public struct WebServer: Sendable {
     public var tls: TLSConfiguration?
     /// For the operations dashboard and /metrics (with `catalog`): this node's AE title and
     /// its data directory (for the disk); nil leaves them out.
-    public var operations: (node: String, dataDirectory: String, alerts: any AlertStore)?
+    public var operations: (node: String, dataDirectory: String)?
+    /// Continuity's stores (alerts, downtimes), for the notices banner and, with `operations`,
+    /// the dashboard; nil leaves both out.
+    public var continuity: ContinuityStores?
     /// A connection is closed when this long passes without a request, while its request
     /// headers are unfinished, or while its body makes no progress; not while the answer is
     /// being sent (Hummingbird's idle timeout).
@@ -65,9 +68,12 @@ public struct WebServer: Sendable {
         if let catalog {
             StatusAPI(catalog: catalog).addRoutes(to: router, access: access)
             AuditAPI(access: access, catalog: catalog).addRoutes(to: router)
-            NoticesAPI(catalog: catalog, access: access).addRoutes(to: router)
-            if let operations {
-                OperationsAPI(catalog: catalog, alerts: operations.alerts, node: operations.node, dataDirectory: operations.dataDirectory).addRoutes(to: router, access: access)
+            if let continuity {
+                NoticesAPI(downtimes: continuity.downtimes, access: access).addRoutes(to: router)
+                if let operations {
+                    OperationsAPI(catalog: catalog, stores: continuity, node: operations.node, dataDirectory: operations.dataDirectory)
+                        .addRoutes(to: router, access: access)
+                }
             }
         }
         if let replication { ReplicaReceiver(ingestor: replication.ingestor, token: replication.token, audit: access.audit).addRoutes(to: router) }

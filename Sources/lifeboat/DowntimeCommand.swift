@@ -30,9 +30,9 @@ struct DowntimeCommand: AsyncParsableCommand {
         @Option(help: "The data directory (the configuration's, when --config is given).")
         var data: String?
 
-        func open() throws -> (Catalog, Configuration) {
+        func open() throws -> (any DowntimeStore, Configuration) {
             let settings = try archiveSettings(config: config, data: data)
-            return (try LocalArchive(root: settings.data).catalog, settings)
+            return (try SQLiteDowntimeStore(pool: LocalArchive(root: settings.data).catalog.pool), settings)
         }
 
         /// The node named, else the first watched, else the only dicom-node.
@@ -60,9 +60,9 @@ struct DowntimeCommand: AsyncParsableCommand {
         var reason = "declared by an operator"
 
         func run() async throws {
-            let (catalog, settings) = try place.open()
+            let (downtimes, settings) = try place.open()
             let name = try place.node(node, in: settings)
-            let downtime = try await catalog.startDowntime(node: name, by: localActor(), reason: reason)
+            let downtime = try await downtimes.startDowntime(node: name, by: localActor(), reason: reason)
             try NodeSecurity(data: settings.data).audit.append(.administration, actor: localActor(), source: "local", subject: "downtime \(name)",
                                                                  detail: "downtime started: \(reason)")
             print(DowntimeCommand.describe(downtime))
@@ -76,9 +76,9 @@ struct DowntimeCommand: AsyncParsableCommand {
         var node: String?
 
         func run() async throws {
-            let (catalog, settings) = try place.open()
+            let (downtimes, settings) = try place.open()
             let name = try place.node(node, in: settings)
-            guard let downtime = try await catalog.endDowntime(node: name, by: localActor()) else {
+            guard let downtime = try await downtimes.endDowntime(node: name, by: localActor()) else {
                 throw CLIError("\(name) has no open downtime")
             }
             try NodeSecurity(data: settings.data).audit.append(.administration, actor: localActor(), source: "local", subject: "downtime \(name)",
@@ -93,14 +93,14 @@ struct DowntimeCommand: AsyncParsableCommand {
         @OptionGroup var place: Place
 
         func run() async throws {
-            let (catalog, _) = try place.open()
+            let (downtimes, _) = try place.open()
             let format = Date.ISO8601FormatStyle()
-            for event in try await catalog.latestNodeEvents() {
+            for event in try await downtimes.latestNodeEvents() {
                 print("\(event.node) is \(event.state.rawValue) since \(format.format(event.at)): \(event.detail)")
             }
-            let downtimes = try await catalog.downtimes(limit: 20)
-            if downtimes.isEmpty { print("no downtimes recorded") }
-            for downtime in downtimes { print(DowntimeCommand.describe(downtime)) }
+            let recent = try await downtimes.downtimes(limit: 20)
+            if recent.isEmpty { print("no downtimes recorded") }
+            for downtime in recent { print(DowntimeCommand.describe(downtime)) }
         }
     }
 }

@@ -30,13 +30,17 @@ struct OlderCatalogTests {
         #expect(before.count == 12)
         let counts = try await archive.catalog.counts()
         #expect(counts.patients == 1 && counts.studies == 1 && counts.instances == 3 && counts.versions == 3)
-        let alerts = try SQLiteAlertStore(pool: archive.catalog.pool)
+        let stores = try ContinuityStores(pool: archive.catalog.pool)
+        let alerts = stores.alerts
         #expect(try await Self.migrations(archive.catalog.pool) == before, "nothing ran again")
         let incidents = try await alerts.incidents()
         #expect(incidents.map(\.key) == ["pacs-down:PACS", "disk-filling:data"], "open first")
         #expect(incidents[0].kind == .pacsDown && incidents[0].severity == .critical && incidents[0].resolvedAt == nil)
         #expect(incidents[1].kind == .diskFilling && incidents[1].severity == .warning && incidents[1].resolvedAt != nil)
         #expect(try await alerts.resolveIncident(key: "pacs-down:PACS")?.kind == .pacsDown)
+        let downtime = try #require(try await stores.downtimes.downtimes().first)
+        #expect(downtime.node == "PACS" && downtime.startedBy == "watch" && downtime.endedAt == nil)
+        #expect(try await stores.downtimes.endDowntime(node: "PACS", by: "jane")?.id == downtime.id)
         #expect(try await alerts.openIncident(AlertIncident(key: "corruption:nas", kind: .corruption, subject: "nas", severity: .warning,
                                                             summary: "1 bad copy", openedAt: Date())))
 
@@ -44,7 +48,7 @@ struct OlderCatalogTests {
         let fresh = root + "-fresh"
         defer { try? FileManager.default.removeItem(atPath: fresh) }
         let new = try LocalArchive(root: fresh)
-        _ = try SQLiteAlertStore(pool: new.catalog.pool)
+        _ = try ContinuityStores(pool: new.catalog.pool)
         #expect(try await Self.migrations(new.catalog.pool) == before)
     }
 }

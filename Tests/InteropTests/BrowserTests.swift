@@ -122,7 +122,8 @@ import Web
         var server = WebServer(host: "127.0.0.1", port: 0,
                                dicomweb: DICOMweb(engine: QueryEngine(catalog: site.archive.catalog, blobs: site.archive.blobs), ingestor: site.archive.ingestor),
                                access: HTTPAccess(users: security.users, audit: security.audit), catalog: site.archive.catalog)
-        server.operations = ("LIFEBOAT", site.root, try SQLiteAlertStore(pool: site.archive.catalog.pool))
+        server.operations = ("LIFEBOAT", site.root)
+        server.continuity = try ContinuityStores(pool: site.archive.catalog.pool)
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let task = Task { [server] in try await server.run { continuation.yield($0) } }
         defer { task.cancel() }

@@ -1,4 +1,5 @@
 import Archive
+import Continuity
 import DICOM
 import DICOMNetwork
 import Foundation
@@ -105,8 +106,9 @@ enum Interop {
         try security.users.add(name: "auditor", role: .auditor, password: "checks who looked")
         let login = WebLogin(token: try security.users.createToken(for: "viewer-service", label: "interop").secret, user: "dr.reader",
                              password: "reads studies all day", auditor: "auditor", auditorPassword: "checks who looked")
-        let web = WebServer(host: "127.0.0.1", port: 0, dicomweb: DICOMweb(engine: engine, ingestor: archive.ingestor),
+        var web = WebServer(host: "127.0.0.1", port: 0, dicomweb: DICOMweb(engine: engine, ingestor: archive.ingestor),
                             access: HTTPAccess(users: security.users, audit: security.audit), catalog: archive.catalog)
+        web.continuity = try ContinuityStores(pool: archive.catalog.pool) // the notices banner
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let task = Task { try await web.run { continuation.yield($0) } }
         defer { task.cancel() }

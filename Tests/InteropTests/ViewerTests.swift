@@ -75,7 +75,7 @@ import Web
             }
             // The real watch, probing every second, two misses make an outage.
             let node = try #require(DICOMNode("PACS@127.0.0.1:\(pacs.port)"))
-            let watch = PACSWatch(catalog: archive.catalog, options: .init(nodes: [node], callingAETitle: "LIFEBOAT", interval: .seconds(1), downAfter: 2,
+            let watch = PACSWatch(store: try SQLiteDowntimeStore(pool: archive.catalog.pool), options: .init(nodes: [node], callingAETitle: "LIFEBOAT", interval: .seconds(1), downAfter: 2,
                                                                           probeTimeout: .seconds(5)))
             let watching = Task { await watch.run() }
             defer { watching.cancel() }
@@ -147,7 +147,7 @@ import Web
 
             // The PACS goes down: the watch opens a downtime, every signed-in user sees the banner.
             pacs.stop()
-            try await Polling.waitUntil(seconds: 60) { try await archive.catalog.downtimes().contains { $0.endedAt == nil } }
+            try await Polling.waitUntil(seconds: 60) { try await SQLiteDowntimeStore(pool: archive.catalog.pool).downtimes().contains { $0.endedAt == nil } }
             let down = try await BrowserTests.browse(Self.signIn(base, login) + BrowserTests.visit(base + "#/") + [
                 ["eval", "document.getElementById('notice').hidden"], ["eval", "document.getElementById('notice').textContent"],
                 shot("viewer-downtime", 1366, 768), shot("viewer-downtime-phone", 390, 844), ["eval", Self.noOverflow]])
@@ -159,7 +159,7 @@ import Web
             // It comes back: the banner goes.
             pacs = try await PACSStandIn(port: pacs.port, directory: pacsDirectory)
             defer { pacs.stop() }
-            try await Polling.waitUntil(seconds: 60) { try await archive.catalog.downtimes().allSatisfy { $0.endedAt != nil } }
+            try await Polling.waitUntil(seconds: 60) { try await SQLiteDowntimeStore(pool: archive.catalog.pool).downtimes().allSatisfy { $0.endedAt != nil } }
             let back = try await BrowserTests.browse(Self.signIn(base, login) + BrowserTests.visit(base + "#/") + [["eval", "document.getElementById('notice').hidden"]])
             #expect(back.first as? Bool == true, "the banner is gone once the PACS answers")
         }

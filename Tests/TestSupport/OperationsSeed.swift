@@ -33,9 +33,10 @@ extension TestArchive {
         try await drill("nas", daysAgo: 14, passed: true, rate: 80e6)
         try await drill("nas", daysAgo: 7, passed: true, rate: 95e6)
         try await drill("offsite", daysAgo: 1, passed: false, rate: 20e6)
-        try await catalog.record(NodeEvent(node: "PACS", state: .up, at: Date().addingTimeInterval(-7200), detail: "C-ECHO and C-FIND answered in 12 ms"))
-        try await catalog.record(NodeEvent(node: "PACS", state: .down, at: Date().addingTimeInterval(-1800), detail: "PACS at 10.0.0.5:104 unreachable: Connection refused"))
-        try await catalog.startDowntime(node: "PACS", at: Date().addingTimeInterval(-1800), by: "watch", reason: "found down by the PACS watch")
+        let downtimes = try SQLiteDowntimeStore(pool: catalog.pool)
+        try await downtimes.record(NodeEvent(node: "PACS", state: .up, at: Date().addingTimeInterval(-7200), detail: "C-ECHO and C-FIND answered in 12 ms"))
+        try await downtimes.record(NodeEvent(node: "PACS", state: .down, at: Date().addingTimeInterval(-1800), detail: "PACS at 10.0.0.5:104 unreachable: Connection refused"))
+        try await downtimes.startDowntime(node: "PACS", at: Date().addingTimeInterval(-1800), by: "watch", reason: "found down by the PACS watch")
         let alerts = try SQLiteAlertStore(pool: catalog.pool)
         _ = try await alerts.openIncident(AlertIncident(key: "pacs-down:PACS", kind: .pacsDown, subject: "PACS", severity: .critical,
                                                         summary: "PACS is down", openedAt: Date().addingTimeInterval(-1800)))

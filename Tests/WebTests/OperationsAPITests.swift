@@ -15,7 +15,8 @@ import Testing
         let fixture = try AccessFixture(root: site.root)
         var server = WebServer(dicomweb: DICOMweb(engine: QueryEngine(catalog: site.archive.catalog, blobs: site.archive.blobs), ingestor: site.archive.ingestor),
                                access: fixture.access, catalog: site.archive.catalog)
-        server.operations = ("LIFEBOAT", site.root, try SQLiteAlertStore(pool: site.archive.catalog.pool))
+        server.operations = ("LIFEBOAT", site.root)
+        server.continuity = try ContinuityStores(pool: site.archive.catalog.pool)
         try await Application(router: server.router()).test(.router) { client in try await body(client, fixture) }
     }
 

@@ -182,31 +182,7 @@ enum CatalogSchema {
                 ALTER TABLE replicationTarget ADD COLUMN changeLogVersion INTEGER;
                 """)
         }
-        migrator.registerMigration("7: node health and downtime incidents") { db in
-            try db.execute(sql: """
-                -- Each change of a watched DICOM node's state (up, degraded, down), and why.
-                CREATE TABLE nodeEvent (
-                    id INTEGER PRIMARY KEY,
-                    node TEXT NOT NULL,
-                    state TEXT NOT NULL,
-                    at TEXT NOT NULL,
-                    detail TEXT NOT NULL
-                );
-                CREATE INDEX nodeEvent_node ON nodeEvent (node, at);
-                -- A downtime of a node (the PACS): opened by the watch or an operator, closed the
-                -- same way; what arrived while it was open goes back first at failback.
-                CREATE TABLE downtime (
-                    id INTEGER PRIMARY KEY,
-                    node TEXT NOT NULL,
-                    startedAt TEXT NOT NULL,
-                    startedBy TEXT NOT NULL,
-                    reason TEXT NOT NULL,
-                    endedAt TEXT,
-                    endedBy TEXT
-                );
-                CREATE INDEX downtime_node ON downtime (node, startedAt);
-                """)
-        }
+        // "7: node health and downtime incidents" is Continuity's now (SQLiteDowntimeStore), under the same name.
         // "8: alert incidents" is Continuity's now (SQLiteAlertStore), under the same name.
         migrator.registerMigration("9: recovery drills") { db in
             try db.execute(sql: """

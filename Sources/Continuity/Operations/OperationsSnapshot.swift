@@ -88,7 +88,7 @@ public struct OperationsSnapshot: Codable, Sendable, Equatable {
 
     /// `history`: where the disk forecast's ingest history comes from when it need not be
     /// read afresh.
-    public static func read(catalog: Catalog, alerts: any AlertStore, node: String, dataDirectory: String, now: Date = Date(),
+    public static func read(catalog: Catalog, stores: ContinuityStores, node: String, dataDirectory: String, now: Date = Date(),
                             history: IngestHistoryCache? = nil) async throws -> OperationsSnapshot {
         let recent = try await catalog.findings(since: now.addingTimeInterval(-30 * 86400))
         var newest: [String: IntegrityFinding] = [:]
@@ -120,8 +120,8 @@ public struct OperationsSnapshot: Codable, Sendable, Equatable {
                                unrecoverable: newest.values.filter(\.unrecoverable).count),
             drills: drills,
             restores: Restorer.reports(in: dataDirectory).suffix(5).reversed().map(RestoreResult.init),
-            nodes: try await catalog.latestNodeEvents(),
-            downtimes: try await catalog.downtimes(limit: 20), disk: disk,
-            alerts: try await alerts.incidents(limit: 50))
+            nodes: try await stores.downtimes.latestNodeEvents(),
+            downtimes: try await stores.downtimes.downtimes(limit: 20), disk: disk,
+            alerts: try await stores.alerts.incidents(limit: 50))
     }
 }

@@ -32,21 +32,21 @@ public struct PACSWatch: Sendable {
     /// Who a downtime the watch opens is opened by.
     public static let actor = "watch"
 
-    let catalog: Catalog
+    let store: any DowntimeStore
     let options: Options
     let logger = Logger(label: "lifeboat.watch")
     /// Told of each change of state (for alerts).
     let changed: @Sendable (NodeEvent) async -> Void
 
-    public init(catalog: Catalog, options: Options, changed: @escaping @Sendable (NodeEvent) async -> Void = { _ in }) {
-        self.catalog = catalog
+    public init(store: any DowntimeStore, options: Options, changed: @escaping @Sendable (NodeEvent) async -> Void = { _ in }) {
+        self.store = store
         self.options = options
         self.changed = changed
     }
 
     /// Probes until cancelled.
     public func run() async {
-        let last = Dictionary(((try? await catalog.latestNodeEvents()) ?? []).map { ($0.node, $0.state) }) { first, _ in first }
+        let last = Dictionary(((try? await store.latestNodeEvents()) ?? []).map { ($0.node, $0.state) }) { first, _ in first }
         await withTaskGroup(of: Void.self) { group in
             for node in options.nodes {
                 group.addTask {
@@ -67,13 +67,13 @@ public struct PACSWatch: Sendable {
         let name = node.aeTitle.value
         let event = NodeEvent(node: name, state: state, at: Date(), detail: probe.detail)
         do {
-            try await catalog.record(event)
+            try await store.record(event)
             if options.automaticDowntime {
                 if state == .down {
-                    try await catalog.startDowntime(node: name, at: event.at, by: Self.actor, reason: "found down by the PACS watch: \(probe.detail)")
-                } else if state == .up, let open = try await catalog.downtimes(node: name, limit: 1).first, open.endedAt == nil,
+                    try await store.startDowntime(node: name, at: event.at, by: Self.actor, reason: "found down by the PACS watch: \(probe.detail)")
+                } else if state == .up, let open = try await store.downtimes(node: name, limit: 1).first, open.endedAt == nil,
                           open.startedBy == Self.actor {
-                    try await catalog.endDowntime(node: name, at: event.at, by: Self.actor)
+                    try await store.endDowntime(node: name, at: event.at, by: Self.actor)
                 }
             }
         } catch {

@@ -1,4 +1,5 @@
 import Archive
+import Continuity
 import Foundation
 import Hummingbird
 
@@ -11,7 +12,7 @@ import Hummingbird
 /// for notifications to users). Nothing here names a patient, so reading it is not audited
 /// (the page asks every 30 s).
 struct NoticesAPI: Sendable {
-    let catalog: Catalog
+    let downtimes: any DowntimeStore
     let access: HTTPAccess
 
     struct Notices: Codable, ResponseEncodable {
@@ -30,17 +31,17 @@ struct NoticesAPI: Sendable {
             guard try await access.identify(request, source: context.remoteAddress?.ipAddress ?? "unknown") != nil else {
                 throw Problem(.unauthorized, "sign in to see notices")
             }
-            return try await Self.notices(catalog)
+            return try await Self.notices(downtimes)
         }
     }
 
     /// Each node down or in an open downtime, since the earlier of the two.
-    static func notices(_ catalog: Catalog) async throws -> Notices {
+    static func notices(_ downtimes: any DowntimeStore) async throws -> Notices {
         var since: [String: (date: Date, open: Bool)] = [:]
-        for event in try await catalog.latestNodeEvents() where event.state == .down {
+        for event in try await downtimes.latestNodeEvents() where event.state == .down {
             since[event.node] = (event.at, false)
         }
-        for downtime in try await catalog.downtimes(limit: 20) where downtime.endedAt == nil {
+        for downtime in try await downtimes.downtimes(limit: 20) where downtime.endedAt == nil {
             let earlier = min(since[downtime.node]?.date ?? downtime.startedAt, downtime.startedAt)
             since[downtime.node] = (earlier, true)
         }

@@ -10,7 +10,7 @@ import Prometheus
 ///     GET /metrics          Prometheus text exposition (needs `status`: a service user's token)
 struct OperationsAPI: Sendable {
     let catalog: Catalog
-    let alerts: any AlertStore
+    let stores: ContinuityStores
     let node: String
     let dataDirectory: String
 
@@ -21,11 +21,11 @@ struct OperationsAPI: Sendable {
         let requirement = Requirement(permission: .status, access: access, action: .query)
         let history = IngestHistoryCache()
         router.group("api").add(middleware: requirement).get("operations") { _, _ -> Response in
-            let snapshot = try await OperationsSnapshot.read(catalog: catalog, alerts: alerts, node: node, dataDirectory: dataDirectory, history: history)
+            let snapshot = try await OperationsSnapshot.read(catalog: catalog, stores: stores, node: node, dataDirectory: dataDirectory, history: history)
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(snapshot))))
         }
         router.group("metrics").add(middleware: requirement).get { _, _ -> Response in
-            let snapshot = try await OperationsSnapshot.read(catalog: catalog, alerts: alerts, node: node, dataDirectory: dataDirectory, history: history)
+            let snapshot = try await OperationsSnapshot.read(catalog: catalog, stores: stores, node: node, dataDirectory: dataDirectory, history: history)
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                             body: .init(byteBuffer: ByteBuffer(bytes: Self.metrics(snapshot).emitToBuffer())))
         }

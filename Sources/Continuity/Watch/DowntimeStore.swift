@@ -40,7 +40,75 @@ public struct Downtime: Sendable, Equatable, Codable {
     public var interval: DateInterval { DateInterval(start: startedAt, end: max(startedAt, endedAt ?? Date())) }
 }
 
-extension Catalog {
+/// What the PACS watch and the operators say of the watched nodes: each change of state, and
+/// the downtimes opened and closed (what arrived while one was open goes back first at failback).
+public protocol DowntimeStore: Sendable {
+    func record(_ event: NodeEvent) async throws
+    /// Each node's latest event.
+    func latestNodeEvents() async throws -> [NodeEvent]
+    /// A node's events, newest first.
+    func nodeEvents(node: String, limit: Int) async throws -> [NodeEvent]
+    /// Opens a downtime of `node`, unless one is open already; returns the open one.
+    @discardableResult
+    func startDowntime(node: String, at: Date, by: String, reason: String) async throws -> Downtime
+    /// Closes `node`'s open downtime; nil when none was open.
+    @discardableResult
+    func endDowntime(node: String, at: Date, by: String) async throws -> Downtime?
+    /// Downtimes (of one node, or all), newest first.
+    func downtimes(node: String?, limit: Int) async throws -> [Downtime]
+}
+
+extension DowntimeStore {
+    public func nodeEvents(node: String) async throws -> [NodeEvent] { try await nodeEvents(node: node, limit: 100) }
+    @discardableResult
+    public func startDowntime(node: String, by: String, reason: String) async throws -> Downtime {
+        try await startDowntime(node: node, at: Date(), by: by, reason: reason)
+    }
+    @discardableResult
+    public func endDowntime(node: String, by: String) async throws -> Downtime? { try await endDowntime(node: node, at: Date(), by: by) }
+    public func downtimes(node: String? = nil) async throws -> [Downtime] { try await downtimes(node: node, limit: 100) }
+    public func downtimes(limit: Int) async throws -> [Downtime] { try await downtimes(node: nil, limit: limit) }
+}
+
+/// Node events and downtimes in the node's SQLite database (tables `nodeEvent`, `downtime`).
+public struct SQLiteDowntimeStore: DowntimeStore {
+    let pool: DatabasePool
+
+    /// Makes the tables on `pool` if they are not there yet, under the migration's name from
+    /// when the catalog made them, so a database that has them is left as it is.
+    public init(pool: DatabasePool) throws {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("7: node health and downtime incidents") { db in
+            try db.execute(sql: """
+                -- Each change of a watched DICOM node's state (up, degraded, down), and why.
+                CREATE TABLE nodeEvent (
+                    id INTEGER PRIMARY KEY,
+                    node TEXT NOT NULL,
+                    state TEXT NOT NULL,
+                    at TEXT NOT NULL,
+                    detail TEXT NOT NULL
+                );
+                CREATE INDEX nodeEvent_node ON nodeEvent (node, at);
+                -- A downtime of a node (the PACS): opened by the watch or an operator, closed the
+                -- same way; what arrived while it was open goes back first at failback.
+                CREATE TABLE downtime (
+                    id INTEGER PRIMARY KEY,
+                    node TEXT NOT NULL,
+                    startedAt TEXT NOT NULL,
+                    startedBy TEXT NOT NULL,
+                    reason TEXT NOT NULL,
+                    endedAt TEXT,
+                    endedBy TEXT
+                );
+                CREATE INDEX downtime_node ON downtime (node, startedAt);
+                """)
+        }
+        try migrator.migrate(pool)
+        self.pool = pool
+    }
+
+    static let timestamp = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+
     public func record(_ event: NodeEvent) async throws {
         try await pool.write { db in
             try db.execute(sql: "INSERT INTO nodeEvent (node, state, at, detail) VALUES (?, ?, ?, ?)",
@@ -48,7 +116,6 @@ extension Catalog {
         }
     }
 
-    /// Each node's latest event.
     public func latestNodeEvents() async throws -> [NodeEvent] {
         try await pool.read { db in
             try Row.fetchAll(db, sql: """
@@ -57,8 +124,7 @@ extension Catalog {
         }
     }
 
-    /// A node's events, newest first.
-    public func nodeEvents(node: String, limit: Int = 100) async throws -> [NodeEvent] {
+    public func nodeEvents(node: String, limit: Int) async throws -> [NodeEvent] {
         try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT node, state, at, detail FROM nodeEvent WHERE node = ? ORDER BY id DESC LIMIT ?",
                              arguments: [node, limit]).compactMap(Self.nodeEvent)
@@ -70,9 +136,7 @@ extension Catalog {
         return NodeEvent(node: row["node"], state: state, at: at, detail: row["detail"])
     }
 
-    /// Opens a downtime of `node`, unless one is open already; returns the open one.
-    @discardableResult
-    public func startDowntime(node: String, at: Date = Date(), by: String, reason: String) async throws -> Downtime {
+    public func startDowntime(node: String, at: Date, by: String, reason: String) async throws -> Downtime {
         try await pool.write { db in
             if let open = try Row.fetchOne(db, sql: "SELECT * FROM downtime WHERE node = ? AND endedAt IS NULL ORDER BY id DESC LIMIT 1", arguments: [node])
                 .flatMap(Self.downtime) {
@@ -84,9 +148,7 @@ extension Catalog {
         }
     }
 
-    /// Closes `node`'s open downtime; nil when none was open.
-    @discardableResult
-    public func endDowntime(node: String, at: Date = Date(), by: String) async throws -> Downtime? {
+    public func endDowntime(node: String, at: Date, by: String) async throws -> Downtime? {
         try await pool.write { db in
             guard var open = try Row.fetchOne(db, sql: "SELECT * FROM downtime WHERE node = ? AND endedAt IS NULL ORDER BY id DESC LIMIT 1",
                                               arguments: [node]).flatMap(Self.downtime) else { return nil }
@@ -97,8 +159,7 @@ extension Catalog {
         }
     }
 
-    /// Downtimes (of one node, or all), newest first.
-    public func downtimes(node: String? = nil, limit: Int = 100) async throws -> [Downtime] {
+    public func downtimes(node: String?, limit: Int) async throws -> [Downtime] {
         try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM downtime WHERE ? IS NULL OR node = ? ORDER BY startedAt DESC LIMIT ?",
                              arguments: [node, node, limit]).compactMap(Self.downtime)
