@@ -46,8 +46,19 @@ import Testing
 
     /// Commits the instances whose UID ends in an odd digit; waits `delay` first. Reports it
     /// could not give on the request's association are kept in `undelivered`.
+    /// Held shut until the test opens it: what waits on it waits for the test, not for a time.
+    final class Gate: Sendable {
+        let stream: AsyncStream<Void>
+        let continuation: AsyncStream<Void>.Continuation
+        init() { (stream, continuation) = AsyncStream.makeStream() }
+        func open() { continuation.finish() }
+        func wait() async { for await _ in stream {} }
+    }
+
     struct OddCommitter: CommitmentProvider {
         var delay: Duration = .zero
+        /// When set, no result is given before the test opens it.
+        var gate: Gate?
         let undeliveredReports = NIOLockedValueBox<[(StorageCommitment.Result, AETitle)]>([])
 
         func undelivered(_ result: StorageCommitment.Result, to callingAETitle: AETitle, address: String) async {
@@ -56,6 +67,7 @@ import Testing
 
         func commit(_ request: StorageCommitment.Request, from callingAETitle: AETitle, address: String) async -> StorageCommitment.Result {
             try? await Task.sleep(for: delay)
+            await gate?.wait()
             let odd = request.references.filter { Int(String($0.sopInstanceUID.last!))! % 2 == 1 }
             return StorageCommitment.Result(transactionUID: request.transactionUID, committed: odd, failed: request.references.filter { !odd.contains($0) }.map {
                 .init(reference: $0, reason: StorageCommitment.FailureReason.noSuchObjectInstance)
@@ -209,15 +221,18 @@ import Testing
     }
 
     /// A report awaited with a deadline that passes leaves the association as it was: the
-    /// report, when it comes, is still taken on it.
+    /// report, when it comes, is still taken on it. (The report is held back until the first
+    /// wait is over, not for a time: on a busy machine a second can pass before that wait begins.)
     @Test func aReportAwaitedPastItsDeadlineIsStillTakenLater() async throws {
-        try await withServer(OddCommitter(delay: .seconds(1))) { port in
+        let gate = Gate()
+        try await withServer(OddCommitter(gate: gate)) { port in
             let request = StorageCommitment.Request(transactionUID: UIDGenerator.make(), references: [.init(sopClassUID: Self.ct, sopInstanceUID: "1.2.1")])
             let result = try await RequestorAssociation.withAssociation(.init(host: "127.0.0.1", port: port, calledAETitle: "ARCHIVE"),
                                                                        proposing: [Self.context]) { association in
                 try await association.requestCommitment(request)
                 let early = try await association.awaitCommitmentReport(request.transactionUID, before: .now + .milliseconds(100))
                 #expect(early == nil && !association.isBroken)
+                gate.open()
                 return try await association.awaitCommitmentReport(request.transactionUID, before: .now + .seconds(20))
             }
             #expect(result?.committed.map(\.sopInstanceUID) == ["1.2.1"])
