@@ -95,7 +95,9 @@ public struct Catalog: Sendable {
         try CatalogSchema.migrator.migrate(pool)
     }
 
-    static let timestamp = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+    /// How times are written in the node's database: the catalog's tables and the other
+    /// components' alike, so that each reads what the others wrote.
+    public static let timestamp = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
 
     /// Records entries in one transaction — one fsync for all of them — and says what
     /// each one did. Its statements are prepared once per connection (`cachedStatement`). Entries for the same instance in one call are recorded in order.

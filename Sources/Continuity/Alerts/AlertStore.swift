@@ -1,3 +1,4 @@
+import Archive
 import Foundation
 import GRDB
 
@@ -59,7 +60,7 @@ public struct SQLiteAlertStore: AlertStore {
         self.pool = pool
     }
 
-    static let timestamp = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+    static let timestamp = Catalog.timestamp
 
     public func openIncident(_ incident: AlertIncident) async throws -> Bool {
         try await pool.write { db in

@@ -1,3 +1,4 @@
+import Archive
 import Foundation
 import GRDB
 
@@ -107,7 +108,7 @@ public struct SQLiteDowntimeStore: DowntimeStore {
         self.pool = pool
     }
 
-    static let timestamp = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+    static let timestamp = Catalog.timestamp
 
     public func record(_ event: NodeEvent) async throws {
         try await pool.write { db in
