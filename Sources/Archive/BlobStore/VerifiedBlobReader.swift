@@ -27,14 +27,6 @@ public struct VerifiedBlobReader: AsyncSequence, Sendable {
 
     public func makeAsyncIterator() -> Iterator { Iterator(reader: self) }
 
-    /// Reads the whole of what the reader gives, in memory: for small blobs and tests.
-    public func collect() async throws(BlobStoreError) -> [UInt8] {
-        var iterator = makeAsyncIterator()
-        var bytes: [UInt8] = []
-        while let piece = try await iterator.next() { bytes += piece }
-        return bytes
-    }
-
     public struct Iterator: AsyncIteratorProtocol {
         let reader: VerifiedBlobReader
         var size: Int?
