@@ -27,12 +27,22 @@ typealias Tag = DICOM.Tag
     }
 
     @Test func malformedCommandSetsAreRefused() {
-        #expect(throws: DIMSEError.self) { try CommandSet(decoding: [0x00, 0x00, 0x00]) }
+        #expect(Self.code { try CommandSet(decoding: [0x00, 0x00, 0x00]) } == .malformedCommand)
         // An element outside group 0000.
         let stray: [UInt8] = [0x08, 0x00, 0x60, 0x00, 0x02, 0x00, 0x00, 0x00, 0x43, 0x54]
-        #expect(throws: DIMSEError.self) { try CommandSet(decoding: Self.echoRequestBytes + stray) }
+        #expect(Self.code { try CommandSet(decoding: Self.echoRequestBytes + stray) } == .malformedCommand)
         // No command field.
-        #expect(throws: DIMSEError.self) { try CommandSet(decoding: Array(Self.echoRequestBytes.prefix(12 + 26))) }
+        #expect(Self.code { try CommandSet(decoding: Array(Self.echoRequestBytes.prefix(12 + 26))) } == .malformedCommand)
+    }
+
+    /// The code of the DIMSEError `body` throws; nil when it throws none.
+    static func code(_ body: () throws -> Any) -> DIMSEError.Code? {
+        do {
+            _ = try body()
+            return nil
+        } catch {
+            return (error as? DIMSEError)?.code
+        }
     }
 
     static func pdv(_ id: UInt8, command: Bool, last: Bool, _ bytes: [UInt8]) -> PresentationDataValue {
@@ -58,15 +68,15 @@ typealias Tag = DICOM.Tag
         command.hasDataSet = true
         let bytes = try command.encoded()
         var fresh = MessageAssembler()
-        #expect(throws: DIMSEError.self) { try fresh.receive(Self.pdv(1, command: false, last: true, [1])) }
+        #expect(Self.code { try fresh.receive(Self.pdv(1, command: false, last: true, [1])) } == .outOfSequence)
         var midCommand = MessageAssembler()
         _ = try midCommand.receive(Self.pdv(1, command: true, last: false, Array(bytes.prefix(4))))
-        #expect(throws: DIMSEError.self) { try midCommand.receive(Self.pdv(3, command: true, last: true, Array(bytes.dropFirst(4)))) }
+        #expect(Self.code { try midCommand.receive(Self.pdv(3, command: true, last: true, Array(bytes.dropFirst(4)))) } == .outOfSequence)
         var midData = MessageAssembler()
         _ = try midData.receive(Self.pdv(1, command: true, last: true, bytes))
-        #expect(throws: DIMSEError.self) { try midData.receive(Self.pdv(1, command: true, last: true, bytes)) }
+        #expect(Self.code { try midData.receive(Self.pdv(1, command: true, last: true, bytes)) } == .outOfSequence)
         var oversized = MessageAssembler()
-        #expect(throws: DIMSEError.self) { try oversized.receive(Self.pdv(1, command: true, last: false, [UInt8](repeating: 0, count: 70_000))) }
+        #expect(Self.code { try oversized.receive(Self.pdv(1, command: true, last: false, [UInt8](repeating: 0, count: 70_000))) } == .malformedCommand)
     }
 
     @Test func fragmentsFitTheNegotiatedMaximum() {

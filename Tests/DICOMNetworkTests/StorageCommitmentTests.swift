@@ -28,10 +28,10 @@ import Testing
     @Test func aRequestWithoutItsTransactionOrReferencesIsRefusedByName() throws {
         var noTransaction = StorageCommitment.Request(transactionUID: "2.25.1", references: [.init(sopClassUID: Self.ct, sopInstanceUID: "1.2")]).dataSet
         noTransaction[.transactionUID] = nil
-        #expect(throws: DIMSEError("the commitment request has no Transaction UID")) { try StorageCommitment.Request(dataSet: noTransaction) }
+        #expect(throws: DIMSEError(.malformedCommitment, "the commitment request has no Transaction UID")) { try StorageCommitment.Request(dataSet: noTransaction) }
         var noItems = DataSet()
         noItems[.transactionUID] = DataElement(tag: .transactionUID, vr: .UI, strings: ["2.25.1"])
-        #expect(throws: DIMSEError("the commitment request has no Referenced SOP Sequence")) { try StorageCommitment.Request(dataSet: noItems) }
+        #expect(throws: DIMSEError(.malformedCommitment, "the commitment request has no Referenced SOP Sequence")) { try StorageCommitment.Request(dataSet: noItems) }
     }
 
     @Test func generatedUIDsAreValidAndDistinct() {

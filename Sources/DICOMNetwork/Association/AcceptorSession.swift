@@ -83,7 +83,7 @@ struct AcceptorSession {
             for value in data.values {
                 do {
                     guard contexts[value.presentationContextID] != nil else {
-                        throw DIMSEError("presentation context \(value.presentationContextID) was not accepted")
+                        throw DIMSEError(.unacceptedContext, "presentation context \(value.presentationContextID) was not accepted")
                     }
                     for event in try assembler.receive(value) { try await handle(event) }
                 } catch let error as DIMSEError {
@@ -107,7 +107,7 @@ struct AcceptorSession {
             // PS3.7 9.3.2.3: a C-CANCEL has no data set and names a request of this association;
             // one that names an operation already ended crossed its last response and is ignored.
             guard !command.hasDataSet, let id = command.messageIDBeingRespondedTo, requestMessageIDs.contains(id) else {
-                throw DIMSEError("a C-CANCEL that names no request of this association")
+                throw DIMSEError(.unknownRequest, "a C-CANCEL that names no request of this association")
             }
             cancelOperation(command)
         case .command(_, let command) where command.field?.isResponse == true:

@@ -45,10 +45,32 @@ public extension Tag {
     static let moveOriginatorMessageID = Tag(0x0000, 0x1031)
 }
 
-/// Why a command set cannot be used.
-public struct DIMSEError: Error, Equatable, CustomStringConvertible {
+/// Why a DIMSE message cannot be used: the association is aborted (PS3.8 7.3.1), or a
+/// Storage Commitment data set is answered with an error status.
+public struct DIMSEError: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Code: Sendable, Equatable {
+        /// The command set is not group 0000 in Implicit VR Little Endian with a known
+        /// command field, or is longer than the archive reads (PS3.7 6.3, E.1).
+        case malformedCommand
+        /// Fragments out of order: data before its command's last fragment, a command inside
+        /// another, data on another context (PS3.7 6.3.1, PS3.8 E.2).
+        case outOfSequence
+        /// A fragment on a presentation context the association did not accept (PS3.8 9.3.5).
+        case unacceptedContext
+        /// A C-CANCEL that names no request of this association (PS3.7 9.3.2.3).
+        case unknownRequest
+        /// A Storage Commitment request or report without an attribute it must have (PS3.4 J.3.2, J.3.3).
+        case malformedCommitment
+    }
+
+    public let code: Code
     public let message: String
-    public init(_ message: String) { self.message = message }
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
     public var description: String { message }
 }
 
@@ -72,10 +94,10 @@ public struct CommandSet: Sendable, Equatable {
         do {
             dataSet = try DataSet(decoding: bytes)
         } catch {
-            throw DIMSEError("the command set is not a valid Implicit VR Little Endian data set: \(error)")
+            throw DIMSEError(.malformedCommand, "the command set is not a valid Implicit VR Little Endian data set: \(error)")
         }
-        guard dataSet.elements.allSatisfy({ $0.tag.group == 0x0000 }) else { throw DIMSEError("the command set holds elements outside group 0000") }
-        guard field != nil else { throw DIMSEError("the command set has no known command field") }
+        guard dataSet.elements.allSatisfy({ $0.tag.group == 0x0000 }) else { throw DIMSEError(.malformedCommand, "the command set holds elements outside group 0000") }
+        guard field != nil else { throw DIMSEError(.malformedCommand, "the command set has no known command field") }
     }
 
     /// The bytes, group length brought up to date.

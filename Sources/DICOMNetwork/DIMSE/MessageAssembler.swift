@@ -37,10 +37,10 @@ public struct MessageAssembler: Sendable {
             return try receive(value)
         case (.command(let id, var buffer), true):
             guard id == value.presentationContextID else {
-                throw DIMSEError("a command fragment on presentation context \(value.presentationContextID) inside a command on \(id)")
+                throw DIMSEError(.outOfSequence, "a command fragment on presentation context \(value.presentationContextID) inside a command on \(id)")
             }
             guard buffer.readableBytes + value.fragment.readableBytes <= Self.maximumCommandLength else {
-                throw DIMSEError("a command set longer than \(Self.maximumCommandLength) bytes")
+                throw DIMSEError(.malformedCommand, "a command set longer than \(Self.maximumCommandLength) bytes")
             }
             var fragment = value.fragment
             buffer.writeBuffer(&fragment)
@@ -53,16 +53,16 @@ public struct MessageAssembler: Sendable {
             return [.command(contextID: id, command)]
         case (.data(let id), false):
             guard id == value.presentationContextID else {
-                throw DIMSEError("a data fragment on presentation context \(value.presentationContextID) for a command on \(id)")
+                throw DIMSEError(.outOfSequence, "a data fragment on presentation context \(value.presentationContextID) for a command on \(id)")
             }
             if value.isLastFragment { state = .awaitingCommand }
             return [.dataFragment(contextID: id, value.fragment, isLast: value.isLastFragment)]
         case (.awaitingCommand, false):
-            throw DIMSEError("a data fragment with no command before it")
+            throw DIMSEError(.outOfSequence, "a data fragment with no command before it")
         case (.command, false):
-            throw DIMSEError("a data fragment before the command's last fragment")
+            throw DIMSEError(.outOfSequence, "a data fragment before the command's last fragment")
         case (.data, true):
-            throw DIMSEError("a command fragment before the data set's last fragment")
+            throw DIMSEError(.outOfSequence, "a command fragment before the data set's last fragment")
         }
     }
 }

@@ -64,7 +64,7 @@ public enum StorageCommitment {
 
         init(_ item: Item) throws(DIMSEError) {
             guard let sopClass = item.dataSet.uid(.referencedSOPClassUID), let instance = item.dataSet.uid(.referencedSOPInstanceUID) else {
-                throw DIMSEError("a Referenced SOP Sequence item without its SOP class or instance UID")
+                throw DIMSEError(.malformedCommitment, "a Referenced SOP Sequence item without its SOP class or instance UID")
             }
             self.init(sopClassUID: sopClass, sopInstanceUID: instance)
         }
@@ -81,9 +81,9 @@ public enum StorageCommitment {
         }
 
         public init(dataSet: DataSet) throws(DIMSEError) {
-            guard let transaction = dataSet.uid(.transactionUID) else { throw DIMSEError("the commitment request has no Transaction UID") }
+            guard let transaction = dataSet.uid(.transactionUID) else { throw DIMSEError(.malformedCommitment, "the commitment request has no Transaction UID") }
             guard let items = dataSet[.referencedSOPSequence]?.items, !items.isEmpty else {
-                throw DIMSEError("the commitment request has no Referenced SOP Sequence")
+                throw DIMSEError(.malformedCommitment, "the commitment request has no Referenced SOP Sequence")
             }
             var references: [Reference] = []
             for item in items { references.append(try Reference(item)) }
@@ -123,7 +123,7 @@ public enum StorageCommitment {
         public var eventType: EventType { failed.isEmpty ? .allCommitted : .someFailed }
 
         public init(dataSet: DataSet) throws(DIMSEError) {
-            guard let transaction = dataSet.uid(.transactionUID) else { throw DIMSEError("the commitment report has no Transaction UID") }
+            guard let transaction = dataSet.uid(.transactionUID) else { throw DIMSEError(.malformedCommitment, "the commitment report has no Transaction UID") }
             var committed: [Reference] = []
             for item in dataSet[.referencedSOPSequence]?.items ?? [] { committed.append(try Reference(item)) }
             var failed: [Failure] = []
