@@ -79,7 +79,7 @@ let package = Package(
         // Proof that every copy is intact, and the repair of those that are not.
         .target(
             name: "Protection",
-            dependencies: ["Archive", "Replication", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Archive", "Replication", .product(name: "Logging", package: "swift-log"), .product(name: "GRDB", package: "GRDB.swift")]
         ),
         // Keeping work going through a PACS outage, and giving the PACS back what it missed.
         .target(
@@ -142,7 +142,7 @@ let package = Package(
         .executableTarget(name: "CodecBenchmark", dependencies: ["Codecs"], path: "Benchmarks/CodecBenchmark"),
         // Running real peers and helpers from tests.
         .target(
-            name: "TestSupport", dependencies: ["Archive", "Continuity", "DICOM", "DICOMNetwork", "Replication", .product(name: "NIOCore", package: "swift-nio")],
+            name: "TestSupport", dependencies: ["Archive", "Continuity", "DICOM", "DICOMNetwork", "Protection", "Replication", .product(name: "NIOCore", package: "swift-nio")],
             path: "Tests/TestSupport", exclude: ["Helpers"]
         ),
         .testTarget(

@@ -8,8 +8,8 @@ import Security
 /// The continuity side of a node's wiring: the PACS watch, alerts, drills, failback.
 extension LifeboatNode {
     /// Drills against every target whose copies can be read back, failures told to `alerter`.
-    func drillRunner(archive: LocalArchive, targets: [any ReplicationTarget], alerter: Alerter?) -> DrillRunner {
-        DrillRunner(catalog: archive.catalog, targets: targets.compactMap { $0 as? any ReadableTarget }, alerter: alerter, dataDirectory: configuration.data)
+    func drillRunner(archive: LocalArchive, store: any DrillStore, targets: [any ReplicationTarget], alerter: Alerter?) -> DrillRunner {
+        DrillRunner(catalog: archive.catalog, store: store, targets: targets.compactMap { $0 as? any ReadableTarget }, alerter: alerter, dataDirectory: configuration.data)
     }
 
     /// For `lifeboat drill`: the archive, its targets, and the webhook and email alerts the configuration names.
@@ -20,10 +20,11 @@ extension LifeboatNode {
         let archive = try LocalArchive(root: configuration.data)
         let targets = try configuration.replicationTargets.map { try $0.makeTarget(archive: archive, aeTitle: title) }
         let security = try NodeSecurity(data: configuration.data)
+        let stores = try ContinuityStores(pool: archive.catalog.pool)
         // The command ends before a syslog exporter would have sent: its alerts go by webhook and email.
-        let (alerter, _) = alerting(catalog: archive.catalog, store: try SQLiteAlertStore(pool: archive.catalog.pool), aeTitle: configuration.aeTitle,
+        let (alerter, _) = alerting(catalog: archive.catalog, stores: stores, aeTitle: configuration.aeTitle,
                                     syslog: nil, auditLog: security.audit.path)
-        return drillRunner(archive: archive, targets: targets, alerter: alerter)
+        return drillRunner(archive: archive, store: stores.drills, targets: targets, alerter: alerter)
     }
 
     /// The watch over the configured nodes, each change of state told to `alerter`; nil when none is watched.
@@ -47,7 +48,7 @@ extension LifeboatNode {
     }
 
     /// The alert channels the configuration names, the alerter over them, and the checks that feed it.
-    func alerting(catalog: Catalog, store: any AlertStore, aeTitle: String, syslog: SyslogExporter?, auditLog: String) -> (Alerter, AlertMonitor) {
+    func alerting(catalog: Catalog, stores: ContinuityStores, aeTitle: String, syslog: SyslogExporter?, auditLog: String) -> (Alerter, AlertMonitor) {
         var channels: [any Notifier] = []
         if !configuration.alertWebhook.isEmpty { channels.append(WebhookNotifier(url: configuration.alertWebhook)) }
         if let relay = Configuration.hostAndPort(configuration.alertSMTP) {
@@ -56,8 +57,8 @@ extension LifeboatNode {
         if configuration.alertSyslog, let syslog {
             channels.append(SyslogNotifier(destination: "\(syslog.destination)", host: syslog.host) { syslog.send(message: $0) })
         }
-        let alerter = Alerter(store: store, source: aeTitle, channels: channels, limit: configuration.alertsPerHour)
-        let monitor = AlertMonitor(catalog: catalog, alerter: alerter, options: .init(recoveryPointMinutes: configuration.recoveryPointMinutes,
+        let alerter = Alerter(store: stores.alerts, source: aeTitle, channels: channels, limit: configuration.alertsPerHour)
+        let monitor = AlertMonitor(catalog: catalog, integrity: stores.integrity, alerter: alerter, options: .init(recoveryPointMinutes: configuration.recoveryPointMinutes,
                                                                                       diskFreePercent: Double(configuration.diskFreePercent),
                                                                                       dataDirectory: configuration.data,
                                                                                       audit: AuditChainCheck(path: auditLog) {
@@ -79,27 +80,28 @@ extension LifeboatNode {
         }
         let archive = try LocalArchive(root: configuration.data)
         let audit = try NodeSecurity(data: configuration.data).audit
-        let downtime = try await SQLiteDowntimeStore(pool: archive.catalog.pool).downtimes(node: destination.aeTitle.value, limit: 1000).map(\.interval)
+        let stores = try ContinuityStores(pool: archive.catalog.pool)
+        let downtime = try await stores.downtimes.downtimes(node: destination.aeTitle.value, limit: 1000).map(\.interval)
             + (since.map { [DateInterval(start: $0, end: max($0, Date()))] } ?? [])
-        let failback = Failback(catalog: archive.catalog, blobs: archive.blobs,
+        let failback = Failback(catalog: archive.catalog, commitments: stores.commitments, blobs: archive.blobs,
                                 options: .init(node: destination, callingAETitle: title, downtime: downtime, concurrency: concurrency,
                                                commitTimeout: commitTimeout))
         return (failback, audit)
     }
 
     /// For `lifeboat failback` while `lifeboat serve` is not running: the DICOM port takes the
-    /// PACS's Storage Commitment reports — from the dicom-nodes only, into the catalog, audited
+    /// PACS's Storage Commitment reports — from the dicom-nodes only, into the commitment store, audited
     /// — and nothing else, until `stop` is called. Nil when the port is taken (by the server,
     /// which then takes the reports itself).
     public func listenForCommitmentReports() async -> (@Sendable () -> Void)? {
         guard let title = AETitle(validating: configuration.aeTitle), let archive = try? LocalArchive(root: configuration.data),
-              let security = try? NodeSecurity(data: configuration.data) else { return nil }
+              let stores = try? ContinuityStores(pool: archive.catalog.pool), let security = try? NodeSecurity(data: configuration.data) else { return nil }
         var policy = AcceptorPolicy(aeTitle: title, requireCalledAETitle: !configuration.anyCalledAETitle, abstractSyntaxes: [SOPClass.verification],
                                     maximumLength: UInt32(configuration.maxPDU))
         let access = DICOMAccess(peers: [], strict: true, reporters: commitmentReporters())
         policy.admission = AuditedServices.admission(access, identities: nil, audit: security.audit,
                                                      offered: [SOPClass.verification, StorageCommitment.sopClassUID], queryClasses: [], retrieveClasses: [])
-        let services = AuditedServices.wrap(AssociationServices(store: NotServing(), commitmentReports: CommitmentReportRecorder(catalog: archive.catalog)),
+        let services = AuditedServices.wrap(AssociationServices(store: NotServing(), commitmentReports: CommitmentReportRecorder(store: stores.commitments)),
                                             audit: security.audit, access: access)
         let server = DICOMServer(configuration: .init(host: configuration.bindAddress, port: configuration.dicomPort, policy: policy, maximumAssociations: 8),
                                  services: services)

@@ -12,7 +12,8 @@ import Security
 extension LifeboatNode {
     /// The DICOM port and, when configured, the DICOM TLS port: the same services, audited,
     /// behind the same admission (allow-list and user identity).
-    func dicomServers(policy: AcceptorPolicy, query: QueryEngine, ingestor: Ingestor, security: NodeSecurity) throws -> (DICOMServer, DICOMServer?) {
+    func dicomServers(policy: AcceptorPolicy, query: QueryEngine, ingestor: Ingestor, commitments: any CommitmentStore,
+                      security: NodeSecurity) throws -> (DICOMServer, DICOMServer?) {
         var policy = policy
         let retrieve = RetrieveService(engine: query, nodes: configuration.dicomNodes)
         let find = FindService(engine: query)
@@ -33,7 +34,7 @@ extension LifeboatNode {
             await delivery.deliver(result, to: caller, address: address)
         }
         let services = AuditedServices.wrap(AssociationServices(store: StoreService(ingestor: ingestor), query: find, retrieve: retrieve, commitment: commitment,
-                                                                commitmentReports: CommitmentReportRecorder(catalog: query.catalog)),
+                                                                commitmentReports: CommitmentReportRecorder(store: commitments)),
                                             audit: security.audit, access: access)
         let server = DICOMServer(configuration: .init(host: configuration.bindAddress, port: configuration.dicomPort, policy: policy,
                                                       maximumAssociations: configuration.maxAssociations),

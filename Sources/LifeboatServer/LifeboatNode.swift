@@ -43,9 +43,12 @@ public struct LifeboatNode: Sendable {
             try security.audit.append(.store, actor: "lifeboat", source: "local", subject: "SOPInstanceUID=\(recovered.sopInstanceUID)",
                                       detail: "recovered at start: blob \(recovered.blob) was written before a crash, never cataloged nor acknowledged; now cataloged")
         }
+        // Continuity's tables (alerts, downtimes, drills, commitment transactions) and Protection's
+        // (scrub cursors, findings), in the node's database beside the catalog.
+        let stores = try ContinuityStores(pool: archive.catalog.pool)
         let policy = AcceptorPolicy(aeTitle: title, requireCalledAETitle: !configuration.anyCalledAETitle, maximumLength: UInt32(configuration.maxPDU))
         let targets = try configuration.replicationTargets.map { try $0.makeTarget(archive: archive, aeTitle: title) }
-        let scrubber = Self.scrubber(archive: archive, targets: targets, audit: security.audit, actor: "lifeboat")
+        let scrubber = Self.scrubber(archive: archive, integrity: stores.integrity, targets: targets, audit: security.audit, actor: "lifeboat")
         var query = QueryEngine(catalog: archive.catalog, blobs: archive.blobs, retrieveAETitle: configuration.aeTitle,
                                 options: MatchOptions(caseInsensitivePersonNames: configuration.caseInsensitiveNames))
         // A blob missing or damaged here when it is read is fetched from a target: during a restore, and after a loss.
@@ -63,7 +66,7 @@ public struct LifeboatNode: Sendable {
                                 timeout: .seconds(configuration.replicationSyncTimeout), policy: configuration.replicationSyncPolicy, catalog: archive.catalog)
             ingestor.quorum = quorum
         }
-        let (server, tlsServer) = try dicomServers(policy: policy, query: query, ingestor: ingestor, security: security)
+        let (server, tlsServer) = try dicomServers(policy: policy, query: query, ingestor: ingestor, commitments: stores.commitments, security: security)
         var replication: (token: String, ingestor: Ingestor)?
         if configuration.acceptReplication {
             guard let token = ProcessInfo.processInfo.environment[configuration.replicationTokenVariable], token.count >= 16 else {
@@ -78,8 +81,6 @@ public struct LifeboatNode: Sendable {
                                                secureCookies: configuration.https, throttle: security.signIns),
                             catalog: archive.catalog, replication: replication)
         if configuration.https { web.tls = try configuration.tlsFiles?.serverConfiguration(mutual: false) }
-        // Continuity's tables (alerts, downtimes), in the node's database beside the catalog.
-        let stores = try ContinuityStores(pool: archive.catalog.pool)
         web.operations = (configuration.aeTitle, configuration.data)
         web.continuity = stores
         web.idleTimeout = .seconds(configuration.httpIdleSeconds)
@@ -96,9 +97,9 @@ public struct LifeboatNode: Sendable {
         let scrubPace = restoring ? nil : scrubPace, readBackEvery = scrubReadBackEvery
         let httpPort = configuration.httpPort
         let webServer = web
-        let (alerter, alertMonitor) = alerting(catalog: archive.catalog, store: stores.alerts, aeTitle: configuration.aeTitle, syslog: syslog, auditLog: security.audit.path)
+        let (alerter, alertMonitor) = alerting(catalog: archive.catalog, stores: stores, aeTitle: configuration.aeTitle, syslog: syslog, auditLog: security.audit.path)
         let watch = pacsWatch(store: stores.downtimes, aeTitle: title, alerter: alerter)
-        let drills = drillRunner(archive: archive, targets: targets, alerter: alerter)
+        let drills = drillRunner(archive: archive, store: stores.drills, targets: targets, alerter: alerter)
         let drillDays = restoring ? 0 : configuration.drillDays, drillStudies = configuration.drillStudies
         let newestDayEvery = configuration.drillNewestDayEvery
         var parts: [@Sendable () async throws -> Void] = []

@@ -9,6 +9,8 @@ import Replication
 /// recorded as a finding and — unless healing is off — put right from a good one.
 public struct Scrubber: Sendable {
     public let catalog: Catalog
+    /// Where each place's cursor and the findings are kept.
+    public let integrity: any IntegrityStore
     public let healer: Healer
     public var heal = true
     /// False when the targets were left out on purpose (`lifeboat verify --local-only`): a bad
@@ -19,9 +21,10 @@ public struct Scrubber: Sendable {
     let logger: Logger
 
     /// `staging`: where copies read back from targets are staged (local, as for ingest).
-    public init(blobs: any BlobStore, staging: String, catalog: Catalog, targets: [any ReadableTarget], heal: Bool = true,
+    public init(blobs: any BlobStore, staging: String, catalog: Catalog, integrity: any IntegrityStore, targets: [any ReadableTarget], heal: Bool = true,
                 logger: Logger = Logger(label: "lifeboat.scrub"), onFinding: @escaping @Sendable (IntegrityFinding) -> Void = { _ in }) {
         self.catalog = catalog
+        self.integrity = integrity
         healer = Healer(blobs: blobs, staging: staging, catalog: catalog, targets: targets)
         self.heal = heal
         self.logger = logger
@@ -76,7 +79,7 @@ public struct Scrubber: Sendable {
         let target: (any ReadableTarget)? = if case .target(let target) = place { target } else { nil }
         do {
             let scheduled = options.pace != nil
-            var cursor = scheduled ? try await catalog.scrubCursor(place: place.name) ?? ScrubCursor(place: place.name, passStartedAt: Date())
+            var cursor = scheduled ? try await integrity.scrubCursor(place: place.name) ?? ScrubCursor(place: place.name, passStartedAt: Date())
                                    : ScrubCursor(place: place.name, passStartedAt: Date())
             let total = try await catalog.scrubTotals(replicatedTo: target?.name).bytes
             while !Task.isCancelled {
@@ -98,7 +101,7 @@ public struct Scrubber: Sendable {
                 cursor.lastVersion = last.versionID
                 cursor.checkedBytes += items.reduce(0) { $0 + $1.size }
                 if let pace = options.pace {
-                    try await catalog.save(cursor)
+                    try await integrity.save(cursor)
                     let next = pace.nextCheck(passStartedAt: cursor.passStartedAt, covered: cursor.checkedBytes, total: total, readStartedAt: started, read: read)
                     let wait = next.timeIntervalSinceNow
                     if wait > 0 { try await Task.sleep(for: .seconds(wait)) }
@@ -107,7 +110,7 @@ public struct Scrubber: Sendable {
             if report.complete, let pace = options.pace {
                 // The next pass starts a period after this one did, or now if this one ran late.
                 let next = max(Date(), cursor.passStartedAt.addingTimeInterval(Double(pace.period.components.seconds)))
-                try await catalog.save(ScrubCursor(place: place.name, passStartedAt: next, completedPasses: cursor.completedPasses + 1,
+                try await integrity.save(ScrubCursor(place: place.name, passStartedAt: next, completedPasses: cursor.completedPasses + 1,
                                                    lastPassEndedAt: Date()))
             }
         } catch is CancellationError {
@@ -145,7 +148,7 @@ public struct Scrubber: Sendable {
         var finding = IntegrityFinding(blob: item.blob, place: place.name, problem: problem)
         let metadata: Logger.Metadata = ["place": "\(place.name)", "problem": "\(problem.rawValue)", "blob": "\(item.blob)", "instance": "\(item.sopInstanceUID)"]
         logger.error("a bad copy", metadata: metadata)
-        finding.id = try? await catalog.save(finding)
+        finding.id = try? await integrity.save(finding)
         onFinding(finding)
         guard heal else { return finding }
         var outcome: Healer.Outcome
@@ -172,7 +175,7 @@ public struct Scrubber: Sendable {
             logger.warning("not healed yet; tried again on the next pass", metadata: metadata.merging(["error": "\(why)"]) { $1 })
             return finding
         }
-        finding.id = (try? await catalog.save(finding)) ?? finding.id
+        finding.id = (try? await integrity.save(finding)) ?? finding.id
         onFinding(finding)
         return finding
     }
@@ -191,7 +194,7 @@ public struct Scrubber: Sendable {
             for place in places {
                 group.addTask {
                     while !Task.isCancelled {
-                        if let cursor = try? await catalog.scrubCursor(place: place.name), cursor.passStartedAt > Date() {
+                        if let cursor = try? await integrity.scrubCursor(place: place.name), cursor.passStartedAt > Date() {
                             try? await Task.sleep(for: .seconds(cursor.passStartedAt.timeIntervalSinceNow))
                             continue
                         }

@@ -45,7 +45,8 @@ struct PlanCommand: AsyncParsableCommand {
         guard (1...3650).contains(historyDays) else { throw ValidationError("--history-days is from 1 to 3650") }
         let settings = try archiveSettings(config: config, data: data)
         let catalog = try LocalArchive(root: settings.data).catalog
-        let plan = try await CapacityPlan.make(catalog: catalog, dataDirectory: settings.data, targets: settings.replicationTargets.map(\.name),
+        let drills = try SQLiteDrillStore(pool: catalog.pool)
+        let plan = try await CapacityPlan.make(catalog: catalog, drills: drills, dataDirectory: settings.data, targets: settings.replicationTargets.map(\.name),
                                                downtimeHours: hours, marginPercent: margin, historyDays: historyDays)
         if json {
             let encoder = JSONEncoder()

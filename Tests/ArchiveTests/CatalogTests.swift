@@ -155,23 +155,4 @@ typealias Tag = DICOM.Tag
         #expect(attributes.instanceNumber == 7)
         #expect(attributes.sopInstanceUID == "1.2.3.4.5")
     }
-
-    /// A commitment report is kept only for a request of this node, and the first one stands.
-    @Test func aCommitmentReportIsKeptForItsRequestOnlyOnce() async throws {
-        try await Self.withCatalog { catalog in
-            let reference = CommitmentReport.Reference(sopClassUID: "1.2.840.10008.5.1.4.1.1.2", sopInstanceUID: "1.2.3.4")
-            let report = CommitmentReport(transactionUID: "2.25.5", reportedBy: "PACS", sameAssociation: false, committed: [reference], failed: [])
-            #expect(try await catalog.record(report) == .unknownTransaction)
-            try await catalog.recordCommitmentRequest(transactionUID: "2.25.5", node: "PACS", instances: 1)
-            #expect(try await catalog.commitmentReport("2.25.5") == nil)
-            #expect(try await catalog.record(report) == .recorded)
-            var second = report
-            second.committed = []
-            second.failed = [.init(reference: reference, reason: 0x0110)]
-            #expect(try await catalog.record(second) == .duplicate)
-            let kept = try #require(try await catalog.commitmentReport("2.25.5"))
-            #expect(kept.committed == [reference] && kept.failed.isEmpty && kept.reportedBy == "PACS" && !kept.sameAssociation)
-            #expect(try await catalog.commitmentRequest("2.25.5")?.instances == 1)
-        }
-    }
 }

@@ -1,6 +1,7 @@
 import Archive
 @testable import Continuity
 import Foundation
+import Protection
 import Security
 import TestSupport
 import Synchronization
@@ -108,7 +109,7 @@ import Testing
     }
 
     func monitor(_ webhook: AlertSink, diskFreePercent: Double = 0, auditLog: String? = nil) throws -> AlertMonitor {
-        AlertMonitor(catalog: site.archive.catalog,
+        AlertMonitor(catalog: site.archive.catalog, integrity: try SQLiteIntegrityStore(pool: site.archive.catalog.pool),
                      alerter: Alerter(store: try SQLiteAlertStore(pool: site.archive.catalog.pool), source: "A", channels: [WebhookNotifier(url: "http://127.0.0.1:\(webhook.port)/")]),
                      options: .init(recoveryPointMinutes: 60, diskFreePercent: diskFreePercent, dataDirectory: site.root,
                                     audit: auditLog.map { log in AuditChainCheck(path: log) { try AuditVerifier.verify(path: log).firstProblem } }))
@@ -130,18 +131,18 @@ import Testing
         #expect(told(webhook).last == "resolved disk-filling:data")
 
         // A bad copy at the NAS left unhealed, then healed.
-        _ = try await site.archive.catalog.save(IntegrityFinding(blob: blobs[0], place: "nas", problem: .corrupt))
+        _ = try await SQLiteIntegrityStore(pool: site.archive.catalog.pool).save(IntegrityFinding(blob: blobs[0], place: "nas", problem: .corrupt))
         await (try monitor(webhook)).check(&state)
         #expect(told(webhook).last == "firing corruption:nas")
-        _ = try await site.archive.catalog.save(IntegrityFinding(blob: blobs[0], place: "nas", problem: .corrupt, healedAt: Date(), healedFrom: "local"))
+        _ = try await SQLiteIntegrityStore(pool: site.archive.catalog.pool).save(IntegrityFinding(blob: blobs[0], place: "nas", problem: .corrupt, healedAt: Date(), healedFrom: "local"))
         await (try monitor(webhook)).check(&state)
         #expect(told(webhook).last == "resolved corruption:nas")
         // Found and healed between two checks: begun and ended.
-        _ = try await site.archive.catalog.save(IntegrityFinding(blob: blobs[1], place: "local", problem: .missing, healedAt: Date(), healedFrom: "nas"))
+        _ = try await SQLiteIntegrityStore(pool: site.archive.catalog.pool).save(IntegrityFinding(blob: blobs[1], place: "local", problem: .missing, healedAt: Date(), healedFrom: "nas"))
         await (try monitor(webhook)).check(&state)
         #expect(Array(told(webhook).suffix(2)) == ["firing corruption:local", "resolved corruption:local"])
         // No good copy anywhere.
-        _ = try await site.archive.catalog.save(IntegrityFinding(blob: blobs[1], place: "local", problem: .corrupt, unrecoverable: true))
+        _ = try await SQLiteIntegrityStore(pool: site.archive.catalog.pool).save(IntegrityFinding(blob: blobs[1], place: "local", problem: .corrupt, unrecoverable: true))
         await (try monitor(webhook)).check(&state)
         #expect(told(webhook).last == "firing no-good-copy:\(blobs[1].hex)")
         let critical = webhook.received().last?["body"] as? [String: Any]

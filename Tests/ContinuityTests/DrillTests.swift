@@ -27,7 +27,7 @@ import Testing
     }
 
     func runner(_ targets: [any ReadableTarget], webhook: AlertSink) throws -> DrillRunner {
-        DrillRunner(catalog: site.archive.catalog, targets: targets,
+        DrillRunner(catalog: site.archive.catalog, store: try SQLiteDrillStore(pool: site.archive.catalog.pool), targets: targets,
                     alerter: Alerter(store: try SQLiteAlertStore(pool: site.archive.catalog.pool), source: "LIFEBOAT", channels: [WebhookNotifier(url: "http://127.0.0.1:\(webhook.port)/")]),
                     dataDirectory: site.root)
     }
@@ -49,7 +49,7 @@ import Testing
         #expect(report.last24HoursSeconds == report.fullRestoreSeconds, "everything arrived today")
         #expect(report.snapshot == "catalog/20261122T000000Z.sqlite" && report.snapshotAgeSeconds != nil)
         // The evidence: in the catalog and as JSON; nothing left in the scratch directory.
-        let kept = try await site.archive.catalog.drills()
+        let kept = try await SQLiteDrillStore(pool: site.archive.catalog.pool).drills()
         #expect(kept.count == 1 && kept[0].passed && kept[0].target == "nas" && kept[0].report.contains("\"bytesPerSecond\""))
         let files = try FileManager.default.contentsOfDirectory(atPath: site.root + "/drills")
         #expect(files.count == 1 && files[0].hasSuffix("-nas.json"))
@@ -69,8 +69,8 @@ import Testing
             await runner.runScheduled(every: .seconds(86400), studies: 1, newestDayEvery: 1, firstAfter: .zero)
         }
         defer { schedule.cancel() }
-        try await Polling.waitUntil(seconds: 30) { try await site.archive.catalog.drills().count == 1 }
-        let drill = try #require(try await site.archive.catalog.drills().first)
+        try await Polling.waitUntil(seconds: 30) { try await SQLiteDrillStore(pool: site.archive.catalog.pool).drills().count == 1 }
+        let drill = try #require(try await SQLiteDrillStore(pool: site.archive.catalog.pool).drills().first)
         #expect(drill.target == "nas" && drill.passed, "the target that has confirmed nothing is left out, not failed")
         #expect(drill.report.contains("\"newestDay\" : true"), "the first of every one: the newest day too")
         #expect(webhook.received().isEmpty)
@@ -96,7 +96,7 @@ import Testing
         let alert = try #require(webhook.received().last?["body"] as? [String: Any])
         #expect(alert["key"] as? String == "drill-failed:nas" && alert["severity"] as? String == "critical" && alert["state"] as? String == "firing")
         #expect((alert["detail"] as? String)?.contains("missing at nas") == true)
-        #expect(try await site.archive.catalog.drills().first?.passed == false)
+        #expect(try await SQLiteDrillStore(pool: site.archive.catalog.pool).drills().first?.passed == false)
 
         // Put right (the copies written again from the good local blobs): the next drill passes and the alert is resolved.
         try original.write(to: URL(fileURLWithPath: damagedPath))

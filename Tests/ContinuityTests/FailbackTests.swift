@@ -10,10 +10,12 @@ import Testing
 /// priority order, confirmed by Storage Commitment (or by query), and reported.
 @Suite(.serialized) struct FailbackTests {
     let site: TestArchive
+    let commitments: any CommitmentStore
     let scratch: String
 
     init() throws {
         site = try TestArchive()
+        commitments = try SQLiteCommitmentStore(pool: site.archive.catalog.pool)
         scratch = FileManager.default.temporaryDirectory.appendingPathComponent("failback-\(UUID().uuidString)").path
     }
 
@@ -22,7 +24,7 @@ import Testing
     }
 
     func failback(to pacs: PACSStandIn, downtime: [DateInterval] = [], concurrency: Int = 1, commitTimeout: Duration = .seconds(20)) -> Failback {
-        Failback(catalog: site.archive.catalog, blobs: site.archive.blobs,
+        Failback(catalog: site.archive.catalog, commitments: commitments, blobs: site.archive.blobs,
                  options: .init(node: DICOMNode("\(pacs.aeTitle)@127.0.0.1:\(pacs.port)")!, callingAETitle: "LIFEBOAT", downtime: downtime,
                                 concurrency: concurrency, retryDelay: .milliseconds(100), commitTimeout: commitTimeout))
     }
@@ -32,7 +34,7 @@ import Testing
     func withReportListener(_ body: (Int) async throws -> Void) async throws {
         let server = DICOMServer(configuration: .init(host: "127.0.0.1", port: 0, policy: AcceptorPolicy(aeTitle: "LIFEBOAT")),
                                  services: AssociationServices(store: NoStores(),
-                                                               commitmentReports: CommitmentReportRecorder(catalog: site.archive.catalog)))
+                                                               commitmentReports: CommitmentReportRecorder(store: commitments)))
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let task = Task { try await server.run { continuation.yield($0) } }
         defer { task.cancel() }
@@ -253,7 +255,8 @@ import Testing
         _ = try await storeStudies(4, instances: 3)
         let port = LoopbackPort.free()
         await #expect(throws: FailbackError.self) {
-            _ = try await Failback(catalog: site.archive.catalog, blobs: site.archive.blobs,
+            _ = try await Failback(catalog: site.archive.catalog, commitments: try SQLiteCommitmentStore(pool: site.archive.catalog.pool),
+                                   blobs: site.archive.blobs,
                                    options: .init(node: DICOMNode("PACS@127.0.0.1:\(port)")!, callingAETitle: "LIFEBOAT")).run()
         }
         // The PACS dies part way through the fifth instance: the run ends with what it could not send.

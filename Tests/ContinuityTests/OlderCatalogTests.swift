@@ -2,6 +2,7 @@ import Archive
 import Continuity
 import Foundation
 import GRDB
+import Protection
 import Testing
 
 /// A catalog.sqlite made by the release before each component kept its own tables
@@ -43,6 +44,17 @@ struct OlderCatalogTests {
         #expect(try await stores.downtimes.endDowntime(node: "PACS", by: "jane")?.id == downtime.id)
         #expect(try await alerts.openIncident(AlertIncident(key: "corruption:nas", kind: .corruption, subject: "nas", severity: .warning,
                                                             summary: "1 bad copy", openedAt: Date())))
+        let finding = try #require(try await stores.integrity.findings().first)
+        #expect(finding.place == "local" && finding.problem == .corrupt && finding.healedFrom == "nas" && finding.healedAt != nil && !finding.unrecoverable)
+        #expect(try await stores.integrity.lastFindingID() == finding.id)
+        let drill = try #require(try await stores.drills.drills().first)
+        #expect(drill.target == "offsite" && drill.passed && drill.report.contains("52000000"))
+        try await stores.drills.record(drill: "nas", startedAt: Date(), passed: false, report: "{}")
+        #expect(try await stores.drills.drills().map(\.target) == ["nas", "offsite"], "newest first")
+        let report = try #require(try await stores.commitments.commitmentReport("2.25.77"))
+        #expect(report.committed.map(\.sopInstanceUID) == ["1.2.3.4.1"] && report.failed.map(\.reason) == [0x0110] && !report.sameAssociation)
+        #expect(try await stores.commitments.commitmentRequest("2.25.77")?.instances == 2)
+        #expect(try await stores.commitments.record(report) == .duplicate, "the first report stands")
 
         // A new database: the same migrations, by the same names, from the components that own them.
         let fresh = root + "-fresh"

@@ -1,5 +1,5 @@
 -- catalog.sqlite as lifeboat 622ac20 made it (lifeboat import of 3 CT instances), with an open and a resolved alert,
--- a downtime and a healed finding added by sqlite3 to its schema: the tests open it with the stores that now own those tables.
+-- a downtime, a healed finding, a drill and a commitment transaction added by sqlite3 to its schema: the tests open it with the stores that now own those tables.
 PRAGMA foreign_keys=OFF;
 BEGIN TRANSACTION;
 CREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY);
@@ -164,6 +164,7 @@ CREATE TABLE drill (
     passed INTEGER NOT NULL,
     report TEXT NOT NULL
 );
+INSERT INTO drill VALUES(1,'offsite','2026-12-06T08:00:00.000Z',1,'{"bytesPerSecond":52000000,"passed":true,"target":"offsite"}');
 CREATE TABLE commitmentRequest (
     transactionUID TEXT PRIMARY KEY,
     node TEXT NOT NULL,
@@ -178,6 +179,8 @@ CREATE TABLE commitmentReport (
     committed TEXT NOT NULL,
     failed TEXT NOT NULL
 ) WITHOUT ROWID;
+INSERT INTO commitmentRequest VALUES('2.25.77','PACS','2026-12-06T11:30:00.000Z',2);
+INSERT INTO commitmentReport VALUES('2.25.77','PACS','2026-12-06T11:30:02.000Z',0,'[{"sopClassUID":"1.2.840.10008.5.1.4.1.1.2","sopInstanceUID":"1.2.3.4.1"}]','[{"reason":272,"reference":{"sopClassUID":"1.2.840.10008.5.1.4.1.1.2","sopInstanceUID":"1.2.3.4.2"}}]');
 CREATE TABLE IF NOT EXISTS "patient" (
     id INTEGER PRIMARY KEY,
     patientID TEXT NOT NULL,

@@ -23,7 +23,8 @@ struct PathlessScrubTests {
             _ = try await memory.put(try file.finish())
         }
         #expect(memory.localPath(of: blobs[0]) == nil)
-        let scrubber = Scrubber(blobs: memory, staging: site.archive.blobs.stagingDirectory, catalog: site.archive.catalog, targets: [nas])
+        let scrubber = Scrubber(blobs: memory, staging: site.archive.blobs.stagingDirectory, catalog: site.archive.catalog,
+                                integrity: try SQLiteIntegrityStore(pool: site.archive.catalog.pool), targets: [nas])
 
         var bad = try await memory.read(blobs[1], range: nil)
         bad[bad.count / 2] ^= 0x10

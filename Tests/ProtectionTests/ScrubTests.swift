@@ -57,6 +57,7 @@ import Testing
     /// An archive of 30 instances in two studies, replicated to a directory and to moto.
     struct Fixture {
         let site: TestArchive
+        let integrity: SQLiteIntegrityStore
         let nas: FileSystemTarget
         let offsite: S3Target
         let s3: S3Client
@@ -69,6 +70,7 @@ import Testing
             s3 = try ScrubTests.s3(moto, bucket: "offsite")
             try await s3.createBucket(objectLock: lock != nil)
             site = try TestArchive()
+            integrity = try SQLiteIntegrityStore(pool: site.archive.catalog.pool)
             nas = try FileSystemTarget(name: "nas", root: site.root + "-nas")
             offsite = S3Target(name: "offsite", client: s3, lock: lock, concurrency: 4)
             _ = try await site.store(20, study: "1.2.826.0.20.1", pixels: 8192)
@@ -77,7 +79,8 @@ import Testing
         }
 
         func scrubber(targets: [any ReadableTarget]? = nil, heal: Bool = true, onFinding: @escaping @Sendable (IntegrityFinding) -> Void = { _ in }) -> Scrubber {
-            Scrubber(blobs: site.archive.blobs, staging: site.archive.blobs.stagingDirectory, catalog: site.archive.catalog, targets: targets ?? [nas, offsite], heal: heal, onFinding: onFinding)
+            Scrubber(blobs: site.archive.blobs, staging: site.archive.blobs.stagingDirectory, catalog: site.archive.catalog,
+                     integrity: integrity, targets: targets ?? [nas, offsite], heal: heal, onFinding: onFinding)
         }
 
         /// Nine distinct blobs picked at random, three for each kind of damage.
@@ -100,7 +103,7 @@ import Testing
         }
         #expect(report.healed == 9)
         for blob in fixture.blobs { #expect(try await fixture.site.archive.blobs.verify(blob), "\(blob) intact again") }
-        #expect(try await fixture.site.archive.catalog.findings().filter { $0.healedAt != nil }.count == 9, "kept in the catalog")
+        #expect(try await fixture.integrity.findings().filter { $0.healedAt != nil }.count == 9, "kept in the catalog")
 
         let again = await fixture.scrubber().pass(over: .local, options: .init())
         #expect(again.found == 0, "a second pass finds nothing")
@@ -158,7 +161,7 @@ import Testing
         #expect(report.unrecoverable == 1 && report.healed == 0)
         #expect(report.summary.contains("1 WITH NO GOOD COPY ANYWHERE"), "\(report.summary)")
         #expect(told.findings.last?.unrecoverable == true, "raised to whoever listens (the audit trail, alerts)")
-        #expect(try await fixture.site.archive.catalog.findings().first?.unrecoverable == true)
+        #expect(try await fixture.integrity.findings().first?.unrecoverable == true)
     }
 
     @Test func aWriteOnceTargetWhoseCopiesAreNotLockedIsFoundAndRelocked() async throws {
@@ -185,18 +188,18 @@ import Testing
         let pace = ScrubPace(period: .seconds(3600), maxBytesPerSecond: 20_000)
         let scrubber = fixture.scrubber()
         let first = Task { await scrubber.pass(over: .local, options: .init(pace: pace, batchSize: 5)) }
-        try await Polling.waitUntil(seconds: 30) { (try await fixture.site.archive.catalog.scrubCursor(place: "local"))?.lastVersion ?? 0 > 0 }
+        try await Polling.waitUntil(seconds: 30) { (try await fixture.integrity.scrubCursor(place: "local"))?.lastVersion ?? 0 > 0 }
         first.cancel()
         let stopped = await first.value
         #expect(!stopped.complete)
-        let cursor = try #require(try await fixture.site.archive.catalog.scrubCursor(place: "local"))
+        let cursor = try #require(try await fixture.integrity.scrubCursor(place: "local"))
         #expect(cursor.completedPasses == 0 && cursor.checkedBytes > 0)
 
         let fast = ScrubPace(period: .seconds(1), maxBytesPerSecond: 0)
         let resumed = await scrubber.pass(over: .local, options: .init(pace: fast, batchSize: 5))
         #expect(resumed.complete)
         #expect(resumed.checked == 30 - stopped.checked, "the rest of the pass, not the whole again: \(stopped.checked) then \(resumed.checked)")
-        let next = try #require(try await fixture.site.archive.catalog.scrubCursor(place: "local"))
+        let next = try #require(try await fixture.integrity.scrubCursor(place: "local"))
         #expect(next.completedPasses == 1 && next.lastVersion == 0 && next.lastPassEndedAt != nil)
     }
 }

@@ -1,6 +1,7 @@
 import Archive
 import Continuity
 import Foundation
+import Protection
 
 extension TestArchive {
     /// A site with something to show on the operations dashboard: three instances; a NAS
@@ -17,10 +18,12 @@ extension TestArchive {
         let owed = try await catalog.nextOutboxItems(target: "offsite", limit: 10)
         try await catalog.recordReplicationFailure(target: "offsite", item: owed[0], error: "403 AccessDenied: the key was revoked", permanent: true)
         let blobs = try await self.blobs()
-        try await catalog.save(ScrubCursor(place: "local", passStartedAt: Date().addingTimeInterval(-3600), lastVersion: 2, checkedBytes: 65536,
+        let integrity = try SQLiteIntegrityStore(pool: catalog.pool)
+        try await integrity.save(ScrubCursor(place: "local", passStartedAt: Date().addingTimeInterval(-3600), lastVersion: 2, checkedBytes: 65536,
                                            completedPasses: 3, lastPassEndedAt: Date().addingTimeInterval(-7200)))
-        try await catalog.save(IntegrityFinding(blob: blobs[0], place: "nas", problem: .corrupt, foundAt: Date().addingTimeInterval(-86400),
+        try await integrity.save(IntegrityFinding(blob: blobs[0], place: "nas", problem: .corrupt, foundAt: Date().addingTimeInterval(-86400),
                                                 healedAt: Date().addingTimeInterval(-86400), healedFrom: "local"))
+        let drills = try SQLiteDrillStore(pool: catalog.pool)
         func drill(_ target: String, daysAgo: Double, passed: Bool, rate: Double) async throws {
             let at = Date().addingTimeInterval(-daysAgo * 86400)
             let report = """
@@ -28,7 +31,7 @@ extension TestArchive {
                 "newestDay":false,"instances":3,"bytes":100000,"bytesPerSecond":\(rate),"fullRestoreSeconds":\(Int(5e9 / rate)),
                 "last24HoursSeconds":\(Int(4e8 / rate)),"recoveryPointSeconds":12,"failures":\(passed ? "[]" : "[{\"blob\":\"\(blobs[1].hex)\",\"studyInstanceUID\":\"1.2.826.0.1.3680043.10.99\",\"problem\":\"missing at offsite\"}]")}
                 """
-            try await catalog.record(drill: target, startedAt: at, passed: passed, report: report)
+            try await drills.record(drill: target, startedAt: at, passed: passed, report: report)
         }
         try await drill("nas", daysAgo: 14, passed: true, rate: 80e6)
         try await drill("nas", daysAgo: 7, passed: true, rate: 95e6)

@@ -8,15 +8,6 @@ public struct DrillItem: Sendable, Equatable {
     public var studyInstanceUID: String
 }
 
-/// A drill as the catalog keeps it: the report is the drill's own JSON.
-public struct DrillRecord: Sendable, Equatable {
-    public var id: Int64
-    public var target: String
-    public var startedAt: Date
-    public var passed: Bool
-    public var report: String
-}
-
 extension Catalog {
     /// `count` studies picked at random among those with a version `target` confirmed.
     public func drillStudies(target: String, count: Int) async throws -> [String] {
@@ -63,23 +54,6 @@ extension Catalog {
                 WHERE t.name = ? AND v.receivedAt >= ?
                 """, arguments: [target, since.map { Self.timestamp.format($0) } ?? ""])
             return (row?["n"] ?? 0, row?["bytes"] ?? 0)
-        }
-    }
-
-    public func record(drill target: String, startedAt: Date, passed: Bool, report: String) async throws {
-        try await pool.write { db in
-            try db.execute(sql: "INSERT INTO drill (target, startedAt, passed, report) VALUES (?, ?, ?, ?)",
-                           arguments: [target, Self.timestamp.format(startedAt), passed, report])
-        }
-    }
-
-    /// Drills, newest first.
-    public func drills(limit: Int = 50) async throws -> [DrillRecord] {
-        try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM drill ORDER BY startedAt DESC LIMIT ?", arguments: [limit]).compactMap { row in
-                guard let started = try? Self.timestamp.parse(row["startedAt"]) else { return nil }
-                return DrillRecord(id: row["id"], target: row["target"], startedAt: started, passed: row["passed"], report: row["report"])
-            }
         }
     }
 }

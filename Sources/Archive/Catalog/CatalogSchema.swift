@@ -148,33 +148,7 @@ enum CatalogSchema {
         migrator.registerMigration("4: catalog snapshots at targets") { db in
             try db.execute(sql: "ALTER TABLE replicationTarget ADD COLUMN lastSnapshotAt TEXT")
         }
-        migrator.registerMigration("5: scrub progress and integrity findings") { db in
-            try db.execute(sql: """
-                -- How far the current scrub pass of one place ('local' or a target's name) has come:
-                -- versions are checked in id order, so a restarted scrub goes on after lastVersion.
-                CREATE TABLE scrubCursor (
-                    place TEXT PRIMARY KEY,
-                    passStartedAt TEXT NOT NULL,
-                    lastVersion INTEGER NOT NULL,
-                    checkedBytes INTEGER NOT NULL,
-                    completedPasses INTEGER NOT NULL DEFAULT 0,
-                    lastPassEndedAt TEXT
-                ) WITHOUT ROWID;
-                -- A copy found bad (missing, wrong size, not hashing to its name, not locked), and
-                -- whether it was healed, from where, or has no good copy anywhere.
-                CREATE TABLE integrityFinding (
-                    id INTEGER PRIMARY KEY,
-                    blobHash TEXT NOT NULL,
-                    place TEXT NOT NULL,
-                    problem TEXT NOT NULL,
-                    foundAt TEXT NOT NULL,
-                    healedAt TEXT,
-                    healedFrom TEXT,
-                    unrecoverable INTEGER NOT NULL DEFAULT 0
-                );
-                CREATE INDEX integrityFinding_found ON integrityFinding (foundAt);
-                """)
-        }
+        // "5: scrub progress and integrity findings" is Protection's now (SQLiteIntegrityStore), under the same name.
         migrator.registerMigration("6: change log shipped to targets") { db in
             try db.execute(sql: """
                 -- How far each target's change log goes: the last confirmation shipped (its time and version).
@@ -184,43 +158,8 @@ enum CatalogSchema {
         }
         // "7: node health and downtime incidents" is Continuity's now (SQLiteDowntimeStore), under the same name.
         // "8: alert incidents" is Continuity's now (SQLiteAlertStore), under the same name.
-        migrator.registerMigration("9: recovery drills") { db in
-            try db.execute(sql: """
-                -- The evidence of each recovery drill: which target, when, whether it passed, and its
-                -- report (JSON: the sample, the measured rate, the recovery times it implies).
-                CREATE TABLE drill (
-                    id INTEGER PRIMARY KEY,
-                    target TEXT NOT NULL,
-                    startedAt TEXT NOT NULL,
-                    passed INTEGER NOT NULL,
-                    report TEXT NOT NULL
-                );
-                CREATE INDEX drill_target ON drill (target, startedAt);
-                """)
-        }
-        migrator.registerMigration("10: storage commitment transactions") { db in
-            try db.execute(sql: """
-                -- A Storage Commitment request this node made (PS3.4 J.3.2): to which node, when,
-                -- for how many instances. A report is taken only for a transaction listed here.
-                CREATE TABLE commitmentRequest (
-                    transactionUID TEXT PRIMARY KEY,
-                    node TEXT NOT NULL,
-                    requestedAt TEXT NOT NULL,
-                    instances INTEGER NOT NULL
-                ) WITHOUT ROWID;
-                -- Its report (PS3.4 J.3.3), on the request's association or on one the node opened:
-                -- who sent it, and the committed and failed instances (JSON lists; a failure with its reason).
-                CREATE TABLE commitmentReport (
-                    transactionUID TEXT PRIMARY KEY REFERENCES commitmentRequest (transactionUID),
-                    reportedBy TEXT NOT NULL,
-                    receivedAt TEXT NOT NULL,
-                    sameAssociation INTEGER NOT NULL,
-                    committed TEXT NOT NULL,
-                    failed TEXT NOT NULL
-                ) WITHOUT ROWID;
-                CREATE INDEX commitmentRequest_node ON commitmentRequest (node, requestedAt);
-                """)
-        }
+        // "9: recovery drills" is Continuity's now (SQLiteDrillStore), under the same name.
+        // "10: storage commitment transactions" is Continuity's now (SQLiteCommitmentStore), under the same name.
         migrator.registerMigration("11: damaged versions") { db in
             try db.execute(sql: """
                 -- Why a version's data set is not whole (cut short, pixel data shorter than its frames),

@@ -1,6 +1,7 @@
 import Archive
 import Foundation
 import Logging
+import Protection
 
 /// Looks, every `interval`, at what must raise an alert — a target failing for good or
 /// behind its recovery point, bad copies found, a blob with no good copy anywhere, the data
@@ -30,19 +31,21 @@ public struct AlertMonitor: Sendable {
     }
 
     let catalog: Catalog
+    let integrity: any IntegrityStore
     let alerter: Alerter
     let options: Options
     let logger = Logger(label: "lifeboat.alerts")
 
-    public init(catalog: Catalog, alerter: Alerter, options: Options) {
+    public init(catalog: Catalog, integrity: any IntegrityStore, alerter: Alerter, options: Options) {
         self.catalog = catalog
+        self.integrity = integrity
         self.alerter = alerter
         self.options = options
     }
 
     /// Checks until cancelled.
     public func run() async {
-        var state = State(lastFinding: (try? await catalog.lastFindingID()) ?? 0)
+        var state = State(lastFinding: (try? await integrity.lastFindingID()) ?? 0)
         while !Task.isCancelled {
             await check(&state)
             try? await Task.sleep(for: options.interval)
@@ -101,7 +104,7 @@ public struct AlertMonitor: Sendable {
     /// the same check resolves it at once); a blob whose newest finding says no good copy
     /// exists anywhere raises "no-good-copy" until a later finding heals it.
     func checkIntegrity(after last: inout Int64) async {
-        guard let recent = try? await catalog.findings(since: Date().addingTimeInterval(-30 * 86400)) else { return }
+        guard let recent = try? await integrity.findings(since: Date().addingTimeInterval(-30 * 86400)) else { return }
         let new = recent.filter { ($0.id ?? 0) > last }
         last = max(last, recent.compactMap(\.id).max() ?? last)
         // The newest finding of each copy says whether it is still bad.

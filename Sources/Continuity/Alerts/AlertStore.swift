@@ -40,9 +40,8 @@ public struct SQLiteAlertStore: AlertStore {
     /// Makes the table on `pool` if it is not there yet: the migration keeps the name it had
     /// when the catalog made it, so a database that has it already is left as it is.
     public init(pool: DatabasePool) throws {
-        var migrator = DatabaseMigrator()
-        migrator.registerMigration("8: alert incidents") { db in
-            try db.execute(sql: """
+        try SharedDatabase.migrate(pool, [
+            "8: alert incidents": """
                 -- One row per thing alerted on (kind:subject): open while it holds, so that each incident is
                 -- told once, however often it is seen, and its end told once too, across restarts.
                 CREATE TABLE alertIncident (
@@ -54,9 +53,8 @@ public struct SQLiteAlertStore: AlertStore {
                     openedAt TEXT NOT NULL,
                     resolvedAt TEXT
                 ) WITHOUT ROWID;
-                """)
-        }
-        try migrator.migrate(pool)
+                """,
+        ])
         self.pool = pool
     }
 

@@ -4,17 +4,19 @@ import Logging
 import Replication
 
 /// Runs drills against each readable target — on demand or on a schedule — and keeps their
-/// evidence: a row in the catalog (`drill`) and the report as JSON in `<data>/drills/`. A
+/// evidence: a row in its store (`drill`) and the report as JSON in `<data>/drills/`. A
 /// failed drill raises a critical alert; the next passing one resolves it.
 public struct DrillRunner: Sendable {
     let catalog: Catalog
+    let store: any DrillStore
     let targets: [any ReadableTarget]
     let alerter: Alerter?
     let dataDirectory: String
     let logger = Logger(label: "lifeboat.drill")
 
-    public init(catalog: Catalog, targets: [any ReadableTarget], alerter: Alerter?, dataDirectory: String) {
+    public init(catalog: Catalog, store: any DrillStore, targets: [any ReadableTarget], alerter: Alerter?, dataDirectory: String) {
         self.catalog = catalog
+        self.store = store
         self.targets = targets
         self.alerter = alerter
         self.dataDirectory = dataDirectory
@@ -49,7 +51,7 @@ public struct DrillRunner: Sendable {
     public func runScheduled(every: Duration, studies: Int, newestDayEvery: Int, firstAfter: Duration = .seconds(3600)) async {
         let started = Date()
         while !Task.isCancelled {
-            let past = (try? await catalog.drills(limit: 10_000)) ?? []
+            let past = (try? await store.drills(limit: 10_000)) ?? []
             let due = past.first.map { $0.startedAt.addingTimeInterval(every.inSeconds) } ?? started.addingTimeInterval(firstAfter.inSeconds)
             if due > Date() {
                 try? await Task.sleep(for: .seconds(min(due.timeIntervalSinceNow, 3600)))
@@ -72,7 +74,7 @@ public struct DrillRunner: Sendable {
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
         let json = (try? encoder.encode(report)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
         do {
-            try await catalog.record(drill: report.target, startedAt: report.startedAt, passed: report.passed, report: json)
+            try await store.record(drill: report.target, startedAt: report.startedAt, passed: report.passed, report: json)
             let folder = dataDirectory + "/drills"
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             let evidence = EvidenceFile(folder: folder, startedAt: report.startedAt, name: report.target)

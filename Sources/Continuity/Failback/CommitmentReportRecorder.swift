@@ -4,22 +4,22 @@ import Foundation
 import Logging
 
 /// Storage Commitment as SCU: a report an SCP sends on an association it opens (PS3.4
-/// J.3.3.1.3) is kept in the catalog — durably, before it is answered — if it answers a
+/// J.3.3.1.3) is kept in the commitment store — durably, before it is answered — if it answers a
 /// request of this node; whoever made the request (a failback in this process or in
 /// another) finds it there.
 public struct CommitmentReportRecorder: CommitmentReportReceiver {
-    let catalog: Catalog
+    let store: any CommitmentStore
     let logger: Logger
 
-    public init(catalog: Catalog, logger: Logger = Logger(label: "lifeboat.commitment")) {
-        self.catalog = catalog
+    public init(store: any CommitmentStore, logger: Logger = Logger(label: "lifeboat.commitment")) {
+        self.store = store
         self.logger = logger
     }
 
     public func received(_ result: StorageCommitment.Result, from callingAETitle: AETitle, address: String) async -> ServiceOutcome {
         let from = "\(callingAETitle.value) at \(address)"
         do {
-            switch try await catalog.record(CommitmentReport(result, reportedBy: callingAETitle.value, sameAssociation: false)) {
+            switch try await store.record(CommitmentReport(result, reportedBy: callingAETitle.value, sameAssociation: false)) {
             case .recorded:
                 logger.info("storage commitment report \(result.transactionUID) from \(from): \(result.committed.count) committed, \(result.failed.count) failed")
                 return .success

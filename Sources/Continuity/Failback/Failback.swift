@@ -26,7 +26,7 @@ public struct Failback: Sendable {
         public var commitTimeout: Duration
         /// How long a sender keeps its association waiting for the report on it before it
         /// releases it — a PACS may report only on an association of its own once the
-        /// request's is released (PS3.4 J.3.3) — and waits for it in the catalog instead.
+        /// request's is released (PS3.4 J.3.3) — and waits for it in the commitment store instead.
         public var commitGrace: Duration
 
         public init(node: DICOMNode, callingAETitle: AETitle, downtime: [DateInterval] = [], concurrency: Int = 2, attempts: Int = 3,
@@ -60,6 +60,7 @@ public struct Failback: Sendable {
     }
 
     let catalog: Catalog
+    let commitments: any CommitmentStore
     let blobs: any BlobStore
     let options: Options
     /// The most missing instances a sender takes at once and one commitment transaction
@@ -70,19 +71,20 @@ public struct Failback: Sendable {
     /// Presentation contexts a sender's association proposes (PS3.8 9.3.2.2 allows 128).
     static let contextsPerAssociation = 120
 
-    public init(catalog: Catalog, blobs: any BlobStore, options: Options) {
+    public init(catalog: Catalog, commitments: any CommitmentStore, blobs: any BlobStore, options: Options) {
         self.catalog = catalog
+        self.commitments = commitments
         self.blobs = blobs
         self.options = options
     }
 
     /// The associations to the PACS: a commitment report that comes on one — whenever it
-    /// comes — is kept in the catalog, where the batch it confirms looks for it.
+    /// comes — is kept in the commitment store, where the batch it confirms looks for it.
     var association: RequestorAssociation.Configuration {
         var configuration = RequestorAssociation.Configuration(host: options.node.host, port: options.node.port, callingAETitle: options.callingAETitle,
                                                                calledAETitle: options.node.aeTitle)
-        configuration.commitmentReports = { [catalog, node = options.node.aeTitle.value] result in
-            let kept = try? await catalog.record(CommitmentReport(result, reportedBy: node, sameAssociation: true))
+        configuration.commitmentReports = { [commitments, node = options.node.aeTitle.value] result in
+            let kept = try? await commitments.record(CommitmentReport(result, reportedBy: node, sameAssociation: true))
             return kept == nil || kept == .unknownTransaction ? StorageCommitment.ReportStatus.processingFailure : .success
         }
         return configuration

@@ -6,18 +6,18 @@ import NIOConcurrencyHelpers
 
 /// How failback confirms what it sent: Storage Commitment (PS3.4 J.3) when the PACS offers
 /// it — the report taken on the request's association or on one the PACS opens to this
-/// node's server, both kept in the catalog —, else an IMAGE-level query per study.
+/// node's server, both kept in the commitment store —, else an IMAGE-level query per study.
 extension Failback {
     /// How a batch's confirmation stands once its request has been answered.
     enum Confirmed: Sendable {
         /// How the instances sent were confirmed, and why those that were not (by SOP Instance UID).
         case done(FailbackReport.Confirmation, [String: String])
         /// The report did not come on the association within the grace: it is looked for in
-        /// the catalog until `deadline`, and the association should be released.
+        /// the commitment store until `deadline`, and the association should be released.
         case awaiting(transactionUID: String, instances: [FailbackInstance], deadline: ContinuousClock.Instant)
     }
 
-    /// How often the catalog is looked at for a report that came on another association.
+    /// How often the commitment store is looked at for a report that came on another association.
     static let reportPoll: Duration = .milliseconds(100)
 
     func confirm(_ sent: [(study: String, instances: [FailbackInstance])], commitment: CommitmentSupport,
@@ -29,7 +29,7 @@ extension Failback {
             let deadline = ContinuousClock.now + options.commitTimeout
             let grace = commitment.reportsElsewhere ? .zero : options.commitGrace
             do {
-                try await catalog.recordCommitmentRequest(transactionUID: request.transactionUID, node: options.node.aeTitle.value, instances: all.count)
+                try await commitments.recordCommitmentRequest(transactionUID: request.transactionUID, node: options.node.aeTitle.value, instances: all.count)
                 let report = if let association {
                     try await requestAndAwait(request, over: association, grace: grace, commitment: commitment)
                 } else {
@@ -52,7 +52,7 @@ extension Failback {
     }
 
     /// Sends the request on `association` and waits `grace` for its report there or in the
-    /// catalog (it may come on another association meanwhile); nil if it has not come.
+    /// commitment store (it may come on another association meanwhile); nil if it has not come.
     private func requestAndAwait(_ request: StorageCommitment.Request, over association: RequestorAssociation, grace: Duration,
                                  commitment: CommitmentSupport) async throws -> CommitmentReport? {
         let transaction = request.transactionUID
@@ -64,7 +64,7 @@ extension Failback {
             if let result = try await association.awaitCommitmentReport(transaction, before: min(end, .now + Self.reportPoll)) {
                 return CommitmentReport(result, reportedBy: options.node.aeTitle.value, sameAssociation: true)
             }
-            if let report = try await catalog.commitmentReport(transaction) {
+            if let report = try await commitments.commitmentReport(transaction) {
                 if !report.sameAssociation { commitment.markReportsElsewhere() }
                 return report
             }
@@ -72,19 +72,19 @@ extension Failback {
         }
     }
 
-    /// Waits in the catalog for a report that is to come on an association the PACS opens to
+    /// Waits in the commitment store for a report that is to come on an association the PACS opens to
     /// this node's server; what was not confirmed by `deadline`, and why.
     func awaitReportElsewhere(_ transaction: String, instances: [FailbackInstance], until deadline: ContinuousClock.Instant,
                               commitment: CommitmentSupport) async -> [String: String] {
         var problem = "no storage commitment report from \(options.node.aeTitle.value) within \(options.commitTimeout)"
         while true {
             do {
-                if let report = try await catalog.commitmentReport(transaction) {
+                if let report = try await commitments.commitmentReport(transaction) {
                     if !report.sameAssociation { commitment.markReportsElsewhere() }
                     return Self.problems(report, instances)
                 }
             } catch {
-                problem = "the catalog cannot be read for the storage commitment report: \(error)"
+                problem = "the commitment store cannot be read for the storage commitment report: \(error)"
             }
             guard ContinuousClock.now < deadline else { break }
             try? await Task.sleep(for: Self.reportPoll)

@@ -90,12 +90,12 @@ public struct OperationsSnapshot: Codable, Sendable, Equatable {
     /// read afresh.
     public static func read(catalog: Catalog, stores: ContinuityStores, node: String, dataDirectory: String, now: Date = Date(),
                             history: IngestHistoryCache? = nil) async throws -> OperationsSnapshot {
-        let recent = try await catalog.findings(since: now.addingTimeInterval(-30 * 86400))
+        let recent = try await stores.integrity.findings(since: now.addingTimeInterval(-30 * 86400))
         var newest: [String: IntegrityFinding] = [:]
         for finding in recent { newest["\(finding.place)|\(finding.blob)"] = finding }
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
-        let drills = try await catalog.drills(limit: 50).map { record in
+        let drills = try await stores.drills.drills(limit: 50).map { record in
             let report = try? decoder.decode(DrillReport.self, from: Data(record.report.utf8))
             return DrillResult(target: record.target, startedAt: record.startedAt, passed: record.passed, bytesPerSecond: report?.bytesPerSecond ?? 0,
                                fullRestoreSeconds: report?.fullRestoreSeconds, last24HoursSeconds: report?.last24HoursSeconds,
@@ -103,7 +103,7 @@ public struct OperationsSnapshot: Codable, Sendable, Equatable {
         }
         var disk: Disk?
         if let space = DiskSpace(of: dataDirectory) {
-            let plan = try await CapacityPlan.make(catalog: catalog, dataDirectory: dataDirectory, targets: [], downtimeHours: 48, marginPercent: 50,
+            let plan = try await CapacityPlan.make(catalog: catalog, drills: stores.drills, dataDirectory: dataDirectory, targets: [], downtimeHours: 48, marginPercent: 50,
                                                    now: now, cache: history)
             disk = Disk(totalBytes: space.totalBytes, availableBytes: space.availableBytes, availablePercent: space.availablePercent,
                         meanBytesPerDay: plan.meanBytesPerDay, daysLeftAtMean: plan.freeDaysAtMean, neededFor48Hours: plan.neededBytes,
@@ -111,7 +111,7 @@ public struct OperationsSnapshot: Codable, Sendable, Equatable {
         }
         return OperationsSnapshot(
             generatedAt: now, node: node, targets: try await catalog.replicationStatus(at: now).filter(\.active),
-            scrub: try await catalog.scrubProgress().map {
+            scrub: try await stores.integrity.scrubProgress(in: catalog).map {
                 Scrub(place: $0.cursor.place, coveredPercent: $0.coveredPercent, completedPasses: $0.cursor.completedPasses,
                       passStartedAt: $0.cursor.passStartedAt, lastPassEndedAt: $0.cursor.lastPassEndedAt)
             },

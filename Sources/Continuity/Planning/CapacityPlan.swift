@@ -131,14 +131,14 @@ public struct CapacityPlan: Sendable, Codable, Equatable {
 extension CapacityPlan {
     /// The plan from the catalog: `historyDays` of ingest (or as many as there are; through
     /// `cache` when given), the free space where the data directory is, and each target's last
-    /// passing drill.
-    public static func make(catalog: Catalog, dataDirectory: String, targets: [String], downtimeHours: Double, marginPercent: Int,
+    /// passing drill (from `drills`).
+    public static func make(catalog: Catalog, drills store: any DrillStore, dataDirectory: String, targets: [String], downtimeHours: Double, marginPercent: Int,
                             historyDays: Int = 28, now: Date = Date(), cache: IngestHistoryCache? = nil) async throws -> CapacityPlan {
         let earliest = now.addingTimeInterval(-Double(historyDays) * 86400)
         let history = if let cache { try await cache.history(in: catalog, since: earliest, now: now) }
             else { try await catalog.ingestHistory(since: earliest) }
         let since = max(earliest, history.first?.hour ?? now)
-        let drills = targets.isEmpty ? [] : try await catalog.drills(limit: 1000)
+        let drills = targets.isEmpty ? [] : try await store.drills(limit: 1000)
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
         var restores: [TargetRestore] = []

@@ -78,9 +78,8 @@ public struct SQLiteDowntimeStore: DowntimeStore {
     /// Makes the tables on `pool` if they are not there yet, under the migration's name from
     /// when the catalog made them, so a database that has them is left as it is.
     public init(pool: DatabasePool) throws {
-        var migrator = DatabaseMigrator()
-        migrator.registerMigration("7: node health and downtime incidents") { db in
-            try db.execute(sql: """
+        try SharedDatabase.migrate(pool, [
+            "7: node health and downtime incidents": """
                 -- Each change of a watched DICOM node's state (up, degraded, down), and why.
                 CREATE TABLE nodeEvent (
                     id INTEGER PRIMARY KEY,
@@ -102,9 +101,8 @@ public struct SQLiteDowntimeStore: DowntimeStore {
                     endedBy TEXT
                 );
                 CREATE INDEX downtime_node ON downtime (node, startedAt);
-                """)
-        }
-        try migrator.migrate(pool)
+                """,
+        ])
         self.pool = pool
     }
 
