@@ -13,8 +13,12 @@ import Testing
 /// log and their manifests only), restored at two sizes — the second with ten times the old
 /// studies. Everything the restore asks of the target is recorded in order.
 @Suite(.serialized) struct RestoreOrderTests {
-    /// A directory target that notes each request made of it, passing it on.
+    /// A directory target that notes each request made of it and answers each after a round
+    /// trip's time, as an object store does (tens of milliseconds to S3): what a restore asks
+    /// before the newest day is back then costs what it would, well above the noise of a
+    /// shared machine.
     final class Watched: ReadableTarget {
+        static let roundTrip: Duration = .milliseconds(20)
         let inner: FileSystemTarget
         let requests = Mutex<[String]>([])
         /// What had been asked when the newest day was back.
@@ -24,24 +28,27 @@ import Testing
         var concurrency: Int { inner.concurrency }
 
         func noted() -> [String] { requests.withLock { $0 } }
-        private func note(_ request: String) { requests.withLock { $0.append(request) } }
+        private func note(_ request: String) async {
+            requests.withLock { $0.append(request) }
+            try? await Task.sleep(for: Self.roundTrip)
+        }
 
         func put(_ blobs: [OutboundBlob]) async -> [Result<Void, ReplicationError>] { await inner.put(blobs) }
         func inspect(_ blob: BlobID) async throws(ReplicationError) -> RemoteCopy? { try await inner.inspect(blob) }
         func fetch(_ blob: BlobID, into directory: String) async throws(ReplicationError) -> StagedBlob? {
-            note("GET \(blob.hex)")
+            await note("GET \(blob.hex)")
             return try await inner.fetch(blob, into: directory)
         }
         func files(under folder: String, asOf moment: Date?, after key: String?) async throws(ReplicationError) -> [TargetFile] {
-            note("LIST \(folder)")
+            await note("LIST \(folder)")
             return try await inner.files(under: folder, asOf: moment, after: key)
         }
         func read(_ file: TargetFile, to path: String) async throws(ReplicationError) {
-            note("READ \(file.key)")
+            await note("READ \(file.key)")
             try await inner.read(file, to: path)
         }
         func blobIDs(asOf moment: Date?) async throws(ReplicationError) -> [BlobID] {
-            note("LIST blobs/")
+            await note("LIST blobs/")
             return try await inner.blobIDs(asOf: moment)
         }
         func repair(with local: OutboundBlob) async throws(ReplicationError) { try await inner.repair(with: local) }
@@ -99,7 +106,8 @@ import Testing
         }
 
         /// Restores into a new directory; what the target was asked before the newest day was
-        /// back, and how long that took.
+        /// back, and how long that took once the catalog was in place (its snapshot, copied
+        /// first, is as large as the archive's catalog: the one read that must grow with it).
         func restore() async throws -> (before: [String], seconds: TimeInterval, report: Restorer.Report) {
             let root = FileManager.default.temporaryDirectory.appendingPathComponent("restored-\(UUID().uuidString)").path
             defer { try? FileManager.default.removeItem(atPath: root) }
@@ -110,16 +118,17 @@ import Testing
                 if progress.recent.finishedAfter != nil { target.atRecent.withLock { $0 = $0 ?? target.noted() } }
             }
             try await RestoreTests.expectWhole(root, like: archive)
-            return (try #require(target.atRecent.withLock { $0 }), try #require(report.recentBackAfter), report)
+            return (try #require(target.atRecent.withLock { $0 }), try #require(report.recentBackAfter) - report.catalogAfter, report)
         }
     }
 
     @Test func theNewestDayComesFirstAndAsSoonInATenTimesLargerArchive() async throws {
         let small = try await Site(oldStudies: 20)
         let large = try await Site(oldStudies: 200)
-        // Each restored three times; the quickest of each compared (a shared machine).
+        // Each restored five times, in turn; the quickest of each compared: the machine is
+        // shared, and a stall of a few tens of milliseconds is as long as what is measured.
         var ones: [(before: [String], seconds: TimeInterval, report: Restorer.Report)] = [], tens = ones
-        for _ in 0..<3 {
+        for _ in 0..<5 {
             ones.append(try await small.restore())
             tens.append(try await large.restore())
         }
@@ -130,7 +139,8 @@ import Testing
             #expect(run.report.recentVersions == 10 && run.report.beyondSnapshot == 10 && run.report.failed.isEmpty)
             #expect(!run.before.contains { $0.hasPrefix("READ studies/1.2.826.0.60.") }, "no old study's manifest was read before the newest day was back")
         }
-        print("newest day back after \(one.before.count) requests in \(one.seconds) s at 20 old studies, \(ten.before.count) requests in \(ten.seconds) s at 200")
+        print(String(format: "newest day back %.3f s after the catalog (%.3f s after the start), %d requests, at 20 old studies; %.3f s (%.3f s), %d requests, at 200",
+                     one.seconds, one.report.recentBackAfter ?? 0, one.before.count, ten.seconds, ten.report.recentBackAfter ?? 0, ten.before.count))
         // Nothing asked whose number grows with the old studies: two listings, the snapshot,
         // the change log's segments since it (as many as the replicator happened to write
         // for the newest studies) and the newest studies' blobs; the manifests wait.
@@ -144,7 +154,8 @@ import Testing
             #expect(unexpected.isEmpty, "asked before the newest day was back: \(unexpected)")
             #expect(run.before.filter { $0.hasPrefix("READ catalog/") }.count == 1)
         }
-        // Time, as a ratio only (a shared machine): the old way read every manifest first.
+        // Time, as a ratio only (a shared machine): the old way read every manifest first,
+        // after the catalog and before the first blob.
         #expect(ten.seconds / one.seconds < 3, "\(ten.seconds) s against \(one.seconds) s")
     }
 }
