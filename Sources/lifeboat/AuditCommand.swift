@@ -27,14 +27,13 @@ struct AuditCommand: AsyncParsableCommand {
                 """
         )
 
-        @Option(help: "The data directory (its audit/audit.log).")
-        var data = "lifeboat-data"
+        @OptionGroup var directory: DataDirectory
 
         @Option(help: "A head copied to a replication target (audit/<time>.json there): the log must still hold that record.")
         var head: [String] = []
 
         func run() async throws {
-            let path = data + "/audit/audit.log"
+            let path = directory.data + "/audit/audit.log"
             guard FileManager.default.fileExists(atPath: path) else { throw CLIError("\(path): no audit log here") }
             let report = try AuditVerifier.verify(path: path)
             if let problem = report.firstProblem {
@@ -57,7 +56,7 @@ struct AuditCommand: AsyncParsableCommand {
                 print("then a torn last line of \(torn) bytes: a write cut short by a crash or a full disk, not tampering; "
                       + "lifeboat serve sets it aside at its next start")
             }
-            let setAside = ((try? FileManager.default.contentsOfDirectory(atPath: data + "/audit")) ?? []).filter { $0.hasPrefix("torn-") }.sorted()
+            let setAside = ((try? FileManager.default.contentsOfDirectory(atPath: directory.data + "/audit")) ?? []).filter { $0.hasPrefix("torn-") }.sorted()
             if !setAside.isEmpty { print("torn lines set aside earlier (each recorded in the log): \(setAside.joined(separator: ", "))") }
         }
     }

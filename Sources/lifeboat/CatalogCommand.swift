@@ -22,14 +22,13 @@ struct CatalogCommand: AsyncParsableCommand {
                 """
         )
 
-        @Option(help: "The data directory.")
-        var data = "lifeboat-data"
+        @OptionGroup var directory: DataDirectory
 
         func run() async throws {
-            guard FileManager.default.fileExists(atPath: data + "/blobs") else {
-                throw ValidationError("\(data) has no blobs/ folder: not a Lifeboat data directory")
+            guard FileManager.default.fileExists(atPath: directory.data + "/blobs") else {
+                throw ValidationError("\(directory.data) has no blobs/ folder: not a Lifeboat data directory")
             }
-            let (report, movedTo) = try await LocalArchive.rebuildCatalog(in: data)
+            let (report, movedTo) = try await LocalArchive.rebuildCatalog(in: directory.data)
             if let movedTo { print("The old catalog is kept as \(movedTo)") }
             print("Recorded \(report.recataloged) blobs.")
             if !report.unreadable.isEmpty {

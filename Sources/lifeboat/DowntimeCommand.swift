@@ -24,14 +24,10 @@ struct DowntimeCommand: AsyncParsableCommand {
     )
 
     struct Place: ParsableArguments {
-        @Option(help: "The configuration file.")
-        var config: String?
-
-        @Option(help: "The data directory (the configuration's, when --config is given).")
-        var data: String?
+        @OptionGroup var archive: ArchivePlace
 
         func open() throws -> (any DowntimeStore, Configuration) {
-            let settings = try archiveSettings(config: config, data: data)
+            let settings = try archive.settings()
             return (try SQLiteDowntimeStore(pool: LocalArchive(root: settings.data).catalog.pool), settings)
         }
 

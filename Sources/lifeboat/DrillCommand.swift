@@ -22,11 +22,7 @@ struct DrillCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "The configuration file (its replication targets are drilled).")
-    var config: String?
-
-    @Option(help: "The data directory (the configuration's, when --config is given).")
-    var data: String?
+    @OptionGroup var place: ArchivePlace
 
     @Option(help: "Drill only this target (repeatable).")
     var target: [String] = []
@@ -39,7 +35,7 @@ struct DrillCommand: AsyncParsableCommand {
 
     func run() async throws {
         guard (1...10_000).contains(studies) else { throw ValidationError("--studies is from 1 to 10000") }
-        let settings = try archiveSettings(config: config, data: data)
+        let settings = try place.settings()
         let runner: DrillRunner
         do {
             runner = try LifeboatNode(configuration: settings).drillRunner()

@@ -34,11 +34,7 @@ struct FailbackCommand: AsyncParsableCommand {
     @Option(help: "When the outage began (ISO 8601): studies received since then go first, as do those received during the PACS's recorded downtimes.")
     var since: String?
 
-    @Option(help: "The configuration file (for dicom-nodes, ae-title and data).")
-    var config: String?
-
-    @Option(help: "The data directory (the configuration's, when --config is given).")
-    var data: String?
+    @OptionGroup var place: ArchivePlace
 
     @Option(help: "Associations sending at once, each carrying a few studies.")
     var concurrency = 2
@@ -57,7 +53,7 @@ struct FailbackCommand: AsyncParsableCommand {
             }
             start = parsed
         }
-        let settings = try archiveSettings(config: config, data: data)
+        let settings = try place.settings()
         let actor = localActor()
         let node = LifeboatNode(configuration: settings)
         let (failback, audit): (Failback, AuditLog)

@@ -28,8 +28,7 @@ struct Import: AsyncParsableCommand {
     @Argument(help: "Files and folders to import.")
     var paths: [String]
 
-    @Option(help: "The data directory.")
-    var data = "lifeboat-data"
+    @OptionGroup var directory: DataDirectory
 
     @Option(help: "How many files to import at once.")
     var parallel = ProcessInfo.processInfo.activeProcessorCount
@@ -46,7 +45,7 @@ struct Import: AsyncParsableCommand {
         }
         let files = try FileList.collect(paths.map(Self.folderOfDICOMDIR))
         guard !files.isEmpty else { throw CLIError("no files to import in \(paths.joined(separator: ", "))") }
-        let archive = try LocalArchive(root: data, stagingFolder: "import")
+        let archive = try LocalArchive(root: directory.data, stagingFolder: "import")
         defer { try? FileManager.default.removeItem(atPath: archive.ingestor.stagingDirectory) }
         let importer = Importer(ingestor: archive.ingestor, keepingDamaged: keepDamaged)
         let progress = Progress(total: files.count)

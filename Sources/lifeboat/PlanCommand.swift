@@ -30,11 +30,7 @@ struct PlanCommand: AsyncParsableCommand {
     @Option(help: "How many days of ingest history to learn from.")
     var historyDays = 28
 
-    @Option(help: "The configuration file (its data directory and targets).")
-    var config: String?
-
-    @Option(help: "The data directory (the configuration's, when --config is given).")
-    var data: String?
+    @OptionGroup var place: ArchivePlace
 
     @Flag(help: "The plan as JSON.")
     var json = false
@@ -43,7 +39,7 @@ struct PlanCommand: AsyncParsableCommand {
         guard let hours = CapacityPlan.hours(downtime) else { throw ValidationError("--downtime \(downtime): expected a length such as 48h, 7d or 90m") }
         guard (0...1000).contains(margin) else { throw ValidationError("--margin is a percentage from 0 to 1000") }
         guard (1...3650).contains(historyDays) else { throw ValidationError("--history-days is from 1 to 3650") }
-        let settings = try archiveSettings(config: config, data: data)
+        let settings = try place.settings()
         let catalog = try LocalArchive(root: settings.data).catalog
         let drills = try SQLiteDrillStore(pool: catalog.pool)
         let plan = try await CapacityPlan.make(catalog: catalog, drills: drills, dataDirectory: settings.data, targets: settings.replicationTargets.map(\.name),

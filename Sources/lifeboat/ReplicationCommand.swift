@@ -29,14 +29,13 @@ struct ReplicationCommand: AsyncParsableCommand {
                 """
         )
 
-        @Option(help: "The data directory.")
-        var data = "lifeboat-data"
+        @OptionGroup var directory: DataDirectory
 
         @Flag(help: "Print JSON, as GET /api/replication/status does.")
         var json = false
 
         func run() async throws {
-            let targets = try await ReplicationCommand.catalog(in: data).replicationStatus()
+            let targets = try await ReplicationCommand.catalog(in: directory.data).replicationStatus()
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -67,11 +66,10 @@ struct ReplicationCommand: AsyncParsableCommand {
         @Argument(help: "The target's name, as in the configuration.")
         var target: String
 
-        @Option(help: "The data directory.")
-        var data = "lifeboat-data"
+        @OptionGroup var directory: DataDirectory
 
         func run() async throws {
-            let catalog = try ReplicationCommand.catalog(in: data)
+            let catalog = try ReplicationCommand.catalog(in: directory.data)
             guard try await catalog.replicationStatus().contains(where: { $0.name == target }) else {
                 throw CLIError("no replication target named \(target) in this catalog")
             }

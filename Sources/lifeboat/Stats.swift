@@ -13,14 +13,13 @@ struct Stats: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "The data directory.")
-    var data = "lifeboat-data"
+    @OptionGroup var directory: DataDirectory
 
     @Option(help: "How many days to list, newest first.")
     var days = 30
 
     func run() async throws {
-        let path = LocalArchive.catalogPath(in: data)
+        let path = LocalArchive.catalogPath(in: directory.data)
         guard FileManager.default.fileExists(atPath: path) else { throw CLIError("\(path): no catalog here") }
         let catalog = try Catalog(path: path)
         let counts = try await catalog.counts()

@@ -23,10 +23,9 @@ struct UserCommand: AsyncParsableCommand {
     )
 
     struct DataOption: ParsableArguments {
-        @Option(help: "The data directory (its security.sqlite).")
-        var data = "lifeboat-data"
+        @OptionGroup var directory: DataDirectory
 
-        func security() throws -> NodeSecurity { try NodeSecurity(data: data) }
+        func security() throws -> NodeSecurity { try NodeSecurity(data: directory.data) }
 
         /// Disables or enables a user, and records it.
         func set(disabled: Bool, name: String) throws {

@@ -20,11 +20,7 @@ struct Verify: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "The data directory (the configuration's, when --config is given).")
-    var data: String?
-
-    @Option(help: "The configuration file whose replication targets are checked too.")
-    var config: String?
+    @OptionGroup var place: ArchivePlace
 
     @Option(help: "Check this percentage of the versions, picked at random.")
     var sample: Double = 100
@@ -41,7 +37,7 @@ struct Verify: AsyncParsableCommand {
     func run() async throws {
         guard (0...100).contains(sample), sample > 0 else { throw ValidationError("--sample is a percentage above 0, up to 100") }
         guard (0...100).contains(readBack) else { throw ValidationError("--read-back is a percentage from 0 to 100") }
-        let settings = try archiveSettings(config: config, data: data)
+        let settings = try place.settings()
         let (scrubber, archive): (Scrubber, LocalArchive)
         do {
             (scrubber, archive) = try LifeboatNode(configuration: settings).scrubber(actor: localActor(), heal: !noHeal, localOnly: localOnly)
