@@ -83,9 +83,9 @@ extension LifeboatNode {
         let stores = try ContinuityStores(pool: archive.catalog.pool)
         let downtime = try await stores.downtimes.downtimes(node: destination.aeTitle.value, limit: 1000).map(\.interval)
             + (since.map { [DateInterval(start: $0, end: max($0, Date()))] } ?? [])
-        let failback = Failback(catalog: archive.catalog, commitments: stores.commitments, blobs: archive.blobs,
-                                options: .init(node: destination, callingAETitle: title, downtime: downtime, concurrency: concurrency,
-                                               commitTimeout: commitTimeout))
+        var options = Failback.Options(node: destination, callingAETitle: title, downtime: downtime, concurrency: concurrency, commitTimeout: commitTimeout)
+        options.staging = archive.blobs.stagingDirectory
+        let failback = Failback(catalog: archive.catalog, commitments: stores.commitments, blobs: archive.blobs, options: options)
         return (failback, audit)
     }
 

@@ -87,7 +87,7 @@ public struct LifeboatNode: Sendable {
         let hours = configuration.catalogSnapshotHours
         let audit = security.audit, node = configuration.aeTitle
         let currentHead: @Sendable () -> ChainHead = { audit.chainHead(node: node) }
-        let replicator = Replicator(targets: targets, catalog: archive.catalog, blobs: archive.blobs, quorum: quorum,
+        let replicator = Replicator(targets: targets, catalog: archive.catalog, blobs: archive.blobs, staging: archive.blobs.stagingDirectory, quorum: quorum,
                                     snapshots: hours > 0 ? (.seconds(hours * 3600), archive.blobs.stagingDirectory) : nil,
                                     auditHeads: configuration.auditHeadMinutes > 0
                                         ? (.seconds(configuration.auditHeadMinutes * 60), currentHead)

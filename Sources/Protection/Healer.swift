@@ -63,38 +63,20 @@ public struct Healer: Sendable {
             return .failed("local: \(error)")
         }
         // The target takes a file: the blob's own, or a checked copy of it where the store keeps none.
-        var copy: StagedBlob?
-        defer { copy?.discard() }
-        let path: String
-        if let own = blobs.localPath(of: item.blob) {
-            path = own
-        } else {
-            do {
-                copy = try await stage(item.blob)
-            } catch {
-                return .failed("local: \(error)")
-            }
-            path = copy!.path
+        let file: BlobFile
+        do {
+            file = try await blobs.file(of: item.blob, staging: staging)
+        } catch {
+            return .failed("local: \(error)")
         }
-        let local = OutboundBlob(blob: item.blob, path: path, size: item.size, sopClassUID: item.sopClassUID, sopInstanceUID: item.sopInstanceUID,
+        defer { file.discard() }
+        let local = OutboundBlob(blob: item.blob, path: file.path, size: item.size, sopClassUID: item.sopClassUID, sopInstanceUID: item.sopInstanceUID,
                                  transferSyntaxUID: item.transferSyntaxUID, studyInstanceUID: item.studyInstanceUID)
         do {
             try await target.repair(with: local)
             return .healed(from: source)
         } catch {
             return .failed("\(target.name): \(error)")
-        }
-    }
-
-    /// A copy of a blob in the staging folder, read through the verified reader.
-    private func stage(_ blob: BlobID) async throws -> StagedBlob {
-        let file = try StagingFile(in: staging)
-        do {
-            for try await piece in blobs.reader(blob, range: nil, chunk: 1 << 20) { try file.write(piece) }
-            return try file.finish()
-        } catch {
-            file.discard()
-            throw error
         }
     }
 }

@@ -13,6 +13,9 @@ struct ReplicationWorker: Sendable {
     let target: any ReplicationTarget
     let catalog: Catalog
     let blobs: any BlobStore
+    /// Where a blob is copied, through the verified reader, for a target to send, when the
+    /// store keeps no file of its own; nil: such a blob cannot be sent.
+    var staging: String?
     var idleWait: Duration = .seconds(2)
     var backoff = Backoff()
     /// How often manifests are brought up to date while versions keep coming.
@@ -110,8 +113,26 @@ struct ReplicationWorker: Sendable {
         let began = ContinuousClock.now
         var outbound: [OutboundBlob] = []
         var sendable: [OutboxItem] = []
+        var copies: [BlobFile] = []
+        defer { for copy in copies { copy.discard() } }
         for item in items {
-            guard let path = blobs.localPath(of: item.blob) else {
+            let path: String
+            if let own = blobs.localPath(of: item.blob) {
+                path = own
+            } else if let staging {
+                do {
+                    let copy = try await blobs.file(of: item.blob, staging: staging)
+                    copies.append(copy)
+                    path = copy.path
+                } catch BlobStoreError.damaged {
+                    // As a damaged local file is: set aside, never copied, until the scrub heals it.
+                    await record(item, .permanent("the stored copy of \(item.sopInstanceUID) does not match its SHA-256"))
+                    continue
+                } catch {
+                    await record(item, .transient("the stored copy of \(item.sopInstanceUID) cannot be read: \(error)"))
+                    continue
+                }
+            } else {
                 await record(item, .permanent("no local copy of \(item.sopInstanceUID) to send"))
                 continue
             }

@@ -10,6 +10,7 @@ public struct Replicator: Sendable {
     public let targets: [any ReplicationTarget]
     let catalog: Catalog
     let blobs: any BlobStore
+    let staging: String?
     let logger: Logger
     /// Told of what each target confirms: synchronous mode's quorum waits on it.
     let quorum: SyncQuorum?
@@ -25,7 +26,9 @@ public struct Replicator: Sendable {
     /// time, as a change log segment; nil: never.
     let changeLog: Duration?
 
-    public init(targets: [any ReplicationTarget], catalog: Catalog, blobs: any BlobStore, quorum: SyncQuorum? = nil,
+    /// `staging`: where a blob the store keeps no file of goes, copied through the verified
+    /// reader, for a target to send (nil: such a blob is set aside as unsendable).
+    public init(targets: [any ReplicationTarget], catalog: Catalog, blobs: any BlobStore, staging: String? = nil, quorum: SyncQuorum? = nil,
                 snapshots: (every: Duration, scratch: String)? = nil, backoff: Backoff = Backoff(),
                 auditHeads: (every: Duration, current: @Sendable () -> ChainHead)? = nil, changeLog: Duration? = nil,
                 logger: Logger = Logger(label: "lifeboat.replication")) {
@@ -34,6 +37,7 @@ public struct Replicator: Sendable {
         self.targets = targets
         self.catalog = catalog
         self.blobs = blobs
+        self.staging = staging
         self.quorum = quorum
         self.snapshots = snapshots
         self.backoff = backoff
@@ -68,7 +72,7 @@ public struct Replicator: Sendable {
             }
             for target in targets {
                 let quorum = self.quorum
-                let worker = ReplicationWorker(target: target, catalog: catalog, blobs: blobs, backoff: backoff, logger: logger) { items in
+                let worker = ReplicationWorker(target: target, catalog: catalog, blobs: blobs, staging: staging, backoff: backoff, logger: logger) { items in
                     quorum?.confirmed(items.map(\.blob), at: target.name)
                 }
                 group.addTask { await worker.run() }

@@ -184,6 +184,38 @@ import Testing
         #expect(report.summary.contains("refused \(refusedInstance)"))
     }
 
+    /// A store that keeps no local files (as an object store would): each instance goes from
+    /// a copy staged through the verified reader, byte for byte; a damaged blob is refused with
+    /// its reason; no staged copy is left behind.
+    @Test func aStoreWithNoLocalFilesFailsBackThroughVerifiedCopies() async throws {
+        let studies = try await storeStudies(2, instances: 3)
+        var instances: [FailbackInstance] = []
+        for study in studies { instances += try await site.archive.catalog.failbackInstances(study: study) }
+        let memory = try await site.pathlessCopy(of: instances.map(\.blob))
+        let damaged = instances[4]
+        var bytes = try await memory.read(damaged.blob, range: nil)
+        bytes[bytes.count / 2] ^= 0x10
+        memory.corrupt(damaged.blob, with: bytes)
+        let staging = scratch + "/staging"
+        try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true)
+        let pacs = try await pacs()
+        defer { pacs.stop() }
+        var options = Failback.Options(node: DICOMNode("\(pacs.aeTitle)@127.0.0.1:\(pacs.port)")!, callingAETitle: "LIFEBOAT", concurrency: 1,
+                                       retryDelay: .milliseconds(100), commitTimeout: .seconds(20))
+        options.staging = staging
+
+        let report = try await Failback(catalog: site.archive.catalog, commitments: commitments, blobs: memory, options: options).run()
+        #expect(report.instancesSent == 5 && report.instancesConfirmed == 5 && report.instancesRefused == 1)
+        let refusal = try #require(report.studies.flatMap(\.refused).first)
+        #expect(refusal.sopInstanceUID == damaged.sopInstanceUID && refusal.reason.contains("cannot be read whole"), "\(refusal.reason)")
+        for instance in instances where instance != damaged {
+            let path = try #require(site.archive.blobs.localPath(of: instance.blob))
+            #expect(try pacs.dataSetBytes(instance.sopInstanceUID) == (try PACSStandIn.dataSetBytes(of: path)))
+        }
+        #expect(!pacs.held().contains(damaged.sopInstanceUID))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: staging).isEmpty, "every staged copy removed")
+    }
+
     @Test func aPACSWithoutStorageCommitmentIsCheckedByQuery() async throws {
         _ = try await storeStudies(2, instances: 2)
         let pacs = try await pacs(commitment: false)

@@ -16,12 +16,7 @@ struct PathlessScrubTests {
         let blobs = try await site.store(6, study: "1.2.826.0.21.1", pixels: 8192)
         try await site.replicate([nas])
         // The same blobs in a store with no local path.
-        let memory = MemoryBlobStore()
-        for blob in blobs {
-            let file = try StagingFile(in: site.archive.blobs.stagingDirectory)
-            try file.write(try await site.archive.blobs.read(blob, range: nil))
-            _ = try await memory.put(try file.finish())
-        }
+        let memory = try await site.pathlessCopy(of: blobs)
         #expect(memory.localPath(of: blobs[0]) == nil)
         let scrubber = Scrubber(blobs: memory, staging: site.archive.blobs.stagingDirectory, catalog: site.archive.catalog,
                                 integrity: try SQLiteIntegrityStore(pool: site.archive.catalog.pool), targets: [nas])

@@ -110,6 +110,39 @@ typealias Tag = DICOM.Tag
         }
     }
 
+    /// A store that keeps no local files (as an object store would): each blob goes through
+    /// a copy staged by the verified reader, removed once sent; a damaged one is set aside as
+    /// a damaged local file is, and no copy is left behind.
+    @Test func aStoreWithNoLocalFilesReplicatesThroughVerifiedCopies() async throws {
+        let site = try Site()
+        let blobs = try await site.store(5, study: "1.2.826.0.2.2", pixels: 8192)
+        let memory = try await site.pathlessCopy(of: blobs)
+        let damaged = blobs[3]
+        var bytes = try await memory.read(damaged, range: nil)
+        bytes[bytes.count / 2] ^= 0x10
+        memory.corrupt(damaged, with: bytes)
+        let nas = site.root + "-nas", staging = site.root + "/pathless-staging"
+        defer { try? FileManager.default.removeItem(atPath: nas) }
+        try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true)
+        let replicator = Replicator(targets: [try FileSystemTarget(name: "nas", root: nas)], catalog: site.archive.catalog, blobs: memory, staging: staging)
+        try await replicator.activate()
+        let task = Task { await replicator.drain() }
+        try await Self.waitUntil(seconds: 60) {
+            let status = try await site.archive.catalog.replicationStatus().first
+            return status?.queueDepth == 0 && status?.permanentFailures == 1
+        }
+        task.cancel()
+        await task.value
+        let status = try #require(try await site.archive.catalog.replicationStatus().first)
+        #expect(status.lastError?.contains("does not match its SHA-256") == true, "\(status.lastError ?? "")")
+        for blob in blobs {
+            let copy = "\(nas)/\(TargetLayout.blobKey(blob))"
+            #expect(FileManager.default.fileExists(atPath: copy) == (blob != damaged))
+            if blob != damaged { #expect(Self.sha256(ofFile: copy) == blob) }
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: staging).isEmpty, "every staged copy removed")
+    }
+
     // MARK: S3
 
     @Test func anS3BucketGetsEveryBlobAndManifestAndANewTargetIsBackfilled() async throws {

@@ -87,3 +87,16 @@ extension TestArchive {
         }
     }
 }
+
+extension TestArchive {
+    /// These blobs, copied into a store that keeps no local files (as an object store would).
+    public func pathlessCopy(of blobs: [BlobID]) async throws -> MemoryBlobStore {
+        let memory = MemoryBlobStore()
+        for blob in blobs {
+            let file = try StagingFile(in: archive.blobs.stagingDirectory)
+            try file.write(try await archive.blobs.read(blob, range: nil))
+            _ = try await memory.put(try file.finish())
+        }
+        return memory
+    }
+}

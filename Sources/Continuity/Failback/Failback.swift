@@ -28,6 +28,9 @@ public struct Failback: Sendable {
         /// releases it — a PACS may report only on an association of its own once the
         /// request's is released (PS3.4 J.3.3) — and waits for it in the commitment store instead.
         public var commitGrace: Duration
+        /// Where a blob the store keeps no file of is copied, through the verified reader, to
+        /// be sent; nil: such a blob is refused as not in the local store.
+        public var staging: String?
 
         public init(node: DICOMNode, callingAETitle: AETitle, downtime: [DateInterval] = [], concurrency: Int = 2, attempts: Int = 3,
                     retryDelay: Duration = .seconds(2), commitTimeout: Duration = .seconds(60), commitGrace: Duration = .seconds(2)) {
@@ -249,6 +252,8 @@ public struct Failback: Sendable {
         var deliveries: [Delivery]
         var files: [FileSender.Prepared] = []
         var instances: [String: (delivery: Int, instance: FailbackInstance)] = [:]
+        /// The copies staged for a store with no files of its own, removed once the batch is sent.
+        var copies: [BlobFile] = []
         /// The presentation contexts the files need, in the order they first appear.
         var contexts: [FileSender.ContextKey] { FileSender.contextKeys(files, limit: .max) }
     }
@@ -259,7 +264,20 @@ public struct Failback: Sendable {
         var outgoing = Outgoing(deliveries: batch.map { Delivery(work: $0) })
         for (index, work) in batch.enumerated() {
             for instance in work.missing {
-                guard let path = blobs.localPath(of: instance.blob) else {
+                let path: String
+                if let own = blobs.localPath(of: instance.blob) {
+                    path = own
+                } else if let staging = options.staging {
+                    do {
+                        let copy = try await blobs.file(of: instance.blob, staging: staging)
+                        outgoing.copies.append(copy)
+                        path = copy.path
+                    } catch {
+                        outgoing.deliveries[index].refused.append(.init(sopInstanceUID: instance.sopInstanceUID, status: nil,
+                                                                        reason: "the stored copy cannot be read whole: \(error)"))
+                        continue
+                    }
+                } else {
                     outgoing.deliveries[index].refused.append(.init(sopInstanceUID: instance.sopInstanceUID, status: nil, reason: "its blob is not in the local store"))
                     continue
                 }
@@ -314,6 +332,8 @@ public struct Failback: Sendable {
             let answered = Set(outcomes.map(\.path))
             pending = retry + pending.filter { !answered.contains($0) }
         }
+        for copy in batch.copies { copy.discard() }
+        batch.copies = []
     }
 
     /// Why the local copy of `blob` must not go, if it must not.
