@@ -15,7 +15,7 @@ extension LifeboatNode {
     func dicomServers(policy: AcceptorPolicy, query: QueryEngine, ingestor: Ingestor, commitments: any CommitmentStore,
                       security: NodeSecurity) throws -> (DICOMServer, DICOMServer?) {
         var policy = policy
-        let retrieve = RetrieveService(engine: query, nodes: configuration.dicomNodes)
+        let retrieve = RetrieveService(engine: query, nodes: configuration.dicomNodes, staging: ingestor.stagingDirectory)
         let find = FindService(engine: query)
         let reporters = commitmentReporters()
         let access = DICOMAccess(peers: configuration.dicomPeers, strict: configuration.dicomStrict, reporters: reporters)

@@ -53,12 +53,15 @@ extension AcceptorSession {
                 }
                 try? await responder.pending(counts)
             }
+            // Those the provider already knows cannot go fail first, with its reason.
+            for instance in instances where instance.problem != nil { await record(instance.sopInstanceUID, nil, instance.problem) }
+            let sendable = instances.filter { $0.problem == nil }
             if let destination {
                 let files = FileSender(configuration: .init(host: destination.host, port: destination.port, callingAETitle: ourTitle,
                                                             calledAETitle: destination.aeTitle),
                                        moveOriginator: (request.callingAETitle, messageID))
-                let byPath = Dictionary(instances.map { ($0.path, $0) }) { first, _ in first }
-                _ = await files.send(instances.map(\.path), shouldStop: { stop.withLockedValue { $0 } },
+                let byPath = Dictionary(sendable.map { ($0.path, $0) }) { first, _ in first }
+                _ = await files.send(sendable.map(\.path), shouldStop: { stop.withLockedValue { $0 } },
                                      check: { path in
                                          guard let instance = byPath[path] else { return nil }
                                          return await provider.check(instance)
@@ -68,7 +71,7 @@ extension AcceptorSession {
             } else {
                 var replies = responses.makeAsyncIterator()
                 var nextID: UInt16 = 1
-                for instance in instances where !stop.withLockedValue({ $0 }) {
+                for instance in sendable where !stop.withLockedValue({ $0 }) {
                     let (status, problem, transcoded) = if let problem = await provider.check(instance) {
                         (DIMSEStatus?.none, Optional(problem), String?.none)
                     } else {
@@ -81,8 +84,10 @@ extension AcceptorSession {
             let finalProgress = progress.withLockedValue { $0 }
             let status = stop.withLockedValue { $0 } ? DIMSEStatus.cancel : finalProgress.finalStatus
             try? await responder.finish(status, comment: finalProgress.firstProblem, progress: finalProgress)
-            provider.finished(retrieve, ending: RetrieveEnding(destination: destination?.aeTitle, counts: finalProgress.counts, status: status,
-                                                               failures: finalProgress.failures, transcoded: finalProgress.transcoded))
+            var ending = RetrieveEnding(destination: destination?.aeTitle, counts: finalProgress.counts, status: status,
+                                        failures: finalProgress.failures, transcoded: finalProgress.transcoded)
+            ending.instances = instances
+            provider.finished(retrieve, ending: ending)
         }
         start(RunningOperation(messageID: messageID, task: task, stop: stop, responses: isMove ? nil : continuation))
     }

@@ -33,13 +33,16 @@ public struct RetrievableInstance: Sendable, Equatable {
     public var path: String
     /// What the provider knows the file by, for `check` (the archive: its SHA-256).
     public var contentID: String
+    /// Why it cannot be sent, known before sending: its sub-operation fails with this.
+    public var problem: String?
 
-    public init(sopClassUID: String, sopInstanceUID: String, transferSyntaxUID: String, path: String, contentID: String = "") {
+    public init(sopClassUID: String, sopInstanceUID: String, transferSyntaxUID: String, path: String, contentID: String = "", problem: String? = nil) {
         self.sopClassUID = sopClassUID
         self.sopInstanceUID = sopInstanceUID
         self.transferSyntaxUID = transferSyntaxUID
         self.path = path
         self.contentID = contentID
+        self.problem = problem
     }
 }
 
@@ -77,6 +80,8 @@ public struct RetrieveEnding: Sendable, Equatable {
     public var transcoded: [String: String]
     /// Why the retrieve as a whole failed, when it did before any sub-operation.
     public var problem: String?
+    /// The instances the provider named, so that it can let go of what it made for them.
+    public var instances: [RetrievableInstance] = []
 
     public init(destination: AETitle?, counts: SubOperationCounts, status: DIMSEStatus, failures: [String: String] = [:], transcoded: [String: String] = [:],
                 problem: String? = nil) {

@@ -1,6 +1,7 @@
 import Archive
 import DICOM
 import DICOMNetwork
+import Foundation
 import Logging
 
 /// The C-MOVE and C-GET SCP of the Patient Root and Study Root models (PS3.4 C.4.2, C.4.3,
@@ -9,11 +10,15 @@ public struct RetrieveService: RetrieveProvider {
     public let engine: QueryEngine
     /// The nodes C-MOVE may send to, by AE title.
     public let nodes: [DICOMNode]
+    /// Where a blob the store keeps no file of is copied, through the verified reader, for the
+    /// retrieve that sends it (removed when it ends); nil: such a blob fails as not held here.
+    public let staging: String?
     let logger: Logger
 
-    public init(engine: QueryEngine, nodes: [DICOMNode], logger: Logger = Logger(label: "lifeboat.retrieve")) {
+    public init(engine: QueryEngine, nodes: [DICOMNode], staging: String? = nil, logger: Logger = Logger(label: "lifeboat.retrieve")) {
         self.engine = engine
         self.nodes = nodes
+        self.staging = staging
         self.logger = logger
     }
 
@@ -38,13 +43,36 @@ public struct RetrieveService: RetrieveProvider {
         default:
             throw ServiceError(.identifierDoesNotMatchSOPClass, "a \(query.level.rawValue) retrieve needs \(query.level.uniqueKey) with a value")
         }
+        let stored: [StoredInstance]
         do {
-            return try await engine.storedInstances(matching: query).compactMap { stored in
-                stored.path.map { RetrievableInstance(sopClassUID: stored.sopClassUID, sopInstanceUID: stored.sopInstanceUID,
-                                                      transferSyntaxUID: stored.transferSyntaxUID, path: $0, contentID: stored.blob.hex) }
-            }
+            stored = try await engine.storedInstances(matching: query)
         } catch let error as QueryError {
             throw ServiceError(DIMSEStatus(querying: error.code), error.message)
+        }
+        var instances: [RetrievableInstance] = []
+        for instance in stored {
+            var retrievable = RetrievableInstance(sopClassUID: instance.sopClassUID, sopInstanceUID: instance.sopInstanceUID,
+                                                  transferSyntaxUID: instance.transferSyntaxUID, path: instance.path ?? "", contentID: instance.blob.hex)
+            if instance.path == nil {
+                retrievable.problem = await stage(instance.blob, as: &retrievable)
+            }
+            instances.append(retrievable)
+        }
+        return instances
+    }
+
+    /// A store with no file of its own: the blob goes from a copy made through the verified
+    /// reader (disk, not memory, holds what a retrieve sends). Why not, when it cannot.
+    private func stage(_ blob: BlobID, as instance: inout RetrievableInstance) async -> String? {
+        guard let staging else { return "no local copy of \(instance.sopInstanceUID) to send" }
+        do {
+            instance.path = try await engine.blobs.file(of: blob, staging: staging).path
+            return nil
+        } catch BlobStoreError.damaged {
+            logger.critical("a blob does not match its SHA-256", metadata: ["blob": "\(blob)", "instance": "\(instance.sopInstanceUID)"])
+            return "stored copy damaged (SHA-256 mismatch)"
+        } catch {
+            return "stored copy unreadable: \(error)"
         }
     }
 
@@ -68,6 +96,10 @@ public struct RetrieveService: RetrieveProvider {
     }
 
     public func finished(_ request: QueryRetrieveRequest, ending: RetrieveEnding) {
+        // The copies staged for this retrieve go (a store's own files are never under staging).
+        if let staging {
+            for instance in ending.instances where instance.path.hasPrefix(staging + "/") { unlink(instance.path) }
+        }
         let counts = ending.counts
         var metadata: Logger.Metadata = [
             "from": "\(request.callingAETitle.value)", "source": "\(request.peerAddress)", "to": "\(ending.destination?.value ?? request.callingAETitle.value)",
