@@ -32,6 +32,14 @@ import Testing
         return byUID
     }
 
+    /// A study fetched by pynetdicom's C-GET into `directory`: its last response's status and counts.
+    static func pynetdicomGet(_ study: (uid: String, files: [QueryTests.Imported]), from port: Int, into directory: String) async throws -> [String: Int] {
+        let sopClasses = Set(study.files.compactMap { $0.dataSet.uid(.sopClassUID) })
+        let run = try await Subprocess.run("python3", [Interop.helper, "get", "127.0.0.1", "\(port)", "LIFEBOAT", study.uid, directory] + sopClasses.sorted())
+        let result = try #require((try? JSONSerialization.jsonObject(with: run.output)) as? [String: Any], "\(run.text) \(run.errors)")
+        return try #require((result["responses"] as? [[String: Any]])?.last?.compactMapValues { $0 as? Int })
+    }
+
     static func expectSame(_ received: [String: DataSet], as sent: [QueryTests.Imported]) throws {
         #expect(Set(received.keys) == Set(sent.compactMap { $0.dataSet.uid(.sopInstanceUID) }))
         for file in sent {
@@ -179,11 +187,7 @@ import Testing
             bytes[bytes.count - 1] ^= 0x01 // one bit of rot
             try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: path)
             try Data(bytes).write(to: URL(fileURLWithPath: path))
-            let sopClasses = Set(study.files.compactMap { $0.dataSet.uid(.sopClassUID) })
-            let run = try await Subprocess.run("python3", [Interop.helper, "get", "127.0.0.1", "\(lifeboat)", "LIFEBOAT", study.uid, directory]
-                                                          + sopClasses.sorted())
-            let result = try #require((try? JSONSerialization.jsonObject(with: run.output)) as? [String: Any], "\(run.text) \(run.errors)")
-            let last = try #require((result["responses"] as? [[String: Any]])?.last?.compactMapValues { $0 as? Int })
+            let last = try await Self.pynetdicomGet(study, from: lifeboat, into: directory)
             // PS3.4 C.4.3.1.4: B000, the damaged one failed, the rest sent.
             #expect(last["status"] == 0xB000)
             #expect(last["failed"] == 1)

@@ -91,10 +91,18 @@ extension TestArchive {
 extension TestArchive {
     /// These blobs, copied into a store that keeps no local files (as an object store would).
     public func pathlessCopy(of blobs: [BlobID]) async throws -> MemoryBlobStore {
+        try await MemoryBlobStore.copy(of: blobs, from: archive.blobs)
+    }
+}
+
+extension MemoryBlobStore {
+    /// These blobs of `store` (all of them when nil), in a new store that keeps no local files.
+    public static func copy(of blobs: [BlobID]? = nil, from store: LocalBlobStore) async throws -> MemoryBlobStore {
         let memory = MemoryBlobStore()
-        for blob in blobs {
-            let file = try StagingFile(in: archive.blobs.stagingDirectory)
-            try file.write(try await archive.blobs.read(blob, range: nil))
+        let all = if let blobs { blobs } else { try await store.list(prefix: "") }
+        for blob in all {
+            let file = try StagingFile(in: store.stagingDirectory)
+            try file.write(try await store.read(blob, range: nil))
             _ = try await memory.put(try file.finish())
         }
         return memory
