@@ -298,7 +298,9 @@ public struct Failback: Sendable {
     /// and tries again, each time over a new association, what failed for want of a
     /// connection or of resources (A7xx).
     private func transmit(_ batch: inout Outgoing, over association: RequestorAssociation?, proposed: Set<FileSender.ContextKey>) async {
-        let checks = batch.instances.mapValues(\.instance.blob)
+        // A staged copy was verified as it was made: the store is not read a second time for it.
+        let copied = Set(batch.copies.map(\.path))
+        let checks = batch.instances.filter { !copied.contains($0.key) }.mapValues(\.instance.blob)
         let check: @Sendable (String) async -> String? = { path in
             guard let blob = checks[path] else { return nil }
             return await localCopyProblem(blob)

@@ -80,6 +80,8 @@ public struct RetrieveService: RetrieveProvider {
     /// no longer matches is not sent as if intact.
     public func check(_ instance: RetrievableInstance) async -> String? {
         guard let id = BlobID(hex: instance.contentID) else { return "no checksum is known for \(instance.sopInstanceUID)" }
+        // A copy staged for this retrieve was verified as it was made: the store is not read twice.
+        if isStagedCopy(instance) { return nil }
         await engine.ensureLocal(id)
         do {
             // A damaged copy is fetched again from a good one before it is given up.
@@ -95,10 +97,16 @@ public struct RetrieveService: RetrieveProvider {
         }
     }
 
+    /// Whether the instance goes from a copy staged for its retrieve (a store's own files are
+    /// never under staging).
+    private func isStagedCopy(_ instance: RetrievableInstance) -> Bool {
+        staging.map { instance.path.hasPrefix($0 + "/") } ?? false
+    }
+
     public func finished(_ request: QueryRetrieveRequest, ending: RetrieveEnding) {
-        // The copies staged for this retrieve go (a store's own files are never under staging).
-        if let staging {
-            for instance in ending.instances where instance.path.hasPrefix(staging + "/") { unlink(instance.path) }
+        // The copies staged for this retrieve go.
+        if staging != nil {
+            for instance in ending.instances where isStagedCopy(instance) { unlink(instance.path) }
         }
         let counts = ending.counts
         var metadata: Logger.Metadata = [
