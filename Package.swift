@@ -105,7 +105,7 @@ let package = Package(
         .target(
             name: "Web",
             dependencies: [
-                "DICOM", "Codecs", "Archive", "Continuity", "Security", "CZlib", .product(name: "Hummingbird", package: "hummingbird"),
+                "DICOM", "Codecs", "Archive", "Replication", "Continuity", "Security", "CZlib", .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -128,7 +128,7 @@ let package = Package(
         .executableTarget(
             name: "lifeboat",
             dependencies: [
-                "DICOM", "DICOMNetwork", "Archive", "LifeboatServer", "Security", "Continuity", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "DICOM", "DICOMNetwork", "Archive", "LifeboatServer", "Security", "Replication", "Continuity", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
             ]

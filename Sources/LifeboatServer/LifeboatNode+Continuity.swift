@@ -8,8 +8,8 @@ import Security
 /// The continuity side of a node's wiring: the PACS watch, alerts, drills, failback.
 extension LifeboatNode {
     /// Drills against every target whose copies can be read back, failures told to `alerter`.
-    func drillRunner(archive: LocalArchive, store: any DrillStore, targets: [any ReplicationTarget], alerter: Alerter?) -> DrillRunner {
-        DrillRunner(catalog: archive.catalog, store: store, targets: targets.compactMap { $0 as? any ReadableTarget }, alerter: alerter, dataDirectory: configuration.data)
+    func drillRunner(stores: ContinuityStores, targets: [any ReplicationTarget], alerter: Alerter?) -> DrillRunner {
+        DrillRunner(replicas: stores.replication, store: stores.drills, targets: targets.compactMap { $0 as? any ReadableTarget }, alerter: alerter, dataDirectory: configuration.data)
     }
 
     /// For `lifeboat drill`: the archive, its targets, and the webhook and email alerts the configuration names.
@@ -22,9 +22,9 @@ extension LifeboatNode {
         let security = try NodeSecurity(data: configuration.data)
         let stores = try ContinuityStores(pool: archive.catalog.pool)
         // The command ends before a syslog exporter would have sent: its alerts go by webhook and email.
-        let (alerter, _) = alerting(catalog: archive.catalog, stores: stores, aeTitle: configuration.aeTitle,
+        let (alerter, _) = alerting(stores: stores, aeTitle: configuration.aeTitle,
                                     syslog: nil, auditLog: security.audit.path)
-        return drillRunner(archive: archive, store: stores.drills, targets: targets, alerter: alerter)
+        return drillRunner(stores: stores, targets: targets, alerter: alerter)
     }
 
     /// The watch over the configured nodes, each change of state told to `alerter`; nil when none is watched.
@@ -48,7 +48,7 @@ extension LifeboatNode {
     }
 
     /// The alert channels the configuration names, the alerter over them, and the checks that feed it.
-    func alerting(catalog: Catalog, stores: ContinuityStores, aeTitle: String, syslog: SyslogExporter?, auditLog: String) -> (Alerter, AlertMonitor) {
+    func alerting(stores: ContinuityStores, aeTitle: String, syslog: SyslogExporter?, auditLog: String) -> (Alerter, AlertMonitor) {
         var channels: [any Notifier] = []
         if !configuration.alertWebhook.isEmpty { channels.append(WebhookNotifier(url: configuration.alertWebhook)) }
         if let relay = Configuration.hostAndPort(configuration.alertSMTP) {
@@ -58,7 +58,7 @@ extension LifeboatNode {
             channels.append(SyslogNotifier(destination: "\(syslog.destination)", host: syslog.host) { syslog.send(message: $0) })
         }
         let alerter = Alerter(store: stores.alerts, source: aeTitle, channels: channels, limit: configuration.alertsPerHour)
-        let monitor = AlertMonitor(catalog: catalog, integrity: stores.integrity, alerter: alerter, options: .init(recoveryPointMinutes: configuration.recoveryPointMinutes,
+        let monitor = AlertMonitor(replicas: stores.replication, integrity: stores.integrity, alerter: alerter, options: .init(recoveryPointMinutes: configuration.recoveryPointMinutes,
                                                                                       diskFreePercent: Double(configuration.diskFreePercent),
                                                                                       dataDirectory: configuration.data,
                                                                                       audit: AuditChainCheck(path: auditLog) {

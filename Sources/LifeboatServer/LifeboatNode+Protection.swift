@@ -9,9 +9,9 @@ import Security
 extension LifeboatNode {
     /// A scrubber over the archive and every target whose copies can be read back, each
     /// finding and heal recorded in the audit trail.
-    public static func scrubber(archive: LocalArchive, integrity: any IntegrityStore, targets: [any ReplicationTarget], audit: AuditLog, actor: String,
+    public static func scrubber(archive: LocalArchive, integrity: any IntegrityStore, replicas: any ReplicationStore, targets: [any ReplicationTarget], audit: AuditLog, actor: String,
                                 heal: Bool = true) -> Scrubber {
-        Scrubber(blobs: archive.blobs, staging: archive.blobs.stagingDirectory, catalog: archive.catalog, integrity: integrity, targets: targets.compactMap { $0 as? any ReadableTarget }, heal: heal) { finding in
+        Scrubber(blobs: archive.blobs, staging: archive.blobs.stagingDirectory, catalog: archive.catalog, replicas: replicas, integrity: integrity, targets: targets.compactMap { $0 as? any ReadableTarget }, heal: heal) { finding in
             let outcome = finding.healedFrom.map { "healed from \($0)" } ?? (finding.unrecoverable ? "no good copy anywhere" : "found")
             audit.note(.init(.integrity, succeeded: !finding.unrecoverable, actor: actor, source: "local", subject: "blob=\(finding.blob)",
                              detail: "\(finding.place): \(finding.problem.rawValue), \(outcome)"))
@@ -27,7 +27,8 @@ extension LifeboatNode {
         let archive = try LocalArchive(root: configuration.data)
         let targets = localOnly ? [] : try configuration.replicationTargets.map { try $0.makeTarget(archive: archive, aeTitle: title) }
         let audit = try NodeSecurity(data: configuration.data).audit
-        var scrubber = Self.scrubber(archive: archive, integrity: try SQLiteIntegrityStore(pool: archive.catalog.pool), targets: targets, audit: audit,
+        var scrubber = Self.scrubber(archive: archive, integrity: try SQLiteIntegrityStore(pool: archive.catalog.pool),
+                                     replicas: try SQLiteReplicationStore(pool: archive.catalog.pool), targets: targets, audit: audit,
                                      actor: actor, heal: heal)
         scrubber.targetsLookedAt = !localOnly
         return (scrubber, archive)

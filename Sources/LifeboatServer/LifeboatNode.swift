@@ -43,12 +43,13 @@ public struct LifeboatNode: Sendable {
             try security.audit.append(.store, actor: "lifeboat", source: "local", subject: "SOPInstanceUID=\(recovered.sopInstanceUID)",
                                       detail: "recovered at start: blob \(recovered.blob) was written before a crash, never cataloged nor acknowledged; now cataloged")
         }
-        // Continuity's tables (alerts, downtimes, drills, commitment transactions) and Protection's
-        // (scrub cursors, findings), in the node's database beside the catalog.
+        // Continuity's tables (alerts, downtimes, drills, commitment transactions), Protection's
+        // (scrub cursors, findings) and Replication's (targets, outbox, replicas), in the node's
+        // database beside the catalog.
         let stores = try ContinuityStores(pool: archive.catalog.pool)
         let policy = AcceptorPolicy(aeTitle: title, requireCalledAETitle: !configuration.anyCalledAETitle, maximumLength: UInt32(configuration.maxPDU))
         let targets = try configuration.replicationTargets.map { try $0.makeTarget(archive: archive, aeTitle: title) }
-        let scrubber = Self.scrubber(archive: archive, integrity: stores.integrity, targets: targets, audit: security.audit, actor: "lifeboat")
+        let scrubber = Self.scrubber(archive: archive, integrity: stores.integrity, replicas: stores.replication, targets: targets, audit: security.audit, actor: "lifeboat")
         var query = QueryEngine(catalog: archive.catalog, blobs: archive.blobs, retrieveAETitle: configuration.aeTitle,
                                 options: MatchOptions(caseInsensitivePersonNames: configuration.caseInsensitiveNames))
         // A blob missing or damaged here when it is read is fetched from a target: during a restore, and after a loss.
@@ -63,7 +64,7 @@ public struct LifeboatNode: Sendable {
         var ingestor = archive.ingestor
         if configuration.replicationQuorum > 0 {
             quorum = SyncQuorum(targets: Set(configuration.replicationTargets.filter(\.sync).map(\.name)), quorum: configuration.replicationQuorum,
-                                timeout: .seconds(configuration.replicationSyncTimeout), policy: configuration.replicationSyncPolicy, catalog: archive.catalog)
+                                timeout: .seconds(configuration.replicationSyncTimeout), policy: configuration.replicationSyncPolicy, replicas: stores.replication)
             ingestor.quorum = quorum
         }
         let (server, tlsServer) = try dicomServers(policy: policy, query: query, ingestor: ingestor, commitments: stores.commitments, security: security)
@@ -87,7 +88,7 @@ public struct LifeboatNode: Sendable {
         let hours = configuration.catalogSnapshotHours
         let audit = security.audit, node = configuration.aeTitle
         let currentHead: @Sendable () -> ChainHead = { audit.chainHead(node: node) }
-        let replicator = Replicator(targets: targets, catalog: archive.catalog, blobs: archive.blobs, staging: archive.blobs.stagingDirectory, quorum: quorum,
+        let replicator = Replicator(targets: targets, catalog: archive.catalog, store: stores.replication, blobs: archive.blobs, staging: archive.blobs.stagingDirectory, quorum: quorum,
                                     snapshots: hours > 0 ? (.seconds(hours * 3600), archive.blobs.stagingDirectory) : nil,
                                     auditHeads: configuration.auditHeadMinutes > 0
                                         ? (.seconds(configuration.auditHeadMinutes * 60), currentHead)
@@ -97,9 +98,9 @@ public struct LifeboatNode: Sendable {
         let scrubPace = restoring ? nil : scrubPace, readBackEvery = scrubReadBackEvery
         let httpPort = configuration.httpPort
         let webServer = web
-        let (alerter, alertMonitor) = alerting(catalog: archive.catalog, stores: stores, aeTitle: configuration.aeTitle, syslog: syslog, auditLog: security.audit.path)
+        let (alerter, alertMonitor) = alerting(stores: stores, aeTitle: configuration.aeTitle, syslog: syslog, auditLog: security.audit.path)
         let watch = pacsWatch(store: stores.downtimes, aeTitle: title, alerter: alerter)
-        let drills = drillRunner(archive: archive, store: stores.drills, targets: targets, alerter: alerter)
+        let drills = drillRunner(stores: stores, targets: targets, alerter: alerter)
         let drillDays = restoring ? 0 : configuration.drillDays, drillStudies = configuration.drillStudies
         let newestDayEvery = configuration.drillNewestDayEvery
         var parts: [@Sendable () async throws -> Void] = []

@@ -9,12 +9,15 @@ public struct Healer: Sendable {
     /// Where copies are staged on their way in (or out, for a store with no local files).
     public let staging: String
     public let catalog: Catalog
+    /// Which targets confirmed which copies.
+    public let replicas: any ReplicationStore
     public let targets: [any ReadableTarget]
 
-    public init(blobs: any BlobStore, staging: String, catalog: Catalog, targets: [any ReadableTarget]) {
+    public init(blobs: any BlobStore, staging: String, catalog: Catalog, replicas: any ReplicationStore, targets: [any ReadableTarget]) {
         self.blobs = blobs
         self.staging = staging
         self.catalog = catalog
+        self.replicas = replicas
         self.targets = targets
     }
 
@@ -30,7 +33,7 @@ public struct Healer: Sendable {
     /// Fetches the blob from the targets — those that confirmed a copy first — and puts the
     /// first copy that hashes to its name in place of the local one.
     public func healLocal(_ blob: BlobID, skipping skipped: String? = nil) async -> Outcome {
-        let confirmed = (try? await catalog.replicaTargets(of: blob)) ?? []
+        let confirmed = (try? await replicas.replicaTargets(of: blob)) ?? []
         var failures: [String] = []
         for target in targets.sorted(by: { confirmed.contains($0.name) && !confirmed.contains($1.name) }) where target.name != skipped {
             do {

@@ -9,6 +9,8 @@ import Replication
 /// recorded as a finding and — unless healing is off — put right from a good one.
 public struct Scrubber: Sendable {
     public let catalog: Catalog
+    /// What each target confirmed: a pass over a target checks those.
+    public let replicas: any ReplicationStore
     /// Where each place's cursor and the findings are kept.
     public let integrity: any IntegrityStore
     public let healer: Healer
@@ -21,11 +23,12 @@ public struct Scrubber: Sendable {
     let logger: Logger
 
     /// `staging`: where copies read back from targets are staged (local, as for ingest).
-    public init(blobs: any BlobStore, staging: String, catalog: Catalog, integrity: any IntegrityStore, targets: [any ReadableTarget], heal: Bool = true,
+    public init(blobs: any BlobStore, staging: String, catalog: Catalog, replicas: any ReplicationStore, integrity: any IntegrityStore, targets: [any ReadableTarget], heal: Bool = true,
                 logger: Logger = Logger(label: "lifeboat.scrub"), onFinding: @escaping @Sendable (IntegrityFinding) -> Void = { _ in }) {
         self.catalog = catalog
+        self.replicas = replicas
         self.integrity = integrity
-        healer = Healer(blobs: blobs, staging: staging, catalog: catalog, targets: targets)
+        healer = Healer(blobs: blobs, staging: staging, catalog: catalog, replicas: replicas, targets: targets)
         self.heal = heal
         self.logger = logger
         self.onFinding = onFinding
@@ -81,9 +84,10 @@ public struct Scrubber: Sendable {
             let scheduled = options.pace != nil
             var cursor = scheduled ? try await integrity.scrubCursor(place: place.name) ?? ScrubCursor(place: place.name, passStartedAt: Date())
                                    : ScrubCursor(place: place.name, passStartedAt: Date())
-            let total = try await catalog.scrubTotals(replicatedTo: target?.name).bytes
+            let total = try await (target == nil ? catalog.scrubTotals() : replicas.scrubTotals(replicatedTo: target!.name)).bytes
             while !Task.isCancelled {
-                let items = try await catalog.scrubItems(after: cursor.lastVersion, limit: options.batchSize, replicatedTo: target?.name)
+                let items = try await target == nil ? catalog.scrubItems(after: cursor.lastVersion, limit: options.batchSize)
+                    : replicas.scrubItems(after: cursor.lastVersion, limit: options.batchSize, replicatedTo: target!.name)
                 guard let last = items.last else {
                     report.complete = true
                     break

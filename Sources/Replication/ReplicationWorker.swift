@@ -11,7 +11,9 @@ import Logging
 /// quiet (not after every version: a study's manifest lists all its instances).
 struct ReplicationWorker: Sendable {
     let target: any ReplicationTarget
-    let catalog: Catalog
+    let store: any ReplicationStore
+    /// Rung when the catalog recorded versions: new work in the outbox.
+    let recorded: Doorbell
     let blobs: any BlobStore
     /// Where a blob is copied, through the verified reader, for a target to send, when the
     /// store keeps no file of its own; nil: such a blob cannot be sent.
@@ -32,10 +34,10 @@ struct ReplicationWorker: Sendable {
     }
 
     func run() async {
-        let confirmer = GroupCommit<[OutboxItem], Void> { [catalog, target, onConfirmed, logger] batches in
+        let confirmer = GroupCommit<[OutboxItem], Void> { [store, target, onConfirmed, logger] batches in
             let items = batches.flatMap { $0 }
             do {
-                try await catalog.confirmReplicas(target: target.name, items: items)
+                try await store.confirmReplicas(target: target.name, items: items)
                 onConfirmed(items)
             } catch {
                 // Not recorded: they are sent again later, which a target takes as a no-op.
@@ -53,12 +55,12 @@ struct ReplicationWorker: Sendable {
             // The next versions in rank order, read a few puts' worth at a time.
             var queue: [OutboxItem] = []
             while !Task.isCancelled {
-                let rings = catalog.outboxBell.rings
+                let rings = recorded.rings
                 // After a failure, one put at a time probes the target until one succeeds.
                 let width = backoff.current == nil ? target.concurrency : 1
                 if running < width && queue.isEmpty {
                     do {
-                        queue = try await catalog.nextOutboxItems(target: target.name, limit: 4 * target.concurrency * target.batchSize, excluding: inFlight)
+                        queue = try await store.nextOutboxItems(target: target.name, limit: 4 * target.concurrency * target.batchSize, excluding: inFlight)
                     } catch {
                         logger.error("cannot read the outbox", metadata: ["target": "\(target.name)", "error": "\(error)"])
                     }
@@ -77,7 +79,7 @@ struct ReplicationWorker: Sendable {
                 // Wake for a put ending or, with room for more, for new versions.
                 if running < width && queue.isEmpty && !listening {
                     listening = true
-                    group.addTask { [catalog, idleWait] in .woke(rang: await catalog.outboxBell.wait(after: rings, timeout: idleWait)) }
+                    group.addTask { [recorded, idleWait] in .woke(rang: await recorded.wait(after: rings, timeout: idleWait)) }
                 }
                 guard let event = await group.next() else { continue }
                 switch event {
@@ -161,7 +163,7 @@ struct ReplicationWorker: Sendable {
                             metadata: ["target": "\(target.name)", "instance": "\(item.sopInstanceUID)", "blob": "\(item.blob)", "error": "\(error)"])
         }
         do {
-            try await catalog.recordReplicationFailure(target: target.name, item: item, error: error.message, permanent: error.isPermanent)
+            try await store.recordReplicationFailure(target: target.name, item: item, error: error.message, permanent: error.isPermanent)
         } catch {
             logger.error("cannot record a replication failure", metadata: ["target": "\(target.name)", "error": "\(error)"])
         }
@@ -173,7 +175,7 @@ struct ReplicationWorker: Sendable {
         while !Task.isCancelled {
             let manifests: [StudyManifest]
             do {
-                manifests = try await catalog.staleManifests(target: target.name, limit: 64)
+                manifests = try await store.staleManifests(target: target.name, limit: 64)
             } catch {
                 logger.error("cannot read stale manifests", metadata: ["target": "\(target.name)", "error": "\(error)"])
                 return
@@ -183,7 +185,7 @@ struct ReplicationWorker: Sendable {
             // there are as many manifests as blobs, and one at a time they halved its rate.
             let (written, failure) = await put(manifests)
             do {
-                try await catalog.manifestsWritten(written, target: target.name)
+                try await store.manifestsWritten(written, target: target.name)
             } catch {
                 logger.error("cannot record written manifests", metadata: ["target": "\(target.name)", "error": "\(error)"])
                 return

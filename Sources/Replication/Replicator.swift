@@ -9,6 +9,7 @@ import S3
 public struct Replicator: Sendable {
     public let targets: [any ReplicationTarget]
     let catalog: Catalog
+    let store: any ReplicationStore
     let blobs: any BlobStore
     let staging: String?
     let logger: Logger
@@ -28,7 +29,7 @@ public struct Replicator: Sendable {
 
     /// `staging`: where a blob the store keeps no file of goes, copied through the verified
     /// reader, for a target to send (nil: such a blob is set aside as unsendable).
-    public init(targets: [any ReplicationTarget], catalog: Catalog, blobs: any BlobStore, staging: String? = nil, quorum: SyncQuorum? = nil,
+    public init(targets: [any ReplicationTarget], catalog: Catalog, store: any ReplicationStore, blobs: any BlobStore, staging: String? = nil, quorum: SyncQuorum? = nil,
                 snapshots: (every: Duration, scratch: String)? = nil, backoff: Backoff = Backoff(),
                 auditHeads: (every: Duration, current: @Sendable () -> ChainHead)? = nil, changeLog: Duration? = nil,
                 logger: Logger = Logger(label: "lifeboat.replication")) {
@@ -36,6 +37,7 @@ public struct Replicator: Sendable {
         self.changeLog = changeLog
         self.targets = targets
         self.catalog = catalog
+        self.store = store
         self.blobs = blobs
         self.staging = staging
         self.quorum = quorum
@@ -52,7 +54,7 @@ public struct Replicator: Sendable {
 
     /// Makes the configured targets the active ones; a new one is owed a backfill.
     public func activate() async throws {
-        let owed = try await catalog.activateReplicationTargets(targets.map(\.name))
+        let owed = try await store.activateReplicationTargets(targets.map(\.name))
         for (name, count) in owed.sorted(by: { $0.key < $1.key }) where count > 0 {
             logger.notice("backfilling a target: everything it does not hold yet, newest study first", metadata: ["target": "\(name)", "versions": "\(count)"])
         }
@@ -72,7 +74,7 @@ public struct Replicator: Sendable {
             }
             for target in targets {
                 let quorum = self.quorum
-                let worker = ReplicationWorker(target: target, catalog: catalog, blobs: blobs, staging: staging, backoff: backoff, logger: logger) { items in
+                let worker = ReplicationWorker(target: target, store: store, recorded: catalog.recordedBell, blobs: blobs, staging: staging, backoff: backoff, logger: logger) { items in
                     quorum?.confirmed(items.map(\.blob), at: target.name)
                 }
                 group.addTask { await worker.run() }
@@ -125,23 +127,23 @@ public struct Replicator: Sendable {
     }
 
     func shipChanges(to target: any ReplicationTarget) async throws {
-        var cursor = try await catalog.changeLogCursor(target: target.name)
+        var cursor = try await store.changeLogCursor(target: target.name)
         while true {
-            let (changes, next) = try await catalog.confirmedChanges(target: target.name, after: cursor, limit: 5000)
+            let (changes, next) = try await store.confirmedChanges(target: target.name, after: cursor, limit: 5000)
             guard let next, !changes.isEmpty else { return }
             let encoder = JSONEncoder()
             encoder.outputFormatting = .sortedKeys
             var lines: [UInt8] = []
             for change in changes { lines += try encoder.encode(change) + [UInt8(ascii: "\n")] }
             try await target.put(changes: lines, name: "\(TargetLayout.timeName(Date()))-\(next.versionID).jsonl")
-            try await catalog.save(next, target: target.name)
+            try await store.save(next, target: target.name)
             cursor = next
         }
     }
 
     func copySnapshotsDue(olderThan seconds: Double, scratch: String) async {
         let now = Date()
-        guard let last = try? await catalog.lastSnapshots() else { return }
+        guard let last = try? await store.lastSnapshots() else { return }
         let due = targets.filter { target in
             target.keepsManifests && (last[target.name].flatMap { $0 }.map { now.timeIntervalSince($0) >= seconds } ?? true)
         }
@@ -158,7 +160,7 @@ public struct Replicator: Sendable {
         for target in due {
             do {
                 try await target.put(snapshot: path, name: name)
-                try await catalog.snapshotWritten(target: target.name, at: now)
+                try await store.snapshotWritten(target: target.name, at: now)
                 logger.info("catalog snapshot copied", metadata: ["target": "\(target.name)", "name": "\(name)"])
             } catch {
                 logger.warning("cannot copy the catalog snapshot; trying again later", metadata: ["target": "\(target.name)", "error": "\(error)"])

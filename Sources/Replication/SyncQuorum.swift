@@ -14,7 +14,7 @@ public final class SyncQuorum: ReplicaQuorum {
     public let quorum: Int
     public let timeout: Duration
     public let policy: Policy
-    let catalog: Catalog
+    let replicas: any ReplicationStore
     let logger: Logger
 
     private struct Waiter {
@@ -25,13 +25,13 @@ public final class SyncQuorum: ReplicaQuorum {
     private let waiters = NIOLockedValueBox<[BlobID: [Int: Waiter]]>([:])
     private let nextID = NIOLockedValueBox(0)
 
-    public init(targets: Set<String>, quorum: Int, timeout: Duration, policy: Policy, catalog: Catalog,
+    public init(targets: Set<String>, quorum: Int, timeout: Duration, policy: Policy, replicas: any ReplicationStore,
                 logger: Logger = Logger(label: "lifeboat.replication")) {
         self.targets = targets
         self.quorum = quorum
         self.timeout = timeout
         self.policy = policy
-        self.catalog = catalog
+        self.replicas = replicas
         self.logger = logger
     }
 
@@ -60,9 +60,9 @@ public final class SyncQuorum: ReplicaQuorum {
     public func confirm(_ blob: BlobID, sopInstanceUID: String) async throws(IngestError) {
         let id = nextID.withLockedValue { $0 += 1; return $0 }
         // Registered before the catalog is asked: a confirmation from now on reaches the
-        // waiter, one from before is in the catalog.
+        // waiter, one from before is in the store.
         waiters.withLockedValue { $0[blob, default: [:]][id] = Waiter(confirmed: []) }
-        let held = ((try? await catalog.replicaTargets(of: blob)) ?? []).intersection(targets)
+        let held = ((try? await replicas.replicaTargets(of: blob)) ?? []).intersection(targets)
         let confirmed = await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
             let done: Bool? = waiters.withLockedValue { waiters in
                 guard var waiter = waiters[blob]?[id] else { return true }

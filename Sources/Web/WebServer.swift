@@ -30,8 +30,8 @@ public struct WebServer: Sendable {
     /// For the operations dashboard and /metrics (with `catalog`): this node's AE title and
     /// its data directory (for the disk); nil leaves them out.
     public var operations: (node: String, dataDirectory: String)?
-    /// Continuity's stores (alerts, downtimes), for the notices banner and, with `operations`,
-    /// the dashboard; nil leaves both out.
+    /// Continuity's stores (alerts, downtimes, and replication's), for the notices banner and
+    /// the replication status API and, with `operations`, the dashboard; nil leaves them out.
     public var continuity: ContinuityStores?
     /// A connection is closed when this long passes without a request, while its request
     /// headers are unfinished, or while its body makes no progress; not while the answer is
@@ -66,9 +66,9 @@ public struct WebServer: Sendable {
         SessionAPI(access: access).addRoutes(to: router)
         dicomweb.addRoutes(to: router, access: access)
         if let catalog {
-            StatusAPI(catalog: catalog).addRoutes(to: router, access: access)
             AuditAPI(access: access, catalog: catalog).addRoutes(to: router)
             if let continuity {
+                StatusAPI(replicas: continuity.replication).addRoutes(to: router, access: access)
                 NoticesAPI(downtimes: continuity.downtimes, access: access).addRoutes(to: router)
                 if let operations {
                     OperationsAPI(catalog: catalog, stores: continuity, node: operations.node, dataDirectory: operations.dataDirectory)

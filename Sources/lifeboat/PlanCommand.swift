@@ -3,6 +3,7 @@ import Archive
 import Continuity
 import Foundation
 import LifeboatServer
+import Replication
 
 struct PlanCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -42,7 +43,7 @@ struct PlanCommand: AsyncParsableCommand {
         let settings = try place.settings()
         let catalog = try LocalArchive(root: settings.data).catalog
         let drills = try SQLiteDrillStore(pool: catalog.pool)
-        let plan = try await CapacityPlan.make(catalog: catalog, drills: drills, dataDirectory: settings.data, targets: settings.replicationTargets.map(\.name),
+        let plan = try await CapacityPlan.make(catalog: catalog, replicas: try SQLiteReplicationStore(pool: catalog.pool), drills: drills, dataDirectory: settings.data, targets: settings.replicationTargets.map(\.name),
                                                downtimeHours: hours, marginPercent: margin, historyDays: historyDays)
         if json {
             let encoder = JSONEncoder()

@@ -1,6 +1,7 @@
 import Archive
 import ArgumentParser
 import Foundation
+import Replication
 
 struct ReplicationCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -9,10 +10,11 @@ struct ReplicationCommand: AsyncParsableCommand {
         subcommands: [Status.self, Retry.self]
     )
 
-    static func catalog(in data: String) throws -> Catalog {
+    /// Replication's store in the catalog's database under `data`.
+    static func store(in data: String) throws -> any ReplicationStore {
         let path = LocalArchive.catalogPath(in: data)
         guard FileManager.default.fileExists(atPath: path) else { throw CLIError("\(path): no catalog here") }
-        return try Catalog(path: path)
+        return try SQLiteReplicationStore(pool: Catalog(path: path).pool)
     }
 
     struct Status: AsyncParsableCommand {
@@ -35,7 +37,7 @@ struct ReplicationCommand: AsyncParsableCommand {
         var json = false
 
         func run() async throws {
-            let targets = try await ReplicationCommand.catalog(in: directory.data).replicationStatus()
+            let targets = try await ReplicationCommand.store(in: directory.data).replicationStatus()
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -69,11 +71,11 @@ struct ReplicationCommand: AsyncParsableCommand {
         @OptionGroup var directory: DataDirectory
 
         func run() async throws {
-            let catalog = try ReplicationCommand.catalog(in: directory.data)
-            guard try await catalog.replicationStatus().contains(where: { $0.name == target }) else {
+            let store = try ReplicationCommand.store(in: directory.data)
+            guard try await store.replicationStatus().contains(where: { $0.name == target }) else {
                 throw CLIError("no replication target named \(target) in this catalog")
             }
-            print("\(try await catalog.retryPermanentFailures(target: target)) versions are queued again for \(target)")
+            print("\(try await store.retryPermanentFailures(target: target)) versions are queued again for \(target)")
         }
     }
 }

@@ -109,7 +109,7 @@ import Testing
     }
 
     func monitor(_ webhook: AlertSink, diskFreePercent: Double = 0, auditLog: String? = nil) throws -> AlertMonitor {
-        AlertMonitor(catalog: site.archive.catalog, integrity: try SQLiteIntegrityStore(pool: site.archive.catalog.pool),
+        AlertMonitor(replicas: try site.archive.catalog.replicas, integrity: try SQLiteIntegrityStore(pool: site.archive.catalog.pool),
                      alerter: Alerter(store: try SQLiteAlertStore(pool: site.archive.catalog.pool), source: "A", channels: [WebhookNotifier(url: "http://127.0.0.1:\(webhook.port)/")]),
                      options: .init(recoveryPointMinutes: 60, diskFreePercent: diskFreePercent, dataDirectory: site.root,
                                     audit: auditLog.map { log in AuditChainCheck(path: log) { try AuditVerifier.verify(path: log).firstProblem } }))
@@ -149,14 +149,14 @@ import Testing
         #expect(critical?["severity"] as? String == "critical")
 
         // A target failing for good.
-        _ = try await site.archive.catalog.activateReplicationTargets(["offsite"])
-        let item = try #require(try await site.archive.catalog.nextOutboxItems(target: "offsite", limit: 1).first)
-        try await site.archive.catalog.recordReplicationFailure(target: "offsite", item: item, error: "403 AccessDenied", permanent: true)
+        _ = try await site.archive.catalog.replicas.activateReplicationTargets(["offsite"])
+        let item = try #require(try await site.archive.catalog.replicas.nextOutboxItems(target: "offsite", limit: 1).first)
+        try await site.archive.catalog.replicas.recordReplicationFailure(target: "offsite", item: item, error: "403 AccessDenied", permanent: true)
         await (try monitor(webhook)).check(&state)
         #expect(told(webhook).contains("firing replication-failed:offsite"))
         #expect((webhook.received().compactMap { $0["body"] as? [String: Any] }.first { $0["key"] as? String == "replication-failed:offsite" }?["detail"] as? String)?
             .contains("403 AccessDenied") == true)
-        _ = try await site.archive.catalog.retryPermanentFailures(target: "offsite")
+        _ = try await site.archive.catalog.replicas.retryPermanentFailures(target: "offsite")
         await (try monitor(webhook)).check(&state)
         #expect(told(webhook).contains("resolved replication-failed:offsite"))
     }

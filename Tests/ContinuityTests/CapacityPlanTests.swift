@@ -64,7 +64,7 @@ import Testing
         encoder.dateEncodingStrategy = .iso8601
         let drills = try SQLiteDrillStore(pool: site.archive.catalog.pool)
         try await drills.record(drill: "nas", startedAt: Date(), passed: true, report: String(decoding: try encoder.encode(report), as: UTF8.self))
-        let plan = try await CapacityPlan.make(catalog: site.archive.catalog, drills: drills, dataDirectory: site.root, targets: ["nas"], downtimeHours: 48, marginPercent: 50)
+        let plan = try await CapacityPlan.make(catalog: site.archive.catalog, replicas: try site.archive.catalog.replicas, drills: drills, dataDirectory: site.root, targets: ["nas"], downtimeHours: 48, marginPercent: 50)
         let stored = try await site.archive.catalog.scrubTotals().bytes
         #expect(plan.peakWindowBytes == Int64(stored) && plan.neededBytes == Int64((Double(stored) * 1.5).rounded(.up)))
         #expect(plan.modalities.map(\.name) == ["CT"])

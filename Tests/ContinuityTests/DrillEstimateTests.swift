@@ -29,11 +29,11 @@ import Testing
         try await site.archive.catalog.snapshot(to: snapshot)
         try await offsite.put(snapshot: snapshot, name: TargetLayout.timeName(Date()) + ".sqlite")
         for study in 13...16 { try await site.store(10, study: "1.2.826.0.63.\(study)", pixels: 32 << 10) }
-        let replicator = Replicator(targets: [offsite], catalog: site.archive.catalog, blobs: site.archive.blobs, changeLog: .milliseconds(100))
+        let replicator = Replicator(targets: [offsite], catalog: site.archive.catalog, store: try site.archive.catalog.replicas, blobs: site.archive.blobs, changeLog: .milliseconds(100))
         try await replicator.activate()
         let running = Task { await replicator.drain() }
         try await Polling.waitUntil(seconds: 60) {
-            let confirmed = try await site.archive.catalog.confirmedTotals(target: "offsite").versions
+            let confirmed = try await site.archive.catalog.replicas.confirmedTotals(target: "offsite").versions
             let segments = try await s3.list(prefix: "changes/").objects.count
             let manifest = try await s3.head(TargetLayout.manifestKey("1.2.826.0.63.16"))
             return confirmed == 160 && segments >= 1 && manifest != nil
@@ -45,7 +45,7 @@ import Testing
         // shared, and its load changes within a restore of a second or two.
         var drills: [DrillReport] = [], restores: [Restorer.Report] = []
         for round in 0..<3 {
-            drills.append(try await Drill(catalog: site.archive.catalog, target: offsite, options: .init(studies: 4, scratch: site.root + "/tmp")).run())
+            drills.append(try await Drill(replicas: try site.archive.catalog.replicas, target: offsite, options: .init(studies: 4, scratch: site.root + "/tmp")).run())
             let root = site.root + "-restored-\(round)"
             defer { try? FileManager.default.removeItem(atPath: root) }
             restores.append(try await Restorer(target: offsite, root: root).run(.init()))

@@ -27,7 +27,7 @@ import Testing
     }
 
     func runner(_ targets: [any ReadableTarget], webhook: AlertSink) throws -> DrillRunner {
-        DrillRunner(catalog: site.archive.catalog, store: try SQLiteDrillStore(pool: site.archive.catalog.pool), targets: targets,
+        DrillRunner(replicas: try site.archive.catalog.replicas, store: try SQLiteDrillStore(pool: site.archive.catalog.pool), targets: targets,
                     alerter: Alerter(store: try SQLiteAlertStore(pool: site.archive.catalog.pool), source: "LIFEBOAT", channels: [WebhookNotifier(url: "http://127.0.0.1:\(webhook.port)/")]),
                     dataDirectory: site.root)
     }
@@ -46,7 +46,7 @@ import Testing
         // machine, more), then half again as long as the 8 read (the instances are all of one size).
         let full = try #require(report.fullRestoreSeconds), snapshotRead = try #require(report.snapshotSeconds)
         let changeLogRead = try #require(report.changeLogSeconds)
-        let whole = try await site.archive.catalog.confirmedTotals(target: "nas")
+        let whole = try await site.archive.catalog.replicas.confirmedTotals(target: "nas")
         #expect(whole.versions == 12 && abs(full - snapshotRead - changeLogRead - report.seconds * 12 / 8) < 0.001,
                 "full \(full) s, snapshot \(snapshotRead) s, change log \(changeLogRead) s, 8 read in \(report.seconds) s")
         #expect(report.last24HoursSeconds == report.fullRestoreSeconds, "everything arrived today")

@@ -1,5 +1,6 @@
 -- catalog.sqlite as lifeboat 622ac20 made it (lifeboat import of 3 CT instances), with an open and a resolved alert,
--- a downtime, a healed finding, a drill and a commitment transaction added by sqlite3 to its schema: the tests open it with the stores that now own those tables.
+-- a downtime, a healed finding, a drill, a commitment transaction and a replication target (holding version 1, owed 2 and 3)
+-- added by sqlite3 to its schema: the tests open it with the stores that now own those tables.
 PRAGMA foreign_keys=OFF;
 BEGIN TRANSACTION;
 CREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY);
@@ -213,4 +214,9 @@ CREATE INDEX drill_target ON drill (target, startedAt);
 CREATE INDEX commitmentRequest_node ON commitmentRequest (node, requestedAt);
 CREATE INDEX patient_name ON patient (patientName);
 CREATE INDEX patient_name_nocase ON patient (patientName COLLATE NOCASE);
+INSERT INTO replicationTarget VALUES(1,'offsite',1,'2026-12-07T15:53:40.000Z','2026-12-07T15:53:48.100Z',NULL,NULL,NULL,NULL,NULL);
+INSERT INTO outbox VALUES(1,1,2,1796658827976,'2026-12-07T15:53:47.976Z',0,NULL,0);
+INSERT INTO outbox VALUES(2,1,3,1796658827989,'2026-12-07T15:53:47.989Z',2,'503 SlowDown',0);
+INSERT INTO replica VALUES(1,1,'2026-12-07T15:53:48.100Z');
+INSERT INTO staleManifest VALUES(1,1);
 COMMIT;

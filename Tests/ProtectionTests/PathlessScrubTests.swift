@@ -18,7 +18,7 @@ struct PathlessScrubTests {
         // The same blobs in a store with no local path.
         let memory = try await site.pathlessCopy(of: blobs)
         #expect(memory.localPath(of: blobs[0]) == nil)
-        let scrubber = Scrubber(blobs: memory, staging: site.archive.blobs.stagingDirectory, catalog: site.archive.catalog,
+        let scrubber = Scrubber(blobs: memory, staging: site.archive.blobs.stagingDirectory, catalog: site.archive.catalog, replicas: try site.archive.catalog.replicas,
                                 integrity: try SQLiteIntegrityStore(pool: site.archive.catalog.pool), targets: [nas])
 
         var bad = try await memory.read(blobs[1], range: nil)

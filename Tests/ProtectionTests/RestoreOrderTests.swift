@@ -92,7 +92,7 @@ import Testing
 
         /// Replicates until the change log names `versions` versions and `studies` manifests are written.
         static func replicateWithChangeLog(_ archive: TestArchive, to nas: FileSystemTarget, versions: Int, studies: Int) async throws {
-            let replicator = Replicator(targets: [nas], catalog: archive.archive.catalog, blobs: archive.archive.blobs, changeLog: .milliseconds(50))
+            let replicator = Replicator(targets: [nas], catalog: archive.archive.catalog, store: try archive.archive.catalog.replicas, blobs: archive.archive.blobs, changeLog: .milliseconds(50))
             try await replicator.activate()
             let running = Task { await replicator.drain() }
             try await Polling.waitUntil(seconds: 60) {

@@ -70,7 +70,7 @@ import Testing
     @Test func theChangeLogBringsBackWhatNoManifestListsYet() async throws {
         let site = try await Site()
         let nas = site.fixture.nas
-        let replicator = Replicator(targets: [nas], catalog: site.fixture.site.archive.catalog, blobs: site.fixture.site.archive.blobs,
+        let replicator = Replicator(targets: [nas], catalog: site.fixture.site.archive.catalog, store: try site.fixture.site.archive.catalog.replicas, blobs: site.fixture.site.archive.blobs,
                                     changeLog: .milliseconds(100))
         let shipping = Task { await replicator.drain() }
         defer { shipping.cancel() }

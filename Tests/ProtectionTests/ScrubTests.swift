@@ -58,6 +58,7 @@ import Testing
     struct Fixture {
         let site: TestArchive
         let integrity: SQLiteIntegrityStore
+        let replicas: SQLiteReplicationStore
         let nas: FileSystemTarget
         let offsite: S3Target
         let s3: S3Client
@@ -71,6 +72,7 @@ import Testing
             try await s3.createBucket(objectLock: lock != nil)
             site = try TestArchive()
             integrity = try SQLiteIntegrityStore(pool: site.archive.catalog.pool)
+            replicas = try site.archive.catalog.replicas
             nas = try FileSystemTarget(name: "nas", root: site.root + "-nas")
             offsite = S3Target(name: "offsite", client: s3, lock: lock, concurrency: 4)
             _ = try await site.store(20, study: "1.2.826.0.20.1", pixels: 8192)
@@ -79,7 +81,7 @@ import Testing
         }
 
         func scrubber(targets: [any ReadableTarget]? = nil, heal: Bool = true, onFinding: @escaping @Sendable (IntegrityFinding) -> Void = { _ in }) -> Scrubber {
-            Scrubber(blobs: site.archive.blobs, staging: site.archive.blobs.stagingDirectory, catalog: site.archive.catalog,
+            Scrubber(blobs: site.archive.blobs, staging: site.archive.blobs.stagingDirectory, catalog: site.archive.catalog, replicas: replicas,
                      integrity: integrity, targets: targets ?? [nas, offsite], heal: heal, onFinding: onFinding)
         }
 

@@ -65,11 +65,11 @@ typealias Tag = DICOM.Tag
         defer { try? FileManager.default.removeItem(atPath: nas) }
         let targets: [any ReplicationTarget] = [try FileSystemTarget(name: "nas", root: nas), S3Target(name: "offsite", client: s3)]
         let head = ChainHead(sequence: 42, hash: String(repeating: "ab", count: 32), node: "SITE-A")
-        let replicator = Replicator(targets: targets, catalog: site.archive.catalog, blobs: site.archive.blobs,
+        let replicator = Replicator(targets: targets, catalog: site.archive.catalog, store: try site.archive.catalog.replicas, blobs: site.archive.blobs,
                                     snapshots: (.seconds(3600), site.archive.blobs.stagingDirectory), auditHeads: (.seconds(3600), { head }))
         let task = Task { try await replicator.run() }
         defer { task.cancel() }
-        try await Self.waitUntil(seconds: 30) { try await site.archive.catalog.replicationStatus().filter { $0.lastSnapshotAt != nil }.count == 2 }
+        try await Self.waitUntil(seconds: 30) { try await site.archive.catalog.replicas.replicationStatus().filter { $0.lastSnapshotAt != nil }.count == 2 }
         try await Self.waitUntil(seconds: 30) { try await s3.list().objects.contains { $0.key.hasPrefix("audit/") } }
         let heads = try FileManager.default.contentsOfDirectory(atPath: nas + "/audit")
         #expect(heads.count == 1 && heads[0].hasSuffix(".json"))
@@ -101,9 +101,9 @@ typealias Tag = DICOM.Tag
         let nas = site.root + "-nas"
         defer { try? FileManager.default.removeItem(atPath: nas) }
         try await site.replicate([try FileSystemTarget(name: "nas", root: nas)]) {
-            try await site.archive.catalog.replicationStatus().first?.permanentFailures == 1
+            try await site.archive.catalog.replicas.replicationStatus().first?.permanentFailures == 1
         }
-        let status = try #require(try await site.archive.catalog.replicationStatus().first)
+        let status = try #require(try await site.archive.catalog.replicas.replicationStatus().first)
         #expect(status.lastError?.contains("does not match its SHA-256") == true, "\(status.lastError ?? "")")
         for blob in blobs {
             #expect(FileManager.default.fileExists(atPath: "\(nas)/\(TargetLayout.blobKey(blob))") == (blob != damaged))
@@ -124,16 +124,16 @@ typealias Tag = DICOM.Tag
         let nas = site.root + "-nas", staging = site.root + "/pathless-staging"
         defer { try? FileManager.default.removeItem(atPath: nas) }
         try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true)
-        let replicator = Replicator(targets: [try FileSystemTarget(name: "nas", root: nas)], catalog: site.archive.catalog, blobs: memory, staging: staging)
+        let replicator = Replicator(targets: [try FileSystemTarget(name: "nas", root: nas)], catalog: site.archive.catalog, store: try site.archive.catalog.replicas, blobs: memory, staging: staging)
         try await replicator.activate()
         let task = Task { await replicator.drain() }
         try await Self.waitUntil(seconds: 60) {
-            let status = try await site.archive.catalog.replicationStatus().first
+            let status = try await site.archive.catalog.replicas.replicationStatus().first
             return status?.queueDepth == 0 && status?.permanentFailures == 1
         }
         task.cancel()
         await task.value
-        let status = try #require(try await site.archive.catalog.replicationStatus().first)
+        let status = try #require(try await site.archive.catalog.replicas.replicationStatus().first)
         #expect(status.lastError?.contains("does not match its SHA-256") == true, "\(status.lastError ?? "")")
         for blob in blobs {
             let copy = "\(nas)/\(TargetLayout.blobKey(blob))"
@@ -166,7 +166,7 @@ typealias Tag = DICOM.Tag
         }
         let manifest = try JSONDecoder().decode(StudyManifest.self, from: Data(Array(try await s3.get("hospital-a/studies/1.2.826.0.3.2.json").readableBytesView)))
         #expect(manifest.instances.count == 4)
-        let status = try #require(try await site.archive.catalog.replicationStatus().first)
+        let status = try #require(try await site.archive.catalog.replicas.replicationStatus().first)
         #expect(status.queueDepth == 0 && status.permanentFailures == 0)
     }
 
@@ -178,7 +178,7 @@ typealias Tag = DICOM.Tag
         let through = try Self.s3(moto, port: proxyPort, timeout: .seconds(2))
         let direct = try Self.s3(moto)
         let site = try Site()
-        let replicator = Replicator(targets: [S3Target(name: "offsite", client: through, concurrency: 2)], catalog: site.archive.catalog,
+        let replicator = Replicator(targets: [S3Target(name: "offsite", client: through, concurrency: 2)], catalog: site.archive.catalog, store: try site.archive.catalog.replicas,
                                     blobs: site.archive.blobs, backoff: Backoff(initial: .milliseconds(200), ceiling: .seconds(2)))
         let task = Task { try await replicator.run() }
         defer { task.cancel() }
@@ -186,12 +186,12 @@ typealias Tag = DICOM.Tag
         try await Self.waitUntil(seconds: 30) { try await direct.list().objects.count >= 1 }
         proxy.stop() // the link is cut mid-stream
         blobs += try await site.store(10, study: "1.2.826.0.4.2", pixels: 64 << 10)
-        try await Self.waitUntil(seconds: 30) { try await site.archive.catalog.replicationStatus().first?.lastErrorAt != nil }
-        let during = try #require(try await site.archive.catalog.replicationStatus().first)
+        try await Self.waitUntil(seconds: 30) { try await site.archive.catalog.replicas.replicationStatus().first?.lastErrorAt != nil }
+        let during = try #require(try await site.archive.catalog.replicas.replicationStatus().first)
         #expect(during.queueDepth > 0, "the versions wait in the outbox")
         #expect(during.permanentFailures == 0, "an outage is never a reason to give up")
         proxy = try await TCPProxy.start(port: proxyPort, target: moto.port)
-        try await Self.waitUntil(seconds: 90) { try await site.archive.catalog.replicationStatus().first?.queueDepth == 0 }
+        try await Self.waitUntil(seconds: 90) { try await site.archive.catalog.replicas.replicationStatus().first?.queueDepth == 0 }
         let stored = Set(try await direct.list().objects.map(\.key))
         for blob in Set(blobs) {
             #expect(stored.contains(TargetLayout.blobKey(blob)))
@@ -274,7 +274,7 @@ typealias Tag = DICOM.Tag
                 #expect(refusal == nil, "accepted, with an alert")
             }
             #expect(try await site.archive.catalog.versions(of: "\(study).9.0").count == 1, "stored here either way")
-            #expect(try await site.archive.catalog.replicationStatus().first?.queueDepth ?? 0 >= 1, "and still owed to the target")
+            #expect(try await site.archive.catalog.replicas.replicationStatus().first?.queueDepth ?? 0 >= 1, "and still owed to the target")
         }
     }
 
@@ -283,7 +283,7 @@ typealias Tag = DICOM.Tag
         var storescp = try await pacs.start()
         defer { try? FileManager.default.removeItem(atPath: pacs.directory) }
         let site = try Site()
-        let replicator = Replicator(targets: [try pacs.target(for: site)], catalog: site.archive.catalog, blobs: site.archive.blobs,
+        let replicator = Replicator(targets: [try pacs.target(for: site)], catalog: site.archive.catalog, store: try site.archive.catalog.replicas, blobs: site.archive.blobs,
                                     backoff: Backoff(initial: .milliseconds(200), ceiling: .seconds(1)))
         let task = Task { try await replicator.run() }
         defer { task.cancel() }
@@ -291,11 +291,11 @@ typealias Tag = DICOM.Tag
         try await Self.waitUntil(seconds: 30) { try !pacs.received().isEmpty }
         storescp.stop() // the PACS goes down mid-stream
         try await site.store(10, study: "1.2.826.0.9.2", pixels: 256 << 10)
-        try await Self.waitUntil(seconds: 30) { try await site.archive.catalog.replicationStatus().first?.lastErrorAt != nil }
-        #expect(try await site.archive.catalog.replicationStatus().first?.permanentFailures == 0, "a PACS down is not a reason to give up")
+        try await Self.waitUntil(seconds: 30) { try await site.archive.catalog.replicas.replicationStatus().first?.lastErrorAt != nil }
+        #expect(try await site.archive.catalog.replicas.replicationStatus().first?.permanentFailures == 0, "a PACS down is not a reason to give up")
         storescp = try await pacs.start()
         defer { storescp.stop() }
-        try await Self.waitUntil(seconds: 60) { try await site.archive.catalog.replicationStatus().first?.queueDepth == 0 }
+        try await Self.waitUntil(seconds: 60) { try await site.archive.catalog.replicas.replicationStatus().first?.queueDepth == 0 }
         #expect(Set(try pacs.received()) == Set((0..<10).flatMap { ["1.2.826.0.9.1.9.\($0)", "1.2.826.0.9.2.9.\($0)"] }),
                 "every instance, whatever was in flight")
     }

@@ -13,10 +13,10 @@ extension TestArchive {
     public func seedOperations() async throws {
         try await store(3, study: "1.2.826.0.1.3680043.10.99", pixels: 32 << 10)
         let catalog = archive.catalog
-        _ = try await catalog.activateReplicationTargets(["nas", "offsite"])
-        try await catalog.confirmReplicas(target: "nas", items: try await catalog.nextOutboxItems(target: "nas", limit: 10))
-        let owed = try await catalog.nextOutboxItems(target: "offsite", limit: 10)
-        try await catalog.recordReplicationFailure(target: "offsite", item: owed[0], error: "403 AccessDenied: the key was revoked", permanent: true)
+        _ = try await catalog.replicas.activateReplicationTargets(["nas", "offsite"])
+        try await catalog.replicas.confirmReplicas(target: "nas", items: try await catalog.replicas.nextOutboxItems(target: "nas", limit: 10))
+        let owed = try await catalog.replicas.nextOutboxItems(target: "offsite", limit: 10)
+        try await catalog.replicas.recordReplicationFailure(target: "offsite", item: owed[0], error: "403 AccessDenied: the key was revoked", permanent: true)
         let blobs = try await self.blobs()
         let integrity = try SQLiteIntegrityStore(pool: catalog.pool)
         try await integrity.save(ScrubCursor(place: "local", passStartedAt: Date().addingTimeInterval(-3600), lastVersion: 2, checkedBytes: 65536,

@@ -63,16 +63,16 @@ extension TestArchive {
     /// Replication to `target` in synchronous mode, running until the returned task is
     /// cancelled, and the ingest that waits on its quorum of one.
     public func synchronous(_ target: any ReplicationTarget, timeout: Duration, policy: SyncQuorum.Policy) async throws -> (Ingestor, Task<Void, Never>) {
-        let quorum = SyncQuorum(targets: [target.name], quorum: 1, timeout: timeout, policy: policy, catalog: archive.catalog)
+        let quorum = SyncQuorum(targets: [target.name], quorum: 1, timeout: timeout, policy: policy, replicas: try archive.catalog.replicas)
         var ingestor = archive.ingestor
         ingestor.quorum = quorum
-        let replicator = Replicator(targets: [target], catalog: archive.catalog, blobs: archive.blobs, quorum: quorum)
+        let replicator = Replicator(targets: [target], catalog: archive.catalog, store: try archive.catalog.replicas, blobs: archive.blobs, quorum: quorum)
         try await replicator.activate()
         return (ingestor, Task { await replicator.drain() })
     }
 
-    public func replicator(_ targets: [any ReplicationTarget]) -> Replicator {
-        Replicator(targets: targets, catalog: archive.catalog, blobs: archive.blobs)
+    public func replicator(_ targets: [any ReplicationTarget]) throws -> Replicator {
+        try Replicator(targets: targets, catalog: archive.catalog, store: try archive.catalog.replicas, blobs: archive.blobs)
     }
 
     /// Runs replication until every target owes nothing and its manifests are written
@@ -81,7 +81,7 @@ extension TestArchive {
         let task = Task { try await replicator(targets).run() }
         defer { task.cancel() }
         try await Polling.waitUntil(seconds: seconds) {
-            let status = try await archive.catalog.replicationStatus().filter { $0.active }
+            let status = try await archive.catalog.replicas.replicationStatus().filter { $0.active }
             guard status.count == targets.count, status.allSatisfy({ $0.queueDepth == 0 }) else { return false }
             return try await done()
         }
@@ -106,5 +106,12 @@ extension MemoryBlobStore {
             _ = try await memory.put(try file.finish())
         }
         return memory
+    }
+}
+
+extension Catalog {
+    /// Replication's store in this catalog's database (its migrations run on first use).
+    public var replicas: SQLiteReplicationStore {
+        get throws { try SQLiteReplicationStore(pool: pool) }
     }
 }

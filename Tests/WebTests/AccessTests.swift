@@ -1,4 +1,5 @@
 import Archive
+import Continuity
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -29,7 +30,8 @@ import Testing
         }
         let fixture = try AccessFixture(root: root)
         let engine = QueryEngine(catalog: archive.catalog, blobs: archive.blobs, retrieveAETitle: "LIFEBOAT")
-        let server = WebServer(dicomweb: DICOMweb(engine: engine, ingestor: archive.ingestor), access: fixture.access, catalog: archive.catalog)
+        var server = WebServer(dicomweb: DICOMweb(engine: engine, ingestor: archive.ingestor), access: fixture.access, catalog: archive.catalog)
+        server.continuity = try ContinuityStores(pool: archive.catalog.pool)
         try await Application(router: server.router()).test(.router) { client in try await body(client, Site(fixture: fixture, root: root)) }
     }
 

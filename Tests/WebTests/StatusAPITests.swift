@@ -1,5 +1,7 @@
 import Archive
+import Continuity
 import Foundation
+import TestSupport
 import Hummingbird
 import HummingbirdTesting
 import Testing
@@ -11,16 +13,17 @@ import Testing
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("status-\(UUID())").path
         defer { try? FileManager.default.removeItem(atPath: root) }
         let archive = try LocalArchive(root: root)
-        try await archive.catalog.activateReplicationTargets(["offsite", "nas"])
+        try await archive.catalog.replicas.activateReplicationTargets(["offsite", "nas"])
         let path = "\(root)/one.dcm"
         try Data(try DICOMwebTests.part10(instance: "1.2.3.9.1")).write(to: URL(fileURLWithPath: path))
         guard case .imported = await Importer(ingestor: archive.ingestor).importFile(at: path) else { Issue.record("not imported"); return }
-        try await archive.catalog.confirmReplicas(target: "nas", items: try await archive.catalog.nextOutboxItems(target: "nas", limit: 10))
-        try await archive.catalog.activateReplicationTargets(["offsite", "nas"])
+        try await archive.catalog.replicas.confirmReplicas(target: "nas", items: try await archive.catalog.replicas.nextOutboxItems(target: "nas", limit: 10))
+        try await archive.catalog.replicas.activateReplicationTargets(["offsite", "nas"])
 
         let engine = QueryEngine(catalog: archive.catalog, blobs: archive.blobs, retrieveAETitle: "LIFEBOAT")
         let fixture = try AccessFixture(root: root)
-        let server = WebServer(dicomweb: DICOMweb(engine: engine, ingestor: archive.ingestor), access: fixture.access, catalog: archive.catalog)
+        var server = WebServer(dicomweb: DICOMweb(engine: engine, ingestor: archive.ingestor), access: fixture.access, catalog: archive.catalog)
+        server.continuity = try ContinuityStores(pool: archive.catalog.pool)
         try await Application(router: server.router()).test(.router) { client in
             try await client.execute(uri: "/api/replication/status", method: .get, headers: [.authorization: "Bearer \(fixture.tokens[.radiologist]!)"]) {
                 #expect($0.status == .forbidden, "a radiologist has no status permission")

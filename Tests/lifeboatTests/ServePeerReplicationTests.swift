@@ -57,11 +57,11 @@ import Testing
         try await Polling.waitUntil(seconds: 60) { try await b.catalog.counts().instances >= 3 }
         siteB.killAbruptly()
         try await send(files.dropFirst(20))
-        #expect(try await catalogA.replicationStatus().first?.queueDepth ?? 0 >= 40, "owed while B is down")
-        try await Polling.waitUntil(seconds: 30) { try await catalogA.replicationStatus().first?.lastErrorAt != nil }
+        #expect(try await catalogA.replicas.replicationStatus().first?.queueDepth ?? 0 >= 40, "owed while B is down")
+        try await Polling.waitUntil(seconds: 30) { try await catalogA.replicas.replicationStatus().first?.lastErrorAt != nil }
         siteB = try await b.start("accept-replication: true\n")
         defer { siteB.stop() }
-        try await Polling.waitUntil(seconds: 120) { try await catalogA.replicationStatus().first?.queueDepth == 0 }
+        try await Polling.waitUntil(seconds: 120) { try await catalogA.replicas.replicationStatus().first?.queueDepth == 0 }
 
         let blobsA = try await catalogA.blobs(withPrefix: "")
         let catalogB = try b.catalog
@@ -122,8 +122,8 @@ import Testing
         let sent = try await Subprocess.run("/usr/bin/env", ["TCP_NODELAY=1", "/usr/bin/storescu", "-aec", "LIFEBOAT", "127.0.0.1", "\(a.dicomPort)", files[1]])
         #expect(sent.status == 0, "\(sent.failures)")
         let catalogA = try a.catalog
-        try await Polling.waitUntil(seconds: 30) { try await catalogA.replicationStatus().first?.lastError != nil }
-        let status = try #require(try await catalogA.replicationStatus().first)
+        try await Polling.waitUntil(seconds: 30) { try await catalogA.replicas.replicationStatus().first?.lastError != nil }
+        let status = try #require(try await catalogA.replicas.replicationStatus().first)
         #expect(status.lastError?.contains("401") == true, "\(status.lastError ?? "")")
         #expect(status.queueDepth == 1 && status.permanentFailures == 0)
 

@@ -46,24 +46,24 @@ import Testing
             try await Polling.waitUntil(seconds: 60) {
                 guard try await s3.list().objects.filter({ $0.key.hasPrefix("blobs/") }).count >= 3 else { return false }
                 // A margin of several owed, so the queue cannot drain between this look and the kill.
-                return try await Catalog(path: catalogPath).replicationStatus().contains { $0.name == "offsite" && $0.queueDepth >= 5 }
+                return try await Catalog(path: catalogPath).replicas.replicationStatus().contains { $0.name == "offsite" && $0.queueDepth >= 5 }
             }
         } catch {
-            let status = (try? await Catalog(path: catalogPath).replicationStatus().map { "\($0.name) queued \($0.queueDepth)" }) ?? []
+            let status = (try? await Catalog(path: catalogPath).replicas.replicationStatus().map { "\($0.name) queued \($0.queueDepth)" }) ?? []
             Issue.record("no moment with 3 blobs at S3 and more owed: \(status); serve said: \(serve.log.suffix(2000))")
             throw error
         }
         serve.killAbruptly()
         _ = try await sender.value // storescu sees its association drop; what it was told is stored must be replicated
         let catalog = try Catalog(path: LocalArchive.catalogPath(in: work + "/data"))
-        let atKill = try await catalog.replicationStatus()
+        let atKill = try await catalog.replicas.replicationStatus()
         #expect(atKill.contains { $0.queueDepth > 0 }, "killed mid-replication: \(atKill.map { "\($0.name) \($0.queueDepth)" })")
 
         let direct = ["serve", "--config", try config("direct", endpoint: moto.endpoint), "--dicom-port", "\(port)"]
         serve = try BackgroundProcess(DumpCommandTests.binary.path, direct, environment: environment)
         defer { serve.stop() }
         try await Polling.waitUntil(seconds: 120) {
-            let status = try await catalog.replicationStatus()
+            let status = try await catalog.replicas.replicationStatus()
             let manifests = try await s3.list().objects.filter { $0.key.hasPrefix("studies/") }.count
             return status.count == 2 && status.allSatisfy { $0.queueDepth == 0 } && manifests == 1
                 && FileManager.default.fileExists(atPath: work + "/nas/studies")
@@ -77,6 +77,6 @@ import Testing
             let copy = FileManager.default.contents(atPath: "\(work)/nas/\(TargetLayout.blobKey(blob))")
             #expect(copy.map { BlobID(of: Array($0)) } == blob, "the directory holds it intact")
         }
-        #expect(try await catalog.replicationStatus().allSatisfy { $0.permanentFailures == 0 })
+        #expect(try await catalog.replicas.replicationStatus().allSatisfy { $0.permanentFailures == 0 })
     }
 }

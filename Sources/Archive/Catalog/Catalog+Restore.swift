@@ -102,3 +102,12 @@ extension Catalog {
         }
     }
 }
+
+extension Catalog {
+    /// A consistent copy of the whole database — the catalog and the stores beside it — at
+    /// `path` (SQLite's VACUUM INTO, from a read connection: ingest goes on meanwhile). `path`
+    /// must not exist yet. What a restore starts from.
+    public func snapshot(to path: String) async throws {
+        try await pool.unsafeRead { db in try db.execute(sql: "VACUUM INTO ?", arguments: [path]) }
+    }
+}

@@ -10,57 +10,49 @@ public struct ScrubItem: Sendable, Equatable {
     public var sopClassUID: String
     public var transferSyntaxUID: String
     public var studyInstanceUID: String
+
+    /// The query that reads scrub items, for a store to add its conditions to (`v` is the version).
+    public static let selection = """
+        SELECT v.id, v.blobHash, v.size, v.sopClassUID, v.transferSyntaxUID, i.sopInstanceUID, s.studyInstanceUID
+        FROM version v JOIN instance i ON v.instanceRef = i.id JOIN series r ON i.seriesRef = r.id JOIN study s ON r.studyRef = s.id
+        """
+
+    /// A row of `selection`; nil when its blob hash is not one.
+    public init?(row: Row) {
+        guard let blob = BlobID(hex: row["blobHash"]) else { return nil }
+        self.init(versionID: row["id"], blob: blob, size: row["size"], sopInstanceUID: row["sopInstanceUID"], sopClassUID: row["sopClassUID"],
+                  transferSyntaxUID: row["transferSyntaxUID"], studyInstanceUID: row["studyInstanceUID"])
+    }
+
+    public init(versionID: Int64, blob: BlobID, size: Int, sopInstanceUID: String, sopClassUID: String, transferSyntaxUID: String,
+                studyInstanceUID: String) {
+        self.versionID = versionID
+        self.blob = blob
+        self.size = size
+        self.sopInstanceUID = sopInstanceUID
+        self.sopClassUID = sopClassUID
+        self.transferSyntaxUID = transferSyntaxUID
+        self.studyInstanceUID = studyInstanceUID
+    }
 }
 
 extension Catalog {
-    /// Versions after `versionID`, in id order, at most `limit`; with `target`, only those
-    /// that target has confirmed.
-    public func scrubItems(after versionID: Int64, limit: Int, replicatedTo target: String? = nil) async throws -> [ScrubItem] {
+    /// Versions after `versionID`, in id order, at most `limit`: a scrub's pass over the local store.
+    public func scrubItems(after versionID: Int64, limit: Int) async throws -> [ScrubItem] {
         try await pool.read { db in
-            let confirmed = target == nil ? "" : """
-                AND EXISTS (SELECT 1 FROM replica x JOIN replicationTarget t ON x.targetRef = t.id WHERE x.versionRef = v.id AND t.name = ?)
-                """
-            return try Row.fetchAll(db, sql: """
-                SELECT v.id, v.blobHash, v.size, v.sopClassUID, v.transferSyntaxUID, i.sopInstanceUID, s.studyInstanceUID
-                FROM version v JOIN instance i ON v.instanceRef = i.id JOIN series r ON i.seriesRef = r.id JOIN study s ON r.studyRef = s.id
-                WHERE v.id > ? \(confirmed) ORDER BY v.id LIMIT ?
-                """, arguments: StatementArguments([versionID] + (target.map { [$0] } ?? []) + [limit]) ?? []).compactMap { row in
-                guard let blob = BlobID(hex: row["blobHash"]) else { return nil }
-                return ScrubItem(versionID: row["id"], blob: blob, size: row["size"], sopInstanceUID: row["sopInstanceUID"], sopClassUID: row["sopClassUID"],
-                                 transferSyntaxUID: row["transferSyntaxUID"], studyInstanceUID: row["studyInstanceUID"])
-            }
+            try Row.fetchAll(db, sql: "\(ScrubItem.selection) WHERE v.id > ? ORDER BY v.id LIMIT ?", arguments: [versionID, limit])
+                .compactMap(ScrubItem.init(row:))
         }
     }
 
-    /// How many versions and bytes a pass over a place covers (with `target`, those it holds).
-    public func scrubTotals(replicatedTo target: String? = nil) async throws -> (versions: Int, bytes: Int) {
+    /// How many versions and bytes a pass over the local store covers.
+    public func scrubTotals() async throws -> (versions: Int, bytes: Int) {
         try await pool.read { db in
-            let row = try Row.fetchOne(db, sql: target == nil
-                ? "SELECT count(*) AS n, coalesce(sum(size), 0) AS bytes FROM version"
-                : """
-                    SELECT count(*) AS n, coalesce(sum(v.size), 0) AS bytes FROM version v
-                    JOIN replica x ON x.versionRef = v.id JOIN replicationTarget t ON x.targetRef = t.id WHERE t.name = ?
-                    """, arguments: StatementArguments(target.map { [$0] } ?? []) ?? [])
+            let row = try Row.fetchOne(db, sql: "SELECT count(*) AS n, coalesce(sum(size), 0) AS bytes FROM version")
             return (row?["n"] ?? 0, row?["bytes"] ?? 0)
         }
     }
 
-    /// A version's catalog facts by its blob, for healing a copy the scrub did not reach in order.
-    public func scrubItem(blob: BlobID) async throws -> ScrubItem? {
-        try await pool.read { db in
-            try Row.fetchOne(db, sql: """
-                SELECT v.id, v.size, v.sopClassUID, v.transferSyntaxUID, i.sopInstanceUID, s.studyInstanceUID
-                FROM version v JOIN instance i ON v.instanceRef = i.id JOIN series r ON i.seriesRef = r.id JOIN study s ON r.studyRef = s.id
-                WHERE v.blobHash = ? LIMIT 1
-                """, arguments: [blob.hex]).map { row in
-                ScrubItem(versionID: row["id"], blob: blob, size: row["size"], sopInstanceUID: row["sopInstanceUID"], sopClassUID: row["sopClassUID"],
-                          transferSyntaxUID: row["transferSyntaxUID"], studyInstanceUID: row["studyInstanceUID"])
-            }
-        }
-    }
-}
-
-extension Catalog {
     /// How many versions there are, and how many of them have an id up to each of `ids`: the
     /// share of a place's pass a scrub cursor has covered.
     public func versionCounts(upTo ids: [Int64]) async throws -> (total: Int, upTo: [Int]) {

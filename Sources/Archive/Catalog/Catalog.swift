@@ -78,8 +78,8 @@ public struct Catalog: Sendable {
     /// The node's database: the catalog's tables, and those of the stores the other
     /// components keep beside it (each with its own migrations).
     public let pool: DatabasePool
-    /// Rung when versions were recorded, and so owed to the active replication targets.
-    public let outboxBell = Doorbell()
+    /// Rung when versions were recorded: replication's workers wait on it for new work.
+    public let recordedBell = Doorbell()
 
     public init(path: String) throws {
         var configuration = Configuration()
@@ -103,7 +103,7 @@ public struct Catalog: Sendable {
     /// each one did. Its statements are prepared once per connection (`cachedStatement`). Entries for the same instance in one call are recorded in order.
     public func record(_ entries: [CatalogEntry]) async throws -> [RecordOutcome] {
         let outcomes = try await pool.write { db in try entries.map { try Self.record($0, in: db) } }
-        if outcomes.contains(where: { if case .duplicate = $0 { false } else { true } }) { outboxBell.ring() }
+        if outcomes.contains(where: { if case .duplicate = $0 { false } else { true } }) { recordedBell.ring() }
         return outcomes
     }
 
@@ -173,15 +173,12 @@ public struct Catalog: Sendable {
     private static func insertVersion(_ entry: CatalogEntry, instance: Int64, number: Int, in db: Database) throws {
         let p = entry.provenance
         let received = timestamp.format(p.receivedAt)
-        let version = try Int64.fetchOne(db.cachedStatement(sql: """
-            INSERT INTO version (instanceRef, number, blobHash, size, transferSyntaxUID, sopClassUID, receivedAt, source,
-                                 callingAETitle, calledAETitle, peerAddress, problem) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
-            """), arguments: [instance, number, entry.blob.hex, entry.size, entry.transferSyntaxUID, entry.attributes.sopClassUID,
-                              received, p.source.rawValue, p.callingAETitle, p.calledAETitle, p.peerAddress, entry.problem])!
-        // In the same transaction: the version is owed to every active replication target.
         try db.cachedStatement(sql: """
-            INSERT INTO outbox (targetRef, versionRef, rank, enqueuedAt) SELECT id, ?, ?, ? FROM replicationTarget WHERE active = 1
-            """).execute(arguments: [version, Int64(p.receivedAt.timeIntervalSince1970 * 1000), received])
+            INSERT INTO version (instanceRef, number, blobHash, size, transferSyntaxUID, sopClassUID, receivedAt, source,
+                                 callingAETitle, calledAETitle, peerAddress, problem) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [instance, number, entry.blob.hex, entry.size, entry.transferSyntaxUID, entry.attributes.sopClassUID,
+                                     received, p.source.rawValue, p.callingAETitle, p.calledAETitle, p.peerAddress, entry.problem])
+        // Replication's trigger (SQLiteReplicationStore) owes it to the active targets, in this transaction.
     }
 
     /// Every version of an instance, oldest first; empty if it is unknown.

@@ -99,63 +99,9 @@ enum CatalogSchema {
                 CREATE INDEX study_id ON study (studyID);
                 """)
         }
-        migrator.registerMigration("3: replication outbox") { db in
-            try db.execute(sql: """
-                -- A replication target this catalog has known; only active ones get new work.
-                CREATE TABLE replicationTarget (
-                    id INTEGER PRIMARY KEY,
-                    name TEXT NOT NULL UNIQUE,
-                    active INTEGER NOT NULL DEFAULT 1,
-                    addedAt TEXT NOT NULL,
-                    lastSuccessAt TEXT,
-                    lastError TEXT,
-                    lastErrorAt TEXT
-                );
-                -- A version not yet confirmed at a target. Written in the same transaction as the
-                -- version itself, so nothing acknowledged can be forgotten; deleted once the target
-                -- has it. `rank` orders the work: live versions first, oldest first (rank = the
-                -- millisecond they arrived), then a backfill, newest study first (2e14 - the
-                -- study's last arrival).
-                CREATE TABLE outbox (
-                    id INTEGER PRIMARY KEY,
-                    targetRef INTEGER NOT NULL REFERENCES replicationTarget (id),
-                    versionRef INTEGER NOT NULL REFERENCES version (id),
-                    rank INTEGER NOT NULL,
-                    enqueuedAt TEXT NOT NULL,
-                    attempts INTEGER NOT NULL DEFAULT 0,
-                    lastError TEXT,
-                    -- Set for an error that retrying cannot cure: kept and shown, never dropped.
-                    permanent INTEGER NOT NULL DEFAULT 0,
-                    UNIQUE (targetRef, versionRef)
-                );
-                CREATE INDEX outbox_next ON outbox (targetRef, permanent, rank);
-                -- A version a target has confirmed, and when.
-                CREATE TABLE replica (
-                    targetRef INTEGER NOT NULL REFERENCES replicationTarget (id),
-                    versionRef INTEGER NOT NULL REFERENCES version (id),
-                    replicatedAt TEXT NOT NULL,
-                    PRIMARY KEY (targetRef, versionRef)
-                ) WITHOUT ROWID;
-                CREATE INDEX replica_time ON replica (targetRef, replicatedAt);
-                -- Studies whose manifest at a target is behind what the target holds.
-                CREATE TABLE staleManifest (
-                    targetRef INTEGER NOT NULL REFERENCES replicationTarget (id),
-                    studyRef INTEGER NOT NULL REFERENCES study (id),
-                    PRIMARY KEY (targetRef, studyRef)
-                ) WITHOUT ROWID;
-                """)
-        }
-        migrator.registerMigration("4: catalog snapshots at targets") { db in
-            try db.execute(sql: "ALTER TABLE replicationTarget ADD COLUMN lastSnapshotAt TEXT")
-        }
-        // "5: scrub progress and integrity findings" is Protection's now (SQLiteIntegrityStore), under the same name.
-        migrator.registerMigration("6: change log shipped to targets") { db in
-            try db.execute(sql: """
-                -- How far each target's change log goes: the last confirmation shipped (its time and version).
-                ALTER TABLE replicationTarget ADD COLUMN changeLogAt TEXT;
-                ALTER TABLE replicationTarget ADD COLUMN changeLogVersion INTEGER;
-                """)
-        }
+        // "3: replication outbox" is Replication's now (SQLiteReplicationStore), under the same name.
+        // "4: catalog snapshots at targets" is Replication's now (SQLiteReplicationStore), under the same name.
+        // "6: change log shipped to targets" is Replication's now (SQLiteReplicationStore), under the same name.
         // "7: node health and downtime incidents" is Continuity's now (SQLiteDowntimeStore), under the same name.
         // "8: alert incidents" is Continuity's now (SQLiteAlertStore), under the same name.
         // "9: recovery drills" is Continuity's now (SQLiteDrillStore), under the same name.
@@ -211,6 +157,7 @@ enum CatalogSchema {
             }
             try db.execute(sql: "DELETE FROM patient WHERE patientID = '' AND anonymousKey = '' AND id NOT IN (SELECT patientRef FROM study)")
         }
+        // "13: versions owed to the active targets as they are recorded" is Replication's (SQLiteReplicationStore).
         return migrator
     }
 }

@@ -2,6 +2,7 @@ import Archive
 import Foundation
 import Logging
 import Protection
+import Replication
 
 /// Looks, every `interval`, at what must raise an alert — a target failing for good or
 /// behind its recovery point, bad copies found, a blob with no good copy anywhere, the data
@@ -30,14 +31,14 @@ public struct AlertMonitor: Sendable {
         }
     }
 
-    let catalog: Catalog
+    let replicas: any ReplicationStore
     let integrity: any IntegrityStore
     let alerter: Alerter
     let options: Options
     let logger = Logger(label: "lifeboat.alerts")
 
-    public init(catalog: Catalog, integrity: any IntegrityStore, alerter: Alerter, options: Options) {
-        self.catalog = catalog
+    public init(replicas: any ReplicationStore, integrity: any IntegrityStore, alerter: Alerter, options: Options) {
+        self.replicas = replicas
         self.integrity = integrity
         self.alerter = alerter
         self.options = options
@@ -69,7 +70,7 @@ public struct AlertMonitor: Sendable {
     }
 
     func checkReplication() async {
-        guard let statuses = try? await catalog.replicationStatus() else { return }
+        guard let statuses = try? await replicas.replicationStatus() else { return }
         var holding: [Alert] = []
         for target in statuses where target.active {
             if target.permanentFailures > 0 {

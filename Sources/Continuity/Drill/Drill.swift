@@ -25,12 +25,12 @@ public struct Drill: Sendable {
         }
     }
 
-    let catalog: Catalog
+    let replicas: any ReplicationStore
     let target: any ReadableTarget
     let options: Options
 
-    public init(catalog: Catalog, target: any ReadableTarget, options: Options) {
-        self.catalog = catalog
+    public init(replicas: any ReplicationStore, target: any ReadableTarget, options: Options) {
+        self.replicas = replicas
         self.target = target
         self.options = options
     }
@@ -41,8 +41,8 @@ public struct Drill: Sendable {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
 
-        let studies = try await catalog.drillStudies(target: target.name, count: options.studies)
-        let items = try await catalog.drillItems(target: target.name, studies: studies,
+        let studies = try await replicas.drillStudies(target: target.name, count: options.studies)
+        let items = try await replicas.drillItems(target: target.name, studies: studies,
                                                  receivedSince: options.newestDay ? started.addingTimeInterval(-86400) : nil)
         // Read back as a restore reads: the same fetcher, into a blob store of its own.
         let store = try LocalBlobStore(root: directory + "/restored")
@@ -71,9 +71,9 @@ public struct Drill: Sendable {
             failures.append(.init(blob: "", studyInstanceUID: "", problem: "the change log cannot be listed or read: \(error)"))
         }
         let bytes = Int64(counts.bytes)
-        let whole = try await catalog.confirmedTotals(target: target.name)
-        let lastDay = try await catalog.confirmedTotals(target: target.name, receivedSince: started.addingTimeInterval(-86400))
-        let lag = try await catalog.replicationStatus().first { $0.name == target.name }?.recoveryPointSeconds ?? 0
+        let whole = try await replicas.confirmedTotals(target: target.name)
+        let lastDay = try await replicas.confirmedTotals(target: target.name, receivedSince: started.addingTimeInterval(-86400))
+        let lag = try await replicas.replicationStatus().first { $0.name == target.name }?.recoveryPointSeconds ?? 0
         var report = DrillReport(target: target.name, startedAt: started, seconds: seconds, passed: failures.isEmpty && !items.isEmpty, studies: studies,
                                  newestDay: options.newestDay, instances: items.count, bytes: bytes,
                                  bytesPerSecond: seconds > 0 && bytes > 0 ? Double(bytes) / seconds : 0, snapshot: snapshot,

@@ -7,15 +7,15 @@ import Replication
 /// evidence: a row in its store (`drill`) and the report as JSON in `<data>/drills/`. A
 /// failed drill raises a critical alert; the next passing one resolves it.
 public struct DrillRunner: Sendable {
-    let catalog: Catalog
+    let replicas: any ReplicationStore
     let store: any DrillStore
     let targets: [any ReadableTarget]
     let alerter: Alerter?
     let dataDirectory: String
     let logger = Logger(label: "lifeboat.drill")
 
-    public init(catalog: Catalog, store: any DrillStore, targets: [any ReadableTarget], alerter: Alerter?, dataDirectory: String) {
-        self.catalog = catalog
+    public init(replicas: any ReplicationStore, store: any DrillStore, targets: [any ReadableTarget], alerter: Alerter?, dataDirectory: String) {
+        self.replicas = replicas
         self.store = store
         self.targets = targets
         self.alerter = alerter
@@ -31,7 +31,7 @@ public struct DrillRunner: Sendable {
             let started = Date()
             let report: DrillReport
             do {
-                report = try await Drill(catalog: catalog, target: target,
+                report = try await Drill(replicas: replicas, target: target,
                                          options: .init(studies: studies, newestDay: newestDay, scratch: dataDirectory + "/tmp")).run()
             } catch {
                 report = DrillReport(target: target.name, startedAt: started, seconds: Date().timeIntervalSince(started), passed: false, studies: [],
@@ -59,7 +59,7 @@ public struct DrillRunner: Sendable {
             }
             let rounds = past.count / max(1, targets.count)
             var holding: Set<String> = []
-            for target in targets where ((try? await catalog.confirmedTotals(target: target.name).versions) ?? 0) > 0 { holding.insert(target.name) }
+            for target in targets where ((try? await replicas.confirmedTotals(target: target.name).versions) ?? 0) > 0 { holding.insert(target.name) }
             guard !holding.isEmpty else {
                 try? await Task.sleep(for: .seconds(3600))
                 continue

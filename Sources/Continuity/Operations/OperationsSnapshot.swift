@@ -1,6 +1,7 @@
 import Archive
 import Foundation
 import Protection
+import Replication
 
 /// Everything the operations dashboard and `/metrics` show, read once: each target's
 /// recovery point and queue, the scrub's coverage and findings, the drills, the PACS and
@@ -103,14 +104,14 @@ public struct OperationsSnapshot: Codable, Sendable, Equatable {
         }
         var disk: Disk?
         if let space = DiskSpace(of: dataDirectory) {
-            let plan = try await CapacityPlan.make(catalog: catalog, drills: stores.drills, dataDirectory: dataDirectory, targets: [], downtimeHours: 48, marginPercent: 50,
+            let plan = try await CapacityPlan.make(catalog: catalog, replicas: stores.replication, drills: stores.drills, dataDirectory: dataDirectory, targets: [], downtimeHours: 48, marginPercent: 50,
                                                    now: now, cache: history)
             disk = Disk(totalBytes: space.totalBytes, availableBytes: space.availableBytes, availablePercent: space.availablePercent,
                         meanBytesPerDay: plan.meanBytesPerDay, daysLeftAtMean: plan.freeDaysAtMean, neededFor48Hours: plan.neededBytes,
                         ridesOut48Hours: plan.ridesOut ?? false)
         }
         return OperationsSnapshot(
-            generatedAt: now, node: node, targets: try await catalog.replicationStatus(at: now).filter(\.active),
+            generatedAt: now, node: node, targets: try await stores.replication.replicationStatus(at: now).filter(\.active),
             scrub: try await stores.integrity.scrubProgress(in: catalog).map {
                 Scrub(place: $0.cursor.place, coveredPercent: $0.coveredPercent, completedPasses: $0.cursor.completedPasses,
                       passStartedAt: $0.cursor.passStartedAt, lastPassEndedAt: $0.cursor.lastPassEndedAt)

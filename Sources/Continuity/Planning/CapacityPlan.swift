@@ -1,5 +1,6 @@
 import Archive
 import Foundation
+import Replication
 
 /// How much local storage rides out an outage of a given length, from the measured ingest
 /// history: the most that arrived in any window that long (by the hour), with a margin; how
@@ -132,7 +133,7 @@ extension CapacityPlan {
     /// The plan from the catalog: `historyDays` of ingest (or as many as there are; through
     /// `cache` when given), the free space where the data directory is, and each target's last
     /// passing drill (from `drills`).
-    public static func make(catalog: Catalog, drills store: any DrillStore, dataDirectory: String, targets: [String], downtimeHours: Double, marginPercent: Int,
+    public static func make(catalog: Catalog, replicas: any ReplicationStore, drills store: any DrillStore, dataDirectory: String, targets: [String], downtimeHours: Double, marginPercent: Int,
                             historyDays: Int = 28, now: Date = Date(), cache: IngestHistoryCache? = nil) async throws -> CapacityPlan {
         let earliest = now.addingTimeInterval(-Double(historyDays) * 86400)
         let history = if let cache { try await cache.history(in: catalog, since: earliest, now: now) }
@@ -143,7 +144,7 @@ extension CapacityPlan {
         decoder.dateDecodingStrategy = .iso8601
         var restores: [TargetRestore] = []
         for target in targets {
-            let (versions, bytes) = try await catalog.confirmedTotals(target: target)
+            let (versions, bytes) = try await replicas.confirmedTotals(target: target)
             let drill = drills.first { $0.target == target && $0.passed }.flatMap { try? decoder.decode(DrillReport.self, from: Data($0.report.utf8)) }
             restores.append(TargetRestore(target: target, bytes: bytes, bytesPerSecond: drill?.bytesPerSecond,
                                           seconds: drill?.restoreSeconds(versions: versions, bytes: bytes)))

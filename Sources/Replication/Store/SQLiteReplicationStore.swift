@@ -1,70 +1,99 @@
+import Archive
 import Foundation
 import GRDB
 
-/// A version a replication target is owed, with what sending it needs.
-public struct OutboxItem: Sendable, Equatable {
-    public var id: Int64
-    public var versionID: Int64
-    public var blob: BlobID
-    public var size: Int
-    public var sopClassUID: String
-    public var sopInstanceUID: String
-    public var transferSyntaxUID: String
-    public var studyInstanceUID: String
-    public var attempts: Int
-    public var enqueuedAt: String
-}
+/// Replication's tables (targets, outbox, replicas, stale manifests) in the node's SQLite
+/// database, beside the catalog. They point at the catalog's versions and studies and read
+/// them in joins; they never write the catalog's tables.
+public struct SQLiteReplicationStore: ReplicationStore {
+    let pool: DatabasePool
+    static var timestamp: Date.ISO8601FormatStyle { Catalog.timestamp }
 
-/// What a target holds of a study, written beside its blobs so that the archive can be
-/// rebuilt from the target alone (zero-loss invariant 4). JSON, documented in the README.
-public struct StudyManifest: Codable, Sendable, Equatable {
-    public struct Instance: Codable, Sendable, Equatable {
-        public var sopInstanceUID: String
-        public var seriesInstanceUID: String
-        public var sopClassUID: String
-        public var version: Int
-        public var sha256: String
-        public var size: Int
-        public var transferSyntaxUID: String
-        public var receivedAt: String
+    /// Makes the tables on `pool` if they are not there yet, under the migrations' names from
+    /// when the catalog made them, so that an existing database is left as it is.
+    public init(pool: DatabasePool) throws {
+        try SharedDatabase.migrate(pool, [
+            "3: replication outbox": """
+                -- A replication target this catalog has known; only active ones get new work.
+                CREATE TABLE replicationTarget (
+                    id INTEGER PRIMARY KEY,
+                    name TEXT NOT NULL UNIQUE,
+                    active INTEGER NOT NULL DEFAULT 1,
+                    addedAt TEXT NOT NULL,
+                    lastSuccessAt TEXT,
+                    lastError TEXT,
+                    lastErrorAt TEXT
+                );
+                -- A version not yet confirmed at a target. Written in the same transaction as the
+                -- version itself, so nothing acknowledged can be forgotten; deleted once the target
+                -- has it. `rank` orders the work: live versions first, oldest first (rank = the
+                -- millisecond they arrived), then a backfill, newest study first (2e14 - the
+                -- study's last arrival).
+                CREATE TABLE outbox (
+                    id INTEGER PRIMARY KEY,
+                    targetRef INTEGER NOT NULL REFERENCES replicationTarget (id),
+                    versionRef INTEGER NOT NULL REFERENCES version (id),
+                    rank INTEGER NOT NULL,
+                    enqueuedAt TEXT NOT NULL,
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    lastError TEXT,
+                    -- Set for an error that retrying cannot cure: kept and shown, never dropped.
+                    permanent INTEGER NOT NULL DEFAULT 0,
+                    UNIQUE (targetRef, versionRef)
+                );
+                CREATE INDEX outbox_next ON outbox (targetRef, permanent, rank);
+                -- A version a target has confirmed, and when.
+                CREATE TABLE replica (
+                    targetRef INTEGER NOT NULL REFERENCES replicationTarget (id),
+                    versionRef INTEGER NOT NULL REFERENCES version (id),
+                    replicatedAt TEXT NOT NULL,
+                    PRIMARY KEY (targetRef, versionRef)
+                ) WITHOUT ROWID;
+                CREATE INDEX replica_time ON replica (targetRef, replicatedAt);
+                -- Studies whose manifest at a target is behind what the target holds.
+                CREATE TABLE staleManifest (
+                    targetRef INTEGER NOT NULL REFERENCES replicationTarget (id),
+                    studyRef INTEGER NOT NULL REFERENCES study (id),
+                    PRIMARY KEY (targetRef, studyRef)
+                ) WITHOUT ROWID;
+                """,
+            "4: catalog snapshots at targets": "ALTER TABLE replicationTarget ADD COLUMN lastSnapshotAt TEXT",
+            "6: change log shipped to targets": """
+                -- How far each target's change log goes: the last confirmation shipped (its time and version).
+                ALTER TABLE replicationTarget ADD COLUMN changeLogAt TEXT;
+                ALTER TABLE replicationTarget ADD COLUMN changeLogVersion INTEGER;
+                """,
+            // Until this one the catalog wrote the outbox rows itself, in the same transaction.
+            "13: versions owed to the active targets as they are recorded": """
+                -- In the transaction that records a version, so nothing acknowledged can be
+                -- forgotten: owed to every active target, ranked by the millisecond it arrived.
+                CREATE TRIGGER version_owed_to_targets AFTER INSERT ON version BEGIN
+                    INSERT INTO outbox (targetRef, versionRef, rank, enqueuedAt)
+                    SELECT id, NEW.id,
+                           CAST(strftime('%s', NEW.receivedAt) AS INTEGER) * 1000 + CAST(substr(strftime('%f', NEW.receivedAt), 4, 3) AS INTEGER),
+                           NEW.receivedAt
+                    FROM replicationTarget WHERE active = 1;
+                END;
+                -- A version a catalog recorded with this release before the trigger was here
+                -- (the catalog opened alone, by a command) is owed now.
+                INSERT OR IGNORE INTO outbox (targetRef, versionRef, rank, enqueuedAt)
+                SELECT t.id, v.id,
+                       CAST(strftime('%s', v.receivedAt) AS INTEGER) * 1000 + CAST(substr(strftime('%f', v.receivedAt), 4, 3) AS INTEGER),
+                       v.receivedAt
+                FROM replicationTarget t JOIN version v
+                WHERE t.active = 1 AND NOT EXISTS (SELECT 1 FROM replica x WHERE x.targetRef = t.id AND x.versionRef = v.id);
+                """,
+        ])
+        self.pool = pool
     }
-
-    public var studyInstanceUID: String
-    public var patientID: String
-    public var patientName: String
-    public var studyDate: String
-    public var accessionNumber: String
-    public var lastReceivedAt: String
-    public var instances: [Instance]
 }
 
-/// How replication to one target stands.
-public struct ReplicationTargetStatus: Codable, Sendable, Equatable {
-    public var name: String
-    public var active: Bool
-    /// Versions not yet at the target that will be retried.
-    public var queueDepth: Int
-    /// Versions that failed in a way retrying cannot cure: kept, shown, never dropped.
-    public var permanentFailures: Int
-    /// Since when the target has been owed something: the oldest live version not yet there
-    /// (or the start of a backfill).
-    public var oldestUnreplicatedAt: String?
-    /// How many seconds of acquisitions the target would lack if this site were lost now —
-    /// the live recovery point; 0 when it owes nothing.
-    public var recoveryPointSeconds: Double
-    public var replicatedLastMinute: Int
-    public var lastSuccessAt: String?
-    public var lastError: String?
-    public var lastErrorAt: String?
-    public var lastSnapshotAt: String?
-}
-
-extension Catalog {
+extension SQLiteReplicationStore {
     /// Makes `names` the active replication targets and the others inactive. A target that is
     /// new, or active again, is owed every version it does not hold: a backfill, newest study
     /// first. Returns how many versions each target was newly owed.
     @discardableResult
-    public func activateReplicationTargets(_ names: [String], at date: Date = Date()) async throws -> [String: Int] {
+    public func activateReplicationTargets(_ names: [String], at date: Date) async throws -> [String: Int] {
         let now = Self.timestamp.format(date)
         return try await pool.write { db in
             var owed: [String: Int] = [:]
@@ -97,7 +126,7 @@ extension Catalog {
 
     /// The next versions owed to `target`, in rank order (live first, then the backfill), at
     /// most `limit`, leaving out those in `excluding` (in flight) and those failed for good.
-    public func nextOutboxItems(target: String, limit: Int, excluding inFlight: Set<Int64> = []) async throws -> [OutboxItem] {
+    public func nextOutboxItems(target: String, limit: Int, excluding inFlight: Set<Int64>) async throws -> [OutboxItem] {
         try await pool.read { db in
             try Row.fetchAll(db, sql: """
                 SELECT o.id, o.versionRef, o.attempts, o.enqueuedAt, v.blobHash, v.size, v.sopClassUID, v.transferSyntaxUID,
@@ -118,7 +147,7 @@ extension Catalog {
 
     /// The target confirmed these versions: they leave its outbox, are recorded as its
     /// replicas, and their studies' manifests there are due to be rewritten.
-    public func confirmReplicas(target: String, items: [OutboxItem], at date: Date = Date()) async throws {
+    public func confirmReplicas(target: String, items: [OutboxItem], at date: Date) async throws {
         guard !items.isEmpty else { return }
         try await pool.write { db in
             guard let targetID = try Int64.fetchOne(db, sql: "SELECT id FROM replicationTarget WHERE name = ?", arguments: [target]) else { return }
@@ -156,7 +185,7 @@ extension Catalog {
 
     /// A send to `target` failed: counted against the item (when there is one), kept as the
     /// target's last error, and — when `permanent` — the item is set aside until someone acts.
-    public func recordReplicationFailure(target: String, item: OutboxItem?, error: String, permanent: Bool, at date: Date = Date()) async throws {
+    public func recordReplicationFailure(target: String, item: OutboxItem?, error: String, permanent: Bool, at date: Date) async throws {
         let now = Self.timestamp.format(date)
         try await pool.write { db in
             if let item {
@@ -164,37 +193,6 @@ extension Catalog {
                                arguments: [error, permanent, item.id])
             }
             try db.execute(sql: "UPDATE replicationTarget SET lastError = ?, lastErrorAt = ? WHERE name = ?", arguments: [error, now, target])
-        }
-    }
-
-    /// The targets that have confirmed a copy of this blob.
-    public func replicaTargets(of blob: BlobID) async throws -> Set<String> {
-        try await pool.read { db in
-            Set(try String.fetchAll(db, sql: """
-                SELECT DISTINCT t.name FROM replica x JOIN version v ON x.versionRef = v.id JOIN replicationTarget t ON x.targetRef = t.id
-                WHERE v.blobHash = ?
-                """, arguments: [blob.hex]))
-        }
-    }
-
-    /// A consistent copy of the whole catalog at `path` (SQLite's VACUUM INTO, from a read
-    /// connection: ingest goes on meanwhile). `path` must not exist yet.
-    public func snapshot(to path: String) async throws {
-        try await pool.unsafeRead { db in try db.execute(sql: "VACUUM INTO ?", arguments: [path]) }
-    }
-
-    /// When a catalog snapshot last reached each target (nil: never).
-    public func lastSnapshots() async throws -> [String: Date?] {
-        try await pool.read { db in
-            Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT name, lastSnapshotAt FROM replicationTarget").map { row in
-                (row["name"] as String, (row["lastSnapshotAt"] as String?).flatMap { try? Self.timestamp.parse($0) })
-            })
-        }
-    }
-
-    public func snapshotWritten(target: String, at date: Date) async throws {
-        try await pool.write { db in
-            try db.execute(sql: "UPDATE replicationTarget SET lastSnapshotAt = ? WHERE name = ?", arguments: [Self.timestamp.format(date), target])
         }
     }
 
@@ -207,66 +205,8 @@ extension Catalog {
         }
     }
 
-    /// Studies whose manifest at `target` is behind and that the target owes nothing more
-    /// right now: their manifests can be written.
-    public func staleManifests(target: String, limit: Int) async throws -> [StudyManifest] {
-        try await pool.read { db in
-            guard let targetID = try Int64.fetchOne(db, sql: "SELECT id FROM replicationTarget WHERE name = ?", arguments: [target]) else { return [] }
-            // From the study down to its outbox rows, in that order (CROSS JOIN fixes it): left
-            // to itself SQLite scans the target's whole outbox for each stale study — 7.7 s a
-            // call in a backfill of 100,000 studies, 4 ms this way.
-            let studies = try Int64.fetchAll(db, sql: """
-                SELECT m.studyRef FROM staleManifest m WHERE m.targetRef = ?1 AND NOT EXISTS (
-                    SELECT 1 FROM series r CROSS JOIN instance i ON i.seriesRef = r.id CROSS JOIN version v ON v.instanceRef = i.id
-                                           CROSS JOIN outbox o ON o.targetRef = ?1 AND o.versionRef = v.id
-                    WHERE r.studyRef = m.studyRef AND o.permanent = 0)
-                LIMIT ?2
-                """, arguments: [targetID, limit])
-            return try studies.compactMap { try Self.manifest(study: $0, target: targetID, in: db) }
-        }
-    }
-
-    /// The manifests were written at the target (one transaction for all); each is stale
-    /// again only if more arrives there.
-    public func manifestsWritten(_ manifests: [StudyManifest], target: String) async throws {
-        try await pool.write { db in
-            for manifest in manifests {
-                try db.cachedStatement(sql: """
-                    DELETE FROM staleManifest WHERE targetRef = (SELECT id FROM replicationTarget WHERE name = ?)
-                        AND studyRef = (SELECT id FROM study WHERE studyInstanceUID = ?)
-                    """).execute(arguments: [target, manifest.studyInstanceUID])
-            }
-        }
-    }
-
-    public func manifestWritten(_ manifest: StudyManifest, target: String) async throws {
-        try await manifestsWritten([manifest], target: target)
-    }
-
-    /// The study's manifest at the target, read from the study down (CROSS JOIN fixes the
-    /// order): from the target's replicas, as SQLite would, it costs the whole target each time.
-    static func manifest(study: Int64, target: Int64, in db: Database) throws -> StudyManifest? {
-        guard let row = try Row.fetchOne(db, sql: """
-            SELECT s.studyInstanceUID, s.studyDate, s.accessionNumber, s.lastReceivedAt, p.patientID, p.patientName
-            FROM study s JOIN patient p ON s.patientRef = p.id WHERE s.id = ?
-            """, arguments: [study]) else { return nil }
-        let instances = try Row.fetchAll(db, sql: """
-            SELECT i.sopInstanceUID, r.seriesInstanceUID, v.sopClassUID, v.number, v.blobHash, v.size, v.transferSyntaxUID, v.receivedAt
-            FROM series r CROSS JOIN instance i ON i.seriesRef = r.id CROSS JOIN version v ON v.instanceRef = i.id
-                 CROSS JOIN replica x ON x.targetRef = ? AND x.versionRef = v.id
-            WHERE r.studyRef = ? ORDER BY r.seriesInstanceUID, i.sopInstanceUID, v.number
-            """, arguments: [target, study]).map { row in
-            StudyManifest.Instance(sopInstanceUID: row["sopInstanceUID"], seriesInstanceUID: row["seriesInstanceUID"], sopClassUID: row["sopClassUID"],
-                                   version: row["number"], sha256: row["blobHash"], size: row["size"], transferSyntaxUID: row["transferSyntaxUID"],
-                                   receivedAt: row["receivedAt"])
-        }
-        return StudyManifest(studyInstanceUID: row["studyInstanceUID"], patientID: row["patientID"], patientName: row["patientName"],
-                             studyDate: row["studyDate"], accessionNumber: row["accessionNumber"], lastReceivedAt: row["lastReceivedAt"],
-                             instances: instances)
-    }
-
     /// Every target's standing, as of `date`.
-    public func replicationStatus(at date: Date = Date()) async throws -> [ReplicationTargetStatus] {
+    public func replicationStatus(at date: Date) async throws -> [ReplicationTargetStatus] {
         let minuteAgo = Self.timestamp.format(date.addingTimeInterval(-60))
         return try await pool.read { db in
             try Row.fetchAll(db, sql: """

@@ -1,14 +1,8 @@
+import Archive
 import Foundation
 import GRDB
 
-/// A version a drill reads back from a target.
-public struct DrillItem: Sendable, Equatable {
-    public var blob: BlobID
-    public var size: Int
-    public var studyInstanceUID: String
-}
-
-extension Catalog {
+extension SQLiteReplicationStore {
     /// `count` studies picked at random among those with a version `target` confirmed.
     public func drillStudies(target: String, count: Int) async throws -> [String] {
         try await pool.read { db in
@@ -46,13 +40,43 @@ extension Catalog {
     }
 
     /// How many versions received since `since` (all when nil) `target` confirmed, and their bytes.
-    public func confirmedTotals(target: String, receivedSince since: Date? = nil) async throws -> (versions: Int, bytes: Int64) {
+    public func confirmedTotals(target: String, receivedSince since: Date?) async throws -> (versions: Int, bytes: Int64) {
         try await pool.read { db in
             let row = try Row.fetchOne(db, sql: """
                 SELECT count(*) AS n, coalesce(sum(v.size), 0) AS bytes
                 FROM version v JOIN replica x ON x.versionRef = v.id JOIN replicationTarget t ON x.targetRef = t.id
                 WHERE t.name = ? AND v.receivedAt >= ?
                 """, arguments: [target, since.map { Self.timestamp.format($0) } ?? ""])
+            return (row?["n"] ?? 0, row?["bytes"] ?? 0)
+        }
+    }
+
+    /// The targets that have confirmed a copy of this blob.
+    public func replicaTargets(of blob: BlobID) async throws -> Set<String> {
+        try await pool.read { db in
+            Set(try String.fetchAll(db, sql: """
+                SELECT DISTINCT t.name FROM replica x JOIN version v ON x.versionRef = v.id JOIN replicationTarget t ON x.targetRef = t.id
+                WHERE v.blobHash = ?
+                """, arguments: [blob.hex]))
+        }
+    }
+
+    public func scrubItems(after versionID: Int64, limit: Int, replicatedTo target: String) async throws -> [ScrubItem] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: """
+                \(ScrubItem.selection) WHERE v.id > ?
+                    AND EXISTS (SELECT 1 FROM replica x JOIN replicationTarget t ON x.targetRef = t.id WHERE x.versionRef = v.id AND t.name = ?)
+                ORDER BY v.id LIMIT ?
+                """, arguments: [versionID, target, limit]).compactMap(ScrubItem.init(row:))
+        }
+    }
+
+    public func scrubTotals(replicatedTo target: String) async throws -> (versions: Int, bytes: Int) {
+        try await pool.read { db in
+            let row = try Row.fetchOne(db, sql: """
+                SELECT count(*) AS n, coalesce(sum(v.size), 0) AS bytes FROM version v
+                JOIN replica x ON x.versionRef = v.id JOIN replicationTarget t ON x.targetRef = t.id WHERE t.name = ?
+                """, arguments: [target])
             return (row?["n"] ?? 0, row?["bytes"] ?? 0)
         }
     }
