@@ -24,7 +24,7 @@ public struct Importer: Sendable {
     }
 
     /// The Media Storage Directory Storage SOP class of a DICOMDIR (PS3.10 8.6).
-    static let mediaStorageDirectory = "1.2.840.10008.1.3.10"
+    public static let mediaStorageDirectory = "1.2.840.10008.1.3.10"
 
     /// Imports one file; `provenance` says where it came from (by default: an import of `path`).
     public func importFile(at path: String, provenance: Provenance? = nil) async -> Outcome {

@@ -11,6 +11,9 @@ public struct IngestError: Error, Sendable, Equatable, CustomStringConvertible {
         case sopClassMismatch
         /// The data set's SOP Instance UID is not the one it was sent as. C-STORE C000.
         case sopInstanceMismatch
+        /// The data set is of another study than the request names (a STOW-RS to
+        /// /studies/{study}, PS3.18 10.5.3.1: Failure Reason C122).
+        case studyMismatch
         /// The archive's disk is full. C-STORE A700.
         case outOfSpace
         /// The blob store, the staging area or the catalog failed: the sender may try again. C-STORE A700.

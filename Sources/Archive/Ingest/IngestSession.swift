@@ -1,5 +1,5 @@
 /// One instance arriving as a stream of fragments (a C-STORE's data set, in the presentation
-/// context's transfer syntax): staged behind Lifeboat's own meta group as it arrives, then
+/// context's transfer syntax; a STOW-RS part's, after its file meta group): staged behind Lifeboat's own meta group as it arrives, then
 /// ingested whole. Refused, failed or cancelled, it leaves nothing behind, not even an empty file.
 public final class IngestSession: Sendable {
     let ingestor: Ingestor
@@ -60,14 +60,14 @@ public final class IngestSession: Sendable {
     }
 
     /// The last fragment has been written: checked, made durable and recorded, or refused.
-    public func finish() async throws(IngestError) -> IngestResult {
+    public func finish() async throws(IngestError) -> IngestReceipt {
         let staged: StagedBlob
         do {
             staged = try staging.finish()
         } catch {
             throw failed(error)
         }
-        return try await ingestor.ingest(staged, expecting: expected, provenance: provenance)
+        return try await ingestor.ingestInstance(staged, expecting: expected, provenance: provenance)
     }
 
     /// The data set will not be whole: nothing of it may remain.

@@ -10,6 +10,13 @@ public enum IngestResult: Sendable, Equatable {
     case duplicate(version: Int)
 }
 
+/// An accepted instance: what became of it, and where it belongs.
+public struct IngestReceipt: Sendable, Equatable {
+    public var result: IngestResult
+    public var studyInstanceUID: String
+    public var seriesInstanceUID: String
+}
+
 /// The ingest pipeline behind C-STORE and `lifeboat import`: a staged file is read
 /// (header only), checked, made durable in the blob store and recorded in the catalog —
 /// and only then is it reported stored (zero-loss invariant 1). Catalog records of
@@ -44,13 +51,16 @@ public struct Ingestor: Sendable {
         }
     }
 
-    /// What the instance must be: the C-STORE request's SOP class and instance.
+    /// What the instance must be: the C-STORE request's SOP class and instance (or a Part
+    /// 10 file's meta group's), and for a STOW-RS to a study's path, that study.
     public struct Expectation: Sendable {
         public var sopClassUID: String
         public var sopInstanceUID: String
-        public init(sopClassUID: String, sopInstanceUID: String) {
+        public var studyInstanceUID: String?
+        public init(sopClassUID: String, sopInstanceUID: String, studyInstanceUID: String? = nil) {
             self.sopClassUID = sopClassUID
             self.sopInstanceUID = sopInstanceUID
+            self.studyInstanceUID = studyInstanceUID
         }
     }
 
@@ -60,6 +70,12 @@ public struct Ingestor: Sendable {
     /// can be read, it is kept as a damaged version, which never hides an intact one.
     public func ingest(_ staged: StagedBlob, expecting expected: Expectation?, provenance: Provenance,
                        keepingDamaged: Bool = false) async throws(IngestError) -> IngestResult {
+        try await ingestInstance(staged, expecting: expected, provenance: provenance, keepingDamaged: keepingDamaged).result
+    }
+
+    /// `ingest`, saying also what the instance was: for an answer that names its study and series.
+    func ingestInstance(_ staged: StagedBlob, expecting expected: Expectation?, provenance: Provenance,
+                        keepingDamaged: Bool = false) async throws(IngestError) -> IngestReceipt {
         let entry: CatalogEntry
         do {
             entry = try catalogEntry(for: staged, expecting: expected, provenance: provenance, keepingDamaged: keepingDamaged)
@@ -94,17 +110,19 @@ public struct Ingestor: Sendable {
         // answered stored. (A failure leaves it stored here: a retry is a duplicate.)
         try await quorum?.confirm(staged.id, sopInstanceUID: uid)
         let metadata: Logger.Metadata = ["instance": "\(uid)", "blob": "\(staged.id)", "bytes": "\(staged.size)", "from": "\(provenance.callingAETitle)"]
+        let result: IngestResult
         switch outcome {
         case .stored:
             logger.info("stored", metadata: metadata)
-            return .stored
+            result = .stored
         case .newVersion(let number):
             logger.notice("stored as a new version: other bytes under a known SOP Instance UID", metadata: metadata.merging(["version": "\(number)"]) { $1 })
-            return .newVersion(number)
+            result = .newVersion(number)
         case .duplicate(let number):
             logger.info("duplicate", metadata: metadata.merging(["version": "\(number)"]) { $1 })
-            return .duplicate(version: number)
+            result = .duplicate(version: number)
         }
+        return IngestReceipt(result: result, studyInstanceUID: entry.attributes.studyInstanceUID, seriesInstanceUID: entry.attributes.seriesInstanceUID)
     }
 
     /// Why a staged instance is refused: what the sender is told, and the whole story for the log.
@@ -148,6 +166,9 @@ public struct Ingestor: Sendable {
             }
             guard attributes.sopInstanceUID == expected.sopInstanceUID else {
                 throw Refusal(.sopInstanceMismatch, "data set SOP Instance UID is \(attributes.sopInstanceUID)")
+            }
+            if let study = expected.studyInstanceUID, attributes.studyInstanceUID != study {
+                throw Refusal(.studyMismatch, "the instance is of study \(attributes.studyInstanceUID), not \(study)")
             }
         }
         return CatalogEntry(attributes: attributes, blob: staged.id, size: staged.size, transferSyntaxUID: file.transferSyntax.uid,

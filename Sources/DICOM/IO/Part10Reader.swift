@@ -125,3 +125,26 @@ public func trimmedASCII(_ bytes: some BidirectionalCollection<UInt8>) -> String
     while slice.first == 0x20 { slice = slice.dropFirst() }
     return String(decoding: slice, as: UTF8.self)
 }
+
+extension DICOMFile {
+    /// The file meta group at the start of a Part 10 stream (PS3.10 7.1), read from the bytes
+    /// that have arrived so far: nil while it may not be whole — it is whole once the group of
+    /// the data set's first tag has arrived. `length` counts the preamble and "DICM" too: the data set
+    /// starts there. Throws when the bytes are not the start of a Part 10 file.
+    public static func fileMeta(atStartOf bytes: [UInt8]) throws(DICOMError) -> (fileMeta: DataSet, length: Int)? {
+        guard bytes.count >= 132 else { return nil }
+        guard Array(bytes[128..<132]) == Array("DICM".utf8) else {
+            throw DICOMError(.notPart10, offset: 128, "no \"DICM\" prefix after a 128-byte preamble (PS3.10 7.1)")
+        }
+        var parser = DataSetParser(reader: ByteReader(bytes: Array(bytes[132...])), explicitVR: true, bigEndian: false, options: .strict)
+        let fileMeta: DataSet
+        do {
+            fileMeta = try parser.parseDataSet(until: .group(0x0002))
+        } catch where error.code == .truncated || error.code == .lengthPastEnd {
+            return nil // it goes on in bytes yet to come
+        }
+        // It ended where the bytes did, or with one byte of a tag: the next may still be its own.
+        guard 132 + parser.reader.offset + 2 <= bytes.count else { return nil }
+        return (fileMeta, 132 + parser.reader.offset)
+    }
+}

@@ -6,7 +6,7 @@ extension DIMSEStatus {
     /// PS3.4 B.2.3: C-STORE's statuses.
     public init(storing code: IngestError.Code) {
         switch code {
-        case .cannotUnderstand, .sopInstanceMismatch: self = .cannotUnderstand // C000
+        case .cannotUnderstand, .sopInstanceMismatch, .studyMismatch: self = .cannotUnderstand // C000
         case .sopClassMismatch: self = .dataSetDoesNotMatchSOPClass // A900
         case .outOfSpace, .storageFailed, .notReplicated: self = .outOfResources // A700
         case .cannotCopy: self = .processingFailure // 0110 (PS3.7 C.4.2)

@@ -81,7 +81,7 @@ struct ReplicaReceiver: Sendable {
             // The archive's own trouble is worth a retry (503); a blob it cannot understand is not (422).
             let status: HTTPResponse.Status = switch error.code {
             case .outOfSpace, .storageFailed, .notReplicated: .serviceUnavailable
-            case .cannotUnderstand, .sopClassMismatch, .sopInstanceMismatch, .cannotCopy: .unprocessableContent
+            case .cannotUnderstand, .sopClassMismatch, .sopInstanceMismatch, .studyMismatch, .cannotCopy: .unprocessableContent
             }
             throw Problem(status, error.message)
         }

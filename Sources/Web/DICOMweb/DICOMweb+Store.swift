@@ -3,8 +3,8 @@ import DICOM
 import Hummingbird
 
 /// STOW-RS (PS3.18 10.5): each application/dicom part of a multipart/related body is
-/// staged as it arrives and goes through the same zero-loss ingest as a C-STORE; the answer
-/// lists what was stored and what failed, and why.
+/// staged once as it arrives, through the same sink and zero-loss ingest as a C-STORE
+/// (`StowPart`); the answer lists what was stored and what failed, and why.
 extension DICOMweb {
 
     /// PS3.18 table 10.5.3-1's failure reasons.
@@ -21,6 +21,7 @@ extension DICOMweb {
         init(_ code: IngestError.Code) {
             switch code {
             case .cannotUnderstand, .sopInstanceMismatch: self = .cannotUnderstand
+            case .studyMismatch: self = .studyMismatch
             case .sopClassMismatch: self = .dataSetDoesNotMatchSOPClass
             case .outOfSpace, .storageFailed, .notReplicated: self = .outOfResources
             case .cannotCopy: self = .processingFailure
@@ -49,22 +50,23 @@ extension DICOMweb {
         }
         var parser = MultipartParser(boundary: boundary)
         var results: [PartResult] = []
-        var staging: StagingFile?
+        var part: StowPart?
         var partType: String?
-        defer { staging?.discard() }
+        defer { part?.cancel() }
+        let provenance = Provenance(source: .stow, peerAddress: context.remoteAddress?.description ?? "")
         do {
             for try await chunk in request.body {
                 for event in try parser.feed(chunk) {
                     switch event {
                     case .partBegins(let headers):
                         partType = headers["content-type"]?.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
-                        staging = partType == "application/dicom" ? try StagingFile(in: ingestor.stagingDirectory) : nil
+                        part = partType == "application/dicom" ? StowPart(ingestor: ingestor, study: study, provenance: provenance) : nil
                     case .partBytes(let bytes):
-                        try bytes.withUnsafeReadableBytes { raw throws(BlobStoreError) in try staging?.write(raw) }
+                        try part?.write(bytes)
                     case .partEnds:
-                        if let file = staging {
-                            staging = nil
-                            results.append(await ingest(file, study: study, from: context))
+                        if let ended = part {
+                            part = nil
+                            results.append(await ended.finish())
                         } else {
                             results.append(PartResult(failure: .sopClassNotSupported, comment: "a part of type \(partType ?? "none") is not application/dicom"))
                         }
@@ -73,56 +75,13 @@ extension DICOMweb {
             }
         } catch let error as MultipartParser.ParseError {
             throw Problem.badRequest("malformed multipart body: \(error)")
-        } catch let error as BlobStoreError {
-            if case .outOfSpace = error { throw Problem(.serviceUnavailable, "out of space: the instance was not stored") }
+        } catch let error as IngestError {
+            if error.code == .outOfSpace { throw Problem(.serviceUnavailable, "out of space: the instance was not stored") }
             throw Problem.internal("the instance cannot be staged", cause: error)
         }
         guard parser.isComplete else { throw Problem.badRequest("malformed multipart body: \(MultipartParser.ParseError.unterminated)") }
         guard !results.isEmpty else { throw Problem.badRequest("the body holds no instance") }
         return try storeResponse(results, base: baseURL(request))
-    }
-
-    /// Ingests one staged part: a Part 10 file whose meta group names its instance.
-    private func ingest(_ staging: StagingFile, study: String?, from context: WebContext) async -> PartResult {
-        let staged: StagedBlob
-        do {
-            staged = try staging.finish()
-        } catch {
-            logger.error("STOW-RS: cannot stage an instance", metadata: ["error": "\(error)"])
-            return PartResult(failure: .outOfResources, comment: "the instance cannot be staged; the server log says why")
-        }
-        // The part is copied into the archive by the import below, or refused: either way it goes.
-        defer { staged.discard() }
-        var result = PartResult()
-        let header: DICOMFile
-        do {
-            header = try DICOMFile(path: staged.path, options: .headerOnly)
-        } catch {
-            return PartResult(failure: .cannotUnderstand, comment: "not a DICOM Part 10 file: \(error)")
-        }
-        result.sopClassUID = header.fileMeta.uid(.mediaStorageSOPClassUID) ?? header.dataSet.uid(.sopClassUID)
-        result.sopInstanceUID = header.fileMeta.uid(.mediaStorageSOPInstanceUID) ?? header.dataSet.uid(.sopInstanceUID)
-        result.studyInstanceUID = header.dataSet.uid(.studyInstanceUID)
-        result.seriesInstanceUID = header.dataSet.uid(.seriesInstanceUID)
-        if let study, result.studyInstanceUID != study {
-            result.failure = .studyMismatch
-            result.comment = "the instance is of study \(result.studyInstanceUID ?? "none"), not \(study)"
-            return result
-        }
-        // The data set goes in behind Lifeboat's own meta group, as an import's does, so the
-        // same data set is the same blob however it arrived.
-        let provenance = Provenance(source: .stow, peerAddress: context.remoteAddress?.description ?? "")
-        switch await Importer(ingestor: ingestor).importFile(at: staged.path, provenance: provenance) {
-        case .imported, .keptDamaged:
-            break // STOW-RS keeps nothing damaged: it does not ask the importer to
-        case .skipped(let why):
-            result.failure = .sopClassNotSupported
-            result.comment = why
-        case .refused(let error):
-            result.failure = FailureReason(error.code)
-            result.comment = error.message
-        }
-        return result
     }
 
     /// PS3.18 10.5.3: 200 when every instance was stored, 202 when some were, 409 when none.
