@@ -13,7 +13,8 @@ struct StoreServiceTests {
 
     /// PS3.4 B.2.3 (and PS3.7 C.4.2 for a processing failure).
     static let storeStatuses: [IngestError.Code: DIMSEStatus] = [
-        .cannotUnderstand: .cannotUnderstand, .sopInstanceMismatch: .cannotUnderstand, .sopClassMismatch: .dataSetDoesNotMatchSOPClass,
+        .cannotUnderstand: .cannotUnderstand, .sopInstanceMismatch: .cannotUnderstand, .studyMismatch: .cannotUnderstand,
+        .sopClassMismatch: .dataSetDoesNotMatchSOPClass,
         .outOfSpace: .outOfResources, .storageFailed: .outOfResources, .notReplicated: .outOfResources, .cannotCopy: .processingFailure,
     ]
 
