@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Generates Sources/DICOM/Dictionary/*+Generated.swift from pydicom's copy of
 the DICOM standard's data dictionary (PS3.6 sections 6-8) and UID registry
-(PS3.6 Annex A).
+(PS3.6 Annex A), and a constant per current attribute (`Tag.patientName`).
 
 Usage: pip install pydicom==3.0.2 && python3 Scripts/generate-dictionary.py
 
@@ -47,6 +47,42 @@ def uid_registry():
     return rows
 
 
+SWIFT_WORDS = {"associatedtype", "break", "case", "catch", "class", "continue", "default", "defer", "deinit", "do",
+               "else", "enum", "extension", "fallthrough", "false", "fileprivate", "for", "func", "guard", "if",
+               "import", "in", "init", "inout", "internal", "is", "let", "nil", "open", "operator", "private",
+               "protocol", "public", "repeat", "rethrows", "return", "self", "static", "struct", "subscript",
+               "super", "switch", "throw", "throws", "true", "try", "var", "where", "while", "description",
+               "group", "element", "rawValue", "keyword", "hexString"}
+
+
+def constant_name(keyword):
+    """A keyword in lower camel case, its leading acronym lowered: SOPClassUID -> sopClassUID."""
+    run = len(keyword) - len(keyword.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+    if run == len(keyword):
+        name = keyword.lower()
+    elif run > 1 and keyword[run].islower():
+        name = keyword[:run - 1].lower() + keyword[run - 1:]
+    else:
+        name = keyword[:run].lower() + keyword[run:]
+    return f"`{name}`" if name in SWIFT_WORDS else name
+
+
+def tag_constants():
+    """Every current attribute but the command group (DICOMNetwork's) and the item tags."""
+    lines = []
+    for tag, (vr, vm, name, retired, keyword) in sorted(DicomDictionary.items()):
+        group = tag >> 16
+        if retired or not keyword or group in (0x0000, 0xFFFE):
+            continue
+        lines.append(f"    public static let {constant_name(keyword)} = Tag(0x{group:04X}, 0x{tag & 0xFFFF:04X})")
+    path = os.path.join(OUT, "Tag+Generated.swift")
+    with open(path, "w") as f:
+        f.write(HEADER)
+        f.write("// A constant per current attribute of the data dictionary (keyword in lower camel case).\n\n")
+        f.write("extension Tag {\n" + "\n".join(lines) + "\n}\n")
+    print(f"wrote {len(lines)} constants to {os.path.relpath(path, ROOT)}", file=sys.stderr)
+
+
 def write(filename, doc, var, columns, rows):
     path = os.path.join(OUT, filename)
     with open(path, "w") as f:
@@ -65,3 +101,4 @@ write("DataDictionary+Generated.swift",
 write("UIDRegistry+Generated.swift",
       "Every UID registered in PS3.6 Annex A.",
       "generatedUIDRegistry", "UID, name, type, retired (R), keyword", uid_registry())
+tag_constants()

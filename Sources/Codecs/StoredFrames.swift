@@ -19,7 +19,7 @@ public struct StoredFrames: Sendable {
         func integer(_ tag: Tag) -> Int? { (try? dataSet.int(tag)) ?? nil }
         self.geometry = geometry
         layout = FrameLayout(rows: geometry.rows, columns: geometry.columns, samplesPerPixel: geometry.samplesPerPixel,
-                             bitsAllocated: geometry.bitsAllocated, bitsStored: integer(Tag(0x0028, 0x0101)) ?? geometry.bitsAllocated,
+                             bitsAllocated: geometry.bitsAllocated, bitsStored: integer(Tag.bitsStored) ?? geometry.bitsAllocated,
                              isSigned: integer(.pixelRepresentation) == 1, photometric: geometry.photometric)
         self.transferSyntax = transferSyntax
         pixelData = pixels

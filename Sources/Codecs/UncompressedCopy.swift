@@ -67,12 +67,12 @@ public struct UncompressedCopy: Sendable {
         let photometric = first.photometric.hasSuffix("_422") ? String(first.photometric.dropLast(4)) : first.photometric
         dataSet[.photometricInterpretation] = DataElement(tag: .photometricInterpretation, vr: .CS, strings: [photometric])
         if frames.layout.samplesPerPixel > 1 {
-            dataSet[Tag(0x0028, 0x0006)] = DataElement(tag: Tag(0x0028, 0x0006), vr: .US, bytes: [0, 0])
+            dataSet[Tag.planarConfiguration] = DataElement(tag: Tag.planarConfiguration, vr: .US, bytes: [0, 0])
         }
         if let lossyMethod {
-            dataSet[Tag(0x0028, 0x2110)] = DataElement(tag: Tag(0x0028, 0x2110), vr: .CS, strings: ["01"])
-            if dataSet[Tag(0x0028, 0x2114)] == nil {
-                dataSet[Tag(0x0028, 0x2114)] = DataElement(tag: Tag(0x0028, 0x2114), vr: .CS, strings: [lossyMethod])
+            dataSet[Tag.lossyImageCompression] = DataElement(tag: Tag.lossyImageCompression, vr: .CS, strings: ["01"])
+            if dataSet[Tag.lossyImageCompressionMethod] == nil {
+                dataSet[Tag.lossyImageCompressionMethod] = DataElement(tag: Tag.lossyImageCompressionMethod, vr: .CS, strings: [lossyMethod])
             }
         }
         self.dataSet = dataSet

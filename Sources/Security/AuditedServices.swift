@@ -55,8 +55,8 @@ public enum AuditedServices {
     /// What an identifier asks for, for the record: the patient and study keys it gives.
     static func subject(_ identifier: DataSet) -> String {
         let keys: [(String, Tag)] = [("PatientID", .patientID), ("PatientName", .patientName), ("StudyInstanceUID", .studyInstanceUID),
-                                     ("AccessionNumber", Tag(0x0008, 0x0050)), ("SeriesInstanceUID", .seriesInstanceUID)]
-        let level = ((try? identifier.string(Tag(0x0008, 0x0052))) ?? nil) ?? ""
+                                     ("AccessionNumber", Tag.accessionNumber), ("SeriesInstanceUID", .seriesInstanceUID)]
+        let level = ((try? identifier.string(Tag.queryRetrieveLevel)) ?? nil) ?? ""
         let given = keys.compactMap { name, tag -> String? in
             guard let value = (try? identifier.string(tag)) ?? nil, !value.isEmpty else { return nil }
             return "\(name)=\(value)"

@@ -146,13 +146,13 @@ enum CatalogSchema {
             for row in studies {
                 let header = (row["header"] as Data?).map { QueryHeader.decode(Array($0)) } ?? DataSet()
                 func text(_ tag: Tag) -> String { ((try? header.string(tag)) ?? nil) ?? "" }
-                let (name, birthDate) = (text(.patientName), text(Tag(0x0010, 0x0030)))
+                let (name, birthDate) = (text(.patientName), text(Tag.patientBirthDate))
                 let key = PatientKey.anonymous(name: name, birthDate: birthDate, study: row["uid"])
                 let patient = try Int64.fetchOne(db, sql: """
                     INSERT INTO patient (patientID, issuerOfPatientID, anonymousKey, patientName, patientBirthDate, patientSex)
                     VALUES ('', ?, ?, ?, ?, ?) ON CONFLICT (patientID, issuerOfPatientID, anonymousKey) DO UPDATE SET patientName = excluded.patientName
                     RETURNING id
-                    """, arguments: [row["issuer"] as String, key, name, birthDate, text(Tag(0x0010, 0x0040))])!
+                    """, arguments: [row["issuer"] as String, key, name, birthDate, text(Tag.patientSex)])!
                 try db.execute(sql: "UPDATE study SET patientRef = ? WHERE id = ?", arguments: [patient, row["study"] as Int64])
             }
             try db.execute(sql: "DELETE FROM patient WHERE patientID = '' AND anonymousKey = '' AND id NOT IN (SELECT patientRef FROM study)")

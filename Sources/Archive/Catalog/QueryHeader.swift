@@ -33,7 +33,7 @@ enum QueryHeader {
         for element in dataSet {
             let tag = element.tag
             // File meta, group lengths, private elements, pixel data, icons (PS3.3 C.7.6.1.1.6).
-            if tag.group == 0x0002 || tag.element == 0 || tag.group % 2 == 1 || tag.group == 0x7FE0 || tag == Tag(0x0088, 0x0200) { continue }
+            if tag.group == 0x0002 || tag.element == 0 || tag.group % 2 == 1 || tag.group == 0x7FE0 || tag == Tag.iconImageSequence { continue }
             if tag == .specificCharacterSet { continue }
             if let items = element.sequenceItems {
                 let inner = items.map { item in

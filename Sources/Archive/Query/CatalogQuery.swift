@@ -52,11 +52,10 @@ public struct CatalogQuery: Sendable {
         self.limit = limit
     }
 
-    public static let queryRetrieveLevel = Tag(0x0008, 0x0052)
 
     /// A C-FIND identifier (PS3.4 C.4.1.1.3): its Query/Retrieve Level and its keys.
     public init(identifier: DataSet, model: InformationModel, options: MatchOptions = MatchOptions()) throws(QueryError) {
-        let levelText = ((try? identifier.string(Self.queryRetrieveLevel)) ?? nil) ?? ""
+        let levelText = ((try? identifier.string(Tag.queryRetrieveLevel)) ?? nil) ?? ""
         guard !levelText.isEmpty else {
             throw QueryError(.invalidIdentifier, "Query/Retrieve Level (0008,0052) is missing")
         }
@@ -65,7 +64,7 @@ public struct CatalogQuery: Sendable {
         }
         let characterSet = identifier.specificCharacterSet
         var keys: [MatchKey] = []
-        for element in identifier where element.tag != Self.queryRetrieveLevel && element.tag != .specificCharacterSet {
+        for element in identifier where element.tag != Tag.queryRetrieveLevel && element.tag != .specificCharacterSet {
             keys.append(try MatchKey(element, characterSet: characterSet))
         }
         self.init(level: level, keys: keys, options: options)

@@ -20,8 +20,6 @@ public struct QueryEngine: Sendable {
     let logger: Logger
 
     static let pageSize = 256
-    static let retrieveAETitleTag = Tag(0x0008, 0x0054)
-    static let instanceAvailability = Tag(0x0008, 0x0056)
 
     public init(catalog: Catalog, blobs: any BlobStore, retrieveAETitle: String? = nil, options: MatchOptions = MatchOptions(),
                 logger: Logger = Logger(label: "lifeboat.query")) {
@@ -94,7 +92,7 @@ public struct QueryEngine: Sendable {
         try await forEachMatchingRow(imageQuery) { entity, row in
             guard let hex = row.blobHash, let blob = BlobID(hex: hex), let sopClass = entity.uid(.sopClassUID),
                   let instance = entity.uid(.sopInstanceUID) else { return true }
-            found.append(StoredInstance(sopClassUID: sopClass, sopInstanceUID: instance, transferSyntaxUID: entity.uid(Tag(0x0008, 0x3002)) ?? "",
+            found.append(StoredInstance(sopClassUID: sopClass, sopInstanceUID: instance, transferSyntaxUID: entity.uid(Tag.availableTransferSyntaxUID) ?? "",
                                         studyInstanceUID: entity.uid(.studyInstanceUID) ?? "", seriesInstanceUID: entity.uid(.seriesInstanceUID) ?? "",
                                         blob: blob, path: blobs.localPath(of: blob)))
             return true
@@ -135,11 +133,11 @@ public struct QueryEngine: Sendable {
     func response(for entity: DataSet, query: CatalogQuery) -> DataSet {
         var response = query.includeAll ? entity : DataSet()
         response[.specificCharacterSet] = nil
-        response[CatalogQuery.queryRetrieveLevel] = DataElement(tag: CatalogQuery.queryRetrieveLevel, vr: .CS, strings: [query.level.rawValue])
+        response[Tag.queryRetrieveLevel] = DataElement(tag: Tag.queryRetrieveLevel, vr: .CS, strings: [query.level.rawValue])
         for key in query.keys {
-            if key.tag == Self.retrieveAETitleTag, let retrieveAETitle {
+            if key.tag == Tag.retrieveAETitle, let retrieveAETitle {
                 response[key.tag] = DataElement(tag: key.tag, vr: .AE, strings: [retrieveAETitle])
-            } else if key.tag == Self.instanceAvailability {
+            } else if key.tag == Tag.instanceAvailability {
                 response[key.tag] = DataElement(tag: key.tag, vr: .CS, strings: ["ONLINE"])
             } else if let element = entity[key.tag] {
                 response[key.tag] = element
@@ -191,7 +189,7 @@ struct QueryPlan: Sendable {
     init(_ query: CatalogQuery) {
         let available = QueryColumn.available(at: query.level)
         columns = available.values.sorted { $0.tag < $1.tag }
-        let provided: Set<Tag> = [QueryEngine.retrieveAETitleTag, QueryEngine.instanceAvailability]
+        let provided: Set<Tag> = [Tag.retrieveAETitle, Tag.instanceAvailability]
         needsHeader = query.includeAll || query.keys.contains { available[$0.tag] == nil && !provided.contains($0.tag) }
         var conditions: [String] = []
         var arguments: [any DatabaseValueConvertible] = []

@@ -7,8 +7,6 @@ import DICOMNetwork
 /// number; where a series falls short, its SOP Instance UIDs — so an archive of complete
 /// studies costs one query per fifty studies.
 struct PACSComparison {
-    static let numberOfStudyRelatedInstances = Tag(0x0020, 0x1208)
-    static let numberOfSeriesRelatedInstances = Tag(0x0020, 0x1209)
 
     let association: RequestorAssociation
 
@@ -16,10 +14,10 @@ struct PACSComparison {
     /// List of UID Matching (PS3.4 C.2.2.2.2); a study it does not hold is absent, one it
     /// holds without saying how many instances maps to nil.
     func instanceCounts(of studies: [String]) async throws -> [String: Int?] {
-        let matches = try await find(level: "STUDY", study: studies.joined(separator: "\\"), returning: [Self.numberOfStudyRelatedInstances])
+        let matches = try await find(level: "STUDY", study: studies.joined(separator: "\\"), returning: [Tag.numberOfStudyRelatedInstances])
         var counts: [String: Int?] = [:]
         for match in matches {
-            if let uid = match.uid(.studyInstanceUID) { counts[uid] = number(match, Self.numberOfStudyRelatedInstances) }
+            if let uid = match.uid(.studyInstanceUID) { counts[uid] = number(match, Tag.numberOfStudyRelatedInstances) }
         }
         return counts
     }
@@ -29,10 +27,10 @@ struct PACSComparison {
     func missing(study: String, instances: [FailbackInstance], held count: Int??) async throws -> [FailbackInstance] {
         guard let count else { return instances }
         if count == instances.count { return [] }
-        let series = try await find(level: "SERIES", study: study, returning: [.seriesInstanceUID, Self.numberOfSeriesRelatedInstances])
+        let series = try await find(level: "SERIES", study: study, returning: [.seriesInstanceUID, Tag.numberOfSeriesRelatedInstances])
         var counts: [String: Int?] = [:]
         for match in series {
-            if let uid = match.uid(.seriesInstanceUID) { counts[uid] = number(match, Self.numberOfSeriesRelatedInstances) }
+            if let uid = match.uid(.seriesInstanceUID) { counts[uid] = number(match, Tag.numberOfSeriesRelatedInstances) }
         }
         var missing: [FailbackInstance] = []
         for (uid, ours) in Dictionary(grouping: instances, by: \.seriesInstanceUID).sorted(by: { $0.key < $1.key }) {
@@ -56,7 +54,7 @@ struct PACSComparison {
 
     private func find(level: String, study: String, series: String? = nil, returning keys: [Tag]) async throws -> [DataSet] {
         var identifier = DataSet()
-        identifier[CatalogQuery.queryRetrieveLevel] = DataElement(tag: CatalogQuery.queryRetrieveLevel, vr: .CS, strings: [level])
+        identifier[Tag.queryRetrieveLevel] = DataElement(tag: Tag.queryRetrieveLevel, vr: .CS, strings: [level])
         identifier[.studyInstanceUID] = DataElement(tag: .studyInstanceUID, vr: .UI, strings: study.split(separator: "\\").map(String.init))
         if let series { identifier[.seriesInstanceUID] = DataElement(tag: .seriesInstanceUID, vr: .UI, strings: [series]) }
         for key in keys where identifier[key] == nil {

@@ -106,7 +106,7 @@ public struct PACSWatch: Sendable {
                         return .init(echoed: true, found: true, detail: "C-ECHO answered; C-FIND not offered, so not asked")
                     }
                     var identifier = DataSet()
-                    identifier[CatalogQuery.queryRetrieveLevel] = DataElement(tag: CatalogQuery.queryRetrieveLevel, vr: .CS, strings: ["STUDY"])
+                    identifier[Tag.queryRetrieveLevel] = DataElement(tag: Tag.queryRetrieveLevel, vr: .CS, strings: ["STUDY"])
                     identifier[.studyInstanceUID] = DataElement(tag: .studyInstanceUID, vr: .UI, strings: [UIDGenerator.make()])
                     let (_, status) = try await association.find(identifier, sopClassUID: SOPClass.studyRootFind)
                     let elapsed = ContinuousClock.now - started

@@ -53,43 +53,7 @@ extension Tag {
     public static let itemDelimitationItem = Tag(0xFFFE, 0xE00D)
     public static let sequenceDelimitationItem = Tag(0xFFFE, 0xE0DD)
 
-    // Tags the codec itself relies on.
-    public static let fileMetaInformationGroupLength = Tag(0x0002, 0x0000)
-    public static let fileMetaInformationVersion = Tag(0x0002, 0x0001)
-    public static let mediaStorageSOPClassUID = Tag(0x0002, 0x0002)
-    public static let mediaStorageSOPInstanceUID = Tag(0x0002, 0x0003)
-    public static let transferSyntaxUID = Tag(0x0002, 0x0010)
-    public static let implementationClassUID = Tag(0x0002, 0x0012)
-    public static let implementationVersionName = Tag(0x0002, 0x0013)
-    public static let specificCharacterSet = Tag(0x0008, 0x0005)
-    public static let sopClassUID = Tag(0x0008, 0x0016)
-    public static let sopInstanceUID = Tag(0x0008, 0x0018)
-    public static let studyDate = Tag(0x0008, 0x0020)
-    public static let modality = Tag(0x0008, 0x0060)
-    public static let patientName = Tag(0x0010, 0x0010)
-    public static let patientID = Tag(0x0010, 0x0020)
-    public static let studyInstanceUID = Tag(0x0020, 0x000D)
-    public static let seriesInstanceUID = Tag(0x0020, 0x000E)
-    public static let samplesPerPixel = Tag(0x0028, 0x0002)
-    public static let photometricInterpretation = Tag(0x0028, 0x0004)
-    public static let numberOfFrames = Tag(0x0028, 0x0008)
-    public static let rows = Tag(0x0028, 0x0010)
-    public static let columns = Tag(0x0028, 0x0011)
-    public static let bitsAllocated = Tag(0x0028, 0x0100)
-    public static let pixelRepresentation = Tag(0x0028, 0x0103)
-    public static let floatPixelData = Tag(0x7FE0, 0x0008)
-    public static let doubleFloatPixelData = Tag(0x7FE0, 0x0009)
-    public static let pixelData = Tag(0x7FE0, 0x0010)
-    public static let dataSetTrailingPadding = Tag(0xFFFC, 0xFFFC)
-
-    // What a list of stored or committed instances says (PS3.4 J.3, PS3.18 10.5.3).
-    public static let referencedSOPClassUID = Tag(0x0008, 0x1150)
-    public static let referencedSOPInstanceUID = Tag(0x0008, 0x1155)
-    public static let warningReason = Tag(0x0008, 0x1196)
-    public static let failureReason = Tag(0x0008, 0x1197)
-    public static let failedSOPSequence = Tag(0x0008, 0x1198)
-    public static let referencedSOPSequence = Tag(0x0008, 0x1199)
-    public static let transactionUID = Tag(0x0008, 0x1195)
+    // Every other attribute's constant is generated from the dictionary: Tag+Generated.swift.
 
     /// The three pixel data elements (PS3.3 C.7.6.3); a header-only read stops at the first of them.
     public var isPixelData: Bool { self == .pixelData || self == .floatPixelData || self == .doubleFloatPixelData }

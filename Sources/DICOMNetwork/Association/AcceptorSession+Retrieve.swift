@@ -170,7 +170,6 @@ struct RetrieveResponder: Sendable {
     let messageID: UInt16
     let sender: DIMSESender
 
-    static let failedSOPInstanceUIDList = Tag(0x0008, 0x0058)
 
     private func response(_ status: DIMSEStatus, _ counts: SubOperationCounts, remaining: Bool) -> CommandSet {
         var response = CommandSet(field, respondingTo: messageID)
@@ -193,7 +192,7 @@ struct RetrieveResponder: Sendable {
         if let comment, status.category != .success { final.set(errorComment: comment) }
         var identifier: DataSet?
         if !progress.failedInstances.isEmpty {
-            identifier = DataSet([DataElement(tag: Self.failedSOPInstanceUIDList, vr: .UI, strings: progress.failedInstances)])
+            identifier = DataSet([DataElement(tag: Tag.failedSOPInstanceUIDList, vr: .UI, strings: progress.failedInstances)])
         }
         try await sender.send(final, dataSet: identifier)
     }

@@ -7,7 +7,6 @@ import Logging
 
 /// QIDO-RS searches and WADO-RS / WADO-URI retrieves.
 extension DICOMweb {
-    static let retrieveURL = Tag(0x0008, 0x1190)
     /// How many instances ahead of the one being sent are read in advance.
     static let readAhead = 2
 
@@ -59,9 +58,9 @@ extension DICOMweb {
             try await engine.forEachMatch(query) { match in
                 var match = match
                 if let url = Self.url(of: match, level: level, base: base) {
-                    match[Self.retrieveURL] = DataElement(tag: Self.retrieveURL, vr: .UR, strings: [url])
+                    match[Tag.retrieveURL] = DataElement(tag: Tag.retrieveURL, vr: .UR, strings: [url])
                 }
-                match[CatalogQuery.queryRetrieveLevel] = nil
+                match[Tag.queryRetrieveLevel] = nil
                 try await writer.write(ByteBuffer(string: (first ? "" : ",") + (try Self.json(match))))
                 first = false
                 return true

@@ -100,7 +100,7 @@ extension DICOMweb {
                 failed.append(Item(dataSet: item))
             } else {
                 if let study = result.studyInstanceUID, let series = result.seriesInstanceUID, let instance = result.sopInstanceUID {
-                    item[Self.retrieveURL] = DataElement(tag: Self.retrieveURL, vr: .UR,
+                    item[Tag.retrieveURL] = DataElement(tag: Tag.retrieveURL, vr: .UR,
                                                          strings: ["\(base)/studies/\(study)/series/\(series)/instances/\(instance)"])
                 }
                 stored.append(Item(dataSet: item))

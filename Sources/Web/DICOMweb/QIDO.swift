@@ -7,13 +7,13 @@ enum QIDO {
     /// The attributes returned at each level when `includefield` does not ask for more
     /// (PS3.18 tables 10.6.3-3 to 10.6.3-5), beside the keys of the search itself.
     static let defaults: [QueryLevel: [Tag]] = [
-        .study: [.studyDate, Tag(0x0008, 0x0030), Tag(0x0008, 0x0050), Tag(0x0008, 0x0056), Tag(0x0008, 0x0061), Tag(0x0008, 0x0090),
-                 Tag(0x0008, 0x1030), .patientName, .patientID, Tag(0x0010, 0x0030), Tag(0x0010, 0x0040), .studyInstanceUID,
-                 Tag(0x0020, 0x0010), Tag(0x0020, 0x1206), Tag(0x0020, 0x1208)],
-        .series: [.modality, Tag(0x0008, 0x0056), Tag(0x0008, 0x103E), .studyInstanceUID, .seriesInstanceUID, Tag(0x0020, 0x0011),
-                  Tag(0x0020, 0x1209), Tag(0x0040, 0x0244), Tag(0x0040, 0x0245)],
-        .image: [.sopClassUID, .sopInstanceUID, Tag(0x0008, 0x0056), Tag(0x0008, 0x3002), .studyInstanceUID, .seriesInstanceUID,
-                 Tag(0x0020, 0x0013), Tag(0x0028, 0x0010), Tag(0x0028, 0x0011), Tag(0x0028, 0x0100), Tag(0x0028, 0x0008)],
+        .study: [.studyDate, Tag.studyTime, Tag.accessionNumber, Tag.instanceAvailability, Tag.modalitiesInStudy, Tag.referringPhysicianName,
+                 Tag.studyDescription, .patientName, .patientID, Tag.patientBirthDate, Tag.patientSex, .studyInstanceUID,
+                 Tag.studyID, Tag.numberOfStudyRelatedSeries, Tag.numberOfStudyRelatedInstances],
+        .series: [.modality, Tag.instanceAvailability, Tag.seriesDescription, .studyInstanceUID, .seriesInstanceUID, Tag.seriesNumber,
+                  Tag.numberOfSeriesRelatedInstances, Tag.performedProcedureStepStartDate, Tag.performedProcedureStepStartTime],
+        .image: [.sopClassUID, .sopInstanceUID, Tag.instanceAvailability, Tag.availableTransferSyntaxUID, .studyInstanceUID, .seriesInstanceUID,
+                 Tag.instanceNumber, Tag.rows, Tag.columns, Tag.bitsAllocated, Tag.numberOfFrames],
     ]
 
     /// A tag from a keyword (`PatientName`) or eight hex digits (`00100010`).

@@ -51,9 +51,9 @@ struct Frames {
             let shift = descriptor[2] == 8 ? 0 : 8
             return (first, (0..<entries).map { UInt8(truncatingIfNeeded: (Int(bytes[$0 * 2]) | Int(bytes[$0 * 2 + 1]) << 8) >> shift) })
         }
-        let red = try table(Tag(0x0028, 0x1101), Tag(0x0028, 0x1201))
-        let green = try table(Tag(0x0028, 0x1102), Tag(0x0028, 0x1202))
-        let blue = try table(Tag(0x0028, 0x1103), Tag(0x0028, 0x1203))
+        let red = try table(Tag.redPaletteColorLookupTableDescriptor, Tag.redPaletteColorLookupTableData)
+        let green = try table(Tag.greenPaletteColorLookupTableDescriptor, Tag.greenPaletteColorLookupTableData)
+        let blue = try table(Tag.bluePaletteColorLookupTableDescriptor, Tag.bluePaletteColorLookupTableData)
         return PixelDescription.Palette(firstValue: red.first, red: red.values, green: green.values, blue: blue.values)
     }
     var isEncapsulated: Bool { stored.isEncapsulated }

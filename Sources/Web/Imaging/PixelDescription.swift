@@ -42,23 +42,23 @@ struct PixelDescription: Sendable, Equatable {
 
     init(_ dataSet: DataSet) throws(ImagingError) {
         func integer(_ tag: Tag) -> Int? { (try? dataSet.int(tag)) ?? nil }
-        guard let rows = integer(Tag(0x0028, 0x0010)), let columns = integer(Tag(0x0028, 0x0011)), rows > 0, columns > 0,
-              let bitsAllocated = integer(Tag(0x0028, 0x0100)) else {
+        guard let rows = integer(Tag.rows), let columns = integer(Tag.columns), rows > 0, columns > 0,
+              let bitsAllocated = integer(Tag.bitsAllocated) else {
             throw ImagingError("the instance has no image: Rows, Columns or Bits Allocated is missing")
         }
         self.rows = rows
         self.columns = columns
         self.bitsAllocated = bitsAllocated
-        samplesPerPixel = integer(Tag(0x0028, 0x0002)) ?? 1
-        bitsStored = integer(Tag(0x0028, 0x0101)) ?? bitsAllocated
-        isSigned = integer(Tag(0x0028, 0x0103)) == 1
-        photometric = ((try? dataSet.string(Tag(0x0028, 0x0004))) ?? nil) ?? (samplesPerPixel == 3 ? "RGB" : "MONOCHROME2")
-        planarConfiguration = integer(Tag(0x0028, 0x0006)) ?? 0
-        numberOfFrames = max(1, integer(Tag(0x0028, 0x0008)) ?? 1)
-        rescaleSlope = ((try? dataSet.double(Tag(0x0028, 0x1053))) ?? nil) ?? 1
-        rescaleIntercept = ((try? dataSet.double(Tag(0x0028, 0x1052))) ?? nil) ?? 0
-        windowCenter = (try? dataSet.double(Tag(0x0028, 0x1050))) ?? nil
-        windowWidth = (try? dataSet.double(Tag(0x0028, 0x1051))) ?? nil
+        samplesPerPixel = integer(Tag.samplesPerPixel) ?? 1
+        bitsStored = integer(Tag.bitsStored) ?? bitsAllocated
+        isSigned = integer(Tag.pixelRepresentation) == 1
+        photometric = ((try? dataSet.string(Tag.photometricInterpretation)) ?? nil) ?? (samplesPerPixel == 3 ? "RGB" : "MONOCHROME2")
+        planarConfiguration = integer(Tag.planarConfiguration) ?? 0
+        numberOfFrames = max(1, integer(Tag.numberOfFrames) ?? 1)
+        rescaleSlope = ((try? dataSet.double(Tag.rescaleSlope)) ?? nil) ?? 1
+        rescaleIntercept = ((try? dataSet.double(Tag.rescaleIntercept)) ?? nil) ?? 0
+        windowCenter = (try? dataSet.double(Tag.windowCenter)) ?? nil
+        windowWidth = (try? dataSet.double(Tag.windowWidth)) ?? nil
         guard [8, 16, 32].contains(bitsAllocated), [1, 3].contains(samplesPerPixel), bitsStored >= 1, bitsStored <= bitsAllocated else {
             throw ImagingError("\(bitsAllocated)-bit pixels with \(samplesPerPixel) samples are not drawn here")
         }
