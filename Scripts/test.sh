@@ -54,4 +54,16 @@ fi
 # its optimizer has crashed on code the debug build takes.
 swift build -c release --product lifeboat
 swift build --build-tests
-swift test --skip-build "$@"
+# The issues the run recorded are said again at its end: a CI page that shows only the tail
+# of a long log then names the test that failed.
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+set +e
+swift test --skip-build "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+if [ "$status" -ne 0 ]; then
+    echo "test.sh: swift test exited with $status; the issues it recorded:"
+    grep -E '^(✘ Test .*(recorded an issue|failed after)|↳ )' "$log" | head -40 || true
+fi
+exit "$status"
