@@ -103,17 +103,17 @@ public struct LifeboatNode: Sendable {
         let drills = drillRunner(stores: stores, targets: targets, alerter: alerter)
         let drillDays = restoring ? 0 : configuration.drillDays, drillStudies = configuration.drillStudies
         let newestDayEvery = configuration.drillNewestDayEvery
-        var parts: [@Sendable () async throws -> Void] = []
-        if let syslog { parts.append { await syslog.run() } }
-        parts.append { await alertMonitor.run() }
+        var parts: [NodePart] = []
+        if let syslog { parts.append(NodePart("syslog") { await syslog.run() }) }
+        parts.append(NodePart("alerts") { await alertMonitor.run() })
         if drillDays > 0 && !drills.targetNames.isEmpty {
-            parts.append { await drills.runScheduled(every: .seconds(drillDays * 86400), studies: drillStudies, newestDayEvery: newestDayEvery) }
+            parts.append(NodePart("drills") { await drills.runScheduled(every: .seconds(drillDays * 86400), studies: drillStudies, newestDayEvery: newestDayEvery) })
         }
-        if let watch { parts.append { await watch.run() } }
-        if let scrubPace { parts.append { await scrubber.run(pace: scrubPace, readBackEvery: readBackEvery) } }
+        if let watch { parts.append(NodePart("pacs-watch") { await watch.run() }) }
+        if let scrubPace { parts.append(NodePart("scrub") { await scrubber.run(pace: scrubPace, readBackEvery: readBackEvery) }) }
         // During a restore the catalog names blobs not back yet: replication (and the
         // catalog snapshots it copies) waits for the next start, as the scrub does.
-        if !targets.isEmpty && !restoring { parts.append { await replicator.drain() } }
+        if !targets.isEmpty && !restoring { parts.append(NodePart("replication") { await replicator.drain() }) }
         let http: (@Sendable () async throws -> Void)? = httpPort == 0 ? nil : { @Sendable in try await webServer.run { onHTTPListening($0) } }
         try await serve(dicom: [server] + (tlsServer.map { [$0] } ?? []), onListening: onListening, http: http, parts: parts,
                         audit: security.audit)
