@@ -19,7 +19,7 @@ import Testing
         init(policy: AcceptorPolicy = AcceptorPolicy(aeTitle: "LIFEBOAT"), store: any StoreProvider = RecordingStore()) async throws {
             let channel = NIOAsyncTestingChannel()
             let wrapped = try await channel.eventLoop.flatSubmit {
-                DICOMServer.pduChannel(channel, maximumDataLength: policy.maximumLength)
+                DICOMServer.acceptorChannel(channel, maximumDataLength: policy.maximumLength)
             }.get()
             try await channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 104))
             let association = AcceptorAssociation(channel: wrapped, policy: policy, services: AssociationServices(store: store), timeouts: AssociationChannelTests.timeouts,
@@ -59,6 +59,18 @@ import Testing
         func ended() async throws {
             await finished.value
             try await channel.closeFuture.get()
+        }
+
+        /// Advances the clock a second at a time until the association has ended: ARTIM is
+        /// started on the loop just after the PDU it follows is written, so one jump could come first.
+        func advanceUntilEnded(within limit: TimeAmount) async throws {
+            var waited = TimeAmount.zero
+            while channel.isActive && waited <= limit {
+                await channel.testingEventLoop.advanceTime(by: .seconds(1))
+                waited = waited + .seconds(1)
+                try await Task.sleep(for: .milliseconds(2))
+            }
+            try await ended()
         }
 
         func associate(contexts: [ProposedPresentationContext]) async throws -> AssociateAccept {
@@ -187,8 +199,24 @@ import Testing
         await peer.channel.testingEventLoop.advanceTime(by: .seconds(150))
         #expect(peer.channel.isActive)
         await peer.channel.testingEventLoop.advanceTime(by: Self.timeouts.idle)
+        // PS3.8 AA-1 through the machine (Evt15 in Sta6): A-ABORT, then ARTIM waits for the peer to close.
         #expect(try await peer.receive() == .abort(.byServiceUser))
-        try await peer.ended()
+        await peer.channel.testingEventLoop.advanceTime(by: Self.timeouts.artim - .seconds(1))
+        #expect(peer.channel.isActive, "the peer has ARTIM's time to close first")
+        try await peer.advanceUntilEnded(within: .seconds(5))
+    }
+
+    @Test func anIdleAbortDropsTheStoreInProgress() async throws {
+        let store = RecordingStore()
+        let peer = try await Harness(store: store)
+        _ = try await peer.associate(contexts: [ProposedPresentationContext(id: 1, abstractSyntax: Self.ctImage, transferSyntaxes: [Self.implicitLE])])
+        try await peer.send(try Self.commandPDU(Self.storeRequest(instance: "1.2.3.9")))
+        try await peer.send(.data(PDataTF(values: [PresentationDataValue(presentationContextID: 1, isCommand: false, isLastFragment: false,
+                                                                         fragment: ByteBuffer(bytes: [1, 2, 3]))])))
+        await peer.channel.testingEventLoop.advanceTime(by: Self.timeouts.idle + .seconds(80))
+        #expect(try await peer.receive() == .abort(.byServiceUser))
+        try await peer.advanceUntilEnded(within: Self.timeouts.artim + .seconds(5))
+        #expect(store.cancelled == 1 && store.finished == 0, "half an instance is never kept")
     }
 
     @Test func anUnknownCalledAETitleIsRejectedPermanently() async throws {

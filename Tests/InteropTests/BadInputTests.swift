@@ -42,7 +42,8 @@ import Testing
     }
 
     @Test func idleAssociationIsAborted() async throws {
-        try await Interop.withLifeboat(idle: .seconds(2)) { port, _ in
+        // After the A-ABORT the server waits ARTIM for the peer to close (PS3.8 AA-1, Sta13); this peer never does.
+        try await Interop.withLifeboat(artim: .seconds(2), idle: .seconds(2)) { port, _ in
             let connection = try RawConnection(port: port)
             connection.send(PDUCodingFixtures.requestBytes)
             let reply = try #require(await connection.readUntilClosed())

@@ -20,7 +20,7 @@ public struct AssociationTimeouts: Sendable {
 /// machine, and carries out what it returns — negotiation, DIMSE services, release,
 /// abort. Reading pauses while a data set is written, so memory stays bounded.
 struct AcceptorAssociation {
-    let channel: NIOAsyncChannel<PDU, PDU>
+    let channel: NIOAsyncChannel<AssociationInput, PDU>
     let policy: AcceptorPolicy
     let services: AssociationServices
     let timeouts: AssociationTimeouts
@@ -50,15 +50,17 @@ struct AcceptorAssociation {
             try await session.apply(session.machine.transportAccepted())
             onStarted()
             do {
-                for try await pdu in inbound {
-                    idle.touch()
-                    try await session.apply(session.machine.received(pdu))
+                for try await input in inbound {
+                    switch input {
+                    case .pdu(let pdu):
+                        idle.touch()
+                        try await session.apply(session.machine.received(pdu))
+                    case .idleExpired:
+                        try await session.idleExpired()
+                    }
                     if session.machine.state == .sta1 { break }
                 }
-                let artimFired = await artim.fired
-                let idleFired = idle.didFire
-                let expired = artimFired || idleFired
-                try await session.apply(expired ? session.machine.artimExpired() : session.machine.transportClosed())
+                try await session.apply(await artim.fired ? session.machine.artimExpired() : session.machine.transportClosed())
             } catch let error as PDUDecodingError {
                 try await session.apply(session.machine.receivedInvalidPDU(error))
                 // Sta13: the peer should now close; the ARTIM timer closes it if not.

@@ -2,22 +2,26 @@ import DICOM
 import NIOConcurrencyHelpers
 import NIOCore
 
-/// Operations that answer with many responses (C-FIND now): the request's identifier is
-/// gathered, then the operation runs on a task of its own so that the association keeps
-/// reading and can honour a C-CANCEL (PS3.7 9.3.2.3).
+/// Operations that answer with many responses (C-FIND, C-MOVE, C-GET): once the service layer
+/// has gathered the request's identifier, the operation runs on a task of its own so that the
+/// association keeps reading and can honour a C-CANCEL (PS3.7 9.3.2.3).
 extension AcceptorSession {
-    /// An identifier is small (keys, not images): a larger one is refused, not buffered.
-    static let maximumIdentifierLength = 1 << 20
-    /// A Storage Commitment request or report lists instances: 4 MiB holds some 25,000.
-    static let maximumCommitmentLength = 4 << 20
-
-    /// A request's identifier on its way in.
+    /// A request's identifier, whole: what the operation reads.
     struct IncomingIdentifier {
         let command: CommandSet
         let contextID: UInt8
         let responseField: CommandField
-        var bytes: [UInt8] = []
-        var tooLarge = false
+        let bytes: [UInt8]
+        /// Larger than the service layer keeps: `bytes` is empty.
+        let tooLarge: Bool
+
+        init(_ request: ServiceLayerMachine.Request, _ identifier: [UInt8]?) {
+            command = request.command
+            contextID = request.contextID
+            responseField = request.responseField
+            bytes = identifier ?? []
+            tooLarge = identifier == nil
+        }
     }
 
     /// The operation whose responses are going out. It is stopped by a flag, not by
@@ -31,29 +35,14 @@ extension AcceptorSession {
         var responses: AsyncStream<CommandSet>.Continuation?
     }
 
-    mutating func receiveIdentifier(_ fragment: ByteBuffer) {
-        guard var incoming = identifier else { return }
-        let commitment = incoming.command.field == .nActionRequest || incoming.command.field == .nEventReportRequest
-        if incoming.bytes.count + fragment.readableBytes > (commitment ? Self.maximumCommitmentLength : Self.maximumIdentifierLength) {
-            incoming.tooLarge = true
-            incoming.bytes = []
-        } else if !incoming.tooLarge {
-            incoming.bytes += fragment.readableBytesView
-        }
-        identifier = incoming
-    }
-
-    mutating func identifierComplete() async throws {
-        guard let incoming = identifier else { return }
-        identifier = nil
+    /// Runs the operation a whole identifier asks for; the service layer has checked its SOP
+    /// class and size, Storage Commitment checks its own.
+    mutating func perform(_ incoming: IncomingIdentifier) async throws {
         let command = incoming.command
         if command.field == .nActionRequest { return try await startCommitment(incoming) }
         if command.field == .nEventReportRequest { return try await receiveCommitmentReport(incoming) }
         let context = contexts[incoming.contextID]!
-        guard let sopClass = command.affectedSOPClassUID, sopClass == context.abstractSyntax else {
-            return try await refuse(incoming, .sopClassNotSupported, "the SOP class is not the presentation context's")
-        }
-        guard !incoming.tooLarge else { return try await refuse(incoming, .unableToProcess, "the identifier is larger than 1 MiB") }
+        guard let sopClass = command.affectedSOPClassUID else { return }
         guard let syntax = TransferSyntax(uid: context.transferSyntax), let keys = try? DataSet(decoding: incoming.bytes, in: syntax) else {
             // PS3.4 C.4.1.1.4: an identifier that cannot be read does not match the SOP class.
             return try await refuse(incoming, .identifierDoesNotMatchSOPClass, "the identifier cannot be read")
@@ -116,17 +105,12 @@ extension AcceptorSession {
         }
     }
 
-    /// C-CANCEL-RQ: stops the operation it names; one that already ended needs nothing.
-    mutating func cancelOperation(_ command: CommandSet) {
-        guard let operation, command.messageIDBeingRespondedTo == operation.messageID else { return }
-        operation.stop.withLockedValue { $0 = true }
-    }
-
     /// Waits for the running operation's last response to be sent.
     mutating func finishOperation() async {
         guard let running = operation else { return }
         await running.task.value
         running.responses?.finish()
         operation = nil
+        _ = service.operationFinished()
     }
 }

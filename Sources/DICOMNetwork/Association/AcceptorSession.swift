@@ -2,20 +2,18 @@ import DICOM
 import Logging
 import NIOCore
 
-/// The mutable part of an association: state machine, negotiated contexts, the message
-/// being assembled, the instance being stored and the operation running on its own task.
+/// The I/O of an association: it feeds the upper layer machine (PS3.8) and the service layer
+/// machine (PS3.7) and carries out what they return — PDUs, timers, the archive's sink, the
+/// operation running on its own task.
 struct AcceptorSession {
     var machine = UpperLayerStateMachine(role: .acceptor)
-    var assembler = MessageAssembler()
+    var service = ServiceLayerMachine(contexts: [:])
     var contexts: [UInt8: AcceptorPolicy.AcceptedContext] = [:]
     var request: AssociateRequest?
     var peerMaximumLength: UInt32 = 0
-    var current: IncomingStore?
-    var identifier: IncomingIdentifier?
+    /// Where the C-STORE's data set being received goes.
+    var sink: (any StoreSink)?
     var operation: RunningOperation?
-    /// The Message IDs of the requests taken so far, for telling a C-CANCEL that crossed its
-    /// operation's last response from one that names nothing.
-    var requestMessageIDs = Set<UInt16>()
 
     let policy: AcceptorPolicy
     let services: AssociationServices
@@ -36,16 +34,6 @@ struct AcceptorSession {
         self.idle = idle
         self.timeouts = timeouts
         self.admission = admission
-    }
-
-    /// A data set on its way in: to a sink, or discarded when the request was refused;
-    /// the response goes out when its last fragment has arrived.
-    struct IncomingStore {
-        let command: CommandSet
-        let contextID: UInt8
-        let responseField: CommandField
-        var sink: (any StoreSink)?
-        var failure: ServiceOutcome?
     }
 
     mutating func apply(_ transition: UpperLayerStateMachine.Transition) async throws {
@@ -73,6 +61,7 @@ struct AcceptorSession {
             case .success(let (accept, accepted)):
                 self.request = request
                 contexts = accepted
+                service = ServiceLayerMachine(contexts: accepted)
                 peerMaximumLength = request.userInformation.maximumLength
                 try await apply(try machine.accept(accept))
             case .failure(let reject):
@@ -80,127 +69,83 @@ struct AcceptorSession {
                 try await apply(try machine.reject(reject))
             }
         case .data(let data):
-            for value in data.values {
-                do {
-                    guard contexts[value.presentationContextID] != nil else {
-                        throw DIMSEError(.unacceptedContext, "presentation context \(value.presentationContextID) was not accepted")
-                    }
-                    for event in try assembler.receive(value) { try await handle(event) }
-                } catch let error as DIMSEError {
-                    return try await abort(for: error)
-                }
+            for value in data.values where !service.hasEnded {
+                try await run(service.received(value))
             }
         case .releaseRequested:
-            // Releasing with an operation outstanding is the SCU's mistake: it is cancelled.
-            await endOperations()
+            try await run(service.associationEnding())
             try await apply(try machine.respondToRelease())
         case .aborted, .providerAborted:
-            await endOperations()
+            try await run(service.associationEnding())
         case .associateAccepted, .associateRejected, .releaseConfirmed:
             break // requestor-side confirmations
         }
     }
 
-    private mutating func handle(_ event: MessageAssembler.Event) async throws {
-        switch event {
-        case .command(_, let command) where command.field == .cCancelRequest:
-            // PS3.7 9.3.2.3: a C-CANCEL has no data set and names a request of this association;
-            // one that names an operation already ended crossed its last response and is ignored.
-            guard !command.hasDataSet, let id = command.messageIDBeingRespondedTo, requestMessageIDs.contains(id) else {
-                throw DIMSEError(.unknownRequest, "a C-CANCEL that names no request of this association")
-            }
-            cancelOperation(command)
-        case .command(_, let command) where command.field?.isResponse == true:
-            // The C-STORE-RSP of a C-GET's sub-operation, for the operation waiting on it.
-            operation?.responses?.yield(command)
-        case .command(let contextID, let command):
-            // One operation at a time (the window negotiated is 1): the next waits for it.
-            await finishOperation()
-            if let id = command.messageID { requestMessageIDs.insert(id) }
-            if let admission { admission.registry.operationStarted(admission.ticket) }
-            try await dispatch(command, contextID: contextID)
-        case .dataFragment(_, let fragment, let isLast) where identifier != nil:
-            receiveIdentifier(fragment)
-            if isLast { try await identifierComplete() }
-        case .dataFragment(_, let fragment, let isLast):
-            guard var incoming = current else { return }
-            if incoming.failure == nil, let sink = incoming.sink {
+    /// The peer said nothing for the idle limit: in an established association the service
+    /// layer aborts it, through the upper layer machine (Evt15, AA-1: A-ABORT, then ARTIM).
+    mutating func idleExpired() async throws {
+        guard machine.state == .sta6 else { return } // before association and while closing, ARTIM rules
+        try await run(service.idleExpired())
+    }
+
+    /// Carries out the service layer's actions in order.
+    mutating func run(_ actions: [ServiceLayerMachine.Action]) async throws {
+        for action in actions {
+            switch action {
+            case .awaitOperation:
+                await finishOperation()
+            case .requestTaken:
+                if let admission { admission.registry.operationStarted(admission.ticket) }
+            case .beginStore(let store):
+                try await beginStore(store)
+            case .write(let fragment, let isLast):
                 do {
-                    try await sink.write(fragment)
+                    try await sink?.write(fragment)
                 } catch {
-                    await sink.cancel()
-                    incoming.sink = nil
-                    incoming.failure = (error as? ServiceError)?.outcome ?? ServiceOutcome(status: .processingFailure, errorComment: "\(error)")
+                    return try await run(service.storeFailed((error as? ServiceError)?.outcome ?? ServiceOutcome(status: .processingFailure, errorComment: "\(error)")))
                 }
-            }
-            current = incoming
-            if isLast {
-                current = nil
-                let outcome: ServiceOutcome
-                if let failure = incoming.failure {
-                    outcome = failure
-                } else if let sink = incoming.sink {
-                    outcome = await sink.finish()
-                } else {
-                    outcome = ServiceOutcome(status: .processingFailure)
-                }
-                try await respond(to: incoming.command, contextID: incoming.contextID, field: incoming.responseField, outcome: outcome)
+                if isLast { try await run(service.lastFragmentWritten()) }
+            case .finishStore(let store):
+                let outcome = await sink?.finish() ?? ServiceOutcome(status: .processingFailure)
+                sink = nil
+                try await respond(to: store.command, contextID: store.contextID, field: store.responseField, outcome: outcome)
+            case .dropStore:
+                await sink?.cancel()
+                sink = nil
+            case .respond(let request, let outcome):
+                try await respond(to: request.command, contextID: request.contextID, field: request.responseField, outcome: outcome)
+            case .perform(let request, let identifier):
+                try await perform(IncomingIdentifier(request, identifier))
+            case .forward(let response):
+                operation?.responses?.yield(response)
+            case .stopOperation:
+                operation?.stop.withLockedValue { $0 = true }
+            case .endOperations:
+                await endOperations()
+            case .abort(let violation):
+                // PS3.8 AA-8, reason 6: the PDU's content is invalid. (Before association, PS3.8 has AA-1.)
+                admission?.logger.warning("association aborted: \(violation)", metadata: ["from": "\(peerAddress)"])
+                try await apply(machine.protocolViolation(.invalidPDUParameterValue))
+            case .abortIdle:
+                admission?.logger.notice("association aborted: silent for \(timeouts.idle)", metadata: ["from": "\(peerAddress)"])
+                try await apply(try machine.abort())
             }
         }
     }
 
-    /// A DIMSE protocol violation: the service provider aborts, saying the PDU's content is
-    /// invalid (PS3.8 AA-8, reason 6). (Before association, PS3.8 has AA-1: the service user.)
-    private mutating func abort(for violation: any Error) async throws {
-        admission?.logger.warning("association aborted: \(violation)", metadata: ["from": "\(peerAddress)"])
-        await endOperations()
-        try await apply(machine.protocolViolation(.invalidPDUParameterValue))
-    }
-
-    mutating func dispatch(_ command: CommandSet, contextID: UInt8) async throws {
-        let context = contexts[contextID]!
-        switch command.field {
-        case .cEchoRequest:
-            try await respond(to: command, contextID: contextID, field: .cEchoResponse, outcome: .success)
-        case .cStoreRequest where command.hasDataSet:
-            var incoming = IncomingStore(command: command, contextID: contextID, responseField: .cStoreResponse)
-            if let sopClass = command.affectedSOPClassUID, let instance = command.affectedSOPInstanceUID, let request,
-               sopClass == context.abstractSyntax {
-                let storeRequest = StoreRequest(sopClassUID: sopClass, sopInstanceUID: instance, transferSyntaxUID: context.transferSyntax,
-                                                callingAETitle: request.callingAETitle, calledAETitle: request.calledAETitle,
-                                                messageID: command.messageID ?? 0, priority: command.priority ?? 0, peerAddress: peerAddress)
-                do {
-                    incoming.sink = try await services.store.beginStore(storeRequest)
-                } catch {
-                    incoming.failure = (error as? ServiceError)?.outcome ?? ServiceOutcome(status: .outOfResources, errorComment: "\(error)")
-                }
-            } else {
-                // PS3.4 B.2.3: the SOP class must be the presentation context's.
-                incoming.failure = ServiceOutcome(status: .sopClassNotSupported,
-                                                errorComment: "the C-STORE's SOP class is not the presentation context's abstract syntax")
-            }
-            current = incoming
-        case .cFindRequest where command.hasDataSet:
-            identifier = IncomingIdentifier(command: command, contextID: contextID, responseField: .cFindResponse)
-        case .cMoveRequest where command.hasDataSet:
-            identifier = IncomingIdentifier(command: command, contextID: contextID, responseField: .cMoveResponse)
-        case .cGetRequest where command.hasDataSet:
-            identifier = IncomingIdentifier(command: command, contextID: contextID, responseField: .cGetResponse)
-        case .nActionRequest where command.hasDataSet:
-            identifier = IncomingIdentifier(command: command, contextID: contextID, responseField: .nActionResponse)
-        case .nEventReportRequest where command.hasDataSet:
-            identifier = IncomingIdentifier(command: command, contextID: contextID, responseField: .nEventReportResponse)
-        default:
-            // Not a service offered here: refused, and any data set that follows dropped.
-            guard let field = command.field, !field.isResponse, let response = CommandField(rawValue: field.rawValue | 0x8000) else {
-                return // a response or C-CANCEL with nothing outstanding: nothing to answer
-            }
-            let refusal = ServiceOutcome(status: .unrecognizedOperation, errorComment: "this service is not offered here")
-            if command.hasDataSet {
-                current = IncomingStore(command: command, contextID: contextID, responseField: response, failure: refusal)
-            } else {
-                try await respond(to: command, contextID: contextID, field: response, outcome: refusal)
-            }
+    /// Opens the archive's sink for a C-STORE whose SOP class the service layer has checked.
+    private mutating func beginStore(_ store: ServiceLayerMachine.Request) async throws {
+        let command = store.command
+        let context = contexts[store.contextID]!
+        guard let request, let sopClass = command.affectedSOPClassUID, let instance = command.affectedSOPInstanceUID else { return }
+        let storeRequest = StoreRequest(sopClassUID: sopClass, sopInstanceUID: instance, transferSyntaxUID: context.transferSyntax,
+                                        callingAETitle: request.callingAETitle, calledAETitle: request.calledAETitle,
+                                        messageID: command.messageID ?? 0, priority: command.priority ?? 0, peerAddress: peerAddress)
+        do {
+            sink = try await services.store.beginStore(storeRequest)
+        } catch {
+            try await run(service.storeFailed((error as? ServiceError)?.outcome ?? ServiceOutcome(status: .outOfResources, errorComment: "\(error)")))
         }
     }
 
@@ -226,11 +171,10 @@ struct AcceptorSession {
     }
 
     /// The association is ending: the instance being received is dropped and the running
-    /// operation cancelled and waited for.
+    /// operation stopped and waited for.
     mutating func endOperations() async {
-        if let sink = current?.sink { await sink.cancel() }
-        current = nil
-        identifier = nil
+        await sink?.cancel()
+        sink = nil
         operation?.stop.withLockedValue { $0 = true }
         operation?.responses?.finish()
         await finishOperation()

@@ -34,26 +34,29 @@ final class ChannelTimer: @unchecked Sendable {
     }
 }
 
-/// Ends an association whose peer has been silent for `timeout`: this service user aborts it
-/// (A-ABORT, PS3.8 7.3) and closes. Every byte that arrives stamps a time, as it arrives — a
-/// server too busy to read its PDUs at once does not count its own delay against the peer —;
-/// no timer is rescheduled per read: a check every quarter of the timeout does the rest. Time
-/// is the event loop's clock, so a test loop can advance it.
+/// Tells the association when its peer has been silent for `timeout`, as an input in order
+/// with its PDUs (`AssociationInput.idleExpired`): the association decides what that means
+/// through its state machines (an A-ABORT, PS3.8 Evt15), the timer writes nothing. Every byte
+/// that arrives stamps a time, as it arrives — a server too busy to read its PDUs at once does
+/// not count its own delay against the peer —; no timer is rescheduled per read: a check every
+/// quarter of the timeout does the rest. Time is the event loop's clock, so a test loop can
+/// advance it.
 final class IdleTimer: Sendable {
     private let channel: Channel
     private let lastActivity: NIOLockedValueBox<NIODeadline>
-    private let fired = NIOLockedValueBox(false)
     private let task: NIOLockedValueBox<RepeatedTask?> = NIOLockedValueBox(nil)
 
     init(channel: Channel, timeout: TimeAmount) {
         self.channel = channel
         lastActivity = NIOLockedValueBox(channel.eventLoop.now)
         let check = TimeAmount.nanoseconds(max(timeout.nanoseconds / 4, 1_000_000))
-        let repeated = channel.eventLoop.scheduleRepeatedTask(initialDelay: check, delay: check) { [lastActivity, fired, channel] task in
+        let repeated = channel.eventLoop.scheduleRepeatedTask(initialDelay: check, delay: check) { [lastActivity, channel] task in
             if channel.eventLoop.now - lastActivity.withLockedValue({ $0 }) > timeout {
-                fired.withLockedValue { $0 = true }
                 task.cancel()
-                channel.writeAndFlush(PDU.abort(.byServiceUser)).whenComplete { _ in channel.close(promise: nil) }
+                // The async channel hands on what it has read at the end of a read: this is one.
+                guard let signal = try? channel.pipeline.syncOperations.context(handlerType: IdleSignal.self) else { return }
+                signal.fireChannelRead(NIOAny(AssociationInput.idleExpired))
+                signal.fireChannelReadComplete()
             }
         }
         task.withLockedValue { $0 = repeated }
@@ -63,9 +66,24 @@ final class IdleTimer: Sendable {
 
     func touch() { lastActivity.withLockedValue { $0 = channel.eventLoop.now } }
 
-    var didFire: Bool { fired.withLockedValue { $0 } }
-
     func stop() { task.withLockedValue { $0?.cancel() } }
+}
+
+/// What an accepted association reads: the PDUs, and the idle limit's end among them.
+enum AssociationInput: Sendable {
+    case pdu(PDU)
+    case idleExpired
+}
+
+/// The last handler before the association: wraps each PDU; `IdleTimer` fires its
+/// `.idleExpired` from here, so it passes no decoder.
+final class IdleSignal: ChannelInboundHandler, Sendable {
+    typealias InboundIn = PDU
+    typealias InboundOut = AssociationInput
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        context.fireChannelRead(wrapInboundOut(.pdu(unwrapInboundIn(data))))
+    }
 }
 
 /// Tells `IdleTimer` of each read off the socket, before any decoding.

@@ -81,21 +81,35 @@ public struct DICOMServer: Sendable {
     }
 
     /// The channel pipeline of a DICOM connection: TLS where configured, then PDUs in and out.
-    static func pduChannel(_ channel: Channel, maximumDataLength: UInt32, tls: NIOSSLContext? = nil,
-                           tlsRefused: (@Sendable (String, String) -> Void)? = nil) -> EventLoopFuture<NIOAsyncChannel<PDU, PDU>> {
+    static func pduChannel(_ channel: Channel, maximumDataLength: UInt32) -> EventLoopFuture<NIOAsyncChannel<PDU, PDU>> {
         channel.eventLoop.makeCompletedFuture {
-            // The decoder takes what we announce; 0 ("no limit") still gets a ceiling.
-            let limit = maximumDataLength == 0 ? 16 << 20 : Int(maximumDataLength)
+            try addPDUHandlers(channel, maximumDataLength: maximumDataLength)
+            return try NIOAsyncChannel<PDU, PDU>(wrappingChannelSynchronously: channel)
+        }
+    }
+
+    /// An accepted connection's pipeline: as `pduChannel`, then the idle limit's signal, which
+    /// reaches the association in order with its PDUs.
+    static func acceptorChannel(_ channel: Channel, maximumDataLength: UInt32, tls: NIOSSLContext? = nil,
+                                tlsRefused: (@Sendable (String, String) -> Void)? = nil) -> EventLoopFuture<NIOAsyncChannel<AssociationInput, PDU>> {
+        channel.eventLoop.makeCompletedFuture {
             if let tls {
                 try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls))
                 try channel.pipeline.syncOperations.addHandler(TLSFailureObserver(address: channel.remoteAddress?.ipAddress ?? "unknown", refused: tlsRefused))
             }
-            try channel.pipeline.syncOperations.addHandlers([
-                ByteToMessageHandler(PDUDecoder(maximumDataLength: limit)),
-                MessageToByteHandler(PDUEncoder()),
-            ])
-            return try NIOAsyncChannel<PDU, PDU>(wrappingChannelSynchronously: channel)
+            try addPDUHandlers(channel, maximumDataLength: maximumDataLength)
+            try channel.pipeline.syncOperations.addHandler(IdleSignal())
+            return try NIOAsyncChannel<AssociationInput, PDU>(wrappingChannelSynchronously: channel)
         }
+    }
+
+    private static func addPDUHandlers(_ channel: Channel, maximumDataLength: UInt32) throws {
+        // The decoder takes what we announce; 0 ("no limit") still gets a ceiling.
+        let limit = maximumDataLength == 0 ? 16 << 20 : Int(maximumDataLength)
+        try channel.pipeline.syncOperations.addHandlers([
+            ByteToMessageHandler(PDUDecoder(maximumDataLength: limit)),
+            MessageToByteHandler(PDUEncoder()),
+        ])
     }
 
     /// Binds, calls `onBound` with the port, and serves until the task is cancelled.
@@ -108,7 +122,7 @@ public struct DICOMServer: Sendable {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             .bind(host: configuration.host, port: configuration.port) { channel in
-                Self.pduChannel(channel, maximumDataLength: configuration.policy.maximumLength, tls: tls, tlsRefused: configuration.tlsRefused)
+                Self.acceptorChannel(channel, maximumDataLength: configuration.policy.maximumLength, tls: tls, tlsRefused: configuration.tlsRefused)
                     .map { connection in
                         unclaimed.hold(connection)
                         return connection

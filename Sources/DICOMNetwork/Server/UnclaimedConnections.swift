@@ -8,15 +8,15 @@ import NIOCore
 /// accept loop or, when the loop has ended, closed by `closeAll`; one accepted after that
 /// stays held, harmless, until the process ends.
 final class UnclaimedConnections: Sendable {
-    private let held = NIOLockedValueBox<[ObjectIdentifier: NIOAsyncChannel<PDU, PDU>]>([:])
+    private let held = NIOLockedValueBox<[ObjectIdentifier: NIOAsyncChannel<AssociationInput, PDU>]>([:])
 
     /// Called from the listener's child channel initializer.
-    func hold(_ connection: NIOAsyncChannel<PDU, PDU>) {
+    func hold(_ connection: NIOAsyncChannel<AssociationInput, PDU>) {
         held.withLockedValue { $0[ObjectIdentifier(connection.channel)] = connection }
     }
 
     /// The accept loop has it: from here on its `executeThenClose` finishes the writer.
-    func claim(_ connection: NIOAsyncChannel<PDU, PDU>) {
+    func claim(_ connection: NIOAsyncChannel<AssociationInput, PDU>) {
         _ = held.withLockedValue { $0.removeValue(forKey: ObjectIdentifier(connection.channel)) }
     }
 
