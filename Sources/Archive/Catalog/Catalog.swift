@@ -121,37 +121,20 @@ public struct Catalog: Sendable {
             let currentIsDamaged = try Bool.fetchOne(db.cachedStatement(sql: "SELECT problem IS NOT NULL FROM version WHERE instanceRef = ? AND number = ?"),
                                                      arguments: [instanceID, instance["currentVersion"] as Int]) ?? false
             if entry.problem == nil || currentIsDamaged {
-                try db.cachedStatement(sql: "UPDATE instance SET currentVersion = ?, sopClassUID = ?, instanceNumber = ?, numberOfFrames = ? WHERE id = ?")
-                    .execute(arguments: [number, a.sopClassUID, a.instanceNumber, a.numberOfFrames, instanceID])
+                try db.cachedStatement(sql: Statements.currentVersion).execute(
+                    arguments: Statements.arguments(Statements.instanceAttributes.dropFirst(), of: a, after: [number], then: instanceID))
             }
             return .newVersion(number)
         }
         let received = timestamp.format(entry.provenance.receivedAt)
-        // The newest instance's demographics win, but an empty (type 2, unknown) one does not
-        // erase what another instance said: a report without a birth date keeps the banner's.
-        let patientID = try Int64.fetchOne(db.cachedStatement(sql: """
-            INSERT INTO patient (patientID, issuerOfPatientID, anonymousKey, patientName, patientBirthDate, patientSex) VALUES (?, ?, ?, ?, ?, ?)
-            ON CONFLICT (patientID, issuerOfPatientID, anonymousKey) DO UPDATE SET
-                patientName = coalesce(nullif(excluded.patientName, ''), patientName),
-                patientBirthDate = coalesce(nullif(excluded.patientBirthDate, ''), patientBirthDate),
-                patientSex = coalesce(nullif(excluded.patientSex, ''), patientSex)
-            RETURNING id
-            """), arguments: [a.patientID, a.issuerOfPatientID, PatientKey.of(a), a.patientName, a.patientBirthDate, a.patientSex])!
-        let studyID = try Int64.fetchOne(db.cachedStatement(sql: """
-            INSERT INTO study (studyInstanceUID, patientRef, studyDate, studyTime, accessionNumber, studyID, studyDescription,
-                               referringPhysicianName, lastReceivedAt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT (studyInstanceUID) DO UPDATE SET lastReceivedAt = excluded.lastReceivedAt
-            RETURNING id
-            """), arguments: [a.studyInstanceUID, patientID, a.studyDate, a.studyTime, a.accessionNumber, a.studyID, a.studyDescription,
-                             a.referringPhysicianName, received])!
+        let patientID = try Int64.fetchOne(db.cachedStatement(sql: Statements.patient),
+                                           arguments: Statements.arguments(Statements.patientAttributes, of: a, then: PatientKey.of(a)))!
+        let studyID = try Int64.fetchOne(db.cachedStatement(sql: Statements.study),
+                                         arguments: Statements.arguments(Statements.studyAttributes, of: a, then: patientID, received))!
         var seriesID = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM series WHERE seriesInstanceUID = ?"), arguments: [a.seriesInstanceUID])
         if seriesID == nil {
-            seriesID = try Int64.fetchOne(db.cachedStatement(sql: """
-                INSERT INTO series (seriesInstanceUID, studyRef, modality, seriesNumber, seriesDescription, bodyPartExamined, seriesDate, seriesTime,
-                                    attributes)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
-                """), arguments: [a.seriesInstanceUID, studyID, a.modality, a.seriesNumber, a.seriesDescription, a.bodyPartExamined,
-                                 a.seriesDate, a.seriesTime, entry.queryHeader.isEmpty ? nil : Data(entry.queryHeader)])
+            seriesID = try Int64.fetchOne(db.cachedStatement(sql: Statements.series), arguments: Statements.arguments(
+                Statements.seriesAttributes, of: a, then: studyID, entry.queryHeader.isEmpty ? nil : Data(entry.queryHeader)))
             // PS3.4 C.6.1.1.5: Modalities in Study lists the distinct modalities of its series.
             try db.cachedStatement(sql: """
                 UPDATE study SET numberOfSeries = numberOfSeries + 1,
@@ -160,10 +143,8 @@ public struct Catalog: Sendable {
                 WHERE id = ?1
                 """).execute(arguments: [studyID])
         }
-        let instanceID = try Int64.fetchOne(db.cachedStatement(sql: """
-            INSERT INTO instance (sopInstanceUID, seriesRef, sopClassUID, instanceNumber, numberOfFrames, currentVersion)
-            VALUES (?, ?, ?, ?, ?, 1) RETURNING id
-            """), arguments: [a.sopInstanceUID, seriesID, a.sopClassUID, a.instanceNumber, a.numberOfFrames])!
+        let instanceID = try Int64.fetchOne(db.cachedStatement(sql: Statements.instance),
+                                            arguments: Statements.arguments(Statements.instanceAttributes, of: a, then: seriesID))!
         try insertVersion(entry, instance: instanceID, number: 1, in: db)
         try db.cachedStatement(sql: "UPDATE series SET numberOfInstances = numberOfInstances + 1 WHERE id = ?").execute(arguments: [seriesID])
         try db.cachedStatement(sql: "UPDATE study SET numberOfInstances = numberOfInstances + 1 WHERE id = ?").execute(arguments: [studyID])

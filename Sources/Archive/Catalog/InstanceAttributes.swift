@@ -2,7 +2,8 @@ import DICOM
 
 /// What the catalog keeps of an instance's header: the attributes query/retrieve matches
 /// and returns at each level (PS3.4 C.6.1.1 and C.6.2.1: required, unique and common
-/// optional keys), read without the pixel data.
+/// optional keys), read without the pixel data. Which tag fills which field, and which
+/// column keeps it, is `CatalogAttribute.all`.
 public struct InstanceAttributes: Sendable, Equatable {
     public var patientID = ""
     public var issuerOfPatientID = ""
@@ -57,29 +58,13 @@ extension InstanceAttributes {
             return value
         }
         self.init()
-        patientID = text(.patientID)
-        issuerOfPatientID = text(Tag.issuerOfPatientID)
-        patientName = text(.patientName)
-        patientBirthDate = text(Tag.patientBirthDate)
-        patientSex = text(Tag.patientSex)
-        studyInstanceUID = try uid(.studyInstanceUID, "Study Instance UID")
-        studyDate = text(.studyDate)
-        studyTime = text(Tag.studyTime)
-        accessionNumber = text(Tag.accessionNumber)
-        studyID = text(Tag.studyID)
-        studyDescription = text(Tag.studyDescription)
-        referringPhysicianName = text(Tag.referringPhysicianName)
-        seriesInstanceUID = try uid(.seriesInstanceUID, "Series Instance UID")
-        modality = text(.modality)
-        seriesNumber = number(Tag.seriesNumber)
-        seriesDescription = text(Tag.seriesDescription)
-        bodyPartExamined = text(Tag.bodyPartExamined)
-        seriesDate = text(Tag.seriesDate)
-        seriesTime = text(Tag.seriesTime)
-        sopInstanceUID = try uid(.sopInstanceUID, "SOP Instance UID")
-        sopClassUID = try uid(.sopClassUID, "SOP Class UID")
-        instanceNumber = number(Tag.instanceNumber)
-        numberOfFrames = number(Tag.numberOfFrames)
+        for attribute in CatalogAttribute.all {
+            switch attribute.field {
+            case .text(let path): self[keyPath: path] = text(attribute.tag)
+            case .number(let path): self[keyPath: path] = number(attribute.tag)
+            case .uid(let path, let name): self[keyPath: path] = try uid(attribute.tag, name)
+            }
+        }
     }
 }
 

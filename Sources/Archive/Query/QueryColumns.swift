@@ -15,45 +15,27 @@ struct QueryColumn: Sendable {
     var isMultiValued = false
     var isInteger = false
 
-    static let all: [QueryColumn] = [
-        QueryColumn(tag: .patientID, vr: .LO, level: .patient, sql: "p.patientID"),
-        QueryColumn(tag: Tag.issuerOfPatientID, vr: .LO, level: .patient, sql: "p.issuerOfPatientID"),
-        QueryColumn(tag: .patientName, vr: .PN, level: .patient, sql: "p.patientName"),
-        QueryColumn(tag: Tag.patientBirthDate, vr: .DA, level: .patient, sql: "p.patientBirthDate"),
-        QueryColumn(tag: Tag.patientSex, vr: .CS, level: .patient, sql: "p.patientSex"),
+    /// The table alias of each level's row.
+    static let alias: [QueryLevel: String] = [.patient: "p", .study: "s", .series: "r", .image: "i"]
+
+    /// The attributes the catalog keeps as they were sent, then those it counts or derives.
+    static let all: [QueryColumn] = CatalogAttribute.all.map { attribute in
+        QueryColumn(tag: attribute.tag, vr: attribute.vr, level: attribute.level, sql: "\(alias[attribute.level]!).\(attribute.column)",
+                    isInteger: attribute.isInteger)
+    } + [
         // PS3.4 C.6.1.1.2: Number of Patient Related Studies, Series, Instances.
-        QueryColumn(tag: Tag.numberOfPatientRelatedStudies, vr: .IS, level: .patient, sql: "(SELECT count(*) FROM study WHERE patientRef = p.id)", isInteger: true),
-        QueryColumn(tag: Tag.numberOfPatientRelatedSeries, vr: .IS, level: .patient,
+        QueryColumn(tag: .numberOfPatientRelatedStudies, vr: .IS, level: .patient, sql: "(SELECT count(*) FROM study WHERE patientRef = p.id)", isInteger: true),
+        QueryColumn(tag: .numberOfPatientRelatedSeries, vr: .IS, level: .patient,
                     sql: "(SELECT ifnull(sum(numberOfSeries), 0) FROM study WHERE patientRef = p.id)", isInteger: true),
-        QueryColumn(tag: Tag.numberOfPatientRelatedInstances, vr: .IS, level: .patient,
+        QueryColumn(tag: .numberOfPatientRelatedInstances, vr: .IS, level: .patient,
                     sql: "(SELECT ifnull(sum(numberOfInstances), 0) FROM study WHERE patientRef = p.id)", isInteger: true),
-
-        QueryColumn(tag: .studyInstanceUID, vr: .UI, level: .study, sql: "s.studyInstanceUID"),
-        QueryColumn(tag: .studyDate, vr: .DA, level: .study, sql: "s.studyDate"),
-        QueryColumn(tag: Tag.studyTime, vr: .TM, level: .study, sql: "s.studyTime"),
-        QueryColumn(tag: Tag.accessionNumber, vr: .SH, level: .study, sql: "s.accessionNumber"),
-        QueryColumn(tag: Tag.studyID, vr: .SH, level: .study, sql: "s.studyID"),
-        QueryColumn(tag: Tag.studyDescription, vr: .LO, level: .study, sql: "s.studyDescription"),
-        QueryColumn(tag: Tag.referringPhysicianName, vr: .PN, level: .study, sql: "s.referringPhysicianName"),
-        QueryColumn(tag: Tag.modalitiesInStudy, vr: .CS, level: .study, sql: "s.modalitiesInStudy", isMultiValued: true),
-        QueryColumn(tag: Tag.numberOfStudyRelatedSeries, vr: .IS, level: .study, sql: "s.numberOfSeries", isInteger: true),
-        QueryColumn(tag: Tag.numberOfStudyRelatedInstances, vr: .IS, level: .study, sql: "s.numberOfInstances", isInteger: true),
-
-        QueryColumn(tag: .seriesInstanceUID, vr: .UI, level: .series, sql: "r.seriesInstanceUID"),
-        QueryColumn(tag: .modality, vr: .CS, level: .series, sql: "r.modality"),
-        QueryColumn(tag: Tag.seriesNumber, vr: .IS, level: .series, sql: "r.seriesNumber", isInteger: true),
-        QueryColumn(tag: Tag.seriesDescription, vr: .LO, level: .series, sql: "r.seriesDescription"),
-        QueryColumn(tag: Tag.bodyPartExamined, vr: .CS, level: .series, sql: "r.bodyPartExamined"),
-        QueryColumn(tag: Tag.seriesDate, vr: .DA, level: .series, sql: "r.seriesDate"),
-        QueryColumn(tag: Tag.seriesTime, vr: .TM, level: .series, sql: "r.seriesTime"),
-        QueryColumn(tag: Tag.numberOfSeriesRelatedInstances, vr: .IS, level: .series, sql: "r.numberOfInstances", isInteger: true),
-
-        QueryColumn(tag: .sopInstanceUID, vr: .UI, level: .image, sql: "i.sopInstanceUID"),
-        QueryColumn(tag: .sopClassUID, vr: .UI, level: .image, sql: "i.sopClassUID"),
-        QueryColumn(tag: Tag.instanceNumber, vr: .IS, level: .image, sql: "i.instanceNumber", isInteger: true),
-        QueryColumn(tag: Tag.numberOfFrames, vr: .IS, level: .image, sql: "i.numberOfFrames", isInteger: true),
+        // PS3.4 C.6.1.1.5: Modalities in Study; C.6.1.1.3: the study's and series' counts.
+        QueryColumn(tag: .modalitiesInStudy, vr: .CS, level: .study, sql: "s.modalitiesInStudy", isMultiValued: true),
+        QueryColumn(tag: .numberOfStudyRelatedSeries, vr: .IS, level: .study, sql: "s.numberOfSeries", isInteger: true),
+        QueryColumn(tag: .numberOfStudyRelatedInstances, vr: .IS, level: .study, sql: "s.numberOfInstances", isInteger: true),
+        QueryColumn(tag: .numberOfSeriesRelatedInstances, vr: .IS, level: .series, sql: "r.numberOfInstances", isInteger: true),
         // PS3.18 10.6.3.3.3: Available Transfer Syntax UID of an instance.
-        QueryColumn(tag: Tag.availableTransferSyntaxUID, vr: .UI, level: .image, sql: "v.transferSyntaxUID"),
+        QueryColumn(tag: .availableTransferSyntaxUID, vr: .UI, level: .image, sql: "v.transferSyntaxUID"),
     ]
 
     /// The columns a query at `level` can read: its own level's and those above.
