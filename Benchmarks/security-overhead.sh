@@ -37,10 +37,10 @@ i=0; for f in "$work"/corpus/*.dcm; do ln -s "$f" "$work/part$((i % 4))/"; i=$((
 printf 'dicom-peers: [{ae: BENCH, rights: [query]}]\n' >"$work/now.yaml"
 port=$((20000 + RANDOM % 10000))
 
-start() { # BINARY DATA -> lifeboat_pid; the current build gets the allow-list entry the query benchmark's AE needs
+start() { # BINARY DATA -> lifeboat_pid; a build that knows dicom-peers gets the allow-list entry the query benchmark's AE needs
     port=$((port + 1))
     local config=()
-    [ "$1" = "$now" ] && config=(--config "$work/now.yaml")
+    "$1" config example 2>/dev/null | grep -q dicom-peers && config=(--config "$work/now.yaml")
     "$1" serve "${config[@]}" --http-port 0 --dicom-port "$port" --data "$2" >/dev/null 2>"$work/serve.log" &
     lifeboat_pid=$!
     wait_for_dicom "$lifeboat_pid" "$port" "$work/serve.log"
