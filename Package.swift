@@ -129,8 +129,7 @@ let package = Package(
         .executableTarget(
             name: "lifeboat",
             dependencies: [
-                "DICOM", "DICOMNetwork", "Archive", "LifeboatServer", "Security", "Replication", "Continuity", "CSystemExtras",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "DICOM", "DICOMNetwork", "Archive", "LifeboatServer", "Security", "Replication", "Continuity", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
             ]

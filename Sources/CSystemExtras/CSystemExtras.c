@@ -1,8 +1,5 @@
 #define _GNU_SOURCE
 #include <fcntl.h>
-#if defined(__GLIBC__)
-#include <malloc.h>
-#endif
 #include "CSystemExtras.h"
 
 int lifeboat_start_writeback(int fd, long long offset, long long length) {
@@ -11,14 +8,5 @@ int lifeboat_start_writeback(int fd, long long offset, long long length) {
 #else
     (void)fd; (void)offset; (void)length;
     return 0;
-#endif
-}
-
-int lifeboat_set_mmap_threshold(int bytes) {
-#if defined(__GLIBC__) && defined(M_MMAP_THRESHOLD)
-    return mallopt(M_MMAP_THRESHOLD, bytes);
-#else
-    (void)bytes;
-    return 1;
 #endif
 }

@@ -1,5 +1,4 @@
 import ArgumentParser
-import CSystemExtras
 import Foundation
 import LifeboatServer
 import Logging
@@ -55,11 +54,6 @@ struct Serve: AsyncParsableCommand {
             throw CLIError(error.description)
         }
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
-        // Frames, fragments and staged parts of 1 MiB and more go back to the kernel when freed:
-        // with glibc's rising threshold they stayed in per-thread arenas, and the peak memory
-        // of sending 40 frames of 2 MiB varied from 11 to 41 MiB with the threads that freed them
-        // (6 to 8 MiB with the threshold fixed; HostileHTTPTests).
-        _ = lifeboat_set_mmap_threshold(1 << 20)
         // SIGTERM and SIGINT stop it like a service: in-flight stores answered, the stop audited, exit 0.
         let node = Running(node: LifeboatNode(configuration: settings), settings: settings)
         let group = ServiceGroup(configuration: .init(services: [.init(service: node, successTerminationBehavior: .gracefullyShutdownGroup)],

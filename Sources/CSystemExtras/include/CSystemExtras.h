@@ -7,9 +7,4 @@
 /// Durability still needs fsync: this only gives the fsync less left to do.
 int lifeboat_start_writeback(int fd, long long offset, long long length);
 
-/// Makes every allocation of `bytes` or more its own mapping, returned to the kernel when freed
-/// (mallopt M_MMAP_THRESHOLD), instead of glibc's threshold that rises to the size of each
-/// large block freed, after which such blocks stay in per-thread arenas; a no-op elsewhere.
-int lifeboat_set_mmap_threshold(int bytes);
-
 #endif
