@@ -21,14 +21,16 @@ import Testing
         let serve: BackgroundProcess
     }
 
-    static func withServe(config: String, arguments: [String] = [], _ body: (Site) async throws -> Void) async throws {
+    static func withServe(config: String, arguments: [String] = [], environment: [String: String] = [:],
+                          _ body: (Site) async throws -> Void) async throws {
         let data = FileManager.default.temporaryDirectory.appendingPathComponent("secure-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: data) }
         try config.write(toFile: data + "/lifeboat.yaml", atomically: true, encoding: .utf8)
         let dicomPort = LoopbackPort.free(), httpPort = LoopbackPort.free()
         let serve = try BackgroundProcess(DumpCommandTests.binary.path, ["serve", "--config", data + "/lifeboat.yaml", "--data", data,
-                                                                         "--dicom-port", "\(dicomPort)", "--http-port", "\(httpPort)"] + arguments)
+                                                                         "--dicom-port", "\(dicomPort)", "--http-port", "\(httpPort)"] + arguments,
+                                      environment: environment)
         defer { serve.stop() }
         try await LoopbackPort.waitUntilListening(dicomPort, of: serve)
         try await LoopbackPort.waitUntilListening(httpPort, of: serve)
