@@ -57,18 +57,15 @@ extension AcceptorSession {
             for instance in instances where instance.problem != nil { await record(instance.sopInstanceUID, nil, instance.problem) }
             let sendable = instances.filter { $0.problem == nil }
             if let destination {
-                let byPath = Dictionary(sendable.map { ($0.path, $0) }) { first, _ in first }
-                // Each file is hashed as it is sent, against the SHA-256 the provider knows it by.
                 let files = FileSender(configuration: .init(host: destination.host, port: destination.port, callingAETitle: ourTitle,
                                                             calledAETitle: destination.aeTitle),
-                                       moveOriginator: (request.callingAETitle, messageID),
-                                       expectedSHA256: { path in byPath[path]?.sha256 })
+                                       moveOriginator: (request.callingAETitle, messageID))
+                let byPath = Dictionary(sendable.map { ($0.path, $0) }) { first, _ in first }
                 _ = await files.send(sendable.map(\.path), shouldStop: { stop.withLockedValue { $0 } },
                                      check: { path in
                                          guard let instance = byPath[path] else { return nil }
-                                         return await provider.ready(instance)
+                                         return await provider.check(instance)
                                      }) { outcome in
-                    if outcome.damaged, let instance = byPath[outcome.path] { provider.sentDamaged(instance) }
                     await record(outcome.sopInstanceUID ?? "", outcome.status, outcome.problem, transcoded: outcome.transcoded)
                 }
             } else {

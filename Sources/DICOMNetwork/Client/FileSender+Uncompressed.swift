@@ -15,20 +15,6 @@ extension FileSender {
             return Outcome(path: file.path, sopInstanceUID: file.sopInstanceUID, bytes: 0, status: nil,
                            problem: "the peer accepted no presentation context for \(name) in \(stored) or uncompressed", unsendable: true)
         }
-        // A copy made to be decoded is checked whole first: its bytes are read twice.
-        if let open = try? OpenFile(path: file.path), let hashing = try? hasher(for: file, open) {
-            var (hasher, expected) = hashing
-            var offset = file.dataSetOffset
-            while offset < open.size, let chunk = try? open.readBuffer(at: offset, upTo: 1 << 20), chunk.readableBytes > 0 {
-                chunk.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
-                offset += chunk.readableBytes
-            }
-            if Array(hasher.finalize()) != expected {
-                var outcome = Outcome(path: file.path, sopInstanceUID: file.sopInstanceUID, bytes: 0, status: nil, problem: Self.damagedProblem)
-                outcome.damaged = true
-                return outcome
-            }
-        }
         let copy: UncompressedCopy
         do throws(CodecError) {
             copy = try UncompressedCopy(path: file.path, to: syntax)

@@ -1,4 +1,3 @@
-import Crypto
 import DICOM
 import NIOCore
 import NIOPosix
@@ -22,8 +21,6 @@ public struct FileSender: Sendable {
         /// Not sent because this peer cannot be given it as things stand (no context it
         /// accepted fits, and no copy it takes can be made): trying again will not help.
         public var unsendable = false
-        /// Its bytes did not hash to the SHA-256 expected of them: it was not sent whole.
-        public var damaged = false
 
         public var succeeded: Bool { status.map { $0.category == .success || $0.category == .warning } ?? false }
     }
@@ -61,32 +58,9 @@ public struct FileSender: Sendable {
     /// request's message ID, which every C-STORE-RQ carries (PS3.7 9.1.1.1).
     public let moveOriginator: (aeTitle: AETitle, messageID: UInt16)?
 
-    /// The SHA-256 a file's bytes must hash to (nil: none is known): the file is hashed as it
-    /// is read to be sent, and one that does not match is cut off before its last fragment.
-    public let expectedSHA256: (@Sendable (String) -> [UInt8]?)?
-
-    public init(configuration: RequestorAssociation.Configuration, moveOriginator: (aeTitle: AETitle, messageID: UInt16)? = nil,
-                expectedSHA256: (@Sendable (String) -> [UInt8]?)? = nil) {
+    public init(configuration: RequestorAssociation.Configuration, moveOriginator: (aeTitle: AETitle, messageID: UInt16)? = nil) {
         self.configuration = configuration
         self.moveOriginator = moveOriginator
-        self.expectedSHA256 = expectedSHA256
-    }
-
-    /// The problem of a file whose bytes are not those expected.
-    public static let damagedProblem = "stored copy damaged (SHA-256 mismatch)"
-
-    /// A file found damaged as it was sent.
-    struct Damaged: Error, CustomStringConvertible {
-        var description: String { FileSender.damagedProblem }
-    }
-
-    /// Hashes what `open` holds before `offset` (the preamble and file meta group, which are
-    /// not sent but are part of what the hash covers), for a file whose SHA-256 is expected.
-    func hasher(for file: Prepared, _ open: OpenFile) throws -> (SHA256, expected: [UInt8])? {
-        guard let expected = expectedSHA256?(file.path) else { return nil }
-        var hasher = SHA256()
-        hasher.update(data: try open.read(at: 0, upTo: file.dataSetOffset))
-        return (hasher, expected)
     }
 
     /// Reads what a file must say to be sent: its SOP class and instance, its transfer
@@ -222,28 +196,19 @@ public struct FileSender: Sendable {
         do {
             let open = try OpenFile(path: file.path)
             var offset = file.dataSetOffset
-            var hashing = try hasher(for: file, open)
             let (status, comment) = try await association.store(sopClassUID: file.sopClassUID, sopInstanceUID: file.sopInstanceUID, contextID: id,
                                                                 moveOriginator: moveOriginator) {
-                let chunk = offset < open.size ? try open.readBuffer(at: offset, upTo: 1 << 20) : ByteBuffer()
-                guard chunk.readableBytes > 0 else {
-                    // The fragmenter reads one piece ahead: the last is still held, and never goes
-                    // when the whole file does not hash to what was expected.
-                    if let (hasher, expected) = hashing, Array(hasher.finalize()) != expected { throw Damaged() }
-                    return nil
-                }
-                chunk.withUnsafeReadableBytes { hashing?.0.update(bufferPointer: $0) }
+                guard offset < open.size else { return nil }
+                let chunk = try open.readBuffer(at: offset, upTo: 1 << 20)
+                guard chunk.readableBytes > 0 else { return nil }
                 offset += chunk.readableBytes
                 return chunk
             }
             return Outcome(path: file.path, sopInstanceUID: file.sopInstanceUID, bytes: file.size - file.dataSetOffset, status: status, problem: comment,
                            warning: file.warning)
         } catch {
-            // Half a data set went: nothing more can go over this association.
             association.markBroken()
-            var outcome = Outcome(path: file.path, sopInstanceUID: file.sopInstanceUID, bytes: 0, status: nil, problem: "\(error)")
-            outcome.damaged = error is Damaged
-            return outcome
+            return Outcome(path: file.path, sopInstanceUID: file.sopInstanceUID, bytes: 0, status: nil, problem: "\(error)")
         }
     }
 }

@@ -33,19 +33,15 @@ public struct RetrievableInstance: Sendable, Equatable {
     public var path: String
     /// What the provider knows the file by, for `check` (the archive: its SHA-256).
     public var contentID: String
-    /// The SHA-256 the file's bytes hash to, when known: a C-MOVE checks it as it sends.
-    public var sha256: [UInt8]?
     /// Why it cannot be sent, known before sending: its sub-operation fails with this.
     public var problem: String?
 
-    public init(sopClassUID: String, sopInstanceUID: String, transferSyntaxUID: String, path: String, contentID: String = "", sha256: [UInt8]? = nil,
-                problem: String? = nil) {
+    public init(sopClassUID: String, sopInstanceUID: String, transferSyntaxUID: String, path: String, contentID: String = "", problem: String? = nil) {
         self.sopClassUID = sopClassUID
         self.sopInstanceUID = sopInstanceUID
         self.transferSyntaxUID = transferSyntaxUID
         self.path = path
         self.contentID = contentID
-        self.sha256 = sha256
         self.problem = problem
     }
 }
@@ -61,18 +57,8 @@ public protocol RetrieveProvider: Sendable {
     func instances(for request: QueryRetrieveRequest) async throws -> [RetrievableInstance]
 
     /// Whether the instance's file is intact, checked just before it is sent: nil when it
-    /// may go, else why not (the sub-operation then fails with that reason). A C-GET asks
-    /// this: its sub-operations share the association, where a data set cut off half way
-    /// could only end in an abort.
+    /// may go, else why not (the sub-operation then fails with that reason).
     func check(_ instance: RetrievableInstance) async -> String?
-
-    /// Whether the instance's file is on hand, for a sender that hashes it against its
-    /// `contentID` as it reads it (C-MOVE, whose sub-association can be aborted): its bytes
-    /// are then read once. nil when it may go, else why not.
-    func ready(_ instance: RetrievableInstance) async -> String?
-
-    /// The instance's file was found damaged as it was sent (and cut off before its end).
-    func sentDamaged(_ instance: RetrievableInstance)
 
     /// The node a C-MOVE from this request may send to by that AE title; nil makes it fail
     /// with A801 (unknown, or not allowed for this caller).
@@ -80,11 +66,6 @@ public protocol RetrieveProvider: Sendable {
 
     /// Told how a retrieve ended, for the record.
     func finished(_ request: QueryRetrieveRequest, ending: RetrieveEnding)
-}
-
-extension RetrieveProvider {
-    public func ready(_ instance: RetrievableInstance) async -> String? { await check(instance) }
-    public func sentDamaged(_ instance: RetrievableInstance) {}
 }
 
 /// How a C-MOVE or C-GET ended: where it went, its counts and final status, why each failed

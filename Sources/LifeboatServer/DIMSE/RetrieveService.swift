@@ -52,8 +52,7 @@ public struct RetrieveService: RetrieveProvider {
         var instances: [RetrievableInstance] = []
         for instance in stored {
             var retrievable = RetrievableInstance(sopClassUID: instance.sopClassUID, sopInstanceUID: instance.sopInstanceUID,
-                                                  transferSyntaxUID: instance.transferSyntaxUID, path: instance.path ?? "", contentID: instance.blob.hex,
-                                                  sha256: instance.blob.bytes)
+                                                  transferSyntaxUID: instance.transferSyntaxUID, path: instance.path ?? "", contentID: instance.blob.hex)
             if instance.path == nil {
                 retrievable.problem = await stage(instance.blob, as: &retrievable)
             }
@@ -96,22 +95,6 @@ public struct RetrieveService: RetrieveProvider {
         } catch {
             return "stored copy unreadable: \(error)"
         }
-    }
-
-    /// For a C-MOVE, which hashes each file as it sends it: the blob is made local when it is
-    /// not (fetched and checked from a target), and not read beforehand.
-    public func ready(_ instance: RetrievableInstance) async -> String? {
-        guard let id = BlobID(hex: instance.contentID) else { return "no checksum is known for \(instance.sopInstanceUID)" }
-        if !isStagedCopy(instance) { await engine.ensureLocal(id) }
-        return nil
-    }
-
-    /// Found damaged as it was sent: said where the administrator looks, and fetched again
-    /// from a good copy (when there is one) for the next retrieve.
-    public func sentDamaged(_ instance: RetrievableInstance) {
-        logger.critical("a blob does not match its SHA-256", metadata: ["blob": "\(instance.contentID)", "instance": "\(instance.sopInstanceUID)"])
-        guard let id = BlobID(hex: instance.contentID), let fetch = engine.fetchMissing else { return }
-        Task { _ = await fetch(id) }
     }
 
     /// Whether the instance goes from a copy staged for its retrieve (a store's own files are
