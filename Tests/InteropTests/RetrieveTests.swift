@@ -174,6 +174,38 @@ import Testing
         }
     }
 
+    /// A damaged blob is found before it goes (zero-loss invariant 3): its sub-operation fails,
+    /// the rest of the study still goes.
+    @Test func aDamagedBlobIsNotSentByCMove() async throws {
+        let directory = try Self.temporaryDirectory("move-damaged")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let port = LoopbackPort.free()
+        let storescp = try BackgroundProcess("/usr/bin/storescp", ["+xa", "-aet", "STORESCP", "-od", directory, "\(port)"],
+                                             environment: ["TCP_NODELAY": "1"])
+        defer { storescp.stop() }
+        try await LoopbackPort.waitUntilListening(port)
+        try await Interop.withLifeboat(nodes: [DICOMNode(aeTitle: "STORESCP", host: "127.0.0.1", port: port)]) { lifeboat, archive in
+            let files = try await QueryTests.importCorpus(into: archive)
+            let study = try Self.studyWithSeveralInstances(files)
+            let victim = try #require(study.files.dropFirst().first?.dataSet.uid(.sopInstanceUID))
+            let blob = try #require(try await archive.catalog.versions(of: victim).last?.blob)
+            let path = try #require(archive.blobs.localPath(of: blob))
+            var bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+            bytes[bytes.count - 1] ^= 0x01 // one bit of rot in the last byte: only the hash can tell
+            try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: path)
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            let run = try await Subprocess.run("/usr/bin/env", ["TCP_NODELAY=1", "/usr/bin/movescu", "-v", "-S", "-aec", "LIFEBOAT", "-aem", "STORESCP",
+                                                                "-k", "QueryRetrieveLevel=STUDY", "-k", "StudyInstanceUID=\(study.uid)",
+                                                                "127.0.0.1", "\(lifeboat)"])
+            let said = run.text + run.errors
+            // PS3.4 C.4.2.1.5: B000, sub-operations complete with one or more failures.
+            #expect(said.contains("Received Final Move Response (Warning: SubOperationsCompleteOneOrMoreFailures)"), "\(said)")
+            let received = try Self.received(in: directory)
+            #expect(received[victim] == nil, "the damaged instance never arrived whole")
+            try Self.expectSame(received, as: study.files.filter { $0.dataSet.uid(.sopInstanceUID) != victim })
+        }
+    }
+
     @Test func aDamagedBlobIsNotSentByCGet() async throws {
         let directory = try Self.temporaryDirectory("get-damaged")
         defer { try? FileManager.default.removeItem(atPath: directory) }

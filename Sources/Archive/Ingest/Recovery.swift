@@ -114,7 +114,7 @@ public struct Recovery: Sendable {
     /// returns the SOP Instance UID it holds.
     @discardableResult
     public func record(_ id: BlobID, receivedAt: Date, source: Provenance.Source) async throws -> String {
-        guard try await ingestor.blobs.verify(id) else { throw RecoveryError("its bytes do not hash to its name") }
+        guard try await ingestor.blobs.verify(id) else { throw BlobStoreError.damaged(id) }
         let entry = try await entry(for: id, receivedAt: receivedAt, source: source)
         _ = try await ingestor.catalog.record([entry])
         return entry.attributes.sopInstanceUID
@@ -144,9 +144,4 @@ public struct Recovery: Sendable {
                             transferSyntaxUID: file.transferSyntax.uid, provenance: Provenance(source: source, receivedAt: receivedAt),
                             queryHeader: QueryHeader.encode(file.dataSet), problem: problem)
     }
-}
-
-struct RecoveryError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }
