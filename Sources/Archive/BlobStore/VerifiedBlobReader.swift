@@ -63,7 +63,8 @@ public struct VerifiedBlobReader: AsyncSequence, Sendable {
                 offset = here.upperBound
                 let overlap = here.clamped(to: wanted)
                 guard !overlap.isEmpty else { continue }
-                let piece = Array(bytes[(overlap.lowerBound - here.lowerBound)..<(overlap.upperBound - here.lowerBound)])
+                // A whole chunk wanted (a whole blob's read) goes on as it was read, not copied.
+                let piece = overlap == here ? bytes : Array(bytes[(overlap.lowerBound - here.lowerBound)..<(overlap.upperBound - here.lowerBound)])
                 let previous = held
                 held = piece
                 if let previous { return previous }
