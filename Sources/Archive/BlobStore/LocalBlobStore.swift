@@ -179,6 +179,30 @@ public struct LocalBlobStore: BlobStore {
         }
     }
 
+    /// A whole blob's read (WADO-RS, a copy staged to send) opens the file once and reads it
+    /// where it is asked for, as cat does; `read(_:range:)` opens it and goes through the
+    /// blocking-I/O threads for every piece, which cost WADO-RS about a sixth of its throughput.
+    public func reader(_ id: BlobID, range: Range<Int>? = nil, chunk: Int = 1 << 20) -> VerifiedBlobReader {
+        let path = path(of: id)
+        let opened: Result<OpenFile, BlobStoreError>
+        do {
+            // Blobs are never removed, so a name found here is still there when opened.
+            guard try SystemCalls.fileSize(path) != nil else { throw BlobStoreError.notFound(id) }
+            opened = .success(try OpenFile(path: path))
+        } catch let error as BlobStoreError {
+            opened = .failure(error)
+        } catch let error as SystemCallError {
+            opened = .failure(error.blobStoreError)
+        } catch {
+            opened = .failure(.failed("\(error)"))
+        }
+        return VerifiedBlobReader(id: id, range: range, chunk: chunk, size: { () async throws(BlobStoreError) in try opened.get().size },
+                                  read: { (piece: Range<Int>) async throws(BlobStoreError) in
+                                      let file = try opened.get()
+                                      do { return try file.read(at: piece.lowerBound, upTo: piece.count) } catch { throw .failed("\(error)") }
+                                  })
+    }
+
     public func verify(_ id: BlobID) async throws(BlobStoreError) -> Bool {
         try await withBlob(id) { file in
             // One buffer for the whole file, read into and hashed in place (SHA extensions via BoringSSL).
