@@ -39,25 +39,18 @@ import Testing
     }
 
     @Test func movescuGetsAStudyFromAStoreWithNoLocalFiles() async throws {
-        let directory = try RetrieveTests.temporaryDirectory("pathless-move")
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let port = LoopbackPort.free()
-        let storescp = try BackgroundProcess("/usr/bin/storescp", ["+xa", "-aet", "STORESCP", "-od", directory, "\(port)"],
-                                             environment: ["TCP_NODELAY": "1"])
-        defer { storescp.stop() }
-        try await LoopbackPort.waitUntilListening(port)
-        try await Self.withPathlessLifeboat(nodes: [DICOMNode(aeTitle: "STORESCP", host: "127.0.0.1", port: port)]) { lifeboat, files, archive, memory, staging in
-            let study = try RetrieveTests.studyWithSeveralInstances(files)
-            let first = try #require(study.files[0].dataSet.uid(.sopInstanceUID))
-            let blob = try #require(try await archive.catalog.versions(of: first).last?.blob)
-            #expect(memory.localPath(of: blob) == nil)
-            let run = try await Subprocess.run("/usr/bin/env", ["TCP_NODELAY=1", "/usr/bin/movescu", "-v", "-S", "-aec", "LIFEBOAT", "-aem", "STORESCP",
-                                                                "-k", "QueryRetrieveLevel=STUDY", "-k", "StudyInstanceUID=\(study.uid)",
-                                                                "127.0.0.1", "\(lifeboat)"])
-            #expect(run.status == 0, "\(run.failures)")
-            #expect((run.text + run.errors).contains("Received Final Move Response (Success)"), "\(run.text + run.errors)")
-            try RetrieveTests.expectSame(try RetrieveTests.received(in: directory), as: study.files)
-            try await Self.expectStagingEmptied(staging)
+        try await RetrieveTests.withStorescp("pathless-move") { port, directory in
+            try await Self.withPathlessLifeboat(nodes: [DICOMNode(aeTitle: "STORESCP", host: "127.0.0.1", port: port)]) { lifeboat, files, archive, memory, staging in
+                let study = try RetrieveTests.studyWithSeveralInstances(files)
+                let first = try #require(study.files[0].dataSet.uid(.sopInstanceUID))
+                let blob = try #require(try await archive.catalog.versions(of: first).last?.blob)
+                #expect(memory.localPath(of: blob) == nil)
+                let run = try await RetrieveTests.movescu(study.uid, from: lifeboat)
+                #expect(run.status == 0, "\(run.failures)")
+                #expect((run.text + run.errors).contains("Received Final Move Response (Success)"), "\(run.text + run.errors)")
+                try RetrieveTests.expectSame(try RetrieveTests.received(in: directory), as: study.files)
+                try await Self.expectStagingEmptied(staging)
+            }
         }
     }
 

@@ -50,24 +50,44 @@ import Testing
         }
     }
 
-    @Test func movescuSendsAStudyToStorescp() async throws {
-        let directory = try Self.temporaryDirectory("move-destination")
+    /// dcmtk's storescp taking any syntax (+xa) as the C-MOVE destination STORESCP, writing
+    /// what arrives into a directory of its own: `body` gets its port and that directory.
+    static func withStorescp(_ name: String, _ body: (_ port: Int, _ directory: String) async throws -> Void) async throws {
+        let directory = try temporaryDirectory(name)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let port = LoopbackPort.free()
         let storescp = try BackgroundProcess("/usr/bin/storescp", ["+xa", "-aet", "STORESCP", "-od", directory, "\(port)"],
                                              environment: ["TCP_NODELAY": "1"])
         defer { storescp.stop() }
         try await LoopbackPort.waitUntilListening(port)
-        try await Interop.withLifeboat(nodes: [DICOMNode(aeTitle: "STORESCP", host: "127.0.0.1", port: port)]) { lifeboat, archive in
-            let files = try await QueryTests.importCorpus(into: archive)
-            let study = try Self.studyWithSeveralInstances(files)
-            let run = try await Subprocess.run("/usr/bin/env", ["TCP_NODELAY=1", "/usr/bin/movescu", "-v", "-S", "-aec", "LIFEBOAT", "-aem", "STORESCP",
-                                                                "-k", "QueryRetrieveLevel=STUDY", "-k", "StudyInstanceUID=\(study.uid)",
-                                                                "127.0.0.1", "\(lifeboat)"])
-            #expect(run.status == 0, "\(run.failures)")
-            let said = run.text + run.errors
-            #expect(said.contains("Received Final Move Response (Success)"), "\(said)")
-            try Self.expectSame(try Self.received(in: directory), as: study.files)
+        try await body(port, directory)
+    }
+
+    /// dcmtk's movescu asking Lifeboat on `port` to move a study to STORESCP.
+    static func movescu(_ studyUID: String, from port: Int) async throws -> Subprocess {
+        try await Subprocess.run("/usr/bin/env", ["TCP_NODELAY=1", "/usr/bin/movescu", "-v", "-S", "-aec", "LIFEBOAT", "-aem", "STORESCP",
+                                                  "-k", "QueryRetrieveLevel=STUDY", "-k", "StudyInstanceUID=\(studyUID)", "127.0.0.1", "\(port)"])
+    }
+
+    /// One bit of rot in the last byte of a stored file: only its hash can tell.
+    static func rotLastByte(ofFileAt path: String) throws {
+        var bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+        bytes[bytes.count - 1] ^= 0x01
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: path)
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+    }
+
+    @Test func movescuSendsAStudyToStorescp() async throws {
+        try await Self.withStorescp("move-destination") { port, directory in
+            try await Interop.withLifeboat(nodes: [DICOMNode(aeTitle: "STORESCP", host: "127.0.0.1", port: port)]) { lifeboat, archive in
+                let files = try await QueryTests.importCorpus(into: archive)
+                let study = try Self.studyWithSeveralInstances(files)
+                let run = try await Self.movescu(study.uid, from: lifeboat)
+                #expect(run.status == 0, "\(run.failures)")
+                let said = run.text + run.errors
+                #expect(said.contains("Received Final Move Response (Success)"), "\(said)")
+                try Self.expectSame(try Self.received(in: directory), as: study.files)
+            }
         }
     }
 
@@ -177,32 +197,21 @@ import Testing
     /// A damaged blob is found before it goes (zero-loss invariant 3): its sub-operation fails,
     /// the rest of the study still goes.
     @Test func aDamagedBlobIsNotSentByCMove() async throws {
-        let directory = try Self.temporaryDirectory("move-damaged")
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let port = LoopbackPort.free()
-        let storescp = try BackgroundProcess("/usr/bin/storescp", ["+xa", "-aet", "STORESCP", "-od", directory, "\(port)"],
-                                             environment: ["TCP_NODELAY": "1"])
-        defer { storescp.stop() }
-        try await LoopbackPort.waitUntilListening(port)
-        try await Interop.withLifeboat(nodes: [DICOMNode(aeTitle: "STORESCP", host: "127.0.0.1", port: port)]) { lifeboat, archive in
-            let files = try await QueryTests.importCorpus(into: archive)
-            let study = try Self.studyWithSeveralInstances(files)
-            let victim = try #require(study.files.dropFirst().first?.dataSet.uid(.sopInstanceUID))
-            let blob = try #require(try await archive.catalog.versions(of: victim).last?.blob)
-            let path = try #require(archive.blobs.localPath(of: blob))
-            var bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
-            bytes[bytes.count - 1] ^= 0x01 // one bit of rot in the last byte: only the hash can tell
-            try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: path)
-            try Data(bytes).write(to: URL(fileURLWithPath: path))
-            let run = try await Subprocess.run("/usr/bin/env", ["TCP_NODELAY=1", "/usr/bin/movescu", "-v", "-S", "-aec", "LIFEBOAT", "-aem", "STORESCP",
-                                                                "-k", "QueryRetrieveLevel=STUDY", "-k", "StudyInstanceUID=\(study.uid)",
-                                                                "127.0.0.1", "\(lifeboat)"])
-            let said = run.text + run.errors
-            // PS3.4 C.4.2.1.5: B000, sub-operations complete with one or more failures.
-            #expect(said.contains("Received Final Move Response (Warning: SubOperationsCompleteOneOrMoreFailures)"), "\(said)")
-            let received = try Self.received(in: directory)
-            #expect(received[victim] == nil, "the damaged instance never arrived whole")
-            try Self.expectSame(received, as: study.files.filter { $0.dataSet.uid(.sopInstanceUID) != victim })
+        try await Self.withStorescp("move-damaged") { port, directory in
+            try await Interop.withLifeboat(nodes: [DICOMNode(aeTitle: "STORESCP", host: "127.0.0.1", port: port)]) { lifeboat, archive in
+                let files = try await QueryTests.importCorpus(into: archive)
+                let study = try Self.studyWithSeveralInstances(files)
+                let victim = try #require(study.files.dropFirst().first?.dataSet.uid(.sopInstanceUID))
+                let blob = try #require(try await archive.catalog.versions(of: victim).last?.blob)
+                try Self.rotLastByte(ofFileAt: try #require(archive.blobs.localPath(of: blob)))
+                let run = try await Self.movescu(study.uid, from: lifeboat)
+                let said = run.text + run.errors
+                // PS3.4 C.4.2.1.5: B000, sub-operations complete with one or more failures.
+                #expect(said.contains("Received Final Move Response (Warning: SubOperationsCompleteOneOrMoreFailures)"), "\(said)")
+                let received = try Self.received(in: directory)
+                #expect(received[victim] == nil, "the damaged instance never arrived whole")
+                try Self.expectSame(received, as: study.files.filter { $0.dataSet.uid(.sopInstanceUID) != victim })
+            }
         }
     }
 
@@ -214,11 +223,7 @@ import Testing
             let study = try Self.studyWithSeveralInstances(files)
             let victim = try #require(study.files.first?.dataSet.uid(.sopInstanceUID))
             let blob = try #require(try await archive.catalog.versions(of: victim).last?.blob)
-            let path = try #require(archive.blobs.localPath(of: blob))
-            var bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
-            bytes[bytes.count - 1] ^= 0x01 // one bit of rot
-            try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: path)
-            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            try Self.rotLastByte(ofFileAt: try #require(archive.blobs.localPath(of: blob)))
             let last = try await Self.pynetdicomGet(study, from: lifeboat, into: directory)
             // PS3.4 C.4.3.1.4: B000, the damaged one failed, the rest sent.
             #expect(last["status"] == 0xB000)
