@@ -13,7 +13,7 @@ extension AcceptorSession {
 
     mutating func startCommitment(_ incoming: IncomingIdentifier) async throws {
         let command = incoming.command
-        let context = contexts[incoming.contextID]!
+        let context = service.contexts[incoming.contextID]!
         func refuse(_ status: UInt16, _ comment: String) async throws {
             try await respondToAction(command, contextID: incoming.contextID, status: DIMSEStatus(rawValue: status), comment: comment)
             operationEnded()
@@ -88,7 +88,7 @@ extension AcceptorSession {
     /// the receiver — which keeps it — and answered with N-EVENT-REPORT-RSP.
     mutating func receiveCommitmentReport(_ incoming: IncomingIdentifier) async throws {
         let command = incoming.command
-        let context = contexts[incoming.contextID]!
+        let context = service.contexts[incoming.contextID]!
         func answer(_ status: DIMSEStatus, _ comment: String?) async throws {
             defer { operationEnded() }
             var response = CommandSet(.nEventReportResponse, respondingTo: command.messageID ?? 0)

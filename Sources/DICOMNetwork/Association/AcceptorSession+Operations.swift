@@ -41,7 +41,7 @@ extension AcceptorSession {
         let command = incoming.command
         if command.field == .nActionRequest { return try await startCommitment(incoming) }
         if command.field == .nEventReportRequest { return try await receiveCommitmentReport(incoming) }
-        let context = contexts[incoming.contextID]!
+        let context = service.contexts[incoming.contextID]!
         guard let sopClass = command.affectedSOPClassUID else { return }
         guard let syntax = TransferSyntax(uid: context.transferSyntax), let keys = try? DataSet(decoding: incoming.bytes, in: syntax) else {
             // PS3.4 C.4.1.1.4: an identifier that cannot be read does not match the SOP class.

@@ -29,7 +29,7 @@ extension AcceptorSession {
         let stop = NIOLockedValueBox(false)
         let (responses, continuation) = AsyncStream.makeStream(of: CommandSet.self)
         let ourTitle = policy.aeTitle
-        let getContexts = isMove ? [] : Array(contexts.values).filter { context in
+        let getContexts = isMove ? [] : Array(service.contexts.values).filter { context in
             // PS3.4 C.4.3.3: C-GET's C-STORE sub-operations go only where the SCU took the SCP role.
             request.userInformation.roleSelections.contains { $0.sopClassUID == context.abstractSyntax && $0.scpRole }
         }

@@ -8,7 +8,6 @@ import NIOCore
 struct AcceptorSession {
     var machine = UpperLayerStateMachine(role: .acceptor)
     var service = ServiceLayerMachine(contexts: [:])
-    var contexts: [UInt8: AcceptorPolicy.AcceptedContext] = [:]
     var request: AssociateRequest?
     var peerMaximumLength: UInt32 = 0
     /// Where the C-STORE's data set being received goes.
@@ -60,7 +59,6 @@ struct AcceptorSession {
             switch policy.negotiate(request, peerAddress: peerAddress) {
             case .success(let (accept, accepted)):
                 self.request = request
-                contexts = accepted
                 service = ServiceLayerMachine(contexts: accepted)
                 peerMaximumLength = request.userInformation.maximumLength
                 try await apply(try machine.accept(accept))
@@ -137,7 +135,7 @@ struct AcceptorSession {
     /// Opens the archive's sink for a C-STORE whose SOP class the service layer has checked.
     private mutating func beginStore(_ store: ServiceLayerMachine.Request) async throws {
         let command = store.command
-        let context = contexts[store.contextID]!
+        let context = service.contexts[store.contextID]!
         guard let request, let sopClass = command.affectedSOPClassUID, let instance = command.affectedSOPInstanceUID else { return }
         let storeRequest = StoreRequest(sopClassUID: sopClass, sopInstanceUID: instance, transferSyntaxUID: context.transferSyntax,
                                         callingAETitle: request.callingAETitle, calledAETitle: request.calledAETitle,

@@ -63,7 +63,8 @@ struct ServiceLayerMachine: Sendable {
         case identifier(Request, [UInt8]?)
     }
 
-    private let contexts: [UInt8: AcceptorPolicy.AcceptedContext]
+    /// The presentation contexts the association accepted, by ID.
+    let contexts: [UInt8: AcceptorPolicy.AcceptedContext]
     private var assembler = MessageAssembler()
     private var message = Message.none
     /// The Message ID of the operation running on its own task, if any.
